@@ -1,0 +1,76 @@
+import { DynamicsShapeError } from "./errors.ts";
+import { quadrantName, type Quadrant, type QuadrantAssignment } from "./quadrants.ts";
+import type { Scores } from "./scores.ts";
+
+/** Columns of `gdc score`'s CSV, in order. */
+export const SCORE_CSV_COLUMNS = [
+  "id",
+  "difficulty",
+  "memorization",
+  "forget_events",
+  "never_learned",
+  "confidence",
+  "variability",
+  "correctness",
+  "quadrant",
+] as const;
+
+/** One example's scores as a plain object (for JSON output and the API). */
+export interface ScoreRow {
+  id: string;
+  difficulty: number;
+  memorization: number;
+  forgetEvents: number;
+  neverLearned: boolean;
+  confidence: number;
+  variability: number;
+  correctness: number;
+  quadrant: Quadrant;
+}
+
+function checkLengths(ids: readonly string[], scores: Scores, quadrants: QuadrantAssignment): void {
+  if (scores.difficulty.length !== ids.length || quadrants.quadrant.length !== ids.length) {
+    throw new DynamicsShapeError(
+      `${ids.length} ids, but ${scores.difficulty.length} scores and ${quadrants.quadrant.length} quadrants`,
+    );
+  }
+}
+
+export function scoreRow(i: number, ids: readonly string[], scores: Scores, quadrants: QuadrantAssignment): ScoreRow {
+  return {
+    id: ids[i]!,
+    difficulty: scores.difficulty[i]!,
+    memorization: scores.memorization[i]!,
+    forgetEvents: scores.forgetEvents[i]!,
+    neverLearned: scores.neverLearned[i] === 1,
+    confidence: scores.confidence[i]!,
+    variability: scores.variability[i]!,
+    correctness: scores.correctness[i]!,
+    quadrant: quadrantName(quadrants.quadrant[i]!),
+  };
+}
+
+/** Rows in input id order, one object at a time (a generator, so 1 M rows are never all alive). */
+export function* scoreRows(ids: readonly string[], scores: Scores, quadrants: QuadrantAssignment): Generator<ScoreRow> {
+  checkLengths(ids, scores, quadrants);
+  for (let i = 0; i < ids.length; i++) yield scoreRow(i, ids, scores, quadrants);
+}
+
+/** RFC 4180 quoting, only where needed. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/**
+ * CSV lines (each ending in "\n"), header first, one row per example in input id order.
+ * Numbers are printed in full (shortest round-trip form); never_learned as true/false.
+ */
+export function* scoreCsvLines(ids: readonly string[], scores: Scores, quadrants: QuadrantAssignment): Generator<string> {
+  checkLengths(ids, scores, quadrants);
+  yield `${SCORE_CSV_COLUMNS.join(",")}\n`;
+  const { difficulty, memorization, forgetEvents, neverLearned, confidence, variability, correctness } = scores;
+  const codes = quadrants.quadrant;
+  for (let i = 0; i < ids.length; i++) {
+    yield `${csvField(ids[i]!)},${difficulty[i]},${memorization[i]},${forgetEvents[i]},${neverLearned[i] === 1},${confidence[i]},${variability[i]},${correctness[i]},${quadrantName(codes[i]!)}\n`;
+  }
+}
