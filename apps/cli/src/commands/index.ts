@@ -1,6 +1,7 @@
 import type { Command } from "commander";
+import { register as start } from "./start.ts";
 
 /** Each command lives in its own file and exports `register(program)`. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [start];

@@ -1,0 +1,151 @@
+import { createHash } from "node:crypto";
+import { Prisma } from "./generated/prisma/client.ts";
+import type { Database } from "./database.ts";
+import type { Role } from "./generated/prisma/enums.ts";
+import { canonicalJson } from "./canonical-json.ts";
+
+export type Tx = Prisma.TransactionClient;
+
+/** Who did it: a user (through a token) or a system component. */
+export interface Actor {
+  userId: string | null;
+  /** "user:<email>", "worker", "system", "cli" */
+  label: string;
+  role: Role | "SYSTEM";
+}
+
+export const systemActor = (label = "system"): Actor => ({ userId: null, label, role: "SYSTEM" });
+
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export const GENESIS_HASH = "0".repeat(64);
+/** Serialises appends so that the chain never forks (held until the transaction ends). */
+const AUDIT_LOCK_KEY = 0x6764_6361; // "gdca"
+
+/** JSON-safe copy (Dates → ISO, BigInt → string, keys sorted), as stored in jsonb. */
+const toJson = (value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull =>
+  value === undefined || value === null ? Prisma.DbNull : (JSON.parse(canonicalJson(value)) as Prisma.InputJsonValue);
+
+interface HashedContent {
+  seq: bigint;
+  at: Date;
+  actorId: string | null;
+  actorLabel: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  before: unknown;
+  after: unknown;
+  prevHash: string;
+}
+
+export function hashAuditEvent(e: HashedContent): string {
+  return createHash("sha256")
+    .update(
+      canonicalJson({
+        seq: e.seq,
+        at: e.at,
+        actorId: e.actorId,
+        actorLabel: e.actorLabel,
+        action: e.action,
+        targetType: e.targetType,
+        targetId: e.targetId,
+        before: e.before ?? null,
+        after: e.after ?? null,
+        prevHash: e.prevHash,
+      }),
+    )
+    .digest("hex");
+}
+
+/** Appends one event to the chain. Call it inside the transaction of the change it records. */
+export async function appendAuditEvent(tx: Tx, actor: Actor, entry: AuditEntry): Promise<{ seq: bigint; hash: string }> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
+  const [last] = await tx.$queryRaw<{ hash: string }[]>`SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1`;
+  const [next] = await tx.$queryRaw<{ seq: bigint }[]>`SELECT nextval(pg_get_serial_sequence('audit_events', 'seq')) AS seq`;
+  const seq = BigInt(next!.seq);
+  const at = new Date();
+  const before = entry.before === undefined ? null : JSON.parse(canonicalJson(entry.before));
+  const after = entry.after === undefined ? null : JSON.parse(canonicalJson(entry.after));
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const hash = hashAuditEvent({ seq, at, actorId: actor.userId, actorLabel: actor.label, ...entry, before, after, prevHash });
+  await tx.auditEvent.create({
+    data: {
+      seq,
+      at,
+      actorId: actor.userId,
+      actorLabel: actor.label,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId,
+      before: toJson(before),
+      after: toJson(after),
+      prevHash,
+      hash,
+    },
+  });
+  return { seq, hash };
+}
+
+export interface TransactionOptions {
+  /** Interactive transactions default to 5 s in Prisma; imports and releases need longer. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs one use case and its audit event in a single transaction: either both commit or
+ * neither does. `work` returns its result and the audit entry describing the change.
+ */
+export async function auditedTransaction<T>(
+  db: Database,
+  actor: Actor,
+  work: (tx: Tx) => Promise<{ result: T; audit: AuditEntry }>,
+  options: TransactionOptions = {},
+): Promise<T> {
+  return db.prisma.$transaction(
+    async (tx) => {
+      const { result, audit } = await work(tx);
+      await appendAuditEvent(tx, actor, audit);
+      return result;
+    },
+    { timeout: options.timeoutMs ?? 120_000, maxWait: 30_000 },
+  );
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  checked: number;
+  headHash: string;
+  /** The first event whose stored hash or link does not match, with the reason. */
+  firstBroken?: { seq: string; reason: string };
+}
+
+/** Recomputes every hash in order, in pages, and names the first broken link. */
+export async function verifyAuditChain(db: Database, pageSize = 5_000): Promise<ChainVerification> {
+  let prevHash = GENESIS_HASH;
+  let checked = 0;
+  let after: bigint = -1n;
+  for (;;) {
+    const rows = await db.prisma.auditEvent.findMany({ where: { seq: { gt: after } }, orderBy: { seq: "asc" }, take: pageSize });
+    for (const row of rows) {
+      if (row.prevHash !== prevHash) {
+        return { ok: false, checked, headHash: prevHash, firstBroken: { seq: row.seq.toString(), reason: "prev_hash does not match the previous event's hash (an event was removed or reordered)" } };
+      }
+      const expected = hashAuditEvent({ ...row, before: row.before, after: row.after });
+      if (expected !== row.hash) {
+        return { ok: false, checked, headHash: prevHash, firstBroken: { seq: row.seq.toString(), reason: "content does not match its hash (the event was altered)" } };
+      }
+      prevHash = row.hash;
+      checked++;
+    }
+    if (rows.length < pageSize) break;
+    after = rows[rows.length - 1]!.seq;
+  }
+  return { ok: true, checked, headHash: prevHash };
+}

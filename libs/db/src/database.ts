@@ -1,0 +1,159 @@
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import { readEnv, repoRoot } from "./env.ts";
+import { migrateDeploy } from "./migrate.ts";
+
+/**
+ * The one handle to the store. `prisma` for everything; `sql` for the few hot paths that want
+ * the raw driver (bulk dynamics, data map). With a real PostgreSQL, `connectionString` is what
+ * the job queue (pg-boss) connects with; the embedded store has none.
+ */
+export interface Database {
+  readonly kind: "postgres" | "pglite";
+  readonly prisma: PrismaClient;
+  readonly connectionString: string | undefined;
+  /** Raw parameterised query on the driver (outside any Prisma transaction). */
+  sql<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgresql://… ; default: DATABASE_URL. Pass `null` to force the embedded store. */
+  databaseUrl?: string | null;
+  /** Embedded store folder; default GDC_DATA_DIR or <repo>/.gdc/pgdata. "memory://" for a throwaway one. */
+  dataDir?: string;
+  /** Apply pending migrations on open (embedded default: yes; postgres default: no, deploys run `prisma migrate deploy`). */
+  migrate?: boolean;
+  /** Told about slow first-use steps (creating and migrating the embedded store). */
+  onStep?: (message: string) => void;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  const env = readEnv();
+  const databaseUrl = options.databaseUrl === undefined ? env.databaseUrl : options.databaseUrl;
+  if (databaseUrl) return openPostgres(databaseUrl, options);
+  return openEmbedded(options.dataDir ?? env.dataDir, options);
+}
+
+async function openPostgres(connectionString: string, options: OpenDatabaseOptions): Promise<Database> {
+  if (options.migrate) await migrateDeploy({ connectionString });
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  // An idle client whose server connection drops (restart, DROP DATABASE … FORCE) must not
+  // crash the process: the pool replaces it on the next query.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    connectionString,
+    async sql(text, params = []) {
+      const result = await pool.query(text, params as unknown[]);
+      return result.rows;
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openEmbedded(dataDir: string, options: OpenDatabaseOptions): Promise<Database> {
+  const inMemory = dataDir.startsWith("memory://");
+  let releaseLock = () => {};
+  if (!inMemory) {
+    const fresh = !fs.existsSync(path.join(dataDir, "PG_VERSION"));
+    if (fresh) options.onStep?.(`Creating the embedded database in ${dataDir} (first run only, ~10 s)…`);
+    fs.mkdirSync(dataDir, { recursive: true });
+    releaseLock = lockDataDir(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(inMemory ? undefined : dataDir);
+    if (options.migrate ?? true) {
+      if (await hasPendingMigrations((text) => pglite.query(text).then((r) => r.rows))) {
+        options.onStep?.("Applying database migrations…");
+        await migrateDeploy({ pglite });
+      }
+    }
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    kind: "pglite",
+    prisma,
+    connectionString: undefined,
+    async sql(text, params = []) {
+      const result = await pglite.query(text, params as unknown[]);
+      return result.rows as never[];
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+      releaseLock();
+    },
+  };
+}
+
+/** Names of the committed migrations, in order. */
+export function migrationNames(): string[] {
+  const dir = path.join(repoRoot, "prisma", "migrations");
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, "migration.sql")))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Cheap check so that opening an up-to-date store does not start the migration engine. */
+async function hasPendingMigrations(query: (text: string) => Promise<unknown[]>): Promise<boolean> {
+  const exists = (await query(`SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS ok`)) as { ok: boolean }[];
+  if (!exists[0]?.ok) return true;
+  const rows = (await query(
+    `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+  )) as { migration_name: string }[];
+  const applied = new Set(rows.map((r) => r.migration_name));
+  return migrationNames().some((name) => !applied.has(name));
+}
+
+/**
+ * PGlite is a single process: two processes on one folder corrupt it. A pid lock file turns
+ * that into a clear error instead.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = path.join(dataDir, "gdc.lock");
+  try {
+    fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+  } catch {
+    const holder = Number(fs.readFileSync(lockFile, "utf8"));
+    if (holder && holder !== process.pid && isAlive(holder)) {
+      throw new Error(
+        `The embedded database in ${dataDir} is in use by process ${holder}. Stop it, or set DATABASE_URL to use a PostgreSQL server.`,
+      );
+    }
+    fs.writeFileSync(lockFile, String(process.pid));
+  }
+  return () => {
+    try {
+      if (fs.readFileSync(lockFile, "utf8") === String(process.pid)) fs.unlinkSync(lockFile);
+    } catch {
+      /* already gone */
+    }
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,42 @@
+// `npm test`: typecheck, unit tests, integration tests on a real PostgreSQL (DATABASE_URL, or
+// the local server if one answers), the embedded (PGlite) smoke test, and the end-to-end suite
+// when a browser is available. Each step's output streams; the first failure stops the run.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+
+const env = { ...process.env };
+if (!env.DATABASE_URL && (await answers("127.0.0.1", 5432))) {
+  env.DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+}
+if (!env.DATABASE_URL) {
+  console.warn("npm test: no PostgreSQL found (set DATABASE_URL); integration tests run on the embedded PGlite store instead.");
+}
+
+const steps = [
+  ["typecheck", ["npx", "tsc", "-p", "tsconfig.json"]],
+  ["unit and integration tests", ["npx", "vitest", "run"]],
+];
+if (fs.existsSync("e2e/playwright.config.ts") && (process.env.CI || fs.existsSync("/usr/bin/chromium"))) {
+  steps.push(["end-to-end tests (Chromium)", ["npx", "playwright", "test", "-c", "e2e/playwright.config.ts"]]);
+}
+
+for (const [name, [cmd, ...args]] of steps) {
+  console.log(`\n▶ ${name}`);
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { stdio: "inherit", env });
+  if (result.status !== 0) {
+    console.error(`\n✗ ${name} failed (exit ${result.status ?? result.signal})`);
+    process.exit(result.status || 1);
+  }
+  console.log(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+function answers(host, port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 1000 });
+    socket.once("connect", () => (socket.end(), resolve(true)));
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => (socket.destroy(), resolve(false)));
+  });
+}
