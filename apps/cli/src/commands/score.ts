@@ -1,0 +1,210 @@
+import { createWriteStream } from "node:fs";
+import { rename, unlink } from "node:fs/promises";
+import { once } from "node:events";
+import type { Writable } from "node:stream";
+import type { Command } from "commander";
+import {
+  assignQuadrants,
+  CartographyError,
+  computeScores,
+  ConfigError,
+  DYNAMICS_FORMATS,
+  inferDynamicsFormat,
+  QUADRANTS,
+  readDynamics,
+  scoreCsvLines,
+  scoreRows,
+  type DynamicsFormat,
+  type QuadrantAssignment,
+  type Scores,
+  type ScoringConfig,
+} from "@gdc/cartography";
+import { CliError } from "../errors.ts";
+import { createProgress, type Progress } from "../progress.ts";
+
+export interface ScoreCommandOptions {
+  format?: string;
+  learnedBy?: string;
+  epsilon?: string;
+  tau?: string;
+  earlyEpochs?: string;
+  qDifficulty?: string;
+  qMemorization?: string;
+  out?: string;
+  outputFormat?: string;
+}
+
+/** Inputs above this size get a progress bar while they are read. */
+const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+const FLAG_OF_FIELD: Record<string, string> = {
+  learnedBy: "--learned-by",
+  epsilon: "--epsilon",
+  tau: "--tau",
+  earlyEpochs: "--early-epochs",
+  qDifficulty: "--q-difficulty",
+  qMemorization: "--q-memorization",
+};
+
+export function register(program: Command): void {
+  program
+    .command("score")
+    .description(
+      "Score training dynamics without a database: per-example difficulty, memorization, forget events and " +
+        "cartography metrics, with quadrants. Writes one row per example, in input id order.",
+    )
+    .argument("<path>", "allenai/cartography model folder (or its training_dynamics/), a .jsonl file or a .csv file")
+    .option("--format <format>", `input format: ${DYNAMICS_FORMATS.join("|")} (default: a folder is cartography, else the extension)`)
+    .option("--learned-by <criterion>", "learned means loss < ε (loss) or accuracy ≥ τ (accuracy)", "loss")
+    .option("--epsilon <x>", "absolute ε in nats (default: the median of the whole loss matrix)")
+    .option("--tau <x>", "accuracy threshold τ in [0, 1] for --learned-by accuracy (default 1)")
+    .option("--early-epochs <n>", "Te, the epochs difficulty averages over (default max(1, ceil(T/4)))")
+    .option("--q-difficulty <q>", "quantile of difficulty above which an example is hard (default 0.5)")
+    .option("--q-memorization <q>", "quantile of memorization above which an example is memorized (default 0.9)")
+    .option("--out <file>", "write here instead of stdout (written to a temporary file, then renamed)")
+    .option("--output-format <format>", "csv|json", "csv")
+    .action(async (path: string, options: ScoreCommandOptions) => {
+      await runScore(path, options);
+    });
+}
+
+function parseNumberFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new CliError(`${flag}: ${JSON.stringify(value)} is not a number`);
+  return n;
+}
+
+function parseIntegerFlag(flag: string, value: string | undefined): number | undefined {
+  const n = parseNumberFlag(flag, value);
+  if (n !== undefined && !Number.isInteger(n)) throw new CliError(`${flag}: ${JSON.stringify(value)} is not an integer`);
+  return n;
+}
+
+function scoringConfigOf(options: ScoreCommandOptions): ScoringConfig {
+  const learnedBy = options.learnedBy ?? "loss";
+  if (learnedBy !== "loss" && learnedBy !== "accuracy") {
+    throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of loss, accuracy`);
+  }
+  const config: ScoringConfig = { learnedBy };
+  const epsilon = parseNumberFlag("--epsilon", options.epsilon);
+  const tau = parseNumberFlag("--tau", options.tau);
+  const earlyEpochs = parseIntegerFlag("--early-epochs", options.earlyEpochs);
+  if (epsilon !== undefined) config.epsilon = epsilon;
+  if (tau !== undefined) config.tau = tau;
+  if (earlyEpochs !== undefined) config.earlyEpochs = earlyEpochs;
+  return config;
+}
+
+/** Library errors are the user's input being wrong: show them as CLI errors, flags named as typed. */
+function asCliError(err: unknown): unknown {
+  if (err instanceof ConfigError) {
+    const flag = FLAG_OF_FIELD[err.field] ?? err.field;
+    const detail = err.message.slice(err.field.length + 2).replace(/learnedBy "(\w+)"/g, "--learned-by $1");
+    return new CliError(`${flag}: ${detail}`);
+  }
+  if (err instanceof CartographyError) return new CliError(err.message);
+  return err;
+}
+
+export async function runScore(path: string, options: ScoreCommandOptions, stdout: Writable = process.stdout): Promise<void> {
+  const outputFormat = options.outputFormat ?? "csv";
+  if (outputFormat !== "csv" && outputFormat !== "json") {
+    throw new CliError(`--output-format: ${JSON.stringify(outputFormat)} is not one of csv, json`);
+  }
+  if (options.format !== undefined && !(DYNAMICS_FORMATS as readonly string[]).includes(options.format)) {
+    throw new CliError(`--format: ${JSON.stringify(options.format)} is not one of ${DYNAMICS_FORMATS.join(", ")}`);
+  }
+  const config = scoringConfigOf(options);
+  const qDifficulty = parseNumberFlag("--q-difficulty", options.qDifficulty);
+  const qMemorization = parseNumberFlag("--q-memorization", options.qMemorization);
+
+  let progress: Progress | null = null;
+  let scores: Scores;
+  let quadrants: QuadrantAssignment;
+  let ids: readonly string[];
+  try {
+    const format = (options.format as DynamicsFormat | undefined) ?? (await inferDynamicsFormat(path));
+    const dyn = await readDynamics(path, format, {
+      onProgress(done, total) {
+        if (total < PROGRESS_MIN_BYTES) return;
+        progress ??= createProgress("reading", Math.ceil(total / 1e6), "MB");
+        progress.update(Math.floor(done / 1e6));
+      },
+    });
+    (progress as Progress | null)?.stop();
+    ids = dyn.ids;
+    scores = computeScores(dyn, config);
+    quadrants = assignQuadrants(scores, {
+      ...(qDifficulty === undefined ? {} : { qDifficulty }),
+      ...(qMemorization === undefined ? {} : { qMemorization }),
+    });
+  } catch (err) {
+    (progress as Progress | null)?.stop();
+    throw asCliError(err);
+  }
+
+  const lines = outputFormat === "csv" ? scoreCsvLines(ids, scores, quadrants) : scoreJsonChunks(ids, scores, quadrants);
+  if (options.out === undefined) {
+    await writeAll(stdout, lines);
+  } else {
+    await writeFileAtomically(options.out, lines);
+  }
+  process.stderr.write(summaryOf(scores, quadrants));
+}
+
+function* scoreJsonChunks(ids: readonly string[], scores: Scores, quadrants: QuadrantAssignment): Generator<string> {
+  const { thresholds, counts } = quadrants;
+  yield `{"config":${JSON.stringify(scores.config)},"thresholds":${JSON.stringify(thresholds)},"counts":${JSON.stringify(counts)},"examples":[`;
+  let first = true;
+  for (const row of scoreRows(ids, scores, quadrants)) {
+    yield (first ? "\n" : ",\n") + JSON.stringify(row);
+    first = false;
+  }
+  yield "\n]}\n";
+}
+
+/** Writes in ~1 MiB batches and waits for drain, so 1 M rows neither flood memory nor crawl. */
+async function writeAll(stream: Writable, chunks: Iterable<string>): Promise<void> {
+  let batch = "";
+  for (const chunk of chunks) {
+    batch += chunk;
+    if (batch.length >= 1 << 20) {
+      if (!stream.write(batch)) await once(stream, "drain");
+      batch = "";
+    }
+  }
+  if (batch.length > 0 && !stream.write(batch)) await once(stream, "drain");
+}
+
+/** Nothing half-written stays: the rows go to a temporary file that is renamed when complete. */
+async function writeFileAtomically(file: string, chunks: Iterable<string>): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const stream = createWriteStream(tmp);
+  try {
+    await once(stream, "open");
+    await writeAll(stream, chunks);
+    stream.end();
+    await once(stream, "finish");
+    await rename(tmp, file);
+  } catch (err) {
+    stream.destroy();
+    await unlink(tmp).catch(() => {});
+    throw new CliError(`--out ${file}: ${(err as Error).message}`);
+  }
+}
+
+function summaryOf(scores: Scores, quadrants: QuadrantAssignment): string {
+  const c = scores.config;
+  const criterion =
+    c.learnedBy === "loss" ? `loss < ε = ${c.epsilon} (${c.epsilonSource === "median" ? "median of the loss matrix" : "absolute"})` : `accuracy ≥ τ = ${c.tau}`;
+  const t = quadrants.thresholds;
+  const source = t.source === "quantile" ? `quantiles q_d = ${t.qDifficulty}, q_m = ${t.qMemorization}` : "absolute";
+  let neverLearned = 0;
+  for (let i = 0; i < scores.neverLearned.length; i++) neverLearned += scores.neverLearned[i]!;
+  const counts = QUADRANTS.map((q) => `${q} ${quadrants.counts[q]}`).join(", ");
+  return (
+    `scored ${c.examples} examples × ${c.epochs} epochs; learned: ${criterion}; difficulty over the first ${c.earlyEpochs} epoch(s)\n` +
+    `thresholds (${source}): difficulty > ${t.difficulty}, memorization > ${t.memorization}\n` +
+    `${counts}; never learned ${neverLearned}\n`
+  );
+}
