@@ -1,0 +1,55 @@
+import { DomainError, type Role } from "@gdc/db";
+import type { ApiContext } from "./context.ts";
+
+/**
+ * Who may call each mutation: the one place the rule lives. ARCHITECTURE.md prints this
+ * table; the authorization-matrix test checks every mutation × role (and no token) against it.
+ * Queries need any valid token (VIEWER and up); field-level redaction (canary secrets) is in
+ * `canSeeCanarySecrets`. Rules that depend on the data (four eyes, released versions) live in
+ * the services, not here.
+ */
+export const MUTATION_PERMISSIONS = {
+  createDataset: ["ADMIN", "ENGINEER"],
+  importExamples: ["ADMIN", "ENGINEER"],
+  createDraftVersion: ["ADMIN", "ENGINEER"],
+  startRun: ["ADMIN", "ENGINEER"],
+  createExternalRun: ["ADMIN", "ENGINEER"],
+  ingestDynamics: ["ADMIN", "ENGINEER"],
+  finishRun: ["ADMIN", "ENGINEER"],
+  cancelRun: ["ADMIN", "ENGINEER"],
+  proposeInterventions: ["ADMIN", "ENGINEER", "REVIEWER"],
+  reviewIntervention: ["ADMIN", "REVIEWER"],
+  releaseVersion: ["ADMIN", "ENGINEER"],
+  setReleaseGate: ["ADMIN"],
+  createUser: ["ADMIN"],
+  createApiToken: ["ADMIN", "ENGINEER", "REVIEWER", "VIEWER"],
+  revokeApiToken: ["ADMIN", "ENGINEER", "REVIEWER", "VIEWER"],
+  startStudy: ["ADMIN", "ENGINEER"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type MutationName = keyof typeof MUTATION_PERMISSIONS;
+
+/** Extra rules on top of the table, stated where the table is. */
+export const PERMISSION_NOTES: Partial<Record<MutationName, string>> = {
+  reviewIntervention: "never on an intervention the caller proposed (four eyes)",
+  releaseVersion: "a blocked release gate can be overridden by ADMIN only, with a reason",
+  createApiToken: "for oneself; ADMIN also for other users",
+  revokeApiToken: "one's own tokens; ADMIN any token",
+};
+
+export function requireUser(ctx: ApiContext) {
+  if (!ctx.user) throw new DomainError("UNAUTHENTICATED", "A valid API token is required (Authorization: Bearer <token>)");
+  return ctx.user;
+}
+
+/** Throws UNAUTHENTICATED without a token, FORBIDDEN when the role may not call `mutation`. */
+export function authorize(ctx: ApiContext, mutation: MutationName) {
+  const user = requireUser(ctx);
+  const allowed: readonly Role[] = MUTATION_PERMISSIONS[mutation];
+  if (!allowed.includes(user.role)) {
+    throw new DomainError("FORBIDDEN", `${mutation} needs one of the roles ${allowed.join(", ")}; you are ${user.role}`);
+  }
+  return user;
+}
+
+export const canSeeCanarySecrets = (ctx: ApiContext) => ctx.user?.role === "ADMIN" || ctx.user?.role === "ENGINEER";
