@@ -1,3 +1,5 @@
+import type { ApolloServerOptionsWithTypeDefs } from "@apollo/server";
+import type { ApiContext } from "../context.ts";
 import * as datasets from "./datasets.ts";
 
 /**
@@ -6,10 +8,11 @@ import * as datasets from "./datasets.ts";
  * so modules written in parallel never edit the same line.
  */
 export const typeDefs: string[] = [];
-export const resolvers: object[] = [];
+type Resolvers = Extract<ApolloServerOptionsWithTypeDefs<ApiContext>["resolvers"], unknown[]>[number];
+export const resolvers: Resolvers[] = [];
 function add(module: { typeDefs: string; resolvers: object }) {
   typeDefs.push(module.typeDefs);
-  resolvers.push(module.resolvers);
+  resolvers.push(module.resolvers as Resolvers);
 }
 add(datasets);
 import * as common from "./common.ts";

@@ -1,19 +1,31 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../database.ts";
 import { auditedTransaction, type Actor } from "../audit.ts";
-import { DomainError, badInput, notFound } from "../errors.ts";
+import { DomainError, badInput, forbidden, notFound } from "../errors.ts";
 import type { Role } from "../generated/prisma/enums.ts";
 
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
 export interface CreateApiTokenOptions {
-  userId: string;
+  /** Whose token; default: the actor's own. Only ADMIN (and system actors) create tokens for others. */
+  userId?: string | null;
   name: string;
 }
 
+/** A user manages their own tokens; ADMIN and system actors (setup, seeding) anyone's. */
+function assertMayManageTokensOf(actor: Actor, ownerId: string, verb: string) {
+  if (actor.role === "ADMIN" || actor.role === "SYSTEM" || actor.userId === ownerId) return;
+  throw forbidden(`Only an ADMIN can ${verb} another user's API token`);
+}
+
 /** Creates a token for a user. The plain token is returned once; only its hash is stored. */
-export async function createApiToken(db: Database, actor: Actor, { userId, name }: CreateApiTokenOptions) {
+export async function createApiToken(db: Database, actor: Actor, options: CreateApiTokenOptions) {
+  const { name } = options;
+  const userId = options.userId ?? actor.userId;
+  if (!userId) throw badInput("userId", "is required when no user is acting");
   if (!name.trim()) throw badInput("name", "must not be empty");
+  if (name.trim().length > 100) throw badInput("name", "must be at most 100 characters");
+  assertMayManageTokensOf(actor, userId, "create");
   const token = `gdc_${randomBytes(24).toString("base64url")}`;
   return auditedTransaction(db, actor, async (tx) => {
     const user = await tx.user.findUnique({ where: { id: userId } });
@@ -32,6 +44,7 @@ export async function revokeApiToken(db: Database, actor: Actor, { tokenId }: { 
   return auditedTransaction(db, actor, async (tx) => {
     const row = await tx.apiToken.findUnique({ where: { id: tokenId } });
     if (!row) throw notFound("ApiToken", tokenId);
+    assertMayManageTokensOf(actor, row.userId, "revoke");
     if (row.revokedAt) throw new DomainError("CONFLICT", `ApiToken ${tokenId} is already revoked`);
     const revoked = await tx.apiToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
     return {

@@ -1,0 +1,164 @@
+import { z } from "zod";
+import type { Database } from "../database.ts";
+import { auditedTransaction, type Actor, type Tx } from "../audit.ts";
+import { CONTENT_HASH_FORMAT, ContentHasher } from "../content-hash.ts";
+import { conflict, forbidden, notFound } from "../errors.ts";
+import { Prisma, type Release } from "../generated/prisma/client.ts";
+import { evaluateReleaseGate, type GateVerdict } from "./evaluate-release-gate.ts";
+import { parseOptions } from "./parse-options.ts";
+import { assertDraft } from "./versions.ts";
+
+const optionsSchema = z.object({
+  versionId: z.uuid(),
+  /** Releases despite a blocked gate: ADMIN only, non-empty. */
+  overrideReason: z.string().max(2_000).nullish(),
+});
+export type ReleaseVersionOptions = z.input<typeof optionsSchema>;
+
+/** What a release records about where it came from (Release.lineage). */
+export interface ReleaseLineage {
+  parentVersionId: string | null;
+  /** The APPROVED interventions this release applied (now APPLIED), sorted. */
+  interventionIds: string[];
+  /** Members removed by approved PRUNE interventions. */
+  removed: number;
+  /** Members whose weight approved DOWNWEIGHT interventions changed. */
+  reweighted: number;
+  /** Canary members left out (canaries are never released). */
+  canariesExcluded: number;
+  /** PROPOSED interventions nobody reviewed: not applied, and no longer reviewable. */
+  unreviewed: number;
+  /** Members of the released version. */
+  examples: number;
+  contentHashFormat: string;
+}
+
+/** Pairs per page when hashing the released membership. */
+const HASH_PAGE = 50_000;
+
+/**
+ * Releases a DRAFT version, in one transaction with its audit event:
+ * 1. the release gate (if the dataset has one) must pass — otherwise CONFLICT with the
+ *    reasons, unless an ADMIN gives `overrideReason` (stored on the Release and audited);
+ * 2. APPROVED interventions are applied — PRUNE removes the membership, DOWNWEIGHT sets the
+ *    weight — and marked APPLIED with the release id; nothing else is applied;
+ * 3. canary members are removed (counted in `lineage.canariesExcluded`);
+ * 4. the content hash (content-hash.ts) is computed over the final (example content hash,
+ *    weight) pairs, and the version becomes RELEASED — from then on the database triggers
+ *    refuse any change to it.
+ */
+export async function releaseVersion(db: Database, actor: Actor, options: ReleaseVersionOptions): Promise<Release> {
+  const { versionId, overrideReason: rawOverride } = parseOptions(optionsSchema, options);
+  const overrideReason = rawOverride?.trim() || null;
+  if (!actor.userId) throw forbidden("A release is made by a user (the releaser is recorded)");
+  const releasedById = actor.userId;
+
+  return auditedTransaction(
+    db,
+    actor,
+    async (tx) => {
+      const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM dataset_versions WHERE id = ${versionId}::uuid FOR UPDATE`;
+      if (!locked) throw notFound("DatasetVersion", versionId);
+      const version = await tx.datasetVersion.findUniqueOrThrow({ where: { id: versionId } });
+      assertDraft(version);
+
+      const verdict = await evaluateReleaseGate(tx, versionId);
+      const overridden = checkGate(verdict, overrideReason, actor, versionId);
+
+      const approved = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM interventions WHERE version_id = ${versionId}::uuid AND status = 'APPROVED' ORDER BY id FOR UPDATE`;
+      // PRUNE first: an example pruned and down-weighted is pruned.
+      const removed = await tx.$executeRaw`
+        DELETE FROM version_examples ve USING interventions i
+        WHERE ve.version_id = ${versionId}::uuid AND i.version_id = ${versionId}::uuid
+          AND i.status = 'APPROVED' AND i.action = 'PRUNE' AND i.example_id = ve.example_id`;
+      const reweighted = await tx.$executeRaw`
+        UPDATE version_examples ve SET weight = i.weight FROM interventions i
+        WHERE ve.version_id = ${versionId}::uuid AND i.version_id = ${versionId}::uuid
+          AND i.status = 'APPROVED' AND i.action = 'DOWNWEIGHT' AND i.example_id = ve.example_id
+          AND ve.weight IS DISTINCT FROM i.weight`;
+      const canariesExcluded = await tx.$executeRaw`
+        DELETE FROM version_examples ve USING examples e
+        WHERE ve.version_id = ${versionId}::uuid AND e.id = ve.example_id AND e.is_canary`;
+      const [{ unreviewed }] = (await tx.$queryRaw<{ unreviewed: number }[]>`
+        SELECT count(*)::int AS unreviewed FROM interventions WHERE version_id = ${versionId}::uuid AND status = 'PROPOSED'`) as [{ unreviewed: number }];
+
+      const { contentHash, examples } = await hashMembership(tx, versionId);
+      const lineage: ReleaseLineage = {
+        parentVersionId: version.parentId,
+        interventionIds: approved.map((r) => r.id),
+        removed,
+        reweighted,
+        canariesExcluded,
+        unreviewed,
+        examples,
+        contentHashFormat: CONTENT_HASH_FORMAT,
+      };
+      const release = await tx.release.create({
+        data: {
+          versionId,
+          contentHash,
+          lineage: lineage as unknown as Prisma.InputJsonValue,
+          gateVerdict: verdict ? (verdict as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
+          overrideReason: overridden ? overrideReason : null,
+          releasedById,
+        },
+      });
+      await tx.$executeRaw`
+        UPDATE interventions SET status = 'APPLIED', release_id = ${release.id}::uuid, updated_at = now()
+        WHERE version_id = ${versionId}::uuid AND status = 'APPROVED'`;
+      const releasedAt = new Date();
+      await tx.datasetVersion.update({ where: { id: versionId }, data: { status: "RELEASED", contentHash, releasedAt } });
+      return {
+        result: release,
+        audit: {
+          action: "version.release",
+          targetType: "DatasetVersion",
+          targetId: versionId,
+          before: { status: "DRAFT" },
+          after: {
+            status: "RELEASED",
+            releaseId: release.id,
+            contentHash,
+            releasedAt,
+            ...lineage,
+            interventionIds: undefined,
+            interventionsApplied: lineage.interventionIds.length,
+            gateVerdict: verdict,
+            overrideReason: overridden ? overrideReason : null,
+          },
+        },
+      };
+    },
+    { timeoutMs: 600_000 },
+  );
+}
+
+/** Returns true when a blocked gate is overridden; throws when it blocks the release. */
+function checkGate(verdict: GateVerdict | null, overrideReason: string | null, actor: Actor, versionId: string): boolean {
+  if (!verdict || verdict.passed) return false;
+  const why = verdict.reasons.join("; ");
+  if (!overrideReason) {
+    throw conflict(`The release gate blocks version ${versionId}: ${why}. An ADMIN may release anyway with an overrideReason.`);
+  }
+  if (actor.role !== "ADMIN") throw forbidden(`Only an ADMIN can override the release gate (${why})`);
+  return true;
+}
+
+/** Streams the membership in content-hash order (byte order: COLLATE "C") into the hasher. */
+async function hashMembership(tx: Tx, versionId: string): Promise<{ contentHash: string; examples: number }> {
+  const hasher = new ContentHasher();
+  let after = "";
+  let examples = 0;
+  for (;;) {
+    const page = await tx.$queryRaw<{ content_hash: string; weight: number }[]>`
+      SELECT e.content_hash, ve.weight FROM version_examples ve JOIN examples e ON e.id = ve.example_id
+      WHERE ve.version_id = ${versionId}::uuid AND e.content_hash COLLATE "C" > ${after}
+      ORDER BY e.content_hash COLLATE "C" LIMIT ${HASH_PAGE}`;
+    for (const row of page) hasher.add({ contentHash: row.content_hash, weight: Number(row.weight) });
+    examples += page.length;
+    if (page.length < HASH_PAGE) break;
+    after = page[page.length - 1]!.content_hash;
+  }
+  return { contentHash: hasher.digest(), examples };
+}
