@@ -17,3 +17,5 @@ export function pgAdapterFactory(connectionString: string, shadowDatabaseUrl?: s
 export function pgliteAdapterFactory(pglite: PGlite): EngineAdapterFactory;
 export function readMigrations(baseDir: string, shadowDbInitScript?: string): Promise<MigrationList>;
 export const noFilters: SchemaFilter;
+/** The engine's error message, with the original of an adapter's "External error id#N" appended. */
+export function engineErrorMessage(adapterFactory: EngineAdapterFactory, error: unknown): string;

@@ -60,7 +60,8 @@ function patchPgChar(adapter) {
   const performIO = queryable.performIO;
   queryable.performIO = async function (query) {
     const result = await performIO.call(this, query);
-    for (const field of result.fields) if (field.dataTypeID === 18) field.dataTypeID = 25;
+    // (an array of results when a script of several statements went through executeRaw)
+    for (const field of result.fields ?? []) if (field.dataTypeID === 18) field.dataTypeID = 25;
     return result;
   };
   pgCharPatched = true;
@@ -146,26 +147,39 @@ function fixPgliteScript(adapter) {
   return adapter;
 }
 
-/** An open PGlite (owned by the caller). Each shadow database is a fresh in-memory PGlite. */
+// Wipes a shadow PGlite back to an empty public schema, so the next shadow can reuse it.
+const resetSql = `DO $$ DECLARE s text; BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+END $$; CREATE SCHEMA public;`;
+
+/**
+ * An open PGlite (owned by the caller). The shadow database is an in-memory PGlite; creating one
+ * takes seconds and `migrate dev` asks for two, so a disposed shadow is wiped and kept for the next.
+ */
 export function pgliteAdapterFactory(pglite) {
-  const shadows = new Set();
+  let spare;
   const factory = {
     provider: "postgres",
     adapterName: "pglite-prisma-adapter",
     connect: async () => fixPgliteScript(await new PrismaPGlite(pglite).connect()),
     async connectToShadowDb() {
-      const shadow = await PGlite.create();
-      shadows.add(shadow);
+      const shadow = spare ?? (await PGlite.create());
+      spare = undefined;
       const adapter = fixPgliteScript(await new PrismaPGlite(shadow).connect());
       adapter.dispose = async () => {
-        if (shadows.delete(shadow)) await shadow.close();
+        await shadow.exec(resetSql);
+        if (spare) await shadow.close();
+        else spare = shadow;
       };
       return adapter;
     },
   };
   const bound = bindMigrationAwareSqlAdapterFactory(factory);
   bound.cleanup = async () => {
-    for (const shadow of [...shadows]) if (shadows.delete(shadow)) await shadow.close();
+    await spare?.close();
+    spare = undefined;
   };
   return bound;
 }
@@ -191,3 +205,11 @@ export async function readMigrations(baseDir, shadowDbInitScript = "") {
 }
 
 export const noFilters = { externalTables: [], externalEnums: [] };
+
+/** The engine reports JavaScript errors from the adapter as "External error id#N": recover the original. */
+export function engineErrorMessage(adapterFactory, error) {
+  const message = String(error?.message ?? error);
+  const id = /External error id#(\d+)/.exec(message)?.[1];
+  const original = id === undefined ? undefined : adapterFactory.errorRegistry.consumeError(Number(id))?.error;
+  return original ? `${message}: ${original.message ?? original}` : message;
+}

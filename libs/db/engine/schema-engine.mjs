@@ -11,7 +11,7 @@ import path from "node:path";
 import readline from "node:readline";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
-import { createSchemaEngine, panics, pgAdapterFactory, pgliteAdapterFactory } from "./core.mjs";
+import { createSchemaEngine, engineErrorMessage, panics, pgAdapterFactory, pgliteAdapterFactory } from "./core.mjs";
 
 const ENGINE_HASH = "0edf323efd1d98336f3f0a68684b56f689b900d3";
 const args = process.argv.slice(2);
@@ -89,28 +89,36 @@ async function serveRpc() {
   lines.on("line", (line) => {
     if (!line.trim()) return;
     const request = JSON.parse(line);
-    queue = queue.then(() => answer(engine, request));
+    if (!request.method) return; // the CLI's answer to a `print`
+    queue = queue.then(() => answer(engine, factory, request));
   });
   lines.on("close", shutdown);
 }
 
-async function answer(engine, { id, method, params }) {
+async function answer(engine, factory, { id, method, params }) {
   let reply;
   try {
     // Not in the wasm engine: getDatabaseVersion is called `version`; createDatabase is done by `cli create-database`.
     const name = method === "getDatabaseVersion" ? "version" : method;
     if (typeof engine[name] !== "function" || name === "free") throw Object.assign(new Error(`Method ${method} is not supported by the wasm schema engine`), { code: "P1012" });
-    reply = { result: (await engine[name](params)) ?? null };
+    const result = (await engine[name](params)) ?? null;
+    // The native engine hands a diff to the CLI for printing (stdout, or --output) with a `print` request.
+    if (typeof result?.stdout === "string") {
+      const content = result.stdout.replace(/\n$/, "");
+      process.stdout.write(`${JSON.stringify({ jsonrpc: "2.0", id: `print-${id}`, method: "print", params: { content } })}\n`);
+      result.stdout = null;
+    }
+    reply = { result };
   } catch (error) {
-    reply = { error: rpcError(error) };
+    reply = { error: rpcError(error, engineErrorMessage(factory, error)) };
   }
   process.stdout.write(`${JSON.stringify({ jsonrpc: "2.0", id, ...reply })}\n`);
 }
 
 /** The shape the CLI expects from the native engine: user-facing errors carry a P-code. */
-function rpcError(error) {
+function rpcError(error, errorMessage) {
   const panic = error instanceof WebAssembly.RuntimeError;
-  const message = panic ? (panics.last ?? error.message) : String(error?.message ?? error);
+  const message = panic ? (panics.last ?? errorMessage) : errorMessage;
   return {
     code: 4466,
     message: "An error happened. Check the data field for details.",

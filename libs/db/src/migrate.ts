@@ -1,7 +1,14 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
-import { createSchemaEngine, noFilters, pgAdapterFactory, pgliteAdapterFactory, readMigrations } from "../engine/core.mjs";
+import {
+  createSchemaEngine,
+  engineErrorMessage,
+  noFilters,
+  pgAdapterFactory,
+  pgliteAdapterFactory,
+  readMigrations,
+} from "../engine/core.mjs";
 
 /** The committed migrations (libs/db/src → <repo>/prisma/migrations). */
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../prisma/migrations");
@@ -25,6 +32,8 @@ export async function migrateDeploy(
       const migrationsList = await readMigrations(options.migrationsDir ?? migrationsDir);
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
       return { applied: appliedMigrationNames };
+    } catch (error) {
+      throw new Error(`Database migration failed: ${engineErrorMessage(factory, error)}`, { cause: error });
     } finally {
       engine.free();
     }
