@@ -1,0 +1,122 @@
+import type { Database } from "../database.ts";
+import { auditedTransaction, type Actor } from "../audit.ts";
+import { badInput, conflict, DomainError, notFound } from "../errors.ts";
+import { dynamicsCompleteness, runExampleCount, writeDynamicsCells, type DynamicsCell } from "./dynamics-store.ts";
+
+export interface DynamicsCellInput {
+  exampleKey: string;
+  epoch: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface IngestDynamicsOptions {
+  runId: string;
+  cells: readonly DynamicsCellInput[];
+}
+
+export interface IngestDynamicsResult {
+  /** Cells stored with a new value. */
+  accepted: number;
+  /** Cells whose stored value was already identical (a retried or overlapping chunk). */
+  unchanged: number;
+  received: number;
+  /** Cells the run still lacks after this chunk (examples × epochs − received so far). */
+  missing: number;
+}
+
+/** Largest chunk accepted in one call (about 8 MB of GraphQL JSON is ~100 k cells). */
+export const MAX_CELLS_PER_CHUNK = 200_000;
+
+const cellError = (index: number, field: string, message: string) => badInput(`cells[${index}].${field}`, message);
+
+/** Shape and range checks that need no database; errors name the cell and the field. */
+function checkCell(cell: DynamicsCellInput, i: number): void {
+  if (typeof cell !== "object" || cell === null) throw badInput(`cells[${i}]`, "must be an object {exampleKey, epoch, loss, accuracy}");
+  if (typeof cell.exampleKey !== "string" || cell.exampleKey.length === 0) throw cellError(i, "exampleKey", "must be a non-empty string");
+  if (!Number.isInteger(cell.epoch) || cell.epoch < 0) throw cellError(i, "epoch", `must be a non-negative integer, got ${String(cell.epoch)}`);
+  if (typeof cell.loss !== "number" || !Number.isFinite(cell.loss)) throw cellError(i, "loss", `must be finite, got ${String(cell.loss)}`);
+  if (cell.loss < 0) throw cellError(i, "loss", `must be ≥ 0 (a cross-entropy), got ${cell.loss}`);
+  // A finite loss beyond float32's range would be stored as Infinity.
+  if (!Number.isFinite(Math.fround(cell.loss))) throw cellError(i, "loss", `must fit a 32-bit float, got ${cell.loss}`);
+  if (typeof cell.accuracy !== "number" || !(cell.accuracy >= 0 && cell.accuracy <= 1)) {
+    throw cellError(i, "accuracy", `must be in [0, 1], got ${String(cell.accuracy)}`);
+  }
+}
+
+/**
+ * Ingests one chunk of an external run's training dynamics. All or nothing: any bad cell
+ * (named by index and field) rejects the chunk and writes nothing. Idempotent: cells are
+ * merged into the stored blocks by value, so a retried or overlapping chunk changes no byte
+ * and reports its cells as `unchanged`. One audit event per chunk, with counts only.
+ */
+export async function ingestDynamics(db: Database, actor: Actor, options: IngestDynamicsOptions): Promise<IngestDynamicsResult> {
+  const { runId, cells } = options;
+  if (!Array.isArray(cells)) throw badInput("cells", "must be a list");
+  if (cells.length > MAX_CELLS_PER_CHUNK) throw badInput("cells", `at most ${MAX_CELLS_PER_CHUNK} cells per chunk, got ${cells.length}; split the chunk`);
+  cells.forEach(checkCell);
+
+  return auditedTransaction(db, actor, async (tx) => {
+    // FOR SHARE: chunks of one run ingest concurrently, but never while finishRun or cancelRun changes its status.
+    const [run] = await tx.$queryRawUnsafe<{ kind: string; status: string; epochs: number; dataset_id: string }[]>(
+      `SELECT r.kind, r.status, r.epochs, v.dataset_id FROM runs r JOIN dataset_versions v ON v.id = r.version_id
+        WHERE r.id = $1::uuid FOR SHARE OF r`,
+      runId,
+    );
+    if (!run) throw notFound("Run", runId);
+    if (run.kind !== "EXTERNAL") throw conflict(`Run ${runId} is ${run.kind}: only EXTERNAL runs take ingested dynamics`);
+    if (run.status !== "RUNNING") throw conflict(`Run ${runId} is ${run.status}: dynamics are ingested only while it is RUNNING`);
+    const T = run.epochs;
+    for (let i = 0; i < cells.length; i++) {
+      if (cells[i]!.epoch >= T) throw cellError(i, "epoch", `must be in [0, ${T - 1}] (the run has ${T} epochs), got ${cells[i]!.epoch}`);
+    }
+
+    const keys = [...new Set(cells.map((c) => c.exampleKey))];
+    const rows = await tx.$queryRawUnsafe<{ key: string; ordinal: number }[]>(
+      `SELECT u.k AS key, re.ordinal
+         FROM unnest($1::text[]) AS u(k)
+         JOIN examples e ON e.dataset_id = $2::uuid AND e.key = u.k
+         JOIN run_examples re ON re.run_id = $3::uuid AND re.example_id = e.id`,
+      keys,
+      run.dataset_id,
+      runId,
+    );
+    const ordinalOf = new Map(rows.map((r) => [r.key, r.ordinal]));
+    const seen = new Map<number, number>();
+    const mapped: DynamicsCell[] = new Array(cells.length);
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i]!;
+      const ordinal = ordinalOf.get(cell.exampleKey);
+      if (ordinal === undefined) {
+        throw cellError(i, "exampleKey", `${JSON.stringify(cell.exampleKey)} is not a training example of run ${runId}`);
+      }
+      const slot = ordinal * T + cell.epoch;
+      const first = seen.get(slot);
+      if (first !== undefined) {
+        throw new DomainError(
+          "BAD_USER_INPUT",
+          `cells[${i}]: repeats cells[${first}] (exampleKey ${JSON.stringify(cell.exampleKey)}, epoch ${cell.epoch}); send each cell once per chunk`,
+          `cells[${i}]`,
+        );
+      }
+      seen.set(slot, i);
+      mapped[i] = { ordinal, epoch: cell.epoch, loss: cell.loss, acc: cell.accuracy };
+    }
+
+    const N = await runExampleCount(tx, runId);
+    const written = await writeDynamicsCells(tx, runId, mapped, N);
+    const completeness = await dynamicsCompleteness(tx, runId, T, N);
+    if (written.accepted > 0) {
+      await tx.$executeRawUnsafe(
+        `UPDATE runs SET progress_step = $2, heartbeat_at = now() WHERE id = $1::uuid`,
+        runId,
+        completeness.received,
+      );
+    }
+    const result: IngestDynamicsResult = { ...written, received: cells.length, missing: completeness.missing };
+    return {
+      result,
+      audit: { action: "dynamics.ingest", targetType: "Run", targetId: runId, after: { ...result, cellsReceivedTotal: completeness.received } },
+    };
+  });
+}

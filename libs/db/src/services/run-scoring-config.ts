@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { ConfigError, parsePolicySpec, type PolicySpec, type QuadrantOptions, type ScoringConfig } from "@gdc/cartography";
+import { badInput } from "../errors.ts";
+
+/**
+ * What a run's `scoringConfig` may hold: the engine's scoring options, the quadrant thresholds
+ * (quantiles by default, or absolute values) and, optionally, a policy that proposes
+ * interventions once the run is scored. Validated when the run is created, so that a typo
+ * fails the mutation instead of the scoring job hours later.
+ */
+export const runScoringConfigSchema = z.strictObject({
+  learnedBy: z.enum(["loss", "accuracy"]).optional(),
+  epsilon: z.number().finite().optional(),
+  tau: z.number().min(0).max(1).optional(),
+  earlyEpochs: z.number().int().min(1).optional(),
+  qDifficulty: z.number().min(0).max(1).optional(),
+  qMemorization: z.number().min(0).max(1).optional(),
+  thresholds: z.strictObject({ difficulty: z.number().finite(), memorization: z.number().finite() }).optional(),
+  policy: z.unknown().optional(),
+});
+export type RunScoringConfig = z.infer<typeof runScoringConfigSchema> & { policy?: PolicySpec };
+
+/** Parses a stored or requested scoring config; `field` prefixes the error ("scoringConfig.tau: …"). */
+export function parseRunScoringConfig(value: unknown, epochs: number, field = "scoringConfig"): RunScoringConfig {
+  const parsed = runScoringConfigSchema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw badInput([field, ...issue.path.map(String)].join("."), issue.message);
+  }
+  const config = parsed.data;
+  if (config.earlyEpochs !== undefined && config.earlyEpochs > epochs) {
+    throw badInput(`${field}.earlyEpochs`, `must be at most the number of epochs (${epochs})`);
+  }
+  if (config.epsilon !== undefined && config.learnedBy === "accuracy") throw badInput(`${field}.epsilon`, 'applies only with learnedBy "loss"');
+  if (config.tau !== undefined && config.learnedBy !== "accuracy") throw badInput(`${field}.tau`, 'applies only with learnedBy "accuracy"');
+  if (config.thresholds && (config.qDifficulty !== undefined || config.qMemorization !== undefined)) {
+    throw badInput(`${field}.thresholds`, "give either absolute thresholds or quantiles (qDifficulty, qMemorization), not both");
+  }
+  if (config.policy === undefined || config.policy === null) {
+    const { policy: _, ...rest } = config;
+    return rest;
+  }
+  try {
+    return { ...config, policy: parsePolicySpec(config.policy) };
+  } catch (err) {
+    if (err instanceof ConfigError) throw badInput(`${field}.${err.field}`, err.message.slice(err.field.length + 2));
+    throw err;
+  }
+}
+
+/** The engine's inputs from a run's config. */
+export function engineOptions(config: RunScoringConfig): { scoring: ScoringConfig; quadrants: QuadrantOptions } {
+  const scoring: ScoringConfig = {};
+  if (config.learnedBy !== undefined) scoring.learnedBy = config.learnedBy;
+  if (config.epsilon !== undefined) scoring.epsilon = config.epsilon;
+  if (config.tau !== undefined) scoring.tau = config.tau;
+  if (config.earlyEpochs !== undefined) scoring.earlyEpochs = config.earlyEpochs;
+  const quadrants: QuadrantOptions = config.thresholds
+    ? { difficulty: config.thresholds.difficulty, memorization: config.thresholds.memorization }
+    : {
+        ...(config.qDifficulty !== undefined ? { qDifficulty: config.qDifficulty } : {}),
+        ...(config.qMemorization !== undefined ? { qMemorization: config.qMemorization } : {}),
+      };
+  return { scoring, quadrants };
+}
+
+/** A run's epochs: at least 1 (memorization needs ≥ 2 to be non-zero), at most 10 000. */
+export function checkEpochs(epochs: unknown, field = "epochs"): number {
+  if (typeof epochs !== "number" || !Number.isInteger(epochs) || epochs < 1 || epochs > 10_000) {
+    throw badInput(field, `must be an integer in [1, 10000], got ${String(epochs)}`);
+  }
+  return epochs;
+}
+
+/**
+ * The run's snapshot of its version: every TRAIN-split member (validation and test examples
+ * are held out, so they have no training dynamics), ordinals 0…N−1 in example-key order, the
+ * version's weight. One INSERT … SELECT; returns N.
+ */
+export const SNAPSHOT_RUN_EXAMPLES_SQL = `
+  INSERT INTO run_examples (run_id, ordinal, example_id, weight)
+  SELECT $1::uuid, (row_number() OVER (ORDER BY e.key, e.id) - 1)::int, e.id, ve.weight
+    FROM version_examples ve JOIN examples e ON e.id = ve.example_id
+   WHERE ve.version_id = $2::uuid AND e.split = 'TRAIN'`;
