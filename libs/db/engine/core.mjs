@@ -52,7 +52,8 @@ export async function createSchemaEngine(adapterFactory, datamodels, log = () =>
 
 // adapter-pg maps result columns by type OID and has no case for PostgreSQL's internal "char"
 // (OID 18), which the engine's introspection queries select (relkind, contype, …): report those
-// columns as text, once, on the shared query class.
+// columns as text. Patched once on adapter-pg's shared query class (transactions included), so
+// process-wide: elsewhere it only turns that error into a string value.
 let pgCharPatched = false;
 function patchPgChar(adapter) {
   if (pgCharPatched) return;

@@ -28,7 +28,7 @@ const pgliteDir = url?.hostname === "pglite" ? url.searchParams.get("dir") : nul
 if (url?.hostname === "pglite" && !pgliteDir) fail("P1013", "An embedded (pglite) URL needs ?dir=<data folder>");
 
 if (args.includes("cli")) await runCli(args[args.indexOf("cli") + 1]);
-else await serveRpc();
+else await serveRpc().catch((error) => fail(error.code ?? "P1001", error.message));
 
 /** Errors reach the CLI as JSON log lines on stderr, like the native engine's (the CLI skips the first line). */
 function fail(code, message) {
