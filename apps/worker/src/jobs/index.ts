@@ -5,3 +5,5 @@ export type JobImplementation<N extends JobName> = (deps: WorkerDeps, data: JobP
 
 /** The job implementations, one file each. A job missing here is simply not taken by this worker. */
 export const jobHandlers: { [N in JobName]?: JobImplementation<N> } = {};
+import { scoreJob } from "./score.ts";
+jobHandlers.score = scoreJob;
