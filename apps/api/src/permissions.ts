@@ -3,10 +3,13 @@ import type { ApiContext } from "./context.ts";
 
 /**
  * Who may call each mutation: the one place the rule lives. ARCHITECTURE.md prints this
- * table; the authorization-matrix test checks every mutation × role (and no token) against it.
- * Queries need any valid token (VIEWER and up); field-level redaction (canary secrets) is in
- * `canSeeCanarySecrets`. Rules that depend on the data (four eyes, released versions) live in
- * the services, not here.
+ * table; the authorization-matrix test checks every mutation × role (and no token) against it,
+ * and that every Mutation field of the schema is in it. Each mutation resolver calls
+ * `authorize(ctx, "<name>")` first. Queries need any valid token (VIEWER and up) except the
+ * fields in PUBLIC_QUERY_FIELDS, checked once per operation (`authorizeQueryFields`, run by the
+ * server before execution); field-level redaction (canary secrets) is in
+ * `canSeeCanarySecrets`. Rules that depend on the data (four eyes, released versions, token
+ * ownership) live in the services, not here.
  */
 export const MUTATION_PERMISSIONS = {
   createDataset: ["ADMIN", "ENGINEER"],
@@ -53,3 +56,19 @@ export function authorize(ctx: ApiContext, mutation: MutationName) {
 }
 
 export const canSeeCanarySecrets = (ctx: ApiContext) => ctx.user?.role === "ADMIN" || ctx.user?.role === "ENGINEER";
+
+/** Query fields that answer without a token (`me` is null then); everything else needs one. */
+export const PUBLIC_QUERY_FIELDS: readonly string[] = ["me"];
+
+/**
+ * Throws UNAUTHENTICATED when an anonymous caller selects a query field that needs a token.
+ * Introspection fields (`__schema`, `__type`, `__typename`) are public.
+ */
+export function authorizeQueryFields(ctx: Pick<ApiContext, "user">, topLevelFields: Iterable<string>) {
+  if (ctx.user) return;
+  for (const field of topLevelFields) {
+    if (!field.startsWith("__") && !PUBLIC_QUERY_FIELDS.includes(field)) {
+      throw new DomainError("UNAUTHENTICATED", `${field} needs a valid API token (Authorization: Bearer <token>)`);
+    }
+  }
+}

@@ -1,23 +1,197 @@
 import http from "node:http";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { unwrapResolverError } from "@apollo/server/errors";
+import {
+  GraphQLError,
+  Kind,
+  KnownFragmentNamesRule,
+  NoFragmentCyclesRule,
+  getNullableType,
+  isListType,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationRule,
+} from "graphql";
+import depthLimit from "graphql-depth-limit";
+import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
+import { DomainError, exportLine, exportVersion } from "@gdc/db";
 import { typeDefs, resolvers } from "./schema/index.ts";
 import { buildContext, type ApiContext, type ApiDeps } from "./context.ts";
+import { authorizeQueryFields } from "./permissions.ts";
 
 /** Largest accepted request body: big enough for a 50 k-cell dynamics chunk, small enough to refuse abuse. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Deepest selection accepted (introspection fields do not count). */
+export const MAX_QUERY_DEPTH = 12;
+/**
+ * Highest estimated cost accepted. Each field costs 1 plus its children's cost, times `first`
+ * where the field takes one (connections' `edges` do not multiply again), times 10 for other
+ * lists of objects. E.g. a review queue page of 500 with example, proposer and reviews ≈ 12 k.
+ */
+export const MAX_QUERY_COMPLEXITY = 25_000;
+const UNPAGED_LIST_ESTIMATE = 10;
+
+const costEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (field.name.startsWith("__")) return 0;
+  if (typeof args.first === "number") return 1 + Math.max(0, args.first) * childComplexity;
+  const list = isListType(getNullableType(field.type)) && field.name !== "edges";
+  return 1 + (list ? UNPAGED_LIST_ESTIMATE : 1) * childComplexity;
+};
+
+/**
+ * graphql-depth-limit as a validation rule. It crashes on unknown fragments and recurses
+ * forever on fragment cycles, so it only runs once the standard rules for those would pass
+ * (they report the problem themselves).
+ */
+const depthLimitRule: ValidationRule = (context) => {
+  const document = context.getDocument();
+  if (validate(context.getSchema(), document, [KnownFragmentNamesRule, NoFragmentCyclesRule]).length) return {};
+  return depthLimit(MAX_QUERY_DEPTH)(context) as ReturnType<ValidationRule>;
+};
+
+/** The operation's top-level field names, through fragments. */
+function topLevelFields(operation: OperationDefinitionNode, document: DocumentNode): Set<string> {
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) names.add(s.name.value);
+      else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const fragment = fragments.get(s.name.value);
+        if (fragment) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return names;
+}
+
+/**
+ * Runs after parsing and validation, before execution: anonymous callers may only read the
+ * public query fields, and no operation may cost more than MAX_QUERY_COMPLEXITY. (Cost is
+ * checked here rather than as a validation rule because it needs the variables: `first: $n`.)
+ */
+const operationGuard: ApolloServerPlugin<ApiContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ request, document, schema, operation, operationName, contextValue }) {
+        if (operation?.operation === "query") {
+          try {
+            authorizeQueryFields(contextValue, topLevelFields(operation, document));
+          } catch (err) {
+            const e = err as DomainError;
+            throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: 401 } } });
+          }
+        }
+        const cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined, estimators: [costEstimator] });
+        if (cost > MAX_QUERY_COMPLEXITY) {
+          throw new GraphQLError(`The query is too expensive (estimated cost ${cost}, at most ${MAX_QUERY_COMPLEXITY}): ask for smaller pages or fewer nested lists`, {
+            extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } },
+          });
+        }
+      },
+    };
+  },
+};
+
+/** Codes GraphQL and Apollo set themselves for client mistakes: passed through as they are. */
+const CLIENT_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+]);
+
+/** A unique-constraint violation, as the Prisma client or the pg driver adapter reports it. */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } }; cause?: { originalCode?: unknown; kind?: unknown } } | null;
+  if (!e || typeof e !== "object") return false;
+  if (e.code === "P2002" || e.code === "23505") return true;
+  const cause = e.meta?.driverAdapterError?.cause ?? e.cause;
+  return e.meta?.code === "23505" || cause?.originalCode === "23505" || cause?.kind === "UniqueConstraintViolation";
+}
+
+/**
+ * Maps every error to a typed `extensions.code`: DomainError codes (with `field` for
+ * BAD_USER_INPUT), unique violations → CONFLICT, GraphQL's own client errors as they are, and
+ * anything else → INTERNAL_SERVER_ERROR, logged here and, in production, with a generic message.
+ */
+export function formatError(options: { production: boolean; log?: (message: string) => void }) {
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+    const stack = !options.production && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {};
+    if (original instanceof DomainError) {
+      return { message: original.message, ...base, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}), ...stack } };
+    }
+    if (isUniqueViolation(original)) {
+      return { message: "That already exists (a unique value is taken)", ...base, extensions: { code: "CONFLICT", ...stack } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
+      if (!options.production) return formatted;
+      const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    log(`internal error: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`);
+    return {
+      message: options.production ? "Internal server error" : formatted.message,
+      ...base,
+      extensions: { code: "INTERNAL_SERVER_ERROR", ...stack },
+    };
+  };
+}
 
 export function createApolloServer(options: { production?: boolean; plugins?: ApolloServerPlugin<ApiContext>[] } = {}) {
+  const production = options.production ?? false;
   return new ApolloServer<ApiContext>({
     typeDefs,
     resolvers,
-    // CSRF prevention stays on (the default): browsers must send a JSON content-type or a
-    // non-simple header such as `apollo-require-preflight`.
+    // CSRF prevention stays on (the default). A browser client must make every request
+    // "non-simple": POST with `content-type: application/json` (urql and fetch with a JSON body
+    // do), and GET requests with an `apollo-require-preflight: true` (or
+    // `x-apollo-operation-name`) header. The API reads tokens from `Authorization` only, never
+    // from cookies.
     csrfPrevention: true,
-    includeStacktraceInErrorResponses: !options.production,
-    introspection: true,
-    plugins: options.plugins ?? [],
+    includeStacktraceInErrorResponses: !production,
+    // The committed apps/api/schema.graphql is the schema's documentation; production does not introspect.
+    introspection: !production,
+    validationRules: [depthLimitRule],
+    formatError: formatError({ production }),
+    plugins: [operationGuard, ...(options.plugins ?? [])],
   });
+}
+
+/** The executable schema exactly as the server builds it (for printing schema.graphql). */
+export async function buildSchema(): Promise<GraphQLSchema> {
+  let schema: GraphQLSchema | undefined;
+  const server = createApolloServer({
+    plugins: [
+      {
+        async serverWillStart(service) {
+          schema = service.schema;
+        },
+      },
+    ],
+  });
+  await server.start();
+  await server.stop();
+  if (!schema) throw new Error("Apollo Server started without a schema");
+  return schema;
 }
 
 export interface RunningApi {
@@ -26,7 +200,14 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-/** Serves GraphQL at /graphql (and /), with a request size limit, on loopback by default. */
+const EXPORT_PATH = /^\/export\/versions\/([^/]+)\.jsonl$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Serves GraphQL at /graphql (and /), with a request size limit, on loopback by default; and
+ * `GET /export/versions/<id>.jsonl` (Bearer token, any role): a released version as JSONL for
+ * Hugging Face `datasets`, streamed page by page (see exportVersion).
+ */
 export async function startApi(deps: ApiDeps, options: { port?: number; host?: string; production?: boolean } = {}): Promise<RunningApi> {
   const httpServer = http.createServer();
   const apollo = createApolloServer({
@@ -36,8 +217,12 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
   await apollo.start();
   httpServer.on("request", (req, res) => {
     void handle(req, res).catch((err: unknown) => {
-      res.statusCode = 500;
-      res.end(JSON.stringify({ errors: [{ message: options.production ? "Internal server error" : String(err) }] }));
+      process.stderr.write(`request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendJsonError(res, 500, "INTERNAL_SERVER_ERROR", options.production ? "Internal server error" : String(err));
     });
   });
 
@@ -48,6 +233,11 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
       res.end(JSON.stringify({ ok: true }));
       return;
     }
+    const exportMatch = EXPORT_PATH.exec(url.pathname);
+    if (exportMatch) {
+      await handleExport(req, res, decodeURIComponent(exportMatch[1]!));
+      return;
+    }
     if (url.pathname !== "/graphql" && url.pathname !== "/") {
       res.statusCode = 404;
       res.end();
@@ -55,9 +245,7 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
     }
     const body = await readBody(req);
     if (body === "too-large") {
-      res.statusCode = 413;
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ errors: [{ message: `Request body exceeds ${MAX_BODY_BYTES} bytes`, extensions: { code: "PAYLOAD_TOO_LARGE" } }] }));
+      sendJsonError(res, 413, "PAYLOAD_TOO_LARGE", `Request body exceeds ${MAX_BODY_BYTES} bytes`);
       return;
     }
     const headers = new HeaderMap();
@@ -69,9 +257,7 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
       try {
         parsed = JSON.parse(body.toString("utf8"));
       } catch {
-        res.statusCode = 400;
-        res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] }));
+        sendJsonError(res, 400, "BAD_REQUEST", "Request body is not valid JSON");
         return;
       }
     }
@@ -89,6 +275,41 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
     }
   }
 
+  async function handleExport(req: http.IncomingMessage, res: http.ServerResponse, versionId: string) {
+    if (req.method !== "GET") {
+      res.setHeader("allow", "GET");
+      sendJsonError(res, 405, "BAD_REQUEST", "Use GET");
+      return;
+    }
+    const { user } = await buildContext(deps, req.headers);
+    if (!user) {
+      sendJsonError(res, 401, "UNAUTHENTICATED", "A valid API token is required (Authorization: Bearer <token>)");
+      return;
+    }
+    if (!UUID.test(versionId)) {
+      sendJsonError(res, 400, "BAD_USER_INPUT", `versionId: "${versionId}" is not a UUID`);
+      return;
+    }
+    let exported: Awaited<ReturnType<typeof exportVersion>>;
+    try {
+      exported = await exportVersion(deps.db, { versionId });
+    } catch (err) {
+      if (err instanceof DomainError) {
+        sendJsonError(res, err.code === "NOT_FOUND" ? 404 : err.code === "CONFLICT" ? 409 : 400, err.code, err.message);
+        return;
+      }
+      throw err;
+    }
+    res.statusCode = 200;
+    res.setHeader("content-type", "application/x-ndjson; charset=utf-8");
+    res.setHeader("x-gdc-example-count", String(exported.count));
+    res.setHeader("x-gdc-content-hash", exported.version.contentHash ?? "");
+    for await (const row of exported.rows) {
+      if (!res.write(exportLine(row))) await drained(res);
+    }
+    res.end();
+  }
+
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve) => httpServer.listen(options.port ?? 4000, host, resolve));
   const address = httpServer.address();
@@ -102,7 +323,34 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
   };
 }
 
+/** Waits until a response can take more data; rejects when the client went away. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      res.off("close", onClose);
+      resolve();
+    };
+    const onClose = () => {
+      res.off("drain", onDrain);
+      reject(new Error("the client closed the export"));
+    };
+    res.once("drain", onDrain);
+    res.once("close", onClose);
+  });
+}
+
+function sendJsonError(res: http.ServerResponse, status: number, code: string, message: string) {
+  res.statusCode = status;
+  res.setHeader("content-type", "application/json");
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
 async function readBody(req: http.IncomingMessage): Promise<Buffer | "too-large"> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+    req.resume();
+    return "too-large";
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

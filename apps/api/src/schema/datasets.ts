@@ -1,18 +1,34 @@
-import type { Dataset, DatasetVersion } from "@gdc/db";
+import {
+  actorFor,
+  createDataset,
+  createDraftVersion,
+  evaluateReleaseGate,
+  importExamples,
+  parseExampleRecord,
+  readReleaseGate,
+  setReleaseGate,
+  badInput,
+  type Dataset,
+  type DatasetVersion,
+  type ExampleRecord,
+  type InterventionStatus,
+} from "@gdc/db";
 import type { ApiContext } from "../context.ts";
+import { authorize } from "../permissions.ts";
+import { pageSize } from "./common.ts";
+
+/** Examples per importExamples call (the CLI sends 1 000). */
+export const MAX_IMPORT_BATCH = 5_000;
 
 export const typeDefs = /* GraphQL */ `
   type Dataset {
     id: ID!
     name: String!
     description: String!
-    createdAt: String!
+    createdAt: DateTime!
+    "Oldest first."
     versions: [DatasetVersion!]!
-  }
-
-  enum VersionStatus {
-    DRAFT
-    RELEASED
+    releaseGate: ReleaseGate
   }
 
   type DatasetVersion {
@@ -21,31 +37,151 @@ export const typeDefs = /* GraphQL */ `
     status: VersionStatus!
     note: String!
     contentHash: String
-    createdAt: String!
-    releasedAt: String
+    createdAt: DateTime!
+    releasedAt: DateTime
+    dataset: Dataset!
+    parent: DatasetVersion
     exampleCount: Int!
+    canaryCount: Int!
+    runs: [Run!]!
+    "Oldest first, at most \`first\` (≤ 500) after the intervention id \`after\`."
+    interventions(status: InterventionStatus, first: Int = 100, after: ID): [Intervention!]!
+    release: Release
+    "Row-level diff against the parent version."
+    diff(first: Int = 100, after: String): VersionDiff!
+    "What the release gate would say now (null when the dataset has no gate); for a released version, what it said at release."
+    gateVerdict: GateVerdict
+    latestStudy: Study
+  }
+
+  "Thresholds on the latest SUCCEEDED study of the version being released (see releaseVersion)."
+  type ReleaseGate {
+    "curated ÷ baseline canary extraction rate must be ≤ this (0.6: extraction falls by ≥ 40 %)"
+    maxExtractionRatio: Float
+    "relative validation-perplexity increase must be ≤ this (0.005: at most +0.5 %)"
+    maxPerplexityIncrease: Float
+  }
+  type GateVerdict {
+    passed: Boolean!
+    reasons: [String!]!
+    studyId: ID
+  }
+
+  input ExampleInput {
+    id: String
+    text: String!
+    split: Split
+    canary: CanaryInput
+    payload: JSON
+  }
+  input CanaryInput {
+    prefix: String!
+    secret: String!
+  }
+  type ImportResult {
+    received: Int!
+    created: Int!
+    alreadyPresent: Int!
+    addedToVersion: Int!
+  }
+  input ReleaseGateInput {
+    datasetId: ID!
+    maxExtractionRatio: Float
+    maxPerplexityIncrease: Float
   }
 
   type Query {
     "All datasets, newest first."
     datasets: [Dataset!]!
     dataset(id: ID!): Dataset
+    version(id: ID!): DatasetVersion
+  }
+
+  type Mutation {
+    createDataset(name: String!, description: String): Dataset!
+    "At most 5 000 examples per call; idempotent by content hash; all or nothing."
+    importExamples(versionId: ID!, examples: [ExampleInput!]!): ImportResult!
+    createDraftVersion(parentVersionId: ID!, note: String): DatasetVersion!
+    "Sets the dataset's release gate; with neither threshold, removes it."
+    setReleaseGate(input: ReleaseGateInput!): Dataset!
   }
 `;
+
+interface ExampleInputArg {
+  id?: string | null;
+  text: string;
+  split?: string | null;
+  canary?: { prefix: string; secret: string } | null;
+  payload?: unknown;
+}
+
+/** GraphQL gives null for fields sent as null; the record schema wants them absent. */
+function withoutNulls(value: ExampleInputArg): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined));
+}
 
 export const resolvers = {
   Query: {
     datasets: (_: unknown, __: unknown, ctx: ApiContext) => ctx.db.prisma.dataset.findMany({ orderBy: { createdAt: "desc" } }),
     dataset: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.dataset.findUnique({ where: { id: args.id } }),
+    version: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findUnique({ where: { id: args.id } }),
+  },
+  Mutation: {
+    createDataset: (_: unknown, args: { name: string; description?: string | null }, ctx: ApiContext) => {
+      const user = authorize(ctx, "createDataset");
+      return createDataset(ctx.db, actorFor(user), { name: args.name, description: args.description ?? "" });
+    },
+    importExamples: (_: unknown, args: { versionId: string; examples: ExampleInputArg[] }, ctx: ApiContext) => {
+      const user = authorize(ctx, "importExamples");
+      if (args.examples.length > MAX_IMPORT_BATCH) throw badInput("examples", `at most ${MAX_IMPORT_BATCH} per call, got ${args.examples.length}`);
+      const records: ExampleRecord[] = args.examples.map((e, i) => parseExampleRecord(withoutNulls(e), `examples[${i}]`));
+      return importExamples(ctx.db, actorFor(user), { versionId: args.versionId, records, describe: (i) => `examples[${i}]` });
+    },
+    createDraftVersion: (_: unknown, args: { parentVersionId: string; note?: string | null }, ctx: ApiContext) => {
+      const user = authorize(ctx, "createDraftVersion");
+      return createDraftVersion(ctx.db, actorFor(user), { parentVersionId: args.parentVersionId, ...(args.note != null ? { note: args.note } : {}) });
+    },
+    setReleaseGate: (
+      _: unknown,
+      args: { input: { datasetId: string; maxExtractionRatio?: number | null; maxPerplexityIncrease?: number | null } },
+      ctx: ApiContext,
+    ) => {
+      const user = authorize(ctx, "setReleaseGate");
+      return setReleaseGate(ctx.db, actorFor(user), args.input);
+    },
   },
   Dataset: {
-    createdAt: (d: Dataset) => d.createdAt.toISOString(),
-    versions: (d: Dataset, _: unknown, ctx: ApiContext) =>
-      ctx.db.prisma.datasetVersion.findMany({ where: { datasetId: d.id }, orderBy: { number: "asc" } }),
+    versions: (d: Dataset, _: unknown, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findMany({ where: { datasetId: d.id }, orderBy: { number: "asc" } }),
+    releaseGate: (d: Dataset) => readReleaseGate(d.releaseGate),
   },
   DatasetVersion: {
-    createdAt: (v: DatasetVersion) => v.createdAt.toISOString(),
-    releasedAt: (v: DatasetVersion) => v.releasedAt?.toISOString() ?? null,
+    dataset: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.db.prisma.dataset.findUnique({ where: { id: v.datasetId } }),
+    parent: (v: DatasetVersion, _: unknown, ctx: ApiContext) => (v.parentId ? ctx.db.prisma.datasetVersion.findUnique({ where: { id: v.parentId } }) : null),
     exampleCount: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.db.prisma.versionExample.count({ where: { versionId: v.id } }),
+    canaryCount: (v: DatasetVersion, _: unknown, ctx: ApiContext) =>
+      ctx.db.prisma.versionExample.count({ where: { versionId: v.id, example: { isCanary: true } } }),
+    runs: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.db.prisma.run.findMany({ where: { versionId: v.id }, orderBy: { createdAt: "desc" } }),
+    interventions: (v: DatasetVersion, args: { status?: InterventionStatus | null; first?: number | null; after?: string | null }, ctx: ApiContext) =>
+      ctx.db.prisma.intervention.findMany({
+        where: { versionId: v.id, ...(args.status ? { status: args.status } : {}), ...(args.after ? { id: { gt: args.after } } : {}) },
+        orderBy: { id: "asc" },
+        take: pageSize(args.first, 100),
+      }),
+    release: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.db.prisma.release.findUnique({ where: { versionId: v.id } }),
+    diff: (v: DatasetVersion, args: { first?: number | null; after?: string | null }) => ({
+      versionId: v.id,
+      parentId: v.parentId,
+      first: pageSize(args.first, 100),
+      after: args.after ?? null,
+    }),
+    gateVerdict: async (v: DatasetVersion, _: unknown, ctx: ApiContext) => {
+      if (v.status === "RELEASED") {
+        const release = await ctx.db.prisma.release.findUnique({ where: { versionId: v.id } });
+        return release?.gateVerdict ?? null;
+      }
+      return evaluateReleaseGate(ctx.db.prisma, v.id);
+    },
+    latestStudy: (v: DatasetVersion, _: unknown, ctx: ApiContext) =>
+      ctx.db.prisma.study.findFirst({ where: { versionId: v.id }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
   },
 };

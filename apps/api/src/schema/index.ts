@@ -17,3 +17,11 @@ function add(module: { typeDefs: string; resolvers: object }) {
 add(datasets);
 import * as common from "./common.ts";
 add(common);
+import * as governance from "./governance.ts";
+add(governance);
+import * as users from "./users.ts";
+add(users);
+import * as audit from "./audit.ts";
+add(audit);
+import * as studies from "./studies.ts";
+add(studies);

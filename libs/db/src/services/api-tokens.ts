@@ -34,7 +34,7 @@ export async function createApiToken(db: Database, actor: Actor, options: Create
       data: { userId, name: name.trim(), tokenHash: hashToken(token), prefix: token.slice(0, 10) },
     });
     return {
-      result: { token, id: row.id, prefix: row.prefix, name: row.name },
+      result: { token, id: row.id, prefix: row.prefix, name: row.name, apiToken: row },
       audit: { action: "apiToken.create", targetType: "ApiToken", targetId: row.id, after: { userId, name: row.name, prefix: row.prefix } },
     };
   });

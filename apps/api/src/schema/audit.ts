@@ -1,0 +1,59 @@
+import { listAuditEvents, verifyAuditChain } from "@gdc/db";
+import type { ApiContext } from "../context.ts";
+import { pageSize } from "./common.ts";
+
+export const typeDefs = /* GraphQL */ `
+  "One entry of the append-only, hash-chained audit trail."
+  type AuditEvent {
+    seq: ID!
+    at: DateTime!
+    actorLabel: String!
+    action: String!
+    targetType: String!
+    targetId: String!
+    before: JSON
+    after: JSON
+    prevHash: String!
+    hash: String!
+  }
+  type AuditEventConnection {
+    edges: [AuditEvent!]!
+    pageInfo: PageInfo!
+  }
+  type AuditVerification {
+    ok: Boolean!
+    "events verified before the first broken link (all of them when ok)"
+    checked: Int!
+    headHash: String!
+    "the first event whose hash or link does not match"
+    firstBrokenSeq: ID
+    reason: String
+  }
+
+  type Query {
+    "Newest first; after = the previous page's endCursor (an event seq)."
+    auditEvents(targetType: String, targetId: String, first: Int = 50, after: String): AuditEventConnection!
+    "Recomputes the whole chain and names the first broken link."
+    verifyAuditChain: AuditVerification!
+  }
+`;
+
+export const resolvers = {
+  Query: {
+    auditEvents: async (
+      _: unknown,
+      args: { targetType?: string | null; targetId?: string | null; first?: number | null; after?: string | null },
+      ctx: ApiContext,
+    ) => {
+      const page = await listAuditEvents(ctx.db, { ...args, first: pageSize(args.first, 50) });
+      return { edges: page.events, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+    },
+    verifyAuditChain: async (_: unknown, __: unknown, ctx: ApiContext) => {
+      const result = await verifyAuditChain(ctx.db);
+      return { ok: result.ok, checked: result.checked, headHash: result.headHash, firstBrokenSeq: result.firstBroken?.seq ?? null, reason: result.firstBroken?.reason ?? null };
+    },
+  },
+  AuditEvent: {
+    seq: (e: { seq: bigint }) => e.seq.toString(),
+  },
+};

@@ -1,0 +1,222 @@
+import {
+  actorFor,
+  proposeInterventions,
+  releaseVersion,
+  reviewIntervention,
+  versionDiffCounts,
+  versionDiffRows,
+  type Intervention,
+  type Release,
+  type Review,
+  type VersionDiffCounts,
+  type VersionDiffRow,
+} from "@gdc/db";
+import type { ApiContext } from "../context.ts";
+import { authorize, MUTATION_PERMISSIONS } from "../permissions.ts";
+import { pageSize } from "./common.ts";
+
+export const typeDefs = /* GraphQL */ `
+  type Intervention {
+    id: ID!
+    action: InterventionAction!
+    "0 for PRUNE, in (0, 1) for DOWNWEIGHT (stored as float32)"
+    weight: Float!
+    status: InterventionStatus!
+    "the policy spec, or {name: selection, action, weight} for a hand-made selection"
+    policy: JSON!
+    "scores, quadrant, thresholds and run the proposal came from (and the proposer's reason)"
+    evidence: JSON!
+    example: Example!
+    version: DatasetVersion!
+    run: Run
+    proposedBy: User!
+    createdAt: DateTime!
+    reviews: [Review!]!
+    "false when the viewer proposed it (four eyes) or lacks the role"
+    canReview: Boolean!
+  }
+
+  type Review {
+    id: ID!
+    decision: ReviewDecision!
+    reason: String!
+    reviewer: User!
+    createdAt: DateTime!
+  }
+
+  type Release {
+    id: ID!
+    version: DatasetVersion!
+    "SHA-256 over the sorted (example content hash, float32 weight) pairs (libs/db content-hash.ts)"
+    contentHash: String!
+    "{parentVersionId, interventionIds, removed, reweighted, canariesExcluded, unreviewed, examples, contentHashFormat}"
+    lineage: JSON!
+    "the release gate's verdict at release time (null: no gate)"
+    gateVerdict: JSON
+    "set when an ADMIN released despite a blocked gate"
+    overrideReason: String
+    releasedBy: User!
+    createdAt: DateTime!
+  }
+
+  type VersionDiff {
+    parent: DatasetVersion
+    removedCount: Int!
+    reweightedCount: Int!
+    addedCount: Int!
+    "Changed rows in example-id order; first/after default to those given to diff."
+    rows(first: Int, after: String): DiffRowConnection!
+  }
+  type DiffRowConnection {
+    edges: [DiffRow!]!
+    pageInfo: PageInfo!
+  }
+  type DiffRow {
+    example: Example!
+    "REMOVED | REWEIGHTED | ADDED"
+    change: String!
+    parentWeight: Float
+    weight: Float
+    intervention: Intervention
+    "the approving reviewer's reason (or why a canary was left out)"
+    reason: String
+  }
+
+  input ProposeInput {
+    versionId: ID!
+    runId: ID
+    "a policy spec (libs/cartography PolicySpec)"
+    policy: JSON
+    "or an explicit selection (e.g. a lasso), with action (and weight for DOWNWEIGHT)"
+    exampleIds: [ID!]
+    action: InterventionAction
+    weight: Float
+    reason: String
+  }
+  type ProposeResult {
+    proposed: Int!
+    "not a member of the version, canaries, duplicates, or already proposed/approved there"
+    skipped: Int!
+    interventions: [Intervention!]!
+  }
+  input ReviewInput {
+    interventionId: ID!
+    decision: ReviewDecision!
+    reason: String!
+  }
+  input ReleaseInput {
+    versionId: ID!
+    "ADMIN only: release although the release gate blocks"
+    overrideReason: String
+  }
+
+  type Query {
+    intervention(id: ID!): Intervention
+    "The review queue: PROPOSED interventions, oldest first; after = the last intervention id seen."
+    reviewQueue(versionId: ID, first: Int = 50, after: String): [Intervention!]!
+  }
+
+  type Mutation {
+    proposeInterventions(input: ProposeInput!): ProposeResult!
+    "Four eyes: never on an intervention you proposed."
+    reviewIntervention(input: ReviewInput!): Intervention!
+    releaseVersion(input: ReleaseInput!): Release!
+  }
+`;
+
+interface DiffParent {
+  versionId: string;
+  parentId: string | null;
+  first: number;
+  after: string | null;
+  counts?: Promise<VersionDiffCounts>;
+}
+
+const countsOf = (d: DiffParent, ctx: ApiContext) => (d.counts ??= versionDiffCounts(ctx.db, d.versionId));
+const orNull = <T>(v: T | null | undefined) => v ?? undefined;
+
+export const resolvers = {
+  Query: {
+    intervention: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.intervention.findUnique({ where: { id: args.id } }),
+    reviewQueue: (_: unknown, args: { versionId?: string | null; first?: number | null; after?: string | null }, ctx: ApiContext) =>
+      ctx.db.prisma.intervention.findMany({
+        where: { status: "PROPOSED", ...(args.versionId ? { versionId: args.versionId } : {}), ...(args.after ? { id: { gt: args.after } } : {}) },
+        // Ids are UUIDv7 (time-ordered): id order is creation order.
+        orderBy: { id: "asc" },
+        take: pageSize(args.first, 50),
+      }),
+  },
+  Mutation: {
+    proposeInterventions: (
+      _: unknown,
+      args: {
+        input: {
+          versionId: string;
+          runId?: string | null;
+          policy?: unknown;
+          exampleIds?: string[] | null;
+          action?: "PRUNE" | "DOWNWEIGHT" | null;
+          weight?: number | null;
+          reason?: string | null;
+        };
+      },
+      ctx: ApiContext,
+    ) => {
+      const user = authorize(ctx, "proposeInterventions");
+      const { versionId, runId, policy, exampleIds, action, weight, reason } = args.input;
+      return proposeInterventions(ctx.db, actorFor(user), {
+        versionId,
+        runId: orNull(runId),
+        policy: orNull(policy),
+        exampleIds: orNull(exampleIds),
+        action: orNull(action),
+        weight: orNull(weight),
+        reason: orNull(reason),
+      });
+    },
+    reviewIntervention: (_: unknown, args: { input: { interventionId: string; decision: "APPROVE" | "REJECT"; reason: string } }, ctx: ApiContext) => {
+      const user = authorize(ctx, "reviewIntervention");
+      return reviewIntervention(ctx.db, actorFor(user), args.input);
+    },
+    releaseVersion: (_: unknown, args: { input: { versionId: string; overrideReason?: string | null } }, ctx: ApiContext) => {
+      const user = authorize(ctx, "releaseVersion");
+      return releaseVersion(ctx.db, actorFor(user), args.input);
+    },
+  },
+  Intervention: {
+    example: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.example.findUnique({ where: { id: i.exampleId } }),
+    version: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findUnique({ where: { id: i.versionId } }),
+    run: (i: Intervention, _: unknown, ctx: ApiContext) => (i.runId ? ctx.db.prisma.run.findUnique({ where: { id: i.runId } }) : null),
+    proposedBy: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: i.proposedById } }),
+    reviews: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.intervention.findUnique({ where: { id: i.id } }).reviews({ orderBy: { createdAt: "asc" } }),
+    canReview: async (i: Intervention, _: unknown, ctx: ApiContext) => {
+      const user = ctx.user;
+      const roles: readonly string[] = MUTATION_PERMISSIONS.reviewIntervention;
+      if (!user || !roles.includes(user.role) || user.id === i.proposedById || i.status !== "PROPOSED") return false;
+      const version = await ctx.db.prisma.datasetVersion.findUnique({ where: { id: i.versionId }, select: { status: true } });
+      return version?.status === "DRAFT";
+    },
+  },
+  Review: {
+    reviewer: (r: Review, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: r.reviewerId } }),
+  },
+  Release: {
+    version: (r: Release, _: unknown, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findUnique({ where: { id: r.versionId } }),
+    releasedBy: (r: Release, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: r.releasedById } }),
+  },
+  VersionDiff: {
+    parent: (d: DiffParent, _: unknown, ctx: ApiContext) => (d.parentId ? ctx.db.prisma.datasetVersion.findUnique({ where: { id: d.parentId } }) : null),
+    removedCount: async (d: DiffParent, _: unknown, ctx: ApiContext) => (await countsOf(d, ctx)).removed,
+    reweightedCount: async (d: DiffParent, _: unknown, ctx: ApiContext) => (await countsOf(d, ctx)).reweighted,
+    addedCount: async (d: DiffParent, _: unknown, ctx: ApiContext) => (await countsOf(d, ctx)).added,
+    rows: async (d: DiffParent, args: { first?: number | null; after?: string | null }, ctx: ApiContext) => {
+      const page = await versionDiffRows(ctx.db, { versionId: d.versionId, first: pageSize(args.first ?? d.first, 100), after: args.after ?? d.after });
+      return { edges: page.rows, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+    },
+  },
+  DiffRow: {
+    example: (r: VersionDiffRow, _: unknown, ctx: ApiContext) => ctx.db.prisma.example.findUnique({ where: { id: r.exampleId } }),
+    intervention: (r: VersionDiffRow, _: unknown, ctx: ApiContext) =>
+      r.interventionId ? ctx.db.prisma.intervention.findUnique({ where: { id: r.interventionId } }) : null,
+  },
+};

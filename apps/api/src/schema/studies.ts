@@ -1,0 +1,51 @@
+import { actorFor, startStudy, type Study } from "@gdc/db";
+import type { ApiContext } from "../context.ts";
+import { authorize } from "../permissions.ts";
+
+export const typeDefs = /* GraphQL */ `
+  "An intervention study: baseline vs curated retrains on the same seeds (a study job)."
+  type Study {
+    id: ID!
+    status: StudyStatus!
+    config: JSON!
+    progress: JSON
+    "the release gate reads report.summary.{extractionRatio, perplexityIncrease}"
+    report: JSON
+    error: String
+    version: DatasetVersion
+    createdAt: DateTime!
+    finishedAt: DateTime
+  }
+
+  input StartStudyInput {
+    versionId: ID
+    config: JSON
+  }
+
+  type Query {
+    study(id: ID!): Study
+    "Newest first."
+    studies(versionId: ID): [Study!]!
+  }
+
+  type Mutation {
+    startStudy(input: StartStudyInput!): Study!
+  }
+`;
+
+export const resolvers = {
+  Query: {
+    study: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.study.findUnique({ where: { id: args.id } }),
+    studies: (_: unknown, args: { versionId?: string | null }, ctx: ApiContext) =>
+      ctx.db.prisma.study.findMany({ where: args.versionId ? { versionId: args.versionId } : {}, orderBy: { createdAt: "desc" }, take: 500 }),
+  },
+  Mutation: {
+    startStudy: (_: unknown, args: { input: { versionId?: string | null; config?: unknown } }, ctx: ApiContext) => {
+      const user = authorize(ctx, "startStudy");
+      return startStudy(ctx.db, ctx.queue, actorFor(user), args.input as { versionId?: string | null; config?: Record<string, unknown> | null });
+    },
+  },
+  Study: {
+    version: (s: Study, _: unknown, ctx: ApiContext) => (s.versionId ? ctx.db.prisma.datasetVersion.findUnique({ where: { id: s.versionId } }) : null),
+  },
+};

@@ -1,0 +1,73 @@
+import { actorFor, createApiToken, createUser, revokeApiToken, type ApiToken, type Role } from "@gdc/db";
+import type { ApiContext } from "../context.ts";
+import { authorize, requireUser } from "../permissions.ts";
+
+export const typeDefs = /* GraphQL */ `
+  type User {
+    id: ID!
+    email: String!
+    name: String!
+    role: Role!
+  }
+
+  type ApiToken {
+    id: ID!
+    name: String!
+    "the first characters of the token, to tell tokens apart"
+    prefix: String!
+    createdAt: DateTime!
+    revokedAt: DateTime
+    lastUsedAt: DateTime
+    user: User!
+  }
+
+  type CreatedApiToken {
+    "shown once; only its SHA-256 is stored"
+    token: String!
+    apiToken: ApiToken!
+  }
+
+  type Query {
+    "The caller (null without a valid token)."
+    me: User
+    users: [User!]!
+    "Your own tokens; an ADMIN sees everyone's."
+    apiTokens: [ApiToken!]!
+  }
+
+  type Mutation {
+    createUser(email: String!, name: String!, role: Role!): User!
+    "For yourself (userId left out); an ADMIN also for other users."
+    createApiToken(userId: ID, name: String!): CreatedApiToken!
+    "Your own tokens; an ADMIN any token."
+    revokeApiToken(id: ID!): ApiToken!
+  }
+`;
+
+export const resolvers = {
+  Query: {
+    me: (_: unknown, __: unknown, ctx: ApiContext) => (ctx.user ? ctx.db.prisma.user.findUnique({ where: { id: ctx.user.id } }) : null),
+    users: (_: unknown, __: unknown, ctx: ApiContext) => ctx.db.prisma.user.findMany({ orderBy: { email: "asc" } }),
+    apiTokens: (_: unknown, __: unknown, ctx: ApiContext) => {
+      const user = requireUser(ctx);
+      return ctx.db.prisma.apiToken.findMany({ where: user.role === "ADMIN" ? {} : { userId: user.id }, orderBy: { createdAt: "desc" } });
+    },
+  },
+  Mutation: {
+    createUser: (_: unknown, args: { email: string; name: string; role: Role }, ctx: ApiContext) => {
+      const user = authorize(ctx, "createUser");
+      return createUser(ctx.db, actorFor(user), args);
+    },
+    createApiToken: (_: unknown, args: { userId?: string | null; name: string }, ctx: ApiContext) => {
+      const user = authorize(ctx, "createApiToken");
+      return createApiToken(ctx.db, actorFor(user), { userId: args.userId ?? null, name: args.name });
+    },
+    revokeApiToken: (_: unknown, args: { id: string }, ctx: ApiContext) => {
+      const user = authorize(ctx, "revokeApiToken");
+      return revokeApiToken(ctx.db, actorFor(user), { tokenId: args.id });
+    },
+  },
+  ApiToken: {
+    user: (t: ApiToken, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: t.userId } }),
+  },
+};
