@@ -7,8 +7,8 @@
  *   pathologically slow (it builds a one-hot mask per segment). A plain typed-array loop is
  *   registered for both.
  * - wasm `BatchMatMul` / `_FusedMatMul` with `transposeA`/`transposeB` (what backprop calls) are
- *   ~10× slower than transposing first and calling the plain kernel; the wrapper does that and is
- *   bit-identical.
+ *   ~10× slower than transposing first and calling the plain kernel; the wrapper does that
+ *   (bit-identical without a fused bias; with one, equal up to the order the bias is added in).
  * - wasm `BatchMatMul` with a batch dimension > 1 (attention) also takes the slow generic loop; only
  *   batch 1 goes to XNNPACK. The wrapper multiplies batch by batch through the fast path (3–5×
  *   faster for attention-sized operands; equal up to float32 summation order).
@@ -29,7 +29,6 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Values;
   disposeData(dataId: DataId): boolean;
-  incRef(dataId: DataId): void;
 }
 
 interface CpuBackendLike {

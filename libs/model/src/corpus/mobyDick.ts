@@ -59,8 +59,13 @@ export function mobyDickPassages(options: MobyDickOptions = {}): CorpusPassage[]
   return passages.filter((p) => chosen.has(p.id));
 }
 
+/** A uniform value in [0, 1) from an id. FNV-1a alone clusters on near-identical ids, so its
+ * output goes through murmur3's finaliser. */
 function unitHash(id: string, purpose: string): number {
-  return fnv1a32(`${purpose}\u0000${id}`) / 2 ** 32;
+  let h = fnv1a32(`${purpose}\u0000${id}`);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 /** Sentences (ending in . ! ? followed by a space), with over-long ones cut at word boundaries. */
