@@ -25,3 +25,7 @@ import * as audit from "./audit.ts";
 add(audit);
 import * as studies from "./studies.ts";
 add(studies);
+import * as runs from "./runs.ts";
+add(runs);
+import * as examples from "./examples.ts";
+add(examples);

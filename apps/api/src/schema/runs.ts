@@ -1,0 +1,224 @@
+import {
+  actorFor,
+  cancelRun,
+  createExternalRun,
+  finishRun,
+  ingestDynamics,
+  queryDataMap,
+  runExampleCount,
+  startRun,
+  type DynamicsSource,
+  type Run,
+  type RunStatus,
+} from "@gdc/db";
+import { QUADRANTS } from "@gdc/cartography";
+import type { ApiContext } from "../context.ts";
+import { authorize } from "../permissions.ts";
+import { pageSize } from "./common.ts";
+import { examplesPage, type ExamplesArgs } from "./examples.ts";
+
+export const typeDefs = /* GraphQL */ `
+  type Run {
+    id: ID!
+    name: String!
+    kind: RunKind!
+    status: RunStatus!
+    version: DatasetVersion!
+    modelConfig: JSON!
+    seed: Int!
+    "TensorFlow.js backend of a tracked run, or the external trainer's framework"
+    backend: String
+    dynamicsSource: DynamicsSource!
+    epochs: Int!
+    "as requested, with the policy (if any) under scoringConfig.policy"
+    scoringConfig: JSON!
+    "exact ε, Te, thresholds used"
+    scoringResolved: JSON
+    metrics: JSON
+    progress: RunProgress!
+    error: String
+    createdAt: DateTime!
+    startedAt: DateTime
+    finishedAt: DateTime
+    "the run's training examples (its snapshot of the version's TRAIN split)"
+    exampleCount: Int!
+    "empty until the run is scored"
+    quadrantCounts: [QuadrantCount!]!
+    "Examples of the run's version with their scores in this run (Relay pagination; first ≤ 500)."
+    examples(first: Int = 50, after: String, filter: ExampleFilter, orderBy: ExampleOrder): ExampleConnection!
+    "Every point of the data map, in compact parallel arrays (fast for 100 k points); null until scored."
+    dataMap: DataMap
+  }
+
+  """
+  Tracked runs: epoch of epochs, step of steps within the epoch (written by the trainer).
+  External runs: steps = examples × epochs cells expected, step = cells received.
+  """
+  type RunProgress {
+    epoch: Int!
+    epochs: Int!
+    step: Int!
+    steps: Int!
+    examplesPerSecond: Float
+    etaSeconds: Float
+    "0…1"
+    fraction: Float!
+  }
+  type QuadrantCount {
+    quadrant: Quadrant!
+    count: Int!
+  }
+  type DataMap {
+    runId: ID!
+    count: Int!
+    ids: [ID!]!
+    difficulty: [Float!]!
+    memorization: [Float!]!
+    "index into \`quadrants\` below, per point"
+    quadrant: [Int!]!
+    quadrants: [Quadrant!]!
+    isCanary: [Boolean!]!
+    thresholds: Thresholds!
+  }
+  type Thresholds {
+    difficulty: Float!
+    memorization: Float!
+    "quantile or absolute"
+    source: String!
+  }
+
+  input StartRunInput {
+    versionId: ID!
+    name: String
+    epochs: Int! = 6
+    seed: Int! = 0
+    "model hyper-parameters (see libs/model)"
+    modelConfig: JSON
+    "learned-by, ε, τ, Te, quantiles (see libs/cartography)"
+    scoringConfig: JSON
+    "a policy spec run automatically after scoring (proposals, see libs/cartography)"
+    policy: JSON
+  }
+  input CreateExternalRunInput {
+    versionId: ID!
+    name: String
+    epochs: Int!
+    framework: String
+    dynamicsSource: DynamicsSource = TRAIN_FORWARD
+    scoringConfig: JSON
+  }
+  input DynamicsCellInput {
+    exampleKey: String!
+    epoch: Int!
+    loss: Float!
+    accuracy: Float!
+  }
+  input DynamicsChunkInput {
+    runId: ID!
+    cells: [DynamicsCellInput!]!
+  }
+  type IngestResult {
+    accepted: Int!
+    "cells whose stored value was already identical"
+    unchanged: Int!
+    received: Int!
+    "cells the run still lacks (examples × epochs − received so far)"
+    missing: Int!
+  }
+
+  type Query {
+    run(id: ID!): Run
+    "Newest first."
+    runs(versionId: ID, status: RunStatus, first: Int = 50): [Run!]!
+  }
+
+  type Mutation {
+    "Creates a TRACKED run and enqueues its training."
+    startRun(input: StartRunInput!): Run!
+    "Registers a run trained elsewhere; its dynamics arrive through ingestDynamics."
+    createExternalRun(input: CreateExternalRunInput!): Run!
+    "One chunk of an external run's dynamics; idempotent (a retried chunk changes nothing); all or nothing."
+    ingestDynamics(input: DynamicsChunkInput!): IngestResult!
+    "Checks that every cell arrived, then enqueues scoring."
+    finishRun(runId: ID!): Run!
+    cancelRun(runId: ID!): Run!
+  }
+`;
+
+interface StartRunArgs {
+  input: {
+    versionId: string;
+    name?: string | null;
+    epochs: number;
+    seed: number;
+    modelConfig?: Record<string, unknown> | null;
+    scoringConfig?: Record<string, unknown> | null;
+    policy?: unknown;
+  };
+}
+interface CreateExternalRunArgs {
+  input: { versionId: string; name?: string | null; epochs: number; framework?: string | null; dynamicsSource?: DynamicsSource | null; scoringConfig?: Record<string, unknown> | null };
+}
+interface IngestArgs {
+  input: { runId: string; cells: { exampleKey: string; epoch: number; loss: number; accuracy: number }[] };
+}
+
+function progressFraction(run: Run): number {
+  if (run.status === "SUCCEEDED") return 1;
+  if (run.progressSteps <= 0) return 0;
+  const fraction = run.kind === "EXTERNAL" ? run.progressStep / run.progressSteps : (run.progressEpoch + run.progressStep / run.progressSteps) / run.epochs;
+  return Math.min(1, Math.max(0, fraction));
+}
+
+export const resolvers = {
+  Query: {
+    run: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.run.findUnique({ where: { id: args.id } }),
+    runs: (_: unknown, args: { versionId?: string | null; status?: RunStatus | null; first?: number | null }, ctx: ApiContext) =>
+      ctx.db.prisma.run.findMany({
+        where: { ...(args.versionId ? { versionId: args.versionId } : {}), ...(args.status ? { status: args.status } : {}) },
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: pageSize(args.first, 50),
+      }),
+  },
+  Mutation: {
+    startRun: (_: unknown, args: StartRunArgs, ctx: ApiContext) => {
+      const user = authorize(ctx, "startRun");
+      return startRun(ctx.db, ctx.queue, actorFor(user), args.input);
+    },
+    createExternalRun: (_: unknown, args: CreateExternalRunArgs, ctx: ApiContext) => {
+      const user = authorize(ctx, "createExternalRun");
+      return createExternalRun(ctx.db, actorFor(user), args.input);
+    },
+    ingestDynamics: (_: unknown, args: IngestArgs, ctx: ApiContext) => {
+      const user = authorize(ctx, "ingestDynamics");
+      return ingestDynamics(ctx.db, actorFor(user), { runId: args.input.runId, cells: args.input.cells });
+    },
+    finishRun: (_: unknown, args: { runId: string }, ctx: ApiContext) => {
+      const user = authorize(ctx, "finishRun");
+      return finishRun(ctx.db, ctx.queue, actorFor(user), { runId: args.runId });
+    },
+    cancelRun: (_: unknown, args: { runId: string }, ctx: ApiContext) => {
+      const user = authorize(ctx, "cancelRun");
+      return cancelRun(ctx.db, actorFor(user), { runId: args.runId });
+    },
+  },
+  Run: {
+    version: (r: Run, _: unknown, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findUnique({ where: { id: r.versionId } }),
+    progress: (r: Run) => ({
+      epoch: r.progressEpoch,
+      epochs: r.epochs,
+      step: r.progressStep,
+      steps: r.progressSteps,
+      examplesPerSecond: r.examplesPerSec,
+      etaSeconds: r.etaSeconds,
+      fraction: progressFraction(r),
+    }),
+    exampleCount: (r: Run, _: unknown, ctx: ApiContext) => runExampleCount(ctx.db.prisma, r.id),
+    quadrantCounts: (r: Run) => {
+      const counts = (r.metrics as { quadrantCounts?: Record<string, number> } | null)?.quadrantCounts;
+      return counts ? QUADRANTS.map((quadrant) => ({ quadrant, count: counts[quadrant] ?? 0 })) : [];
+    },
+    examples: (r: Run, args: ExamplesArgs, ctx: ApiContext) => examplesPage(ctx, { runId: r.id }, args),
+    dataMap: (r: Run, _: unknown, ctx: ApiContext) => queryDataMap(ctx.db, r.id),
+  },
+};
