@@ -1,4 +1,10 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
+
+// One copy of graphql: Node loads graphql's CommonJS build for Apollo Server and the validation
+// plugins (externalized), while Vite would pick its "module" (ESM) build for workspace sources —
+// two realms ("Cannot use GraphQLSchema from another module or realm"). Resolve it as Node does.
+const resolve = { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve("graphql") }] };
 
 // Two tiers: `unit` (pure logic, no database) and `integration` (real PostgreSQL via
 // DATABASE_URL, or PGlite where the embedded path is what is tested). Files say which
@@ -7,6 +13,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: "unit",
           include: ["libs/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"],
@@ -15,6 +22,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: "integration",
           include: ["libs/*/test/**/*.int.test.ts", "apps/*/test/**/*.int.test.ts"],
