@@ -1,0 +1,66 @@
+import { createWriteStream } from "node:fs";
+import { rename, unlink } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { Command } from "commander";
+import { addApiOptions, type ApiOptions } from "../api-client.ts";
+import { CliError } from "../errors.ts";
+
+export function register(program: Command): void {
+  addApiOptions(
+    program
+      .command("export")
+      .description(
+        'Export a released version as JSONL, one {"id", "text", "weight", "split"} object per line (canaries are never exported). ' +
+          'Load it with Hugging Face datasets: load_dataset("json", data_files="version.jsonl").',
+      )
+      .requiredOption("--version <id>", "the released version")
+      .option("--out <file>", "write here instead of stdout (written to a temporary file, then renamed)"),
+  ).action(async (options: ApiOptions & { version: string; out?: string }) => {
+    const count = await exportToFile(options);
+    if (options.out) process.stderr.write(`exported ${count} examples to ${options.out}\n`);
+  });
+}
+
+/** The export route next to the GraphQL endpoint: …/graphql → …/export/versions/<id>.jsonl. */
+export const exportUrl = (api: string, versionId: string) => new URL(`export/versions/${encodeURIComponent(versionId)}.jsonl`, api).toString();
+
+export async function exportToFile(options: ApiOptions & { version: string; out?: string }): Promise<number> {
+  if (!options.api) throw new CliError("--api: no GraphQL endpoint given (or set GDC_API_URL)");
+  const url = exportUrl(options.api, options.version);
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: options.token ? { authorization: `Bearer ${options.token}` } : {} });
+  } catch (err) {
+    throw new CliError(`cannot reach the API at ${url}: ${err instanceof Error ? err.message : String(err)}`, 3);
+  }
+  if (!response.ok || !response.body) {
+    const text = await response.text();
+    let message = text.slice(0, 300);
+    let code = "";
+    try {
+      const body = JSON.parse(text) as { errors?: { message: string; extensions?: { code?: string } }[] };
+      message = body.errors?.[0]?.message ?? message;
+      code = body.errors?.[0]?.extensions?.code ?? "";
+    } catch {
+      /* not JSON: show the text */
+    }
+    throw new CliError(`${message}${code ? ` [${code}]` : ""}`, response.status === 401 || response.status === 403 ? 4 : 2);
+  }
+  const count = Number(response.headers.get("x-gdc-example-count") ?? Number.NaN);
+  const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  if (!options.out) {
+    await pipeline(body, process.stdout, { end: false });
+    return count;
+  }
+  const tmp = `${options.out}.${process.pid}.tmp`;
+  try {
+    await pipeline(body, createWriteStream(tmp));
+    await rename(tmp, options.out);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  return count;
+}

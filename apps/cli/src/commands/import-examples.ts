@@ -1,0 +1,184 @@
+import { createReadStream } from "node:fs";
+import { access } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import { DomainError, exampleContentHash, parseExampleRecord, type ExampleRecord } from "@gdc/db";
+import { addApiOptions, ApiClient, type ApiOptions } from "../api-client.ts";
+import { CliError } from "../errors.ts";
+import { createProgress } from "../progress.ts";
+
+/** Records per importExamples call (the API takes at most 5 000). */
+export const DEFAULT_BATCH_SIZE = 1_000;
+/** A batch is also cut when its JSON would exceed this (the API refuses bodies over 8 MiB). */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** How many bad lines one run reports before stopping. */
+const MAX_REPORTED_ERRORS = 20;
+
+export interface ImportTotals {
+  lines: number;
+  received: number;
+  created: number;
+  alreadyPresent: number;
+  addedToVersion: number;
+}
+
+const IMPORT_MUTATION = /* GraphQL */ `
+  mutation ImportExamples($versionId: ID!, $examples: [ExampleInput!]!) {
+    importExamples(versionId: $versionId, examples: $examples) { received created alreadyPresent addedToVersion }
+  }
+`;
+
+export function register(program: Command): void {
+  addApiOptions(
+    program
+      .command("import-examples")
+      .description(
+        "Import examples from a JSONL file into a draft version: one JSON object per line with " +
+          '"text" (required), "id", "split" (train|validation|test), "canary" {prefix, secret}, "payload". ' +
+          "The whole file is checked before anything is sent: a bad line writes nothing. Idempotent by content hash, " +
+          "so an interrupted import can simply be run again.",
+      )
+      .argument("<file>", "JSONL file")
+      .requiredOption("--version <id>", "id of the draft dataset version to import into")
+      .option("--batch-size <n>", `records per request (1–5000, default ${DEFAULT_BATCH_SIZE})`),
+  ).action(async (file: string, options: ApiOptions & { version: string; batchSize?: string }) => {
+    const batchSize = options.batchSize === undefined ? DEFAULT_BATCH_SIZE : Number(options.batchSize);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5_000) throw new CliError(`--batch-size: "${options.batchSize}" is not an integer in [1, 5000]`);
+    const client = ApiClient.from(options);
+    const totals = await importExamplesFile(client, { file, versionId: options.version, batchSize, progress: true });
+    process.stderr.write(
+      `imported ${totals.received} records from ${file}: ${totals.created} new examples, ${totals.alreadyPresent} already known, ` +
+        `${totals.addedToVersion} added to version ${options.version}\n`,
+    );
+  });
+}
+
+/** Non-blank lines of a file with their 1-based line numbers. */
+async function* numberedLines(file: string): AsyncGenerator<{ line: number; text: string }> {
+  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Number.POSITIVE_INFINITY });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim()) yield { line, text };
+  }
+}
+
+/** One line → a validated record; errors read "file:line: field: message". */
+function parseLine(file: string, line: number, text: string): ExampleRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${file}:${line}: record: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  try {
+    return parseExampleRecord(value, `${file}:${line}`);
+  } catch (err) {
+    if (err instanceof DomainError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Checks every line of the file — JSON, the record schema, and that no id names two different
+ * contents — without sending anything. Throws one CliError listing the first bad lines.
+ */
+export async function validateExamplesFile(file: string): Promise<{ records: number }> {
+  try {
+    await access(file);
+  } catch {
+    throw new CliError(`${file}: no such file`);
+  }
+  const errors: string[] = [];
+  const keys = new Map<string, { hash: string; line: number }>();
+  let records = 0;
+  for await (const { line, text } of numberedLines(file)) {
+    try {
+      const record = parseLine(file, line, text);
+      const hash = exampleContentHash(record);
+      const key = record.id ?? hash;
+      const seen = keys.get(key);
+      if (seen && seen.hash !== hash) throw new CliError(`${file}:${line}: id: "${key}" is also used by line ${seen.line} with different content`);
+      if (!seen) keys.set(key, { hash, line });
+      records++;
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      errors.push(err.message);
+      if (errors.length >= MAX_REPORTED_ERRORS) break;
+    }
+  }
+  if (errors.length) {
+    const more = errors.length >= MAX_REPORTED_ERRORS ? `\n(stopped after ${MAX_REPORTED_ERRORS} bad lines)` : "";
+    throw new CliError(`${errors.join("\n")}${more}\nnothing was imported`);
+  }
+  if (records === 0) throw new CliError(`${file}: no records (the file is empty)`);
+  return { records };
+}
+
+const toInput = (r: ExampleRecord) => ({
+  ...(r.id !== undefined ? { id: r.id } : {}),
+  text: r.text,
+  ...(r.split !== undefined ? { split: r.split.toUpperCase() } : {}),
+  ...(r.canary !== undefined ? { canary: r.canary } : {}),
+  ...(r.payload !== undefined ? { payload: r.payload } : {}),
+});
+
+/**
+ * Validates the whole file first (nothing is sent if any line is bad), then streams it again
+ * in batches through the importExamples mutation. Each batch is all-or-nothing and imports are
+ * idempotent by content hash, so a run cut short (network, server restart) is finished by
+ * running it again. One thing only the server can see — an id that already names different
+ * content in the dataset — fails the batch that carries it; earlier batches stay imported.
+ */
+export async function importExamplesFile(
+  client: ApiClient,
+  options: { file: string; versionId: string; batchSize?: number; progress?: boolean },
+): Promise<ImportTotals> {
+  const { file, versionId } = options;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const { records } = await validateExamplesFile(file);
+  const bar = options.progress ? createProgress("importing", records, "records") : null;
+  const totals: ImportTotals = { lines: 0, received: 0, created: 0, alreadyPresent: 0, addedToVersion: 0 };
+  let batch: ReturnType<typeof toInput>[] = [];
+  let batchBytes = 0;
+  let firstLine = 0;
+  let lastLine = 0;
+  const send = async () => {
+    if (!batch.length) return;
+    let result: Omit<ImportTotals, "lines">;
+    try {
+      ({ importExamples: result } = await client.request<{ importExamples: Omit<ImportTotals, "lines"> }>(IMPORT_MUTATION, { versionId, examples: batch }));
+    } catch (err) {
+      if (err instanceof CliError) {
+        // The server names records by their index in the batch; say which lines they were.
+        const message = err.message.replace(/examples\[(\d+)\]/g, (_, i: string) => `${file}: record ${Number(i) + 1} of lines ${firstLine}–${lastLine}`);
+        const done = totals.received ? ` (${totals.received} records before line ${firstLine} were imported; running the command again is safe)` : "";
+        throw new CliError(`${message}${done}`, err.exitCode);
+      }
+      throw err;
+    }
+    totals.received += result.received;
+    totals.created += result.created;
+    totals.alreadyPresent += result.alreadyPresent;
+    totals.addedToVersion += result.addedToVersion;
+    bar?.update(totals.received);
+    batch = [];
+    batchBytes = 0;
+  };
+  try {
+    for await (const { line, text } of numberedLines(file)) {
+      const input = toInput(parseLine(file, line, text));
+      const bytes = Buffer.byteLength(text) + 64;
+      if (batch.length && (batch.length >= batchSize || batchBytes + bytes > MAX_BATCH_BYTES)) await send();
+      if (!batch.length) firstLine = line;
+      batch.push(input);
+      batchBytes += bytes;
+      lastLine = line;
+      totals.lines = line;
+    }
+    await send();
+  } finally {
+    bar?.stop();
+  }
+  return totals;
+}
