@@ -1,0 +1,223 @@
+"use client";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { useMutation, useQuery } from "urql";
+import { ErrorNote, Loading, RequireSession } from "../../components/Shell";
+import { quadrantStyle } from "../../data-map/palette";
+import { formatDate, formatNumber, humanize, summarizeJson } from "../../lib/format";
+import { can, rolesFor } from "../../lib/permissions";
+import { errorMessage, type Me } from "../../lib/session";
+
+const REVIEW_QUEUE = /* GraphQL */ `
+  query ReviewQueue($first: Int) {
+    reviewQueue(first: $first) {
+      id
+      action
+      weight
+      status
+      policy
+      evidence
+      createdAt
+      canReview
+      proposedBy { id name }
+      example { id key text isCanary }
+      version { id number dataset { id name } }
+      run { id name }
+    }
+  }
+`;
+
+const REVIEW = /* GraphQL */ `
+  mutation ReviewIntervention($input: ReviewInput!) {
+    reviewIntervention(input: $input) {
+      id
+      status
+      reviews { id decision reason reviewer { id name } createdAt }
+    }
+  }
+`;
+
+interface QueueItem {
+  id: string;
+  action: string;
+  weight: number;
+  status: string;
+  policy: unknown;
+  evidence: unknown;
+  createdAt: string;
+  canReview: boolean;
+  proposedBy: { id: string; name: string };
+  example: { id: string; key: string; text: string | null; isCanary: boolean };
+  version: { id: string; number: number; dataset: { id: string; name: string } };
+  run: { id: string; name: string } | null;
+}
+
+const PAGE = 50;
+
+export default function ReviewPage() {
+  return <RequireSession>{(me) => <ReviewQueue me={me} />}</RequireSession>;
+}
+
+function ReviewQueue({ me }: { me: Me }) {
+  const [first, setFirst] = useState(PAGE);
+  const [result] = useQuery<{ reviewQueue: QueueItem[] }>({ query: REVIEW_QUEUE, variables: { first }, requestPolicy: "cache-and-network" });
+  const [lastDecision, setLastDecision] = useState<string | null>(null);
+  const items = result.data?.reviewQueue ?? [];
+  const mayReview = can(me.role, "reviewIntervention");
+
+  return (
+    <div>
+      <h1>Review queue</h1>
+      <p className="muted">
+        Proposed interventions, oldest first. Each needs a decision and a reason from someone other than its proposer (four eyes).
+        {mayReview ? "" : ` Reviewing needs the role ${rolesFor("reviewIntervention")}; you are ${me.role}.`}
+      </p>
+      {lastDecision ? (
+        <p className="success" role="status">
+          {lastDecision}
+        </p>
+      ) : null}
+      <ErrorNote message={errorMessage(result.error)} />
+      {result.fetching && !result.data ? <Loading what="the review queue" /> : null}
+      {result.data && items.length === 0 ? <p>Nothing to review.</p> : null}
+      {items.length > 0 ? (
+        <p>
+          <strong data-testid="queue-count">{items.length}</strong> proposed intervention{items.length === 1 ? "" : "s"}
+          {items.length >= first ? " shown" : ""}
+        </p>
+      ) : null}
+      <ol style={{ listStyle: "none", padding: 0 }}>
+        {items.map((item) => (
+          <li key={item.id}>
+            <ReviewItem item={item} me={me} onDecided={setLastDecision} />
+          </li>
+        ))}
+      </ol>
+      {items.length >= first ? (
+        <button type="button" onClick={() => setFirst((n) => n + PAGE)}>
+          Show more
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function Evidence({ evidence }: { evidence: unknown }) {
+  if (typeof evidence !== "object" || evidence === null) return <span className="muted">{summarizeJson(evidence)}</span>;
+  const entries = Object.entries(evidence as Record<string, unknown>);
+  return (
+    <dl className="facts">
+      {entries.map(([key, value]) => (
+        <div key={key} style={{ display: "contents" }}>
+          <dt>{humanize(key.replace(/([a-z])([A-Z])/g, "$1_$2"))}</dt>
+          <dd>
+            {typeof value === "number" ? (
+              formatNumber(value, 4)
+            ) : key === "quadrant" && typeof value === "string" ? (
+              <>
+                <span className="swatch" style={{ background: quadrantStyle(value).color }} aria-hidden="true" /> {quadrantStyle(value).label}
+              </>
+            ) : (
+              <span className="mono">{summarizeJson(value, 120)}</span>
+            )}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function ReviewItem({ item, me, onDecided }: { item: QueueItem; me: Me; onDecided: (message: string) => void }) {
+  const [decision, setDecision] = useState<"APPROVE" | "REJECT" | "">("");
+  const [reason, setReason] = useState("");
+  const [result, review] = useMutation(REVIEW);
+  const mine = item.proposedBy.id === me.id;
+  const headingId = `item-${item.id}`;
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    if (!decision || !reason.trim()) return;
+    const r = await review({ input: { interventionId: item.id, decision, reason: reason.trim() } });
+    if (!r.error) onDecided(`${decision === "APPROVE" ? "Approved" : "Rejected"}: ${humanize(item.action)} of ${item.example.key}.`);
+  }
+
+  return (
+    <article className="card queue-item" aria-labelledby={headingId}>
+      <h2 id={headingId} style={{ marginTop: 0 }}>
+        {item.action === "PRUNE" ? "Prune" : `Down-weight to ${formatNumber(item.weight)}`} <code>{item.example.key}</code>
+        {item.example.isCanary ? <span className="badge badge-failed"> canary</span> : null}
+      </h2>
+      <p style={{ whiteSpace: "pre-wrap" }}>{item.example.text ?? <span className="muted">(canary text redacted for your role)</span>}</p>
+      <div className="grid-2">
+        <div>
+          <h3>Evidence</h3>
+          <Evidence evidence={item.evidence} />
+        </div>
+        <div>
+          <h3>Context</h3>
+          <dl className="facts">
+            <dt>Version</dt>
+            <dd>
+              <Link href={`/versions/${item.version.id}`}>
+                {item.version.dataset.name} v{item.version.number}
+              </Link>
+            </dd>
+            <dt>Run</dt>
+            <dd>
+              {item.run ? (
+                <>
+                  <Link href={`/runs/${item.run.id}`}>{item.run.name}</Link> ·{" "}
+                  <Link href={`/runs/${item.run.id}/examples/${item.example.id}`}>trajectory</Link>
+                </>
+              ) : (
+                "—"
+              )}
+            </dd>
+            <dt>Policy</dt>
+            <dd className="mono">{summarizeJson(item.policy, 140)}</dd>
+            <dt>Proposed by</dt>
+            <dd>
+              {item.proposedBy.name}
+              {mine ? " (you)" : ""}, {formatDate(item.createdAt)}
+            </dd>
+          </dl>
+        </div>
+      </div>
+      {item.canReview ? (
+        <form onSubmit={onSubmit} aria-label={`Review ${item.example.key}`} style={{ marginTop: "0.75rem" }}>
+          <fieldset>
+            <legend>Decision</legend>
+            <label className="field-inline">
+              <input
+                type="radio"
+                name={`decision-${item.id}`}
+                value="APPROVE"
+                required
+                checked={decision === "APPROVE"}
+                onChange={() => setDecision("APPROVE")}
+              />{" "}
+              Approve
+            </label>
+            <label className="field-inline">
+              <input type="radio" name={`decision-${item.id}`} value="REJECT" checked={decision === "REJECT"} onChange={() => setDecision("REJECT")} /> Reject
+            </label>
+          </fieldset>
+          <div className="field">
+            <label htmlFor={`reason-${item.id}`}>Reason (required)</label>
+            <input id={`reason-${item.id}`} type="text" required value={reason} onChange={(e) => setReason(e.target.value)} />
+          </div>
+          <ErrorNote message={errorMessage(result.error)} />
+          <button type="submit" className="primary" disabled={result.fetching}>
+            Submit review
+          </button>
+        </form>
+      ) : mine ? (
+        <p className="four-eyes">You proposed this — another reviewer must decide.</p>
+      ) : (
+        <p className="muted">
+          Your role ({me.role}) cannot review interventions; {rolesFor("reviewIntervention")} can.
+        </p>
+      )}
+    </article>
+  );
+}

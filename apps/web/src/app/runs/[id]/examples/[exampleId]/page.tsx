@@ -1,0 +1,227 @@
+"use client";
+import Link from "next/link";
+import { useParams } from "next/navigation";
+import { useMemo } from "react";
+import { useQuery } from "urql";
+import { EChart, type ChartOption } from "../../../../../components/EChart";
+import { ErrorNote, Loading, RequireSession, StatusBadge } from "../../../../../components/Shell";
+import { quadrantStyle } from "../../../../../data-map/palette";
+import { formatDate, formatNumber, summarizeJson } from "../../../../../lib/format";
+import { errorMessage } from "../../../../../lib/session";
+import { trajectoryChart } from "../../../../../lib/charts";
+
+const EXAMPLE = /* GraphQL */ `
+  query ExampleInRun($id: ID!, $runId: ID!) {
+    run(id: $runId) { id name version { id number dataset { id name } } }
+    example(id: $id) {
+      id
+      key
+      text
+      split
+      isCanary
+      contentHash
+      canary { prefix secret }
+      score(runId: $runId) {
+        difficulty
+        memorization
+        forgetEvents
+        neverLearned
+        confidence
+        variability
+        correctness
+        quadrant
+      }
+      trajectory(runId: $runId) { epochs loss accuracy forgetEpochs epsilon }
+      interventions {
+        id
+        action
+        weight
+        status
+        createdAt
+        policy
+        proposedBy { id name }
+        version { id number }
+        run { id }
+        reviews { id decision reason createdAt reviewer { name } }
+      }
+    }
+  }
+`;
+
+interface ExampleData {
+  run: { id: string; name: string; version: { id: string; number: number; dataset: { id: string; name: string } } } | null;
+  example: {
+    id: string;
+    key: string;
+    text: string | null;
+    split: string;
+    isCanary: boolean;
+    contentHash: string;
+    canary: { prefix: string; secret: string } | null;
+    score: {
+      difficulty: number;
+      memorization: number;
+      forgetEvents: number;
+      neverLearned: boolean;
+      confidence: number;
+      variability: number;
+      correctness: number;
+      quadrant: string;
+    } | null;
+    trajectory: { epochs: number; loss: (number | null)[]; accuracy: (number | null)[]; forgetEpochs: number[]; epsilon: number | null } | null;
+    interventions: {
+      id: string;
+      action: string;
+      weight: number;
+      status: string;
+      createdAt: string;
+      policy: unknown;
+      proposedBy: { id: string; name: string };
+      version: { id: string; number: number };
+      run: { id: string } | null;
+      reviews: { id: string; decision: string; reason: string; createdAt: string; reviewer: { name: string } }[];
+    }[];
+  } | null;
+}
+
+export default function ExamplePage() {
+  return <RequireSession>{() => <Example />}</RequireSession>;
+}
+
+function Example() {
+  const { id: runId, exampleId } = useParams<{ id: string; exampleId: string }>();
+  const [result] = useQuery<ExampleData>({ query: EXAMPLE, variables: { id: exampleId, runId } });
+  const example = result.data?.example;
+  const run = result.data?.run;
+  const option = useMemo<ChartOption | null>(() => (example?.trajectory ? trajectoryChart(example.trajectory) : null), [example?.trajectory]);
+
+  if (result.fetching && !result.data) return <Loading what="example" />;
+  if (result.error && !example) return <ErrorNote message={errorMessage(result.error)} />;
+  if (!example) return <p>Example not found.</p>;
+  const score = example.score;
+
+  return (
+    <div>
+      {run ? (
+        <p className="muted">
+          <Link href={`/datasets/${run.version.dataset.id}`}>{run.version.dataset.name}</Link> /{" "}
+          <Link href={`/versions/${run.version.id}`}>version {run.version.number}</Link> / <Link href={`/runs/${run.id}`}>run {run.name}</Link> /
+        </p>
+      ) : null}
+      <h1>
+        Example <code>{example.key}</code> {example.isCanary ? <span className="badge badge-failed">canary</span> : null}
+      </h1>
+      <section className="card">
+        <h2 style={{ marginTop: 0 }}>Text</h2>
+        <p style={{ whiteSpace: "pre-wrap" }} data-testid="example-text">
+          {example.text ?? <span className="muted">(canary text is redacted for your role)</span>}
+        </p>
+        {example.canary ? (
+          <p className="muted">
+            Canary prefix <code>{example.canary.prefix}</code>, secret <code>{example.canary.secret}</code>
+          </p>
+        ) : null}
+        <p className="muted">
+          Split {example.split} · content hash <span className="hash">{example.contentHash.slice(0, 16)}</span>
+        </p>
+      </section>
+      <div className="grid-2">
+        <section className="card" aria-labelledby="scores-title">
+          <h2 id="scores-title" style={{ marginTop: 0 }}>
+            Scores in this run
+          </h2>
+          {score ? (
+            <dl className="facts">
+              <dt>Quadrant</dt>
+              <dd>
+                <span className="swatch" style={{ background: quadrantStyle(score.quadrant).color }} aria-hidden="true" />{" "}
+                {quadrantStyle(score.quadrant).label}
+              </dd>
+              <dt>Difficulty</dt>
+              <dd>{formatNumber(score.difficulty, 4)}</dd>
+              <dt>Memorization</dt>
+              <dd>{formatNumber(score.memorization, 4)}</dd>
+              <dt>Forget events</dt>
+              <dd>{score.forgetEvents}</dd>
+              <dt>Never learned</dt>
+              <dd>{score.neverLearned ? "yes" : "no"}</dd>
+              <dt>Confidence</dt>
+              <dd>{formatNumber(score.confidence, 4)}</dd>
+              <dt>Variability</dt>
+              <dd>{formatNumber(score.variability, 4)}</dd>
+              <dt>Correctness</dt>
+              <dd>{formatNumber(score.correctness, 4)}</dd>
+            </dl>
+          ) : (
+            <p className="muted">Not scored in this run.</p>
+          )}
+        </section>
+        <section className="card" aria-labelledby="trajectory-title">
+          <h2 id="trajectory-title" style={{ marginTop: 0 }}>
+            Loss and accuracy across epochs
+          </h2>
+          {option && example.trajectory ? (
+            <>
+              <EChart
+                option={option}
+                label={`Loss and accuracy of example ${example.key} over ${example.trajectory.epochs} epochs; forget events at epochs ${example.trajectory.forgetEpochs.join(", ") || "none"}`}
+              />
+              <p className="hint">
+                Forget events (learned at epoch t−1, not at t):{" "}
+                <strong data-testid="forget-epochs">{example.trajectory.forgetEpochs.length ? example.trajectory.forgetEpochs.join(", ") : "none"}</strong>
+                {example.trajectory.epsilon != null ? ` · learned threshold ε = ${formatNumber(example.trajectory.epsilon, 4)}` : ""}
+              </p>
+            </>
+          ) : (
+            <p className="muted">No training dynamics recorded for this example in this run.</p>
+          )}
+        </section>
+      </div>
+      <section aria-labelledby="interventions-title">
+        <h2 id="interventions-title">Interventions</h2>
+        {example.interventions.length === 0 ? <p className="muted">None.</p> : null}
+        {example.interventions.length > 0 ? (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Action</th>
+                <th scope="col">Status</th>
+                <th scope="col">Version</th>
+                <th scope="col">Proposed</th>
+                <th scope="col">Policy</th>
+                <th scope="col">Reviews</th>
+              </tr>
+            </thead>
+            <tbody>
+              {example.interventions.map((i) => (
+                <tr key={i.id}>
+                  <td>
+                    {i.action}
+                    {i.action === "DOWNWEIGHT" ? ` to ${formatNumber(i.weight)}` : ""}
+                  </td>
+                  <td>
+                    <StatusBadge status={i.status} />
+                  </td>
+                  <td>
+                    <Link href={`/versions/${i.version.id}`}>v{i.version.number}</Link>
+                  </td>
+                  <td>
+                    {i.proposedBy.name}, {formatDate(i.createdAt)}
+                  </td>
+                  <td className="mono">{summarizeJson(i.policy, 80)}</td>
+                  <td>
+                    {i.reviews.map((r) => (
+                      <div key={r.id}>
+                        {r.decision} by {r.reviewer.name}: “{r.reason}”
+                      </div>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,173 @@
+"use client";
+import Link from "next/link";
+import { useParams } from "next/navigation";
+import { useEffect } from "react";
+import { useMutation, useQuery } from "urql";
+import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
+import { DataMapPanel } from "../../../data-map/DataMapPanel";
+import { formatDate, formatDuration, formatInt, formatNumber, formatPercent } from "../../../lib/format";
+import { can } from "../../../lib/permissions";
+import { errorMessage, type Me } from "../../../lib/session";
+
+const RUN = /* GraphQL */ `
+  query Run($id: ID!) {
+    run(id: $id) {
+      id
+      name
+      kind
+      status
+      epochs
+      seed
+      backend
+      dynamicsSource
+      error
+      createdAt
+      startedAt
+      finishedAt
+      exampleCount
+      modelConfig
+      scoringResolved
+      metrics
+      progress { epoch epochs step steps examplesPerSecond etaSeconds fraction }
+      version { id number status dataset { id name } }
+    }
+  }
+`;
+
+const CANCEL = /* GraphQL */ `
+  mutation CancelRun($runId: ID!) { cancelRun(runId: $runId) { id status } }
+`;
+const FINISH = /* GraphQL */ `
+  mutation FinishRun($runId: ID!) { finishRun(runId: $runId) { id status } }
+`;
+
+const ACTIVE_STATUSES = new Set(["QUEUED", "RUNNING", "SCORING"]);
+const POLL_MS = 1500;
+
+interface RunData {
+  run: {
+    id: string;
+    name: string;
+    kind: string;
+    status: string;
+    epochs: number;
+    seed: number;
+    backend: string | null;
+    dynamicsSource: string;
+    error: string | null;
+    createdAt: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+    exampleCount: number;
+    modelConfig: unknown;
+    scoringResolved: unknown;
+    metrics: unknown;
+    progress: {
+      epoch: number;
+      epochs: number;
+      step: number;
+      steps: number;
+      examplesPerSecond: number | null;
+      etaSeconds: number | null;
+      fraction: number;
+    };
+    version: { id: string; number: number; status: string; dataset: { id: string; name: string } };
+  } | null;
+}
+
+export default function RunPage() {
+  return <RequireSession>{(me) => <Run me={me} />}</RequireSession>;
+}
+
+function Run({ me }: { me: Me }) {
+  const { id } = useParams<{ id: string }>();
+  const [result, reexecute] = useQuery<RunData>({ query: RUN, variables: { id } });
+  const [cancelState, cancel] = useMutation(CANCEL);
+  const [finishState, finish] = useMutation(FINISH);
+  const run = result.data?.run;
+  const active = run ? ACTIVE_STATUSES.has(run.status) : false;
+
+  // Live progress: poll while the run is queued, training or scoring.
+  useEffect(() => {
+    if (!active) return;
+    const timer = window.setInterval(() => reexecute({ requestPolicy: "network-only" }), POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [active, reexecute]);
+
+  if (result.fetching && !result.data) return <Loading what="run" />;
+  if (result.error && !run) return <ErrorNote message={errorMessage(result.error)} />;
+  if (!run) return <p>Run not found.</p>;
+  const p = run.progress;
+  const mayOperate = can(me.role, "cancelRun");
+
+  return (
+    <div>
+      <p className="muted">
+        <Link href="/datasets">Datasets</Link> / <Link href={`/datasets/${run.version.dataset.id}`}>{run.version.dataset.name}</Link> /{" "}
+        <Link href={`/versions/${run.version.id}`}>version {run.version.number}</Link> /
+      </p>
+      <h1>
+        Run {run.name} <StatusBadge status={run.status} />
+      </h1>
+      <div className="grid-2">
+        <section className="card" aria-labelledby="progress-title">
+          <h2 id="progress-title" style={{ marginTop: 0 }}>
+            Progress
+          </h2>
+          <progress className="progress" value={p.fraction} max={1} aria-label="Run progress" />
+          <p aria-live="polite" data-testid="run-progress">
+            {formatPercent(p.fraction, 0)} · epoch {p.epoch} / {p.epochs}
+            {p.steps ? ` · step ${formatInt(p.step)} / ${formatInt(p.steps)}` : ""} ·{" "}
+            {p.examplesPerSecond != null ? `${formatInt(p.examplesPerSecond)} examples/s` : "— examples/s"} · ETA {formatDuration(p.etaSeconds)}
+          </p>
+          {active ? <p className="hint">Updates every {POLL_MS / 1000} s.</p> : null}
+          {run.error ? <p className="error">{run.error}</p> : null}
+          <div className="row">
+            {active && mayOperate ? (
+              <button type="button" className="danger" onClick={() => cancel({ runId: run.id })} disabled={cancelState.fetching}>
+                Cancel run
+              </button>
+            ) : null}
+            {run.kind === "EXTERNAL" && run.status === "RUNNING" && mayOperate ? (
+              <button type="button" onClick={() => finish({ runId: run.id })} disabled={finishState.fetching}>
+                Finish and score
+              </button>
+            ) : null}
+          </div>
+          <ErrorNote message={errorMessage(cancelState.error ?? finishState.error)} />
+        </section>
+        <section className="card" aria-labelledby="details-title">
+          <h2 id="details-title" style={{ marginTop: 0 }}>
+            Details
+          </h2>
+          <dl className="facts">
+            <dt>Kind</dt>
+            <dd>{run.kind === "EXTERNAL" ? "External trainer (dynamics pushed through the API)" : "Tracked (trained by a worker)"}</dd>
+            <dt>Examples</dt>
+            <dd>{formatInt(run.exampleCount)}</dd>
+            <dt>Epochs</dt>
+            <dd>{run.epochs}</dd>
+            <dt>Seed</dt>
+            <dd>{run.seed}</dd>
+            <dt>Backend</dt>
+            <dd>{run.backend ?? "—"}</dd>
+            <dt>Dynamics</dt>
+            <dd>{run.dynamicsSource === "EVAL_PASS" ? "end-of-epoch evaluation pass" : "training forward pass"}</dd>
+            <dt>Created</dt>
+            <dd>{formatDate(run.createdAt)}</dd>
+            <dt>Finished</dt>
+            <dd>{formatDate(run.finishedAt)}</dd>
+          </dl>
+          <JsonBlock label="Scoring (exact ε, Te, thresholds used)" value={run.scoringResolved} />
+          <JsonBlock label="Metrics" value={run.metrics} />
+          <JsonBlock label="Model configuration" value={run.modelConfig} />
+        </section>
+      </div>
+      {run.status === "SUCCEEDED" ? (
+        <DataMapPanel me={me} runId={run.id} version={run.version} />
+      ) : (
+        <p className="muted">The data map appears when the run has been scored{active ? " (this page updates by itself)" : ""}.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
+import { useSession, type Me } from "../lib/session";
+
+const NAV = [
+  { href: "/datasets", label: "Datasets" },
+  { href: "/review", label: "Review queue" },
+  { href: "/audit", label: "Audit log" },
+];
+
+export function Header() {
+  const { me, signOut } = useSession();
+  const pathname = usePathname();
+  return (
+    <header className="app-header">
+      <Link href="/" className="brand">
+        GenDataCarto
+      </Link>
+      <nav aria-label="Main">
+        <ul>
+          {NAV.map((item) => (
+            <li key={item.href}>
+              <Link href={item.href} aria-current={pathname?.startsWith(item.href) ? "page" : undefined}>
+                {item.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className="whoami">
+        {me ? (
+          <>
+            <span>
+              Signed in as <strong>{me.name}</strong> <span className={`role role-${me.role.toLowerCase()}`}>{me.role}</span>
+            </span>
+            <button type="button" className="link-button" onClick={() => signOut()}>
+              Sign out
+            </button>
+          </>
+        ) : (
+          <Link href="/">Sign in</Link>
+        )}
+      </div>
+    </header>
+  );
+}
+
+/** Renders its children only for a signed-in user; otherwise points to the sign-in page. */
+export function RequireSession({ children }: { children: (me: Me) => ReactNode }) {
+  const { state } = useSession();
+  if (state.status === "loading") return <p className="muted">Loading…</p>;
+  if (state.status === "signed-out") {
+    return (
+      <section className="card">
+        <h1>Sign in required</h1>
+        {state.notice ? <p role="alert">{state.notice}</p> : null}
+        <p>
+          <Link href="/">Sign in with an API token</Link> to see this page.
+        </p>
+      </section>
+    );
+  }
+  return <>{children(state.me)}</>;
+}
+
+export function ErrorNote({ message }: { message: string | null | undefined }) {
+  if (!message) return null;
+  return (
+    <p role="alert" className="error">
+      {message}
+    </p>
+  );
+}
+
+export function Loading({ what }: { what?: string }) {
+  return (
+    <p className="muted" role="status">
+      Loading{what ? ` ${what}` : ""}…
+    </p>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge badge-${status.toLowerCase()}`}>{status}</span>;
+}
+
+/** An opaque JSON value, folded by default. */
+export function JsonBlock({ value, label }: { value: unknown; label: string }) {
+  if (value === null || value === undefined) return null;
+  return (
+    <details className="json">
+      <summary>{label}</summary>
+      <pre>{JSON.stringify(value, null, 2)}</pre>
+    </details>
+  );
+}

@@ -1,0 +1,117 @@
+// Data space ↔ screen space for the data map, and the zoom/pan arithmetic. Pure functions.
+
+/** The visible window in data units: difficulty on x, memorization on y. */
+export interface View {
+  xMin: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+}
+
+/** The plot rectangle in CSS pixels (inside the canvas, after the axis margins). */
+export interface PlotRect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface Scales {
+  x(value: number): number;
+  y(value: number): number;
+  invertX(px: number): number;
+  invertY(py: number): number;
+}
+
+/** Linear scales; y grows upwards (screen y downwards). */
+export function makeScales(view: View, plot: PlotRect): Scales {
+  const sx = plot.width / (view.xMax - view.xMin || 1);
+  const sy = plot.height / (view.yMax - view.yMin || 1);
+  return {
+    x: (v) => plot.left + (v - view.xMin) * sx,
+    y: (v) => plot.top + plot.height - (v - view.yMin) * sy,
+    invertX: (px) => view.xMin + (px - plot.left) / sx,
+    invertY: (py) => view.yMin + (plot.top + plot.height - py) / sy,
+  };
+}
+
+/** A view that shows every point with a margin; memorization always shows [0, 1]. */
+export function fitView(difficulty: ArrayLike<number>, memorization: ArrayLike<number>, padding = 0.04): View {
+  let xMin = Infinity;
+  let xMax = -Infinity;
+  let yMin = 0;
+  let yMax = 1;
+  for (let i = 0; i < difficulty.length; i++) {
+    const x = difficulty[i]!;
+    if (Number.isFinite(x)) {
+      if (x < xMin) xMin = x;
+      if (x > xMax) xMax = x;
+    }
+    const y = memorization[i]!;
+    if (Number.isFinite(y)) {
+      if (y < yMin) yMin = y;
+      if (y > yMax) yMax = y;
+    }
+  }
+  if (!Number.isFinite(xMin)) {
+    xMin = 0;
+    xMax = 1;
+  }
+  if (xMax - xMin < 1e-9) {
+    xMin -= 0.5;
+    xMax += 0.5;
+  }
+  const px = (xMax - xMin) * padding;
+  const py = (yMax - yMin) * padding;
+  return { xMin: xMin - px, xMax: xMax + px, yMin: yMin - py, yMax: yMax + py };
+}
+
+/**
+ * Zooms by `factor` (> 1 zooms in) keeping the data point under the cursor where it is.
+ * The window never shrinks below `minSpan` (floating-point noise) on either axis.
+ */
+export function zoomView(view: View, anchor: { x: number; y: number }, factor: number, minSpan = 1e-6): View {
+  const f = Math.max(factor, 1e-6);
+  const xSpan = Math.max((view.xMax - view.xMin) / f, minSpan);
+  const ySpan = Math.max((view.yMax - view.yMin) / f, minSpan);
+  const tx = (anchor.x - view.xMin) / (view.xMax - view.xMin || 1);
+  const ty = (anchor.y - view.yMin) / (view.yMax - view.yMin || 1);
+  return {
+    xMin: anchor.x - tx * xSpan,
+    xMax: anchor.x + (1 - tx) * xSpan,
+    yMin: anchor.y - ty * ySpan,
+    yMax: anchor.y + (1 - ty) * ySpan,
+  };
+}
+
+/** Moves the window by a drag of (dx, dy) screen pixels: the content follows the pointer. */
+export function panView(view: View, dx: number, dy: number, plot: PlotRect): View {
+  const ux = ((view.xMax - view.xMin) / plot.width) * dx;
+  const uy = ((view.yMax - view.yMin) / plot.height) * dy;
+  return { xMin: view.xMin - ux, xMax: view.xMax - ux, yMin: view.yMin + uy, yMax: view.yMax + uy };
+}
+
+/** Wheel delta (pixels) → zoom factor; smooth for trackpads, one notch ≈ 1.2×. */
+export function wheelZoomFactor(deltaY: number): number {
+  return Math.exp(-deltaY * 0.0015);
+}
+
+/** "Nice" tick values (1, 2, 5 × 10^k steps) covering [min, max], about `count` of them. */
+export function niceTicks(min: number, max: number, count = 6): number[] {
+  if (!(max > min) || !Number.isFinite(min) || !Number.isFinite(max)) return [];
+  const raw = (max - min) / Math.max(count, 1);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const norm = raw / magnitude;
+  const step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * magnitude;
+  const start = Math.ceil(min / step) * step;
+  const ticks: number[] = [];
+  for (let v = start; v <= max + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** Label for a tick: as few decimals as the step needs. */
+export function formatTick(value: number, ticks: number[]): string {
+  const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : 1;
+  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step || 1))));
+  return value.toFixed(decimals);
+}
