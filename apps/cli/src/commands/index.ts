@@ -18,3 +18,5 @@ import { register as exportCommand } from "./export.ts";
 commands.push(exportCommand);
 import { register as audit } from "./audit.ts";
 commands.push(audit);
+import { register as importDynamics } from "./import-dynamics.ts";
+commands.push(importDynamics);

@@ -1,0 +1,155 @@
+import type { Command } from "commander";
+import { CartographyError, DYNAMICS_FORMATS, inferDynamicsFormat, readDynamics, type DynamicsFormat, type DynamicsMatrix } from "@gdc/cartography";
+import { addApiOptions, ApiClient, type ApiOptions } from "../api-client.ts";
+import { CliError } from "../errors.ts";
+import { createProgress } from "../progress.ts";
+
+export interface ImportDynamicsOptions extends ApiOptions {
+  format?: string;
+  run?: string;
+  chunkSize?: string;
+  finish?: boolean;
+  /** Attempts per chunk before giving up (retrying is safe: ingest is idempotent). */
+  attempts?: number;
+  /** Where progress and the summary go (default stderr). */
+  log?: (message: string) => void;
+}
+
+export interface ImportDynamicsSummary {
+  runId: string;
+  examples: number;
+  epochs: number;
+  cells: number;
+  chunks: number;
+  accepted: number;
+  unchanged: number;
+  missing: number;
+  retries: number;
+  status: string;
+}
+
+/** Cells per ingestDynamics call: ~80 bytes of JSON each, so 20 000 is ~1.6 MB (the API takes 8 MB). */
+export const DEFAULT_CHUNK_CELLS = 20_000;
+const MAX_CHUNK_CELLS = 100_000;
+/** Inputs above this size get a progress bar while they are read. */
+const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+
+const RUN_QUERY = /* GraphQL */ `query ($id: ID!) { run(id: $id) { id kind status epochs exampleCount } }`;
+const INGEST = /* GraphQL */ `
+  mutation ($input: DynamicsChunkInput!) { ingestDynamics(input: $input) { accepted unchanged received missing } }`;
+const FINISH = /* GraphQL */ `mutation ($runId: ID!) { finishRun(runId: $runId) { id status } }`;
+
+export function register(program: Command): void {
+  addApiOptions(
+    program
+      .command("import-dynamics")
+      .description(
+        "Send an external run's training dynamics to the API in chunks (idempotent: a retried or repeated chunk changes nothing), " +
+          "then finish the run, which enqueues its scoring. Examples are matched by key (the allenai/cartography guid, or the id column).",
+      )
+      .argument("<path>", "allenai/cartography model folder (or its training_dynamics/), a .jsonl file or a .csv file")
+      .requiredOption("--run <id>", "the EXTERNAL run (createExternalRun) the dynamics belong to")
+      .option("--format <format>", `input format: ${DYNAMICS_FORMATS.join("|")} (default: a folder is cartography, else the extension)`)
+      .option("--chunk-size <cells>", `cells (example × epoch) per request, at most ${MAX_CHUNK_CELLS}`, String(DEFAULT_CHUNK_CELLS))
+      .option("--no-finish", "leave the run RUNNING after the upload (more files to come)"),
+  ).action(async (path: string, options: ImportDynamicsOptions) => {
+    const summary = await importDynamics(path, options);
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  });
+}
+
+export async function importDynamics(path: string, options: ImportDynamicsOptions): Promise<ImportDynamicsSummary> {
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const runId = options.run;
+  if (!runId) throw new CliError("--run: the id of the EXTERNAL run is required");
+  const chunkSize = Number(options.chunkSize ?? DEFAULT_CHUNK_CELLS);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_CELLS) {
+    throw new CliError(`--chunk-size: must be an integer in [1, ${MAX_CHUNK_CELLS}], got ${JSON.stringify(options.chunkSize)}`);
+  }
+  if (options.format !== undefined && !(DYNAMICS_FORMATS as readonly string[]).includes(options.format)) {
+    throw new CliError(`--format: must be one of ${DYNAMICS_FORMATS.join(", ")}, got ${JSON.stringify(options.format)}`);
+  }
+  const client = ApiClient.from(options);
+
+  const { run } = await client.request<{ run: { id: string; kind: string; status: string; epochs: number; exampleCount: number } | null }>(RUN_QUERY, { id: runId });
+  if (!run) throw new CliError(`--run: no run ${runId}`);
+  if (run.kind !== "EXTERNAL" || run.status !== "RUNNING") {
+    throw new CliError(`run ${runId} is ${run.kind} and ${run.status}: dynamics are imported into a RUNNING EXTERNAL run (createExternalRun)`);
+  }
+
+  const matrix = await readMatrix(path, options.format as DynamicsFormat | undefined, log);
+  const N = matrix.ids.length;
+  const T = matrix.epochs;
+  if (T !== run.epochs) throw new CliError(`${path}: holds ${T} epochs, but run ${runId} records ${run.epochs}`);
+  if (N !== run.exampleCount) log(`note: ${path} has ${N} examples, the run ${run.exampleCount}; the run is finished only once every one of its examples has all epochs`);
+
+  const total = N * T;
+  const attempts = options.attempts ?? 4;
+  const progress = createProgress("ingest", total, "cells");
+  const summary: ImportDynamicsSummary = { runId, examples: N, epochs: T, cells: total, chunks: 0, accepted: 0, unchanged: 0, missing: 0, retries: 0, status: run.status };
+  try {
+    // Example-major chunks: each touches few examples (a cheap key lookup) and few blocks per epoch.
+    for (let from = 0; from < total; from += chunkSize) {
+      const to = Math.min(total, from + chunkSize);
+      const cells = new Array<{ exampleKey: string; epoch: number; loss: number; accuracy: number }>(to - from);
+      for (let c = from; c < to; c++) {
+        cells[c - from] = { exampleKey: matrix.ids[Math.floor(c / T)]!, epoch: c % T, loss: matrix.loss[c]!, accuracy: matrix.acc[c]! };
+      }
+      const result = await withRetries(attempts, () => client.request<{ ingestDynamics: { accepted: number; unchanged: number; missing: number } }>(INGEST, { input: { runId, cells } }), (attempt, err) => {
+        summary.retries++;
+        log(`chunk of cells ${from}…${to - 1}: attempt ${attempt} failed (${err.message}); retrying (safe: ingest is idempotent)`);
+      });
+      summary.chunks++;
+      summary.accepted += result.ingestDynamics.accepted;
+      summary.unchanged += result.ingestDynamics.unchanged;
+      summary.missing = result.ingestDynamics.missing;
+      progress.update(to);
+    }
+  } finally {
+    progress.stop();
+  }
+  log(`sent ${total} cells in ${summary.chunks} chunks: ${summary.accepted} new or changed, ${summary.unchanged} already stored; the run lacks ${summary.missing}`);
+
+  if (options.finish !== false) {
+    const { finishRun } = await client.request<{ finishRun: { status: string } }>(FINISH, { runId });
+    summary.status = finishRun.status;
+    log(`run ${runId} finished: ${finishRun.status} (scoring is queued)`);
+  }
+  return summary;
+}
+
+async function readMatrix(path: string, format: DynamicsFormat | undefined, log: (m: string) => void): Promise<DynamicsMatrix> {
+  try {
+    const chosen = format ?? (await inferDynamicsFormat(path));
+    let reading: ReturnType<typeof createProgress> | null = null;
+    try {
+      return await readDynamics(path, chosen, {
+        onProgress(done, total) {
+          if (total < PROGRESS_MIN_BYTES) return;
+          reading ??= createProgress("read", total, "bytes");
+          reading.update(done);
+        },
+      });
+    } finally {
+      (reading as ReturnType<typeof createProgress> | null)?.stop();
+    }
+  } catch (err) {
+    if (err instanceof CartographyError) throw new CliError(err.message);
+    log(`cannot read ${path}`);
+    throw err;
+  }
+}
+
+/** Network failures and server errors are retried with backoff; a refused chunk (bad cell, wrong state) is not. */
+async function withRetries<T>(attempts: number, send: () => Promise<T>, onRetry: (attempt: number, err: Error) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      const transient = err instanceof CliError && (err.exitCode === 3 || /\[INTERNAL_SERVER_ERROR\]$/.test(err.message));
+      if (!transient || attempt >= attempts) throw err;
+      onRetry(attempt, err);
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
