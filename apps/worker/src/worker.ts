@@ -1,5 +1,6 @@
 import type { Database, JobName, JobQueue, JobHandler } from "@gdc/db";
 import { jobHandlers } from "./jobs/index.ts";
+import { staleAfterSeconds } from "./jobs/train.ts";
 
 export interface WorkerDeps {
   db: Database;
@@ -27,4 +28,30 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     };
     await deps.queue.work(name, run);
   }
+  const recovered = await recoverInterruptedWork(deps);
+  if (recovered) log(`re-enqueued ${recovered} interrupted job(s)`);
+}
+
+/**
+ * Work a stopped or killed process left behind: queued or orphaned runs (their jobs claim
+ * the run atomically, so a duplicate is harmless), runs waiting for scoring, queued studies.
+ * The in-process queue keeps nothing across restarts, so this is what resumes it; with
+ * pg-boss it also covers a worker that died holding a job that has not yet expired.
+ */
+export async function recoverInterruptedWork({ db, queue }: WorkerDeps): Promise<number> {
+  // pg-boss keeps queued jobs durably: only runs orphaned mid-training need a new job there.
+  const durableQueue = queue.kind === "pg-boss";
+  const runs = await db.sql<{ id: string; kind: string; status: string }>(
+    `SELECT id, kind, status FROM runs
+     WHERE (kind = 'TRACKED' AND status = 'RUNNING' AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::float8)))
+        OR (NOT $2::bool AND ((kind = 'TRACKED' AND status = 'QUEUED') OR status = 'SCORING'))`,
+    [staleAfterSeconds(), durableQueue],
+  );
+  for (const run of runs) {
+    if (run.status === "SCORING") await queue.enqueue("score", { runId: run.id }, { singletonKey: `recover-score:${run.id}` });
+    else await queue.enqueue("train", { runId: run.id }, { singletonKey: `recover-train:${run.id}` });
+  }
+  const studies = durableQueue ? [] : await db.sql<{ id: string }>(`SELECT id FROM studies WHERE status IN ('QUEUED', 'RUNNING')`);
+  for (const study of studies) await queue.enqueue("study", { studyId: study.id }, { singletonKey: `recover-study:${study.id}` });
+  return runs.length + studies.length;
 }

@@ -69,7 +69,7 @@ async function openEmbedded(dataDir: string, options: OpenDatabaseOptions): Prom
     const fresh = !fs.existsSync(path.join(dataDir, "PG_VERSION"));
     if (fresh) options.onStep?.(`Creating the embedded database in ${dataDir} (first run only, ~10 s)…`);
     fs.mkdirSync(dataDir, { recursive: true });
-    releaseLock = lockDataDir(dataDir);
+    releaseLock = await lockDataDir(dataDir);
   }
   let pglite: PGlite;
   try {
@@ -127,18 +127,27 @@ async function hasPendingMigrations(query: (text: string) => Promise<unknown[]>)
  * PGlite is a single process: two processes on one folder corrupt it. A pid lock file turns
  * that into a clear error instead.
  */
-function lockDataDir(dataDir: string): () => void {
+async function lockDataDir(dataDir: string, waitMs = 5_000): Promise<() => void> {
   const lockFile = path.join(dataDir, "gdc.lock");
-  try {
-    fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
-  } catch {
-    const holder = Number(fs.readFileSync(lockFile, "utf8"));
-    if (holder && holder !== process.pid && isAlive(holder)) {
-      throw new Error(
-        `The embedded database in ${dataDir} is in use by process ${holder}. Stop it, or set DATABASE_URL to use a PostgreSQL server.`,
-      );
+  // A process that is just closing the folder (e.g. the migration CLI) releases it within a
+  // second or two: wait a little before calling the folder busy.
+  for (const deadline = Date.now() + waitMs; ; ) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+      break;
+    } catch {
+      const holder = Number(fs.readFileSync(lockFile, "utf8"));
+      if (!holder || holder === process.pid || !isAlive(holder)) {
+        fs.writeFileSync(lockFile, String(process.pid));
+        break;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `The embedded database in ${dataDir} is in use by process ${holder}. Stop it, or set DATABASE_URL to use a PostgreSQL server.`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    fs.writeFileSync(lockFile, String(process.pid));
   }
   return () => {
     try {

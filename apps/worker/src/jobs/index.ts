@@ -7,3 +7,5 @@ export type JobImplementation<N extends JobName> = (deps: WorkerDeps, data: JobP
 export const jobHandlers: { [N in JobName]?: JobImplementation<N> } = {};
 import { scoreJob } from "./score.ts";
 jobHandlers.score = scoreJob;
+import { trainJob } from "./train.ts";
+jobHandlers.train = trainJob;

@@ -58,7 +58,9 @@ export async function scoreRun(db: Database, actor: Actor, { runId }: ScoreRunOp
         await tx.$executeRawUnsafe(`DELETE FROM example_scores WHERE run_id = $1::uuid`, runId);
         await insertScores(tx, runId, matrix.ids, scores, assignment);
         const scoringResolved = { ...scores.config, thresholds: assignment.thresholds, mapping: QUADRANT_MAPPING };
-        const metrics = { examples, quadrantCounts: assignment.counts, neverLearned: count(scores.neverLearned), scoredAt: new Date().toISOString() };
+        // Keep what the trainer recorded (backend, perplexity, history); add the scoring summary.
+        const trained = run.metrics && typeof run.metrics === "object" && !Array.isArray(run.metrics) ? run.metrics : {};
+        const metrics = { ...trained, examples, quadrantCounts: assignment.counts, neverLearned: count(scores.neverLearned), scoredAt: new Date().toISOString() };
         await tx.run.update({
           where: { id: runId },
           data: {
