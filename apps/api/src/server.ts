@@ -115,18 +115,42 @@ const CLIENT_ERROR_CODES = new Set([
   "FORBIDDEN",
 ]);
 
+interface DriverErrorShape {
+  code?: unknown;
+  meta?: { code?: unknown; driverAdapterError?: { cause?: DriverCause } };
+  cause?: DriverCause;
+}
+interface DriverCause {
+  originalCode?: unknown;
+  originalMessage?: unknown;
+  kind?: unknown;
+}
+
+/** The PostgreSQL SQLSTATE behind a Prisma / driver-adapter error, if any. */
+function sqlState(err: unknown): { state: string | undefined; message: string | undefined; prismaCode: unknown } {
+  if (!err || typeof err !== "object") return { state: undefined, message: undefined, prismaCode: undefined };
+  const e = err as DriverErrorShape;
+  const cause = e.meta?.driverAdapterError?.cause ?? e.cause;
+  const state = typeof cause?.originalCode === "string" ? cause.originalCode : typeof e.meta?.code === "string" ? e.meta.code : undefined;
+  return { state, message: typeof cause?.originalMessage === "string" ? cause.originalMessage : undefined, prismaCode: e.code };
+}
+
 /** A unique-constraint violation, as the Prisma client or the pg driver adapter reports it. */
 function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; meta?: { code?: unknown; driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } }; cause?: { originalCode?: unknown; kind?: unknown } } | null;
-  if (!e || typeof e !== "object") return false;
-  if (e.code === "P2002" || e.code === "23505") return true;
-  const cause = e.meta?.driverAdapterError?.cause ?? e.cause;
-  return e.meta?.code === "23505" || cause?.originalCode === "23505" || cause?.kind === "UniqueConstraintViolation";
+  const { state, prismaCode } = sqlState(err);
+  return prismaCode === "P2002" || state === "23505";
+}
+
+/** A value PostgreSQL cannot read as its column type (22P02), e.g. an id that is not a UUID. */
+function invalidValueMessage(err: unknown): string | null {
+  const { state, message } = sqlState(err);
+  return state === "22P02" ? `A value is malformed: ${message ?? "invalid input syntax"}` : null;
 }
 
 /**
  * Maps every error to a typed `extensions.code`: DomainError codes (with `field` for
- * BAD_USER_INPUT), unique violations → CONFLICT, GraphQL's own client errors as they are, and
+ * BAD_USER_INPUT), malformed values (a non-UUID id) → BAD_USER_INPUT, unique violations →
+ * CONFLICT, GraphQL's own client errors as they are, and
  * anything else → INTERNAL_SERVER_ERROR, logged here and, in production, with a generic message.
  */
 export function formatError(options: { production: boolean; log?: (message: string) => void }) {
@@ -138,6 +162,8 @@ export function formatError(options: { production: boolean; log?: (message: stri
     if (original instanceof DomainError) {
       return { message: original.message, ...base, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}), ...stack } };
     }
+    const malformed = invalidValueMessage(original);
+    if (malformed) return { message: malformed, ...base, extensions: { code: "BAD_USER_INPUT", ...stack } };
     if (isUniqueViolation(original)) {
       return { message: "That already exists (a unique value is taken)", ...base, extensions: { code: "CONFLICT", ...stack } };
     }

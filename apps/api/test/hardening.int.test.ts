@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { DomainError } from "@gdc/db";
+import { formatError, MAX_BODY_BYTES, MAX_QUERY_DEPTH } from "../src/server.ts";
+import { startGovernanceHarness, type GovernanceHarness } from "./governance-harness.ts";
+
+let h: GovernanceHarness;
+let prod: GovernanceHarness;
+beforeAll(async () => {
+  h = await startGovernanceHarness();
+  prod = await startGovernanceHarness({ production: true });
+});
+afterAll(async () => {
+  await h?.close();
+  await prod?.close();
+});
+
+describe("query limits", () => {
+  test("too deep a query is refused before it runs", async () => {
+    let selection = "id";
+    for (let i = 0; i < MAX_QUERY_DEPTH; i++) selection = `parent { ${selection} }`;
+    const response = await h.gql(h.users.VIEWER.token, `query Deep { datasets { versions { ${selection} } } }`);
+    expect(response.status).toBe(400);
+    expect(response.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(response.errors?.[0]?.message).toMatch(/exceeds maximum operation depth/);
+  });
+
+  test("too expensive a query is refused, counting `first` given through variables", async () => {
+    const query = `query ($n: Int) { reviewQueue(first: $n) { id example { id interventions { id reviews { reason reviewer { email } } proposedBy { email } } } } }`;
+    const expensive = await h.gql(h.users.VIEWER.token, query, { n: 500 });
+    expect(expensive.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(expensive.errors?.[0]?.message).toMatch(/too expensive/);
+    expect((await h.gql(h.users.VIEWER.token, query, { n: 5 })).errors).toBeUndefined();
+  });
+
+  test("page sizes above 500 are BAD_USER_INPUT naming the argument", async () => {
+    for (const query of [`{ reviewQueue(first: 501) { id } }`, `{ auditEvents(first: 501) { edges { seq } } }`, `{ auditEvents(first: 0) { edges { seq } } }`]) {
+      const response = await h.gql(h.users.VIEWER.token, query);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
+    }
+  });
+
+  test("introspection still works in development (not counted against depth or cost)", async () => {
+    const response = await h.gql(null, `{ __schema { types { name fields { name args { name type { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } } }`);
+    expect(response.errors).toBeUndefined();
+  });
+
+  test("unknown fragments and fragment cycles are reported, not crashed on", async () => {
+    const unknown = await h.gql(h.users.VIEWER.token, `{ datasets { ...Nope } }`);
+    expect(unknown.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    const cycle = await h.gql(h.users.VIEWER.token, `{ datasets { ...A } } fragment A on Dataset { ...B } fragment B on Dataset { ...A }`);
+    expect(cycle.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+  });
+});
+
+describe("requests", () => {
+  test("a body over the size limit gets 413", async () => {
+    const response = await fetch(h.api.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${h.users.VIEWER.token}` },
+      body: JSON.stringify({ query: "{ me { id } }", padding: "x".repeat(MAX_BODY_BYTES) }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  test("CSRF prevention: simple requests (no JSON content-type, no preflight header) are refused", async () => {
+    const get = await fetch(`${h.api.url}?query=${encodeURIComponent("{ me { id } }")}`);
+    expect(get.status).toBe(400);
+    const textPost = await fetch(h.api.url, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ query: "{ me { id } }" }) });
+    expect(textPost.status).toBe(400);
+    const withPreflightHeader = await fetch(`${h.api.url}?query=${encodeURIComponent("{ me { id } }")}`, { headers: { "apollo-require-preflight": "true" } });
+    expect(withPreflightHeader.status).toBe(200);
+  });
+});
+
+describe("typed errors", () => {
+  test("DomainErrors carry their code (and field); production responses have no stack trace", async () => {
+    for (const harness of [h, prod]) {
+      const response = await harness.gql(harness.users.ENGINEER.token, `mutation { createDataset(name: "no/slashes") { id } }`);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "name" });
+      if (harness === prod) expect(response.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
+    }
+    const missing = await h.gql(h.users.VIEWER.token, `{ version(id: "00000000-0000-4000-8000-000000000000") { id } }`);
+    expect(missing.errors).toBeUndefined();
+    expect(missing.data).toEqual({ version: null });
+    const badId = await h.gql(h.users.VIEWER.token, `{ version(id: "not-a-uuid") { id } }`);
+    expect(badId.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
+  test("a unique violation that slips past a service's check is CONFLICT, never an internal error", async () => {
+    const name = `race-${Date.now()}`;
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () => h.gql(h.users.ENGINEER.token, `mutation ($name: String!) { createDataset(name: $name) { id } }`, { name })),
+    );
+    expect(responses.filter((r) => !r.errors).length).toBe(1);
+    expect(responses.filter((r) => r.errors).map((r) => r.errors?.[0]?.extensions?.code)).toEqual(Array(5).fill("CONFLICT"));
+  });
+
+  test("unknown errors are INTERNAL_SERVER_ERROR; in production with a generic message and no stack", () => {
+    const logged: string[] = [];
+    const error = new Error("connection to 10.0.0.5 refused: password authentication failed");
+    const formatted = { message: error.message, extensions: { code: "INTERNAL_SERVER_ERROR", stacktrace: ["Error: …"] } };
+    const production = formatError({ production: true, log: (m) => logged.push(m) })(formatted, error);
+    expect(production).toEqual({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    expect(logged[0]).toMatch(/password authentication failed/);
+    const development = formatError({ production: false, log: () => {} })(formatted, error);
+    expect(development.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+    expect(development.message).toMatch(/refused/);
+    const domain = formatError({ production: true, log: () => {} })({ message: "x" }, new DomainError("NOT_FOUND", "Run 1 not found"));
+    expect(domain).toEqual({ message: "Run 1 not found", extensions: { code: "NOT_FOUND" } });
+  });
+});
