@@ -112,3 +112,53 @@ export function lowerQuantile(values: ArrayLike<number>, q: number): number {
   const k = Math.max(0, Math.ceil(scaledCount(q, n)) - 1);
   return sorted[Math.min(k, n - 1)]!;
 }
+
+/**
+ * Rearranges `values` so that values[k] is the k-th smallest (0-based), everything before it
+ * ≤ it and everything after it ≥ it, and returns it. Quickselect (Hoare partition, median of
+ * three): O(n) on average, without the O(n log n) of a sort. Values must not be NaN.
+ */
+export function selectKth(values: Float32Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    // Median of three as the pivot, so sorted or reversed input does not go quadratic.
+    let a = values[left]!;
+    let b = values[mid]!;
+    const c = values[right]!;
+    if (a > b) [a, b] = [b, a];
+    const pivot = c < a ? a : c > b ? b : c;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const tmp = values[i]!;
+        values[i] = values[j]!;
+        values[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k]!;
+}
+
+/** The smallest of values[from …]. */
+export function minFrom(values: Float32Array, from: number): number {
+  let min = Infinity;
+  for (let j = from; j < values.length; j++) if (values[j]! < min) min = values[j]!;
+  return min;
+}
+
+/** The largest of values[0 … end). */
+export function maxBefore(values: Float32Array, end: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < end; j++) if (values[j]! > max) max = values[j]!;
+  return max;
+}

@@ -1,6 +1,6 @@
 import { assertDynamicsShape, type DynamicsMatrix } from "./dynamics.ts";
 import { ConfigError, InvalidDynamicsValueError } from "./errors.ts";
-import { createTopBitsHistogram, medianFromTopBitsHistogram } from "./quantiles.ts";
+import { maxBefore, medianOfFloat32, minFrom, selectKth } from "./quantiles.ts";
 
 export type LearnedBy = "loss" | "accuracy";
 
@@ -54,6 +54,66 @@ export function defaultEarlyEpochs(epochs: number): number {
   return Math.max(1, Math.ceil(epochs / 4));
 }
 
+/**
+ * An interval [lo, hi) believed to hold the median loss, so that the scoring pass can decide
+ * `loss < ε` for every cell outside it before ε is known exactly. lo = hi means ε is known.
+ */
+export interface MedianBracket {
+  lo: number;
+  hi: number;
+}
+
+/** Sample size for the bracket: ±4.5 σ of the sample median spans ~0.9 % of all cells. */
+const SAMPLE_SIZE = 1 << 18;
+const BRACKET_HALF_WIDTH = Math.ceil(4.5 * Math.sqrt(SAMPLE_SIZE) * 0.5);
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Brackets the median of the loss matrix from a strided sample. The stride is coprime with the
+ * epoch count, so the sample walks through every epoch, and regular in memory, so it is cheap.
+ * The resulting ε never depends on the sample (a miss only costs time), so no randomness is
+ * needed. Small matrices get their exact median (lo = hi = ε).
+ */
+export function medianBracket(loss: Float32Array, epochs: number): MedianBracket {
+  const n = loss.length;
+  if (n <= 2 * SAMPLE_SIZE) {
+    const epsilon = medianOfCopy(loss);
+    return { lo: epsilon, hi: epsilon };
+  }
+  let stride = Math.floor(n / SAMPLE_SIZE);
+  while (gcd(stride, epochs) !== 1) stride++;
+  const size = Math.floor(n / stride);
+  const sample = new Float32Array(size);
+  for (let j = 0, at = stride >>> 1; j < size; j++, at += stride) sample[j] = loss[at]!;
+  const mid = size >>> 1;
+  const lo = selectKth(sample, mid - BRACKET_HALF_WIDTH);
+  const upper = selectKth(sample, mid + BRACKET_HALF_WIDTH);
+  // hi is exclusive: step just past the upper sample value so ties with it fall inside.
+  return { lo, hi: nextFloat32Up(upper) };
+}
+
+/** Exact median (numpy.median) of a copy, by quickselect. */
+function medianOfCopy(values: Float32Array): number {
+  const copy = values.slice();
+  const n = copy.length;
+  const k2 = n >>> 1;
+  const upper = selectKth(copy, k2);
+  if (n % 2 === 1) return upper;
+  // After selecting rank k2, rank k2 − 1 is the largest value to its left.
+  return (maxBefore(copy, k2) + upper) / 2;
+}
+
+function nextFloat32Up(x: number): number {
+  if (!(x >= 0 && x < Infinity)) return x;
+  const view = new Float32Array([x]);
+  new Int32Array(view.buffer)[0]!++;
+  return view[0]!;
+}
+
 function resolveStaticConfig(config: ScoringConfig, epochs: number) {
   const learnedBy = config.learnedBy ?? "loss";
   if (learnedBy !== "loss" && learnedBy !== "accuracy") {
@@ -75,74 +135,67 @@ function resolveStaticConfig(config: ScoringConfig, epochs: number) {
 }
 
 /**
- * Scores every example of a run (DESIGN.md §1). Two passes over the matrix: the first computes
- * difficulty and the cartography metrics and, when ε is the median, a histogram of the loss
- * bits; the second (after one more cheap pass that pins the median down exactly) counts forget
- * events. No per-example objects, no copy of the matrix.
+ * Scores every example of a run (DESIGN.md §1) in one pass over the matrix, with no
+ * per-example objects and no copy of the matrix.
+ *
+ * The default ε is the exact median of all losses (numpy.median: mean of the two middle values
+ * for an even count). To avoid a second full pass, a sample first brackets the median in
+ * [lo, hi); the pass then decides `loss < ε` for every cell outside the bracket, and only rows
+ * with a cell inside it are revisited once ε is pinned down from those cells. If the bracket
+ * misses (probability ~10⁻⁵), an exact two-pass radix select and a full recount take over.
  *
  * Throws InvalidDynamicsValueError (naming example id and epoch) on a NaN/±∞ loss or an
  * accuracy outside [0, 1]; ConfigError on a bad config; DynamicsShapeError on bad dimensions.
  */
 export function computeScores(dyn: DynamicsMatrix, config: ScoringConfig = {}): Scores {
   assertDynamicsShape(dyn);
+  const { learnedBy } = resolveStaticConfig(config, dyn.epochs);
+  let bracket: MedianBracket | null = null;
+  if (learnedBy === "loss") {
+    bracket = config.epsilon === undefined ? medianBracket(dyn.loss, dyn.epochs) : { lo: config.epsilon, hi: config.epsilon };
+  }
+  return computeScoresWithBracket(dyn, config, bracket);
+}
+
+/**
+ * computeScores with the median bracket given (null for learnedBy "accuracy"). Exported for
+ * tests that force the bracket-miss path; the result never depends on the bracket.
+ */
+export function computeScoresWithBracket(dyn: DynamicsMatrix, config: ScoringConfig, bracket: MedianBracket | null): Scores {
+  assertDynamicsShape(dyn);
   const { ids, epochs: T, loss, acc } = dyn;
   const N = ids.length;
   const { learnedBy, earlyEpochs: Te } = resolveStaticConfig(config, T);
   const epsilonIsMedian = learnedBy === "loss" && config.epsilon === undefined;
 
-  const difficulty = new Float64Array(N);
+  const out: RowOutputs = {
+    difficulty: new Float64Array(N),
+    confidence: new Float64Array(N),
+    variability: new Float64Array(N),
+    correctness: new Float64Array(N),
+    forgetEvents: new Int32Array(N),
+    neverLearned: new Uint8Array(N),
+    ambiguousRow: new Uint8Array(N),
+  };
+  const { difficulty, confidence, variability, correctness, forgetEvents, neverLearned, ambiguousRow } = out;
   const memorization = new Float64Array(N);
-  const forgetEvents = new Int32Array(N);
-  const neverLearned = new Uint8Array(N);
-  const confidence = new Float64Array(N);
-  const variability = new Float64Array(N);
-  const correctness = new Float64Array(N);
-
-  const hist = epsilonIsMedian ? createTopBitsHistogram() : null;
-  const lossBits = new Int32Array(loss.buffer, loss.byteOffset, loss.length);
-  const probs = new Float64Array(T);
-
-  for (let i = 0, base = 0; i < N; i++, base += T) {
-    let earlyLoss = 0;
-    let probSum = 0;
-    let accSum = 0;
-    for (let t = 0; t < T; t++) {
-      const l = loss[base + t]!;
-      // l − l is 0 for every finite l, NaN for NaN and ±∞: one comparison catches all three.
-      if (!(l - l === 0)) throw new InvalidDynamicsValueError(ids[i]!, t, "loss", l);
-      const a = acc[base + t]!;
-      if (!(a >= 0 && a <= 1)) throw new InvalidDynamicsValueError(ids[i]!, t, "acc", a);
-      if (t < Te) earlyLoss += l;
-      const p = Math.exp(-l);
-      probs[t] = p;
-      probSum += p;
-      accSum += a;
-      if (hist !== null) {
-        const b = lossBits[base + t]!;
-        hist[((b ^ ((b >> 31) | 0x80000000)) >>> 16) & 0xffff]!++;
-      }
-    }
-    const mean = probSum / T;
-    // Two-pass variance over the row: exact 0 for constant rows, no E[p²] − E[p]² cancellation.
-    let squares = 0;
-    for (let t = 0; t < T; t++) {
-      const d = probs[t]! - mean;
-      squares += d * d;
-    }
-    difficulty[i] = earlyLoss / Te;
-    confidence[i] = mean;
-    variability[i] = Math.sqrt(squares / T);
-    correctness[i] = accSum / T;
-  }
+  const inside = new InsideCells();
+  const below = scanRows(dyn, Te, bracket, out, inside);
 
   let epsilon: number | null = null;
   let tau: number | null = null;
   if (learnedBy === "loss") {
-    epsilon = hist !== null ? medianFromTopBitsHistogram(loss, hist) : config.epsilon!;
-    countForgetEvents(loss, N, T, (v) => v < epsilon!, forgetEvents, neverLearned);
+    epsilon = epsilonIsMedian ? medianFromBracket(loss.length, inside.values.subarray(0, inside.count), below) : config.epsilon!;
+    if (epsilon === null) {
+      // The bracket missed the median: select it exactly and recount every row.
+      epsilon = medianOfFloat32(loss);
+      countForgetEventsByLoss(loss, T, epsilon, null, forgetEvents, neverLearned);
+    } else {
+      countForgetEventsByLoss(loss, T, epsilon, ambiguousRow, forgetEvents, neverLearned);
+    }
   } else {
     tau = config.tau ?? DEFAULT_TAU;
-    countForgetEvents(acc, N, T, (v) => v >= tau!, forgetEvents, neverLearned);
+    countForgetEventsByAccuracy(acc, T, tau, forgetEvents, neverLearned);
   }
   if (T > 1) {
     const transitions = T - 1;
@@ -169,26 +222,163 @@ export function computeScores(dyn: DynamicsMatrix, config: ScoringConfig = {}): 
   };
 }
 
-/** Toneva et al.'s forget events: learned at t − 1 and not at t, for t = 1 … T − 1. */
-function countForgetEvents(
-  values: Float32Array,
-  N: number,
+interface RowOutputs {
+  difficulty: Float64Array;
+  confidence: Float64Array;
+  variability: Float64Array;
+  correctness: Float64Array;
+  forgetEvents: Int32Array;
+  neverLearned: Uint8Array;
+  /** Rows whose forget events must be recounted once ε is exact. */
+  ambiguousRow: Uint8Array;
+}
+
+/** Loss cells inside the median bracket, gathered during the scan. */
+class InsideCells {
+  values = new Float32Array(1024);
+  count = 0;
+  push(value: number): void {
+    if (this.count === this.values.length) {
+      const bigger = new Float32Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.count++] = value;
+  }
+}
+
+/**
+ * The single pass over the matrix (its own small function so the JIT optimises the loop on
+ * its own). Fills every per-row output, counts forget events as if ε were the bracket's lower
+ * end, flags the rows that need a recount once ε is exact (those with a cell inside the
+ * bracket), and returns how many cells lie below the bracket. Validates every cell.
+ */
+function scanRows(dyn: DynamicsMatrix, Te: number, bracket: MedianBracket | null, out: RowOutputs, inside: InsideCells): number {
+  const { epochs: T, loss, acc } = dyn;
+  const N = dyn.ids.length;
+  const { difficulty, confidence, variability, correctness, forgetEvents, neverLearned, ambiguousRow } = out;
+  // With learnedBy "accuracy" no loss is "learned" here and nothing is inside; forget events
+  // are counted from acc afterwards.
+  const lo = bracket === null ? -Infinity : bracket.lo;
+  const hi = bracket === null ? -Infinity : bracket.hi;
+  let below = 0;
+
+  // One read of each cell, one exp, and bookkeeping without unpredictable branches (the
+  // comparisons become 0/1 numbers; the validity test is always true on good data). Epoch 0
+  // is peeled so its probability can serve as the shift of a one-pass variance (exactly 0 for
+  // a constant row, no E[p²] − E[p]² cancellation).
+  for (let i = 0, base = 0; i < N; i++, base += T) {
+    const l0 = loss[base]!;
+    const a0 = acc[base]!;
+    const p0 = Math.exp(-l0);
+    let earlyLoss = l0;
+    let shiftedSum = 0;
+    let shiftedSquares = 0;
+    let accSum = a0;
+    let valid = l0 >= 0 && l0 < Infinity && a0 >= 0 && a0 <= 1;
+    const first = +(l0 < lo);
+    let prev = first;
+    let changes = 0;
+    let rowBelow = first;
+    let rowInside = +(l0 < hi) - first;
+    if (rowInside !== 0) inside.push(l0);
+    for (let t = 1; t < T; t++) {
+      const l = loss[base + t]!;
+      const a = acc[base + t]!;
+      if (t < Te) earlyLoss += l;
+      const d = Math.exp(-l) - p0;
+      shiftedSum += d;
+      shiftedSquares += d * d;
+      accSum += a;
+      if (!(l >= 0 && l < Infinity && a >= 0 && a <= 1)) valid = false;
+      const cur = +(l < lo);
+      changes += prev ^ cur;
+      prev = cur;
+      rowBelow += cur;
+      if (+(l < hi) - cur !== 0) {
+        inside.push(l);
+        rowInside++;
+      }
+    }
+    if (!valid) throwFirstInvalidCell(dyn, i);
+    const meanShift = shiftedSum / T;
+    difficulty[i] = earlyLoss / Te;
+    confidence[i] = p0 + meanShift;
+    variability[i] = Math.sqrt(Math.max(0, shiftedSquares / T - meanShift * meanShift));
+    correctness[i] = accSum / T;
+    // Forget events (1 → 0) = (all changes + first − last) / 2: 0 → 1 and 1 → 0 alternate.
+    forgetEvents[i] = (changes + first - prev) >> 1;
+    neverLearned[i] = rowBelow === 0 ? 1 : 0;
+    below += rowBelow;
+    if (rowInside !== 0) ambiguousRow[i] = 1;
+  }
+  return below;
+}
+
+function throwFirstInvalidCell(dyn: DynamicsMatrix, i: number): void {
+  const { ids, epochs: T, loss, acc } = dyn;
+  for (let t = 0; t < T; t++) {
+    const l = loss[i * T + t]!;
+    if (!(Number.isFinite(l) && l >= 0)) throw new InvalidDynamicsValueError(ids[i]!, t, "loss", l);
+    const a = acc[i * T + t]!;
+    if (!(a >= 0 && a <= 1)) throw new InvalidDynamicsValueError(ids[i]!, t, "acc", a);
+  }
+}
+
+/**
+ * The exact median from the cells inside the bracket, given that `below` cells lie under it.
+ * Null when the middle ranks fall outside the bracket.
+ */
+function medianFromBracket(cells: number, inside: Float32Array, below: number): number | null {
+  const k2 = cells >>> 1;
+  const k1 = cells % 2 === 0 ? k2 - 1 : k2;
+  if (k1 < below || k2 >= below + inside.length) return null;
+  const a = selectKth(inside, k1 - below);
+  if (k1 === k2) return a;
+  // After selecting rank k1, rank k1 + 1 is the smallest value to its right.
+  return (a + minFrom(inside, k1 - below + 1)) / 2;
+}
+
+/** Toneva et al.'s forget events with learned ⇔ loss < ε, for all rows or the flagged ones. */
+function countForgetEventsByLoss(
+  loss: Float32Array,
   T: number,
-  learned: (v: number) => boolean,
+  epsilon: number,
+  onlyRows: Uint8Array | null,
   forgetEvents: Int32Array,
   neverLearned: Uint8Array,
 ): void {
+  const N = forgetEvents.length;
   for (let i = 0, base = 0; i < N; i++, base += T) {
-    let prev = learned(values[base]!);
+    if (onlyRows !== null && onlyRows[i] === 0) continue;
+    let prev = loss[base]! < epsilon ? 1 : 0;
     let ever = prev;
     let forgets = 0;
     for (let t = 1; t < T; t++) {
-      const cur = learned(values[base + t]!);
-      if (prev && !cur) forgets++;
-      ever ||= cur;
+      const cur = loss[base + t]! < epsilon ? 1 : 0;
+      forgets += prev & (cur ^ 1);
+      ever |= cur;
       prev = cur;
     }
     forgetEvents[i] = forgets;
-    neverLearned[i] = ever ? 0 : 1;
+    neverLearned[i] = ever ^ 1;
+  }
+}
+
+/** Toneva et al.'s forget events with learned ⇔ acc ≥ τ (τ = 1 on 0/1 accuracy is their count). */
+function countForgetEventsByAccuracy(acc: Float32Array, T: number, tau: number, forgetEvents: Int32Array, neverLearned: Uint8Array): void {
+  const N = forgetEvents.length;
+  for (let i = 0, base = 0; i < N; i++, base += T) {
+    let prev = acc[base]! >= tau ? 1 : 0;
+    let ever = prev;
+    let forgets = 0;
+    for (let t = 1; t < T; t++) {
+      const cur = acc[base + t]! >= tau ? 1 : 0;
+      forgets += prev & (cur ^ 1);
+      ever |= cur;
+      prev = cur;
+    }
+    forgetEvents[i] = forgets;
+    neverLearned[i] = ever ^ 1;
   }
 }
