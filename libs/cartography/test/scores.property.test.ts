@@ -1,0 +1,126 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { computeScores, type DynamicsMatrix, type Scores } from "../src/index.ts";
+import { computeScoresWithBracket } from "../src/scores.ts";
+import { seededMatrix } from "./seededMatrix.ts";
+import { referenceScores, type ReferenceScores } from "./reference.ts";
+
+/** Random matrices: losses from a few repeated values (ties) and from a continuous range. */
+const dynamics = fc
+  .record({ n: fc.integer({ min: 1, max: 25 }), epochs: fc.integer({ min: 1, max: 9 }) })
+  .chain(({ n, epochs }) =>
+    fc.record({
+      epochs: fc.constant(epochs),
+      loss: fc.array(fc.oneof(fc.constantFrom(0, 0.5, 1, 2), fc.float({ min: 0, max: 8, noNaN: true })), {
+        minLength: n * epochs,
+        maxLength: n * epochs,
+      }),
+      acc: fc.array(fc.oneof(fc.constantFrom(0, 0.5, 1), fc.float({ min: 0, max: 1, noNaN: true })), {
+        minLength: n * epochs,
+        maxLength: n * epochs,
+      }),
+    }),
+  )
+  .map(({ epochs, loss, acc }): DynamicsMatrix => ({
+    ids: Array.from({ length: loss.length / epochs }, (_, i) => `ex${i}`),
+    epochs,
+    loss: Float32Array.from(loss),
+    acc: Float32Array.from(acc),
+  }));
+
+const configs = fc.oneof(
+  fc.constant({}),
+  fc.record({ epsilon: fc.float({ min: 0, max: 8, noNaN: true }) }),
+  fc.record({ learnedBy: fc.constant("accuracy" as const), tau: fc.constantFrom(0, 0.5, 1) }),
+);
+
+function expectEqualToReference(scores: Scores, ref: ReferenceScores): void {
+  expect(scores.config.epsilon).toBe(ref.epsilon);
+  expect(Array.from(scores.forgetEvents)).toEqual(ref.forgetEvents);
+  expect(Array.from(scores.memorization)).toEqual(ref.memorization);
+  expect(Array.from(scores.neverLearned, (x) => x === 1)).toEqual(ref.neverLearned);
+  expect(Array.from(scores.correctness)).toEqual(ref.correctness.map((x) => expect.closeTo(x, 12)));
+  expect(Array.from(scores.difficulty)).toEqual(ref.difficulty.map((x) => expect.closeTo(x, 12)));
+  expect(Array.from(scores.confidence)).toEqual(ref.confidence.map((x) => expect.closeTo(x, 12)));
+  expect(Array.from(scores.variability)).toEqual(ref.variability.map((x) => expect.closeTo(x, 9)));
+}
+
+function permuteRows(dyn: DynamicsMatrix, order: number[]): DynamicsMatrix {
+  const T = dyn.epochs;
+  const loss = new Float32Array(dyn.loss.length);
+  const acc = new Float32Array(dyn.acc.length);
+  order.forEach((from, to) => {
+    loss.set(dyn.loss.subarray(from * T, (from + 1) * T), to * T);
+    acc.set(dyn.acc.subarray(from * T, (from + 1) * T), to * T);
+  });
+  return { ids: order.map((from) => dyn.ids[from]!), epochs: T, loss, acc };
+}
+
+describe("computeScores properties", () => {
+  it("equals the definitions computed naively", () => {
+    fc.assert(
+      fc.property(dynamics, configs, (dyn, config) => {
+        expectEqualToReference(computeScores(dyn, config), referenceScores(dyn, config));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("is invariant to example order", () => {
+    const withOrder = dynamics.chain((dyn) =>
+      fc.tuple(fc.constant(dyn), fc.shuffledSubarray(dyn.ids.map((_, i) => i), { minLength: dyn.ids.length })),
+    );
+    fc.assert(
+      fc.property(withOrder, configs, ([dyn, order], config) => {
+        const a = computeScores(dyn, config);
+        const b = computeScores(permuteRows(dyn, order), config);
+        expect(b.config).toEqual(a.config);
+        for (const key of ["difficulty", "memorization", "forgetEvents", "neverLearned", "confidence", "variability", "correctness"] as const) {
+          expect(Array.from(b[key])).toEqual(order.map((from) => a[key][from]));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("keeps memorization in [0, 1] and forget events ≤ ⌊T/2⌋", () => {
+    fc.assert(
+      fc.property(dynamics, configs, (dyn, config) => {
+        const s = computeScores(dyn, config);
+        for (let i = 0; i < dyn.ids.length; i++) {
+          expect(s.memorization[i]).toBeGreaterThanOrEqual(0);
+          expect(s.memorization[i]).toBeLessThanOrEqual(1);
+          expect(s.forgetEvents[i]).toBeLessThanOrEqual(Math.floor(dyn.epochs / 2));
+          if (s.neverLearned[i] === 1) expect(s.forgetEvents[i]).toBe(0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("the sampled median bracket on large matrices", () => {
+  // Over 2 × 2¹⁸ cells, so ε comes from the strided sample's bracket and the recount.
+  const big = seededMatrix(30_000, 20, 7);
+  const reference = referenceScores(big);
+
+  it("gives the exact median and the same scores as the definitions", () => {
+    expectEqualToReference(computeScores(big), reference);
+  });
+
+  it("falls back to an exact selection when the bracket misses the median", () => {
+    const eps = reference.epsilon!;
+    for (const bracket of [
+      { lo: eps + 0.01, hi: eps + 0.02 }, // entirely above
+      { lo: 0, hi: eps / 2 }, // entirely below
+      { lo: eps, hi: eps }, // empty
+    ]) {
+      expectEqualToReference(computeScoresWithBracket(big, {}, bracket), reference);
+    }
+  });
+
+  it("handles an odd cell count and heavy ties at the median", () => {
+    const tied = seededMatrix(26_215, 21, 3, [0.5, 1, 1, 1, 2]);
+    expectEqualToReference(computeScores(tied), referenceScores(tied));
+  });
+});

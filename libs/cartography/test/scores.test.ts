@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { computeScores, ConfigError, DynamicsShapeError, InvalidDynamicsValueError } from "../src/index.ts";
+import { matrix } from "./reference.ts";
+
+const e = Math.exp;
+
+describe("computeScores on hand-computed matrices", () => {
+  // ε = 1 (absolute), T = 5, so Te = ceil(5 / 4) = 2.
+  const dyn = matrix({
+    forgetful: { loss: [0.5, 2, 0.5, 2, 0.5], acc: [1, 0, 0.5, 0, 1] }, // learned 1 0 1 0 1
+    never: { loss: [3, 3, 3, 3, 3], acc: [0, 0, 0, 0, 0] }, // learned 0 0 0 0 0
+    always: { loss: [0.25, 0.25, 0.25, 0.25, 0.25], acc: [1, 1, 1, 1, 1] }, // learned 1 1 1 1 1
+    tie: { loss: [1, 1, 0.5, 1, 1], acc: [0, 0, 1, 0, 0] }, // loss = ε is not learned: 0 0 1 0 0
+  });
+  const scores = computeScores(dyn, { epsilon: 1 });
+
+  it("records the configuration it used", () => {
+    expect(scores.config).toEqual({
+      learnedBy: "loss",
+      epsilon: 1,
+      epsilonSource: "absolute",
+      tau: null,
+      earlyEpochs: 2,
+      epochs: 5,
+      examples: 4,
+    });
+  });
+
+  it("counts forget events as learned → not learned, strictly below ε", () => {
+    expect(Array.from(scores.forgetEvents)).toEqual([2, 0, 0, 1]);
+    expect(Array.from(scores.memorization)).toEqual([2 / 4, 0, 0, 1 / 4]);
+    expect(Array.from(scores.neverLearned)).toEqual([0, 1, 0, 0]);
+  });
+
+  it("takes difficulty as the mean loss of the first Te epochs", () => {
+    expect(Array.from(scores.difficulty)).toEqual([(0.5 + 2) / 2, 3, 0.25, 1]);
+  });
+
+  it("computes confidence, population variability and correctness", () => {
+    const p = [e(-0.5), e(-2)];
+    const mean = (3 * p[0]! + 2 * p[1]!) / 5;
+    const std = Math.sqrt((3 * (p[0]! - mean) ** 2 + 2 * (p[1]! - mean) ** 2) / 5);
+    expect(scores.confidence[0]).toBeCloseTo(mean, 14);
+    expect(scores.variability[0]).toBeCloseTo(std, 14);
+    expect(scores.correctness[0]).toBe(2.5 / 5);
+    // Constant rows: exactly zero variability.
+    expect(scores.confidence[1]).toBeCloseTo(e(-3), 15);
+    expect(scores.variability[1]).toBe(0);
+    expect(scores.variability[2]).toBe(0);
+    expect(scores.correctness[2]).toBe(1);
+  });
+
+  it("defaults ε to the median of the whole loss matrix (mean of the middle two when even)", () => {
+    const even = matrix({ a: { loss: [0.5, 1.5] }, b: { loss: [1, 2] } });
+    const s = computeScores(even);
+    expect(s.config.epsilon).toBe(1.25);
+    expect(s.config.epsilonSource).toBe("median");
+    // a: 0.5 < 1.25, 1.5 ≥ 1.25 → one forget; b: 1 < 1.25, 2 ≥ 1.25 → one forget.
+    expect(Array.from(s.forgetEvents)).toEqual([1, 1]);
+    const odd = matrix({ a: { loss: [3] }, b: { loss: [1] }, c: { loss: [2] } });
+    expect(computeScores(odd).config.epsilon).toBe(2);
+  });
+
+  it("with the median ε, a loss equal to ε is not learned", () => {
+    // Cells 1, 2, 2, 2, 3, 3 → median 2; only the loss of 1 is learned.
+    const t = computeScores(matrix({ a: { loss: [1, 2, 2] }, b: { loss: [2, 3, 3] } }));
+    expect(t.config.epsilon).toBe(2);
+    expect(Array.from(t.forgetEvents)).toEqual([1, 0]);
+    expect(Array.from(t.neverLearned)).toEqual([0, 1]);
+  });
+
+  it("uses acc ≥ τ when learned by accuracy (ties at τ are learned)", () => {
+    const s = computeScores(matrix({ a: { loss: [1, 1, 1, 1], acc: [0.6, 0.4, 0.5, 0.2] } }), { learnedBy: "accuracy", tau: 0.5 });
+    expect(s.config).toMatchObject({ learnedBy: "accuracy", tau: 0.5, epsilon: null, epsilonSource: null, earlyEpochs: 1 });
+    expect(Array.from(s.forgetEvents)).toEqual([2]);
+    expect(s.memorization[0]).toBe(2 / 3);
+    expect(computeScores(matrix({ a: { loss: [1, 1], acc: [1, 0.99] } }), { learnedBy: "accuracy" }).forgetEvents[0]).toBe(1);
+  });
+
+  it("T = 1: no transitions, so no forget events and memorization 0", () => {
+    const s = computeScores(matrix({ a: { loss: [0.1] }, b: { loss: [5] } }), { epsilon: 1 });
+    expect(s.config.earlyEpochs).toBe(1);
+    expect(Array.from(s.forgetEvents)).toEqual([0, 0]);
+    expect(Array.from(s.memorization)).toEqual([0, 0]);
+    expect(Array.from(s.neverLearned)).toEqual([0, 1]);
+    expect(Array.from(s.variability)).toEqual([0, 0]);
+  });
+
+  it("Te defaults to max(1, ceil(T / 4)) and can be set", () => {
+    const row = Array.from({ length: 20 }, (_, t) => t);
+    expect(computeScores(matrix({ a: { loss: row } })).config.earlyEpochs).toBe(5);
+    expect(computeScores(matrix({ a: { loss: row } })).difficulty[0]).toBe((0 + 1 + 2 + 3 + 4) / 5);
+    expect(computeScores(matrix({ a: { loss: row } }), { earlyEpochs: 20 }).difficulty[0]).toBe(9.5);
+    expect(computeScores(matrix({ a: { loss: [1, 2, 3, 4] } })).config.earlyEpochs).toBe(1);
+  });
+
+  it("accepts −0 losses (−log 1) as zero", () => {
+    const s = computeScores(matrix({ a: { loss: [-0, 1] }, b: { loss: [2, -0] } }), { epsilon: 0.5 });
+    expect(Array.from(s.forgetEvents)).toEqual([1, 0]);
+    expect(s.confidence[0]).toBeCloseTo((1 + e(-1)) / 2, 15);
+  });
+});
+
+describe("computeScores rejects values no score can be computed from", () => {
+  for (const bad of [Number.NaN, Infinity, -Infinity, -0.5]) {
+    it(`loss ${bad} names the example and epoch`, () => {
+      const dyn = matrix({ ok: { loss: [1, 1, 1] }, broken: { loss: [1, 1, bad] } });
+      const err = (() => {
+        try {
+          computeScores(dyn);
+        } catch (caught) {
+          return caught;
+        }
+        return null;
+      })();
+      expect(err).toBeInstanceOf(InvalidDynamicsValueError);
+      expect(err).toMatchObject({ exampleId: "broken", epoch: 2, field: "loss", code: "INVALID_DYNAMICS_VALUE" });
+      expect((err as Error).message).toContain('example "broken" epoch 2');
+    });
+  }
+
+  it("accuracy outside [0, 1]", () => {
+    const dyn = matrix({ a: { loss: [1, 1], acc: [0, 1.5] } });
+    expect(() => computeScores(dyn)).toThrow(/example "a" epoch 1: acc is 1.5/);
+    expect(() => computeScores(matrix({ a: { loss: [1, 1], acc: [Number.NaN, 0] } }))).toThrow(InvalidDynamicsValueError);
+  });
+
+  it("also in accuracy mode and with an absolute ε", () => {
+    const dyn = matrix({ a: { loss: [1, Number.NaN] } });
+    expect(() => computeScores(dyn, { learnedBy: "accuracy" })).toThrow(InvalidDynamicsValueError);
+    expect(() => computeScores(dyn, { epsilon: 1 })).toThrow(InvalidDynamicsValueError);
+  });
+
+  it("bad shapes and configs", () => {
+    expect(() => computeScores({ ids: ["a"], epochs: 2, loss: new Float32Array(3), acc: new Float32Array(3) })).toThrow(DynamicsShapeError);
+    expect(() => computeScores({ ids: [], epochs: 2, loss: new Float32Array(0), acc: new Float32Array(0) })).toThrow(/no examples/);
+    const dyn = matrix({ a: { loss: [1, 2] } });
+    expect(() => computeScores(dyn, { tau: 0.5 })).toThrow(ConfigError);
+    expect(() => computeScores(dyn, { learnedBy: "accuracy", epsilon: 1 })).toThrow(/epsilon: applies only/);
+    expect(() => computeScores(dyn, { learnedBy: "accuracy", tau: 2 })).toThrow(/tau: must be in \[0, 1\]/);
+    expect(() => computeScores(dyn, { epsilon: Number.NaN })).toThrow(/epsilon/);
+    expect(() => computeScores(dyn, { earlyEpochs: 0 })).toThrow(/earlyEpochs: must be an integer in \[1, 2\]/);
+    expect(() => computeScores(dyn, { earlyEpochs: 3 })).toThrow(ConfigError);
+    expect(() => computeScores(dyn, { learnedBy: "often" as "loss" })).toThrow(/learnedBy/);
+  });
+});
