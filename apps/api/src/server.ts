@@ -91,7 +91,13 @@ const operationGuard: ApolloServerPlugin<ApiContext> = {
             throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: 401 } } });
           }
         }
-        const cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined, estimators: [costEstimator] });
+        let cost: number;
+        try {
+          cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined, estimators: [costEstimator] });
+        } catch {
+          // Variables that do not coerce: execution refuses them as BAD_USER_INPUT, before any resolver runs.
+          return;
+        }
         if (cost > MAX_QUERY_COMPLEXITY) {
           throw new GraphQLError(`The query is too expensive (estimated cost ${cost}, at most ${MAX_QUERY_COMPLEXITY}): ask for smaller pages or fewer nested lists`, {
             extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } },

@@ -86,6 +86,16 @@ describe("typed errors", () => {
     expect(badId.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 
+  test("variables of the wrong type are BAD_USER_INPUT (400), not an internal error", async () => {
+    const response = await h.gql(h.users.ENGINEER.token, `mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(versionId: $v, examples: $e) { received } }`, {
+      v: "00000000-0000-4000-8000-000000000000",
+      e: [{ text: 5 }],
+    });
+    expect(response.status).toBe(400);
+    expect(response.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(response.errors?.[0]?.message).toMatch(/examples\[0\]\.text/);
+  });
+
   test("a unique violation that slips past a service's check is CONFLICT, never an internal error", async () => {
     const name = `race-${Date.now()}`;
     const responses = await Promise.all(

@@ -1,0 +1,182 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { seedDataset } from "@gdc/db/testing";
+import { ApiClient } from "../src/api-client.ts";
+import { CliError } from "../src/errors.ts";
+import { importExamplesFile } from "../src/commands/import-examples.ts";
+import { GQL, seedScoredRun, startGovernanceHarness, type GovernanceHarness } from "../../api/test/governance-harness.ts";
+import { gdc } from "./run-gdc.ts";
+
+let h: GovernanceHarness;
+let dir: string;
+beforeAll(async () => {
+  h = await startGovernanceHarness();
+  dir = mkdtempSync(path.join(tmpdir(), "gdc-cli-"));
+});
+afterAll(async () => {
+  await h?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const envOf = (token: string) => ({ GDC_API_URL: h.api.url, GDC_TOKEN: token });
+let files = 0;
+const writeLines = (lines: string[]) => {
+  const file = path.join(dir, `import-${++files}.jsonl`);
+  writeFileSync(file, lines.join("\n") + "\n");
+  return file;
+};
+
+/** Bad lines and the field their error must name. */
+const badLine: fc.Arbitrary<{ text: string; field: string }> = fc.oneof(
+  fc
+    .oneof(fc.constantFrom("{", '{"text": "a"', "not json", '{"text": "a",}', "[1,2", "{'text': 'single quotes'}"), fc.string({ minLength: 1 }))
+    .filter((s) => {
+      if (!s.trim() || /[\r\n]/.test(s)) return false;
+      try {
+        JSON.parse(s);
+        return false;
+      } catch {
+        return true;
+      }
+    })
+    .map((text) => ({ text, field: "record" })),
+  fc.record({ id: fc.string({ minLength: 1, maxLength: 20 }) }).map((r) => ({ text: JSON.stringify(r), field: "text" })),
+  fc.constant({ text: JSON.stringify({ text: "" }), field: "text" }),
+  fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string())).map((v) => ({ text: JSON.stringify({ text: v }), field: "text" })),
+  fc.oneof(fc.integer(), fc.constant("dev"), fc.constant("TRAINING")).map((v) => ({ text: JSON.stringify({ text: "x", split: v }), field: "split" })),
+  fc.integer().map((v) => ({ text: JSON.stringify({ id: v, text: "x" }), field: "id" })),
+  fc.constant({ text: JSON.stringify({ text: "x", canary: { prefix: "my pin is " } }), field: "canary.secret" }),
+  fc.constant({ text: JSON.stringify({ text: "x", payload: [1, 2] }), field: "payload" }),
+  fc
+    .string({ minLength: 1, maxLength: 12 })
+    .filter((k) => !["id", "text", "split", "canary", "payload", "__proto__"].includes(k))
+    .map((k) => ({ text: JSON.stringify({ text: "x", [k]: 1 }), field: "record" })),
+  fc.oneof(fc.integer(), fc.constant("just a string"), fc.constant(null), fc.constant([])).map((v) => ({ text: JSON.stringify(v), field: "record" })),
+);
+
+const goodLine = fc.nat({ max: 1_000_000 }).map((i) => JSON.stringify({ id: `good-${i}`, text: `a good example ${i}` }));
+
+describe("gdc import-examples", () => {
+  test("fuzzed bad files are rejected naming file:line: field, and write 0 rows", async () => {
+    const { dataset, version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 0 });
+    const client = new ApiClient(h.api.url, h.users.ENGINEER.token);
+    const auditBefore = await h.auditCount();
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(goodLine, { maxLength: 30 }), fc.array(fc.tuple(fc.nat(), badLine), { minLength: 1, maxLength: 4 }), async (good, bad) => {
+        const lines = [...good];
+        for (const [at, line] of bad) lines.splice(at % (lines.length + 1), 0, line.text);
+        const file = writeLines(lines);
+        const first = lines.findIndex((l) => bad.some(([, b]) => b.text === l));
+        const expectedField = bad.find(([, b]) => b.text === lines[first])![1].field;
+        const error = await importExamplesFile(client, { file, versionId: version.id }).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        expect(error).toBeInstanceOf(CliError);
+        const firstMessage = (error as CliError).message.split("\n")[0]!;
+        expect(firstMessage.startsWith(`${file}:${first + 1}: ${expectedField}`)).toBe(true);
+        expect((error as CliError).message).toMatch(/nothing was imported$/);
+      }),
+      { numRuns: 60 },
+    );
+    expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(0);
+    expect(await h.auditCount()).toBe(auditBefore);
+  });
+
+  test("fuzzed bad records sent straight to the mutation are BAD_USER_INPUT and write 0 rows", async () => {
+    const { dataset, version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 0 });
+    const auditBefore = await h.auditCount();
+    const badRecord = fc.oneof(
+      fc.constant({ text: "" }),
+      fc.constant({ text: "x", id: "" }),
+      fc.constant({ text: "x", canary: { prefix: "", secret: "1" } }),
+      fc.constant({ text: "x", payload: [1] }),
+      fc.constant({ text: 5 }),
+      fc.constant({ text: "x", unknown: true }),
+      fc.constant({ text: "x", split: "DEV" }),
+      fc.constant({}),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constant({ text: "fine" }), { maxLength: 5 }), badRecord, async (good, bad) => {
+        const response = await h.gql(h.users.ENGINEER.token, GQL.importExamples, { versionId: version.id, examples: [...good, bad] });
+        expect(response.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      }),
+      { numRuns: 30 },
+    );
+    expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(0);
+    expect(await h.auditCount()).toBe(auditBefore);
+  });
+
+  test("the CLI: a bad file exits 2 naming the line and writes nothing; a good file imports in batches, idempotently", async () => {
+    const { dataset, version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 0 });
+    const env = envOf(h.users.ENGINEER.token);
+    const good = Array.from({ length: 2_500 }, (_, i) => JSON.stringify({ id: `row-${i}`, text: `row number ${i}`, split: i % 10 === 0 ? "validation" : "train" }));
+    const bad = writeLines([...good.slice(0, 2_000), JSON.stringify({ id: "row-x", text: "" }), ...good.slice(2_000)]);
+    const failed = await gdc(["import-examples", bad, "--version", version.id], env);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain(`${bad}:2001: text: must not be empty`);
+    expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(0);
+
+    const file = writeLines([...good, "", JSON.stringify({ id: "canary-1", text: "my pin is 123456", canary: { prefix: "my pin is ", secret: "123456" } })]);
+    const first = await gdc(["import-examples", file, "--version", version.id, "--batch-size", "1000"], env);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/imported 2501 records .*: 2501 new examples, 0 already known, 2501 added/);
+    const again = await gdc(["import-examples", file, "--version", version.id], env);
+    expect(again.stderr).toMatch(/imported 2501 records .*: 0 new examples, 2501 already known, 0 added/);
+    expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(2_501);
+    const imports = await h.db.prisma.auditEvent.count({ where: { action: "examples.import", targetId: version.id } });
+    expect(imports).toBe(3 + 3); // one audited call per batch, also when a re-run changes nothing
+  });
+});
+
+describe("curation from the command line", () => {
+  test("propose → review (four eyes) → release → export: JSONL without canaries, loadable as one table", async () => {
+    const { dataset, version: v1 } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 30, canaries: 2 });
+    const examples = await h.db.prisma.example.findMany({ where: { datasetId: dataset.id } });
+    const run = await seedScoredRun(
+      h.db,
+      v1.id,
+      examples.map((e, i) => ({ exampleId: e.id, memorization: e.isCanary ? 1 : (i % 10) / 10, difficulty: 1.5, quadrant: "HOTSPOT_MEMORIZED" as const })),
+    );
+    const { createDraftVersion: v2 } = await h.ok(h.users.ENGINEER.token, GQL.createDraft, { parent: v1.id });
+
+    const proposed = await gdc(["propose", "--version", v2.id, "--run", run.id, "--prune-top-memorization", "10", "--reason", "cli", "--json"], envOf(h.users.ENGINEER.token));
+    expect(proposed.code).toBe(0);
+    expect(JSON.parse(proposed.stdout)).toMatchObject({ proposed: 3, skipped: 0 });
+    const lasso = await gdc(["propose", "--version", v2.id, "--examples", examples.filter((e) => !e.isCanary).slice(0, 2).map((e) => e.id).join(","), "--action", "downweight", "--weight", "0.5"], envOf(h.users.REVIEWER.token));
+    expect(lasso.stdout).toMatch(/proposed \d interventions/);
+
+    // REVIEWER proposed the lasso: their queue run approves only the engineer's proposals.
+    const reviewed = await gdc(["review", "--queue", "--version", v2.id, "--approve", "--reason", "memorized"], envOf(h.users.REVIEWER.token));
+    expect(reviewed.code).toBe(0);
+    expect(reviewed.stdout).toMatch(/approved 3 interventions \(\d+ in the queue left for another reviewer\)/);
+    const rest = await gdc(["review", "--queue", "--version", v2.id, "--approve", "--reason", "ok"], envOf(h.users.REVIEWER2.token));
+    expect(rest.stdout).toMatch(/approved [12] interventions/);
+
+    const released = await gdc(["release", "--version", v2.id], envOf(h.users.ENGINEER.token));
+    expect(released.code).toBe(0);
+    expect(released.stdout).toMatch(/3 removed, [12] re-weighted; 2 canaries left out/);
+
+    const out = path.join(dir, "export.jsonl");
+    const exported = await gdc(["export", "--version", v2.id, "--out", out], envOf(h.users.VIEWER.token));
+    expect(exported.code).toBe(0);
+    const lines = readFileSync(out, "utf8").trimEnd().split("\n");
+    expect(lines).toHaveLength(27);
+    const rows = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const [i, row] of rows.entries()) {
+      expect(Object.keys(row)).toEqual(["id", "text", "weight", "split"]); // one schema for every line
+      expect(lines[i]).toMatch(/"weight":\d+\.\d+/); // always a float, so `datasets` infers one column type
+      expect(String(row.id)).not.toMatch(/^canary/);
+    }
+    expect(rows.filter((r) => r.weight === 0.5).length).toBeGreaterThan(0);
+
+    const draftExport = await gdc(["export", "--version", v1.id], envOf(h.users.VIEWER.token));
+    expect(draftExport.code).toBe(2);
+    expect(draftExport.stderr).toMatch(/draft; only released versions are exported/);
+    const anonymous = await gdc(["export", "--version", v2.id], { GDC_API_URL: h.api.url, GDC_TOKEN: "" });
+    expect(anonymous.code).toBe(4);
+  });
+});
