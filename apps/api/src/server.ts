@@ -175,9 +175,10 @@ export function formatError(options: { production: boolean; log?: (message: stri
     }
     const code = formatted.extensions?.code;
     if (typeof code === "string" && CLIENT_ERROR_CODES.has(code)) {
-      if (!options.production) return formatted;
       const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      // Variable coercion errors name the bad value's path in the message: `… at "input.weight"; …`.
+      const variablePath = code === "BAD_USER_INPUT" && !extensions.field ? / at "([^"]+)"/.exec(formatted.message)?.[1] : undefined;
+      return { ...formatted, extensions: { ...extensions, ...(variablePath ? { field: variablePath } : {}), ...stack } };
     }
     log(`internal error: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`);
     return {
