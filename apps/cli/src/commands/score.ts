@@ -106,7 +106,13 @@ function asCliError(err: unknown): unknown {
   return err;
 }
 
-export async function runScore(path: string, options: ScoreCommandOptions, stdout: Writable = process.stdout): Promise<void> {
+/** Where `gdc score` writes: rows to stdout (unless --out), summary and progress to stderr. */
+export interface ScoreOutput {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export async function runScore(path: string, options: ScoreCommandOptions, io: ScoreOutput = process): Promise<void> {
   const outputFormat = options.outputFormat ?? "csv";
   if (outputFormat !== "csv" && outputFormat !== "json") {
     throw new CliError(`--output-format: ${JSON.stringify(outputFormat)} is not one of csv, json`);
@@ -145,11 +151,11 @@ export async function runScore(path: string, options: ScoreCommandOptions, stdou
 
   const lines = outputFormat === "csv" ? scoreCsvLines(ids, scores, quadrants) : scoreJsonChunks(ids, scores, quadrants);
   if (options.out === undefined) {
-    await writeAll(stdout, lines);
+    await writeAll(io.stdout, lines);
   } else {
     await writeFileAtomically(options.out, lines);
   }
-  process.stderr.write(summaryOf(scores, quadrants));
+  io.stderr.write(summaryOf(scores, quadrants));
 }
 
 function* scoreJsonChunks(ids: readonly string[], scores: Scores, quadrants: QuadrantAssignment): Generator<string> {
