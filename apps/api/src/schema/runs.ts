@@ -2,6 +2,7 @@ import {
   actorFor,
   cancelRun,
   createExternalRun,
+  dynamicsCompleteness,
   finishRun,
   ingestDynamics,
   queryDataMap,
@@ -11,6 +12,7 @@ import {
   type Run,
   type RunStatus,
 } from "@gdc/db";
+import { GraphQLScalarType } from "graphql";
 import { QUADRANTS } from "@gdc/cartography";
 import type { ApiContext } from "../context.ts";
 import { authorize } from "../permissions.ts";
@@ -68,18 +70,33 @@ export const typeDefs = /* GraphQL */ `
     quadrant: Quadrant!
     count: Int!
   }
+  """
+  Every point of a run's data map as parallel columns (index i is the same point in each).
+  The columns are JSON arrays on the wire, typed as column scalars rather than GraphQL lists:
+  a list of 100 k items is completed item by item by the executor (~1 s per data map), a
+  column scalar is passed through whole.
+  """
   type DataMap {
     runId: ID!
     count: Int!
-    ids: [ID!]!
-    difficulty: [Float!]!
-    memorization: [Float!]!
+    "example ids, in run-ordinal order"
+    ids: IDColumn!
+    difficulty: FloatColumn!
+    memorization: FloatColumn!
     "index into \`quadrants\` below, per point"
-    quadrant: [Int!]!
+    quadrant: IntColumn!
     quadrants: [Quadrant!]!
-    isCanary: [Boolean!]!
+    isCanary: BooleanColumn!
     thresholds: Thresholds!
   }
+  "A JSON array of IDs (one per data-map point)."
+  scalar IDColumn
+  "A JSON array of numbers (one per data-map point)."
+  scalar FloatColumn
+  "A JSON array of integers (one per data-map point)."
+  scalar IntColumn
+  "A JSON array of booleans (one per data-map point)."
+  scalar BooleanColumn
   type Thresholds {
     difficulty: Float!
     memorization: Float!
@@ -170,7 +187,27 @@ function progressFraction(run: Run): number {
   return Math.min(1, Math.max(0, fraction));
 }
 
+/** Output-only column scalars: the resolver's array goes out as it is (never accepted as input). */
+const column = (name: string, element: string) =>
+  new GraphQLScalarType({
+    name,
+    serialize(value) {
+      if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of ${element}`);
+      return value;
+    },
+    parseValue() {
+      throw new TypeError(`${name} is an output type`);
+    },
+    parseLiteral() {
+      throw new TypeError(`${name} is an output type`);
+    },
+  });
+
 export const resolvers = {
+  IDColumn: column("IDColumn", "IDs"),
+  FloatColumn: column("FloatColumn", "numbers"),
+  IntColumn: column("IntColumn", "integers"),
+  BooleanColumn: column("BooleanColumn", "booleans"),
   Query: {
     run: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.run.findUnique({ where: { id: args.id } }),
     runs: (_: unknown, args: { versionId?: string | null; status?: RunStatus | null; first?: number | null }, ctx: ApiContext) =>
@@ -204,15 +241,20 @@ export const resolvers = {
   },
   Run: {
     version: (r: Run, _: unknown, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findUnique({ where: { id: r.versionId } }),
-    progress: (r: Run) => ({
-      epoch: r.progressEpoch,
-      epochs: r.epochs,
-      step: r.progressStep,
-      steps: r.progressSteps,
-      examplesPerSecond: r.examplesPerSec,
-      etaSeconds: r.etaSeconds,
-      fraction: progressFraction(r),
-    }),
+    progress: async (r: Run, _: unknown, ctx: ApiContext) => {
+      // An external run's progress is the cells received so far, counted from its blocks.
+      const step = r.kind === "EXTERNAL" && r.status === "RUNNING" ? (await dynamicsCompleteness(ctx.db.prisma, r.id, r.epochs)).received : r.progressStep;
+      const run = { ...r, progressStep: step };
+      return {
+        epoch: run.progressEpoch,
+        epochs: run.epochs,
+        step,
+        steps: run.progressSteps,
+        examplesPerSecond: run.examplesPerSec,
+        etaSeconds: run.etaSeconds,
+        fraction: progressFraction(run),
+      };
+    },
     exampleCount: (r: Run, _: unknown, ctx: ApiContext) => runExampleCount(ctx.db.prisma, r.id),
     quadrantCounts: (r: Run) => {
       const counts = (r.metrics as { quadrantCounts?: Record<string, number> } | null)?.quadrantCounts;

@@ -57,10 +57,11 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
   cells.forEach(checkCell);
 
   return auditedTransaction(db, actor, async (tx) => {
-    // FOR SHARE: chunks of one run ingest concurrently, but never while finishRun or cancelRun changes its status.
+    // FOR KEY SHARE: chunks of one run ingest concurrently, but never while finishRun or
+    // cancelRun (FOR UPDATE) changes its status.
     const [run] = await tx.$queryRawUnsafe<{ kind: string; status: string; epochs: number; dataset_id: string }[]>(
       `SELECT r.kind, r.status, r.epochs, v.dataset_id FROM runs r JOIN dataset_versions v ON v.id = r.version_id
-        WHERE r.id = $1::uuid FOR SHARE OF r`,
+        WHERE r.id = $1::uuid FOR KEY SHARE OF r`,
       runId,
     );
     if (!run) throw notFound("Run", runId);
@@ -72,16 +73,19 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
     }
 
     const keys = [...new Set(cells.map((c) => c.exampleKey))];
-    const rows = await tx.$queryRawUnsafe<{ key: string; ordinal: number }[]>(
-      `SELECT u.k AS key, re.ordinal
-         FROM unnest($1::text[]) AS u(k)
-         JOIN examples e ON e.dataset_id = $2::uuid AND e.key = u.k
-         JOIN run_examples re ON re.run_id = $3::uuid AND re.example_id = e.id`,
+    // One pair of unique-index probes per key, whatever the planner believes about a freshly
+    // snapshotted run_examples (a join plan built on stale statistics hashed the whole run).
+    const rows = await tx.$queryRawUnsafe<{ key: string; ordinal: number | null }[]>(
+      `SELECT u.k AS key,
+              (SELECT re.ordinal FROM examples e JOIN run_examples re ON re.run_id = $3::uuid AND re.example_id = e.id
+                WHERE e.dataset_id = $2::uuid AND e.key = u.k) AS ordinal
+         FROM unnest($1::text[]) AS u(k)`,
       keys,
       run.dataset_id,
       runId,
     );
-    const ordinalOf = new Map(rows.map((r) => [r.key, r.ordinal]));
+    const ordinalOf = new Map<string, number>();
+    for (const r of rows) if (r.ordinal !== null) ordinalOf.set(r.key, r.ordinal);
     const seen = new Map<number, number>();
     const mapped: DynamicsCell[] = new Array(cells.length);
     for (let i = 0; i < cells.length; i++) {
@@ -105,14 +109,9 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
 
     const N = await runExampleCount(tx, runId);
     const written = await writeDynamicsCells(tx, runId, mapped, N);
+    // The run row is not written here (its progress is derived from the blocks when read):
+    // concurrent chunks of one run then share it without waiting on each other.
     const completeness = await dynamicsCompleteness(tx, runId, T, N);
-    if (written.accepted > 0) {
-      await tx.$executeRawUnsafe(
-        `UPDATE runs SET progress_step = $2, heartbeat_at = now() WHERE id = $1::uuid`,
-        runId,
-        completeness.received,
-      );
-    }
     const result: IngestDynamicsResult = { ...written, received: cells.length, missing: completeness.missing };
     return {
       result,
