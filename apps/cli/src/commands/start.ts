@@ -1,57 +1,78 @@
-import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { createApiToken, createUser, openDatabase, openJobQueue, readEnv, systemActor, type Database } from "@gdc/db";
+import { openDatabase, openJobQueue, readEnv, type Database } from "@gdc/db";
 import { startApi } from "@gdc/api";
 import { startWorker } from "@gdc/worker";
+import { startWeb } from "@gdc/web/serve.mjs";
 import { CliError } from "../errors.ts";
+import { ensureDemo } from "../demo.ts";
+import { createProgress } from "../progress.ts";
 
 export function register(program: Command): void {
   program
     .command("start")
-    .description("Run GenDataCarto locally: database (embedded unless DATABASE_URL is set), job worker and GraphQL API")
-    .option("--port <port>", "port of the GraphQL API", "4000")
+    .description("Run GenDataCarto locally: database (embedded unless DATABASE_URL is set), job worker, GraphQL API, web app, and the demo data")
+    .option("--port <port>", "port of the web app", "3000")
+    .option("--api-port <port>", "port of the GraphQL API", "4000")
     .option("--host <host>", "interface to listen on", "127.0.0.1")
-    .action(async (opts: { port: string; host: string }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port: "${opts.port}" is not a port number`);
+    .option("--no-web", "serve the GraphQL API only")
+    .option("--no-demo", "do not seed the demo data")
+    .action(async (opts: { port: string; apiPort: string; host: string; web: boolean; demo: boolean }) => {
+      const webPort = parsePort("--port", opts.port);
+      const apiPort = parsePort("--api-port", opts.apiPort);
       const env = readEnv();
       const say = (m: string) => process.stderr.write(`${m}\n`);
       say(env.databaseUrl ? "Using PostgreSQL from DATABASE_URL" : `Using the embedded database in ${env.dataDir}`);
       const db = await openDatabase({ migrate: true, onStep: say });
       const queue = await openJobQueue(db);
-      await startWorker({ db, queue, log: say });
-      const api = await startApi({ db, queue }, { port, host: opts.host, production: env.production });
-      const admin = await ensureAdminToken(db, env.dataDir);
+      await startWorker({ db, queue, log: (m) => (process.env.GDC_VERBOSE ? say(m) : undefined) });
+      const api = await startApi({ db, queue }, { port: apiPort, host: opts.host, production: env.production });
+      const demo = opts.demo ? await ensureDemo(db, queue, path.join(path.dirname(env.dataDir), "demo-tokens.json"), say) : null;
+      const web = opts.web ? await startWeb({ port: webPort, host: opts.host, apiUrl: api.url, onStep: say }) : null;
+
       say("");
-      say(`GraphQL API: ${api.url}`);
-      if (admin) say(`Admin token (${admin.email}): ${admin.token}`);
+      say(`GraphQL API  ${api.url}`);
+      if (web) say(`Web app      ${web.url}`);
+      if (demo?.tokens.length) {
+        say("Sign in with one of these API tokens:");
+        for (const t of demo.tokens) say(`  ${t.role.padEnd(8)} ${t.email.padEnd(22)} ${t.token}`);
+      }
+      if (demo?.runId) {
+        if (web) say(`The demo run: ${web.url}/runs/${demo.runId}`);
+        await showRunProgress(db, demo.runId, say);
+      }
       say("Press Ctrl+C to stop.");
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
       });
       say("Stopping…");
+      await web?.stop();
       await api.stop();
       await queue.stop();
       await db.close();
     });
 }
 
-/**
- * The first start creates an ADMIN user and a token. On the embedded store the token is kept
- * next to the data (a local, single-user setup) so later starts can show it again; on a server
- * it is printed once only.
- */
-async function ensureAdminToken(db: Database, dataDir: string): Promise<{ email: string; token: string } | null> {
-  const tokenFile = path.join(path.dirname(dataDir), "admin-token.json");
-  if (db.kind === "pglite" && fs.existsSync(tokenFile)) return JSON.parse(fs.readFileSync(tokenFile, "utf8")) as { email: string; token: string };
-  if ((await db.prisma.user.count()) > 0) return null;
-  const actor = systemActor("gdc start");
-  const user = await createUser(db, actor, { email: "admin@localhost", name: "Local admin", role: "ADMIN" });
-  const { token } = await createApiToken(db, actor, { userId: user.id, name: "gdc start" });
-  const admin = { email: user.email, token };
-  if (db.kind === "pglite") fs.writeFileSync(tokenFile, JSON.stringify(admin), { mode: 0o600 });
-  return admin;
+function parsePort(flag: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`${flag}: "${value}" is not a port number`);
+  return port;
+}
+
+/** A progress bar for the demo run until it is scored (the web page shows the same live). */
+async function showRunProgress(db: Database, runId: string, say: (m: string) => void) {
+  let run = await db.prisma.run.findUnique({ where: { id: runId } });
+  if (!run || run.status === "SUCCEEDED" || run.status === "FAILED" || run.status === "CANCELLED") return;
+  say("Training the demo run (per-example dynamics are recorded every epoch):");
+  const bar = createProgress("  training", run.epochs * 100, "%·epochs");
+  while (run && (run.status === "QUEUED" || run.status === "RUNNING" || run.status === "SCORING")) {
+    const within = run.progressSteps > 0 ? run.progressStep / run.progressSteps : 0;
+    bar.update(Math.min(run.epochs * 100, Math.round((run.progressEpoch + (run.status === "SCORING" ? 0 : within)) * 100)));
+    await new Promise((r) => setTimeout(r, 1000));
+    run = await db.prisma.run.findUnique({ where: { id: runId } });
+  }
+  bar.update(run ? run.epochs * 100 : 0);
+  bar.stop();
+  say(run?.status === "SUCCEEDED" ? "Demo run scored; its proposals wait in the review queue." : `Demo run ended ${run?.status}: ${run?.error ?? ""}`);
 }
