@@ -38,13 +38,13 @@ describe("data map model", () => {
     expect(Math.abs(mean)).toBeLessThan(0.05);
   });
 
-  it("jitter stays below half the gap between memorization levels", () => {
+  it("jitter stays well inside the gap between memorization levels", () => {
     const map = prepareDataMap(payload);
     const scales = makeScales({ xMin: 0, xMax: 4, yMin: 0, yMax: 1 }, { left: 0, top: 0, width: 400, height: 100 });
-    // One level (0.2) is 20 px here: jitter is capped at 4 px anyway.
-    expect(jitterPixels(map, scales)).toBe(4);
-    const tight = makeScales({ xMin: 0, xMax: 4, yMin: 0, yMax: 1 }, { left: 0, top: 0, width: 400, height: 20 });
-    expect(jitterPixels(map, tight)).toBeCloseTo(0.4 * 4, 6);
+    // One level (0.2) is 20 px here: 30 % of it.
+    expect(jitterPixels(map, scales)).toBeCloseTo(6, 6);
+    const tall = makeScales({ xMin: 0, xMax: 4, yMin: 0, yMax: 1 }, { left: 0, top: 0, width: 400, height: 1000 });
+    expect(jitterPixels(map, tall)).toBe(12); // capped
     const out = { x: new Float32Array(4), y: new Float32Array(4), visible: new Uint8Array(4) };
     projectPoints(map, scales, 0, out);
     expect(out.x[1]).toBeCloseTo(250, 3);

@@ -10,7 +10,6 @@ import {
   MarkPointComponent,
   TooltipComponent,
   TitleComponent,
-  AriaComponent,
 } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
 
@@ -23,7 +22,6 @@ echarts.use([
   MarkPointComponent,
   TooltipComponent,
   TitleComponent,
-  AriaComponent,
   CanvasRenderer,
 ]);
 
@@ -48,8 +46,13 @@ export function EChart({ option, height = 320, label }: { option: ChartOption; h
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption({ aria: { enabled: true }, animation: false, ...option }, true);
+    // ECharts' own aria description would replace the label below; the label says what matters.
+    chart.current?.setOption({ aria: { enabled: false }, animation: false, ...option }, true);
   }, [option]);
 
-  return <div ref={ref} role="img" aria-label={label} className="echart" style={{ height }} />;
+  return (
+    <div role="img" aria-label={label}>
+      <div ref={ref} className="echart" style={{ height }} />
+    </div>
+  );
 }

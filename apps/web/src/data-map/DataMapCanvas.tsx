@@ -114,7 +114,8 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
         for (let x = x0; x < x1; x++) u32[row + x] = color;
       }
     };
-    const pointSize = Math.max(2, Math.round(3 * dpr));
+    // Bigger points when there are few of them; 3 px keeps 100 k points readable.
+    const pointSize = Math.max(2, Math.round((map.count <= 2_000 ? 5 : map.count <= 20_000 ? 4 : 3) * dpr));
     const colors = map.quadrantNames.map((name) => packRgba(quadrantStyle(name).color));
     const { x: px, y: py, visible } = pts;
     const quadrant = map.quadrant;

@@ -129,7 +129,7 @@ export function ProposeForm({ me, runId, version, exampleIds }: Props) {
           type="number"
           min="0.01"
           max="0.99"
-          step="0.05"
+          step="0.01"
           value={weight}
           disabled={action !== "DOWNWEIGHT"}
           onChange={(e) => setWeight(e.target.value)}

@@ -112,9 +112,12 @@ export function projectPoints(map: PreparedDataMap, scales: Scales, jitterPx: nu
   }
 }
 
-/** Jitter amplitude in pixels: at most `maxPx`, and below half the on-screen gap between levels. */
-export function jitterPixels(map: PreparedDataMap, scales: Scales, maxPx = 4): number {
+/**
+ * Jitter amplitude in pixels: at most `maxPx`, and at most 30 % of the on-screen gap between
+ * memorization levels, so every band stays clearly on its level while showing its density.
+ */
+export function jitterPixels(map: PreparedDataMap, scales: Scales, maxPx = 12): number {
   if (map.memorizationStep <= 0) return 0;
   const levelGap = Math.abs(scales.y(0) - scales.y(map.memorizationStep));
-  return Math.max(0, Math.min(maxPx, levelGap * 0.4));
+  return Math.max(0, Math.min(maxPx, levelGap * 0.3));
 }

@@ -35,7 +35,7 @@ export function trajectoryChart(t: TrajectoryInput): EChartsCoreOption {
         connectNulls: false,
         markLine:
           t.epsilon != null
-            ? { symbol: "none", silent: true, lineStyle: { type: "dashed", color: "#57606a" }, label: { formatter: "ε (learned below)" }, data: [{ yAxis: t.epsilon }] }
+            ? { symbol: "none", silent: true, lineStyle: { type: "dashed", color: "#57606a" }, label: { formatter: "ε", position: "insideEndTop" }, data: [{ yAxis: t.epsilon }] }
             : undefined,
       },
       {

@@ -1,4 +1,5 @@
 "use client";
+import Link from "next/link";
 import { useState } from "react";
 import { useQuery } from "urql";
 import { ErrorNote, Loading, RequireSession } from "../../components/Shell";
@@ -31,6 +32,23 @@ interface AuditEvent {
   after: unknown;
   prevHash: string;
   hash: string;
+}
+
+const TARGET_PAGES: Record<string, string> = {
+  Dataset: "/datasets/",
+  DatasetVersion: "/versions/",
+  Run: "/runs/",
+  Study: "/studies/",
+};
+
+function TargetLink({ type, id }: { type: string; id: string }) {
+  const base = TARGET_PAGES[type];
+  const label = (
+    <>
+      {type} <span className="mono">{id.slice(0, 8)}</span>
+    </>
+  );
+  return base ? <Link href={`${base}${id}`}>{label}</Link> : label;
 }
 
 const TARGET_TYPES = ["Dataset", "DatasetVersion", "Example", "Run", "Intervention", "Release", "Study", "User", "ApiToken"];
@@ -161,7 +179,7 @@ function AuditEventsPage({ after, targetType, isLast, onMore }: { after: string 
             <code>{e.action}</code>
           </td>
           <td>
-            {e.targetType} <span className="mono muted">{e.targetId.slice(0, 8)}</span>
+            <TargetLink type={e.targetType} id={e.targetId} />
           </td>
           <td>
             <details>

@@ -102,28 +102,65 @@ function ReviewQueue({ me }: { me: Me }) {
   );
 }
 
+const SCORE_KEYS = ["difficulty", "memorization", "forgetEvents", "confidence", "variability", "correctness", "neverLearned"] as const;
+const HIDDEN_KEYS = new Set<string>(["runId", "quadrant", "reason", "thresholds", ...SCORE_KEYS]);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The evidence of a proposal (its shape comes from the policy engine): scores first, the rest folded. */
 function Evidence({ evidence }: { evidence: unknown }) {
-  if (typeof evidence !== "object" || evidence === null) return <span className="muted">{summarizeJson(evidence)}</span>;
-  const entries = Object.entries(evidence as Record<string, unknown>);
+  if (!isRecord(evidence)) return <span className="muted">{summarizeJson(evidence)}</span>;
+  const quadrant = typeof evidence.quadrant === "string" ? evidence.quadrant : null;
+  const thresholds = isRecord(evidence.thresholds) ? evidence.thresholds : null;
+  const others = Object.entries(evidence).filter(([k]) => !HIDDEN_KEYS.has(k));
   return (
-    <dl className="facts">
-      {entries.map(([key, value]) => (
-        <div key={key} style={{ display: "contents" }}>
-          <dt>{humanize(key.replace(/([a-z])([A-Z])/g, "$1_$2"))}</dt>
-          <dd>
-            {typeof value === "number" ? (
-              formatNumber(value, 4)
-            ) : key === "quadrant" && typeof value === "string" ? (
-              <>
-                <span className="swatch" style={{ background: quadrantStyle(value).color }} aria-hidden="true" /> {quadrantStyle(value).label}
-              </>
-            ) : (
-              <span className="mono">{summarizeJson(value, 120)}</span>
-            )}
-          </dd>
-        </div>
-      ))}
-    </dl>
+    <div className="stack">
+      {typeof evidence.reason === "string" && evidence.reason ? (
+        <p>
+          Proposer&apos;s reason: <q>{evidence.reason}</q>
+        </p>
+      ) : null}
+      <dl className="facts">
+        {quadrant ? (
+          <>
+            <dt>Quadrant</dt>
+            <dd>
+              <span className="swatch" style={{ background: quadrantStyle(quadrant).color }} aria-hidden="true" /> {quadrantStyle(quadrant).label}
+            </dd>
+          </>
+        ) : null}
+        {SCORE_KEYS.filter((k) => evidence[k] !== undefined).map((k) => (
+          <div key={k} style={{ display: "contents" }}>
+            <dt>{humanize(k.replace(/([a-z])([A-Z])/g, "$1_$2"))}</dt>
+            <dd>{typeof evidence[k] === "number" ? formatNumber(evidence[k] as number, 4) : String(evidence[k])}</dd>
+          </div>
+        ))}
+        {thresholds ? (
+          <>
+            <dt>Thresholds</dt>
+            <dd>
+              θd = {formatNumber(thresholds.difficulty as number, 3)}, θm = {formatNumber(thresholds.memorization as number, 3)}
+              {typeof thresholds.source === "string" ? ` (${thresholds.source})` : ""}
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      {others.length ? (
+        <details>
+          <summary>More evidence</summary>
+          <dl className="facts">
+            {others.map(([key, value]) => (
+              <div key={key} style={{ display: "contents" }}>
+                <dt>{key}</dt>
+                <dd className="mono">{typeof value === "number" ? formatNumber(value, 4) : summarizeJson(value, 160)}</dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      ) : null}
+    </div>
   );
 }
 

@@ -23,19 +23,19 @@ const VERSION = /* GraphQL */ `
       dataset { id name releaseGate { maxExtractionRatio maxPerplexityIncrease } }
       parent { id number contentHash }
       runs { id name kind status epochs createdAt finishedAt }
-      proposed: interventions(status: PROPOSED) { id }
-      approved: interventions(status: APPROVED) { id }
-      rejected: interventions(status: REJECTED) { id }
-      applied: interventions(status: APPLIED) { id }
+      proposed: interventions(status: PROPOSED, first: 500) { id }
+      approved: interventions(status: APPROVED, first: 500) { id }
+      rejected: interventions(status: REJECTED, first: 500) { id }
+      applied: interventions(status: APPLIED, first: 500) { id }
       gateVerdict { passed reasons studyId }
       release { id contentHash lineage gateVerdict overrideReason createdAt releasedBy { id name } }
       latestStudy { id status createdAt }
-      diff {
+      diff(first: $rows) {
         parent { id number }
         removedCount
         reweightedCount
         addedCount
-        rows(first: $rows) {
+        rows {
           edges {
             change
             parentWeight
@@ -114,6 +114,12 @@ interface VersionData {
   } | null;
 }
 
+/** Intervention lists are fetched up to the API's page size; more shows as "500+". */
+const COUNT_PAGE = 500;
+/** The API's largest page. */
+const MAX_ROWS = 500;
+const countLabel = (list: unknown[]) => (list.length >= COUNT_PAGE ? `${formatInt(COUNT_PAGE)}+` : formatInt(list.length));
+
 export default function VersionPage() {
   return <RequireSession>{(me) => <Version me={me} />}</RequireSession>;
 }
@@ -152,8 +158,8 @@ function Version({ me }: { me: Me }) {
             <dd>{formatInt(version.canaryCount)} (never released)</dd>
             <dt>Interventions</dt>
             <dd>
-              {formatInt(version.proposed.length)} proposed · {formatInt(version.approved.length)} approved · {formatInt(version.rejected.length)}{" "}
-              rejected · {formatInt(version.applied.length)} applied
+              {countLabel(version.proposed)} proposed · {countLabel(version.approved)} approved · {countLabel(version.rejected)} rejected ·{" "}
+              {countLabel(version.applied)} applied
             </dd>
             <dt>Created</dt>
             <dd>{formatDate(version.createdAt)}</dd>
@@ -226,10 +232,13 @@ function Version({ me }: { me: Me }) {
         ) : (
           <p className="muted">No row-level changes.</p>
         )}
-        {diff.rows.pageInfo.hasNextPage ? (
-          <button type="button" onClick={() => setRows((n) => n + 100)} style={{ marginTop: "0.5rem" }}>
+        {diff.rows.pageInfo.hasNextPage && rows < MAX_ROWS ? (
+          <button type="button" onClick={() => setRows((n) => Math.min(MAX_ROWS, n + 100))} style={{ marginTop: "0.5rem" }}>
             Show more rows
           </button>
+        ) : null}
+        {diff.rows.pageInfo.hasNextPage && rows >= MAX_ROWS ? (
+          <p className="muted">The first {formatInt(MAX_ROWS)} changed rows are shown; `gdc export` writes the whole version.</p>
         ) : null}
       </section>
     </div>
@@ -280,7 +289,7 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
       ) : (
         <form onSubmit={onRelease} className="stack">
           <p>
-            Releasing applies the {formatInt(version.approved.length)} approved intervention{version.approved.length === 1 ? "" : "s"}, leaves out
+            Releasing applies the {countLabel(version.approved)} approved intervention{version.approved.length === 1 ? "" : "s"}, leaves out
             canaries and proposals still waiting for review, and fixes the version&apos;s content for good.
           </p>
           <div data-testid="gate-verdict" className={gate ? (gate.passed ? "success" : "error") : "notice"}>
