@@ -119,6 +119,22 @@ describe("allenai/cartography reader", () => {
     }
   });
 
+  it("keys guids by value: integer indices, huge or negative numbers and strings", async () => {
+    const dir = join(root, "guids", "training_dynamics");
+    await mkdir(dir, { recursive: true });
+    const guids = ["5", "1000000000000", "-3", '"007"', '"x"', "2000000"];
+    for (let e = 0; e < 2; e++) {
+      const order = e === 0 ? guids : [...guids].reverse();
+      await writeFile(join(dir, `dynamics_epoch_${e}.jsonl`), order.map((g) => `{"guid":${g},"logits_epoch_${e}":[1,0],"gold":0}`).join("\n"));
+    }
+    expect((await readCartographyDynamics(dir)).ids).toEqual(["5", "1000000000000", "-3", "007", "x", "2000000"]);
+    // The string "5" and the number 5 are the same id.
+    await writeFile(join(dir, "dynamics_epoch_1.jsonl"), guids.map((g) => `{"guid":${g === "5" ? '"5"' : g},"logits_epoch_1":[1,0],"gold":0}`).join("\n"));
+    expect((await readCartographyDynamics(dir)).ids).toHaveLength(6);
+    await writeFile(join(dir, "dynamics_epoch_0.jsonl"), `{"guid":5,"logits_epoch_0":[1,0],"gold":0}\n{"guid":"5","logits_epoch_0":[1,0],"gold":0}\n`);
+    await expect(readCartographyDynamics(dir)).rejects.toThrow(/dynamics_epoch_0\.jsonl:2: guid: "5" already appears on line 1/);
+  });
+
   it("needs every epoch file from 0 to T − 1", async () => {
     const dir = await writeRun("gap", pandasLine, 3);
     await rm(join(dir, "training_dynamics", "dynamics_epoch_1.jsonl"));

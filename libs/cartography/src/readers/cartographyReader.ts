@@ -52,11 +52,30 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** One parsed line: guid (as its id string), gold, and the logits in a reused scratch array. */
+/** −1 unless `text` is a canonical non-negative integer ("0", "17", not "017" or "-1"). */
+function canonicalIndex(text: string): number {
+  if (text.length === 0 || text.length > 15) return -1;
+  if (text.length > 1 && text.charCodeAt(0) === 48) return -1;
+  let value = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 48 || c > 57) return -1;
+    value = value * 10 + (c - 48);
+  }
+  return value;
+}
+
+/**
+ * One parsed line: guid, gold, and the logits in a reused scratch array. A guid that is a
+ * non-negative integer (the usual dataset index) is kept as a number, so later epochs find
+ * its row without building a string; `id` spells it out only when asked.
+ */
 class EpochLineParser {
   logits = new Float64Array(16);
   count = 0;
-  id = "";
+  /** The guid as a row-table index, or −1 for any other guid. */
+  index = -1;
+  private text: string | null = null;
   gold = 0;
   private readonly logitsKey: Buffer;
   private readonly logitsField: string;
@@ -72,6 +91,17 @@ class EpochLineParser {
 
   parse(buf: Buffer, start: number, end: number, line: number): void {
     if (!this.parseFast(buf, start, end)) this.parseJson(buf.toString("utf8", start, end), line);
+  }
+
+  /** The guid as the example id: its string, or the decimal text of a numeric guid. */
+  get id(): string {
+    this.text ??= String(this.index);
+    return this.text;
+  }
+
+  private setId(text: string): void {
+    this.text = text;
+    this.index = canonicalIndex(text);
   }
 
   /**
@@ -103,16 +133,18 @@ class EpochLineParser {
           const valueEnd = buf.indexOf(34, p + 1);
           if (valueEnd === -1 || valueEnd >= end) return false;
           for (let q = p + 1; q < valueEnd; q++) if (buf[q] === 92 || buf[q]! < 32) return false;
-          this.id = buf.toString("utf8", p + 1, valueEnd);
+          this.setId(buf.toString("utf8", p + 1, valueEnd));
           p = valueEnd + 1;
         } else {
-          // Plain integers only: their text is what String(JSON.parse(text)) gives.
-          const q0 = buf[p] === 45 ? p + 1 : p;
-          let q = q0;
-          while (q < end && buf[q]! >= 48 && buf[q]! <= 57) q++;
-          if (q === q0 || q - q0 > 15 || (buf[q0] === 48 && q - q0 > 1) || (q0 > p && q - q0 === 1 && buf[q0] === 48)) return false;
+          // Plain non-negative integers (≤ 15 digits, so exact) only; anything else goes to
+          // JSON.parse, whose String(value) is then the id.
+          let q = p;
+          let value = 0;
+          while (q < end && buf[q]! >= 48 && buf[q]! <= 57) value = value * 10 + (buf[q++]! - 48);
+          if (q === p || q - p > 15 || (buf[p] === 48 && q - p > 1)) return false;
           if (buf[q] === 46 || buf[q] === 101 || buf[q] === 69) return false;
-          this.id = buf.toString("latin1", p, q);
+          this.index = value;
+          this.text = null;
           p = q;
         }
       } else if (keyLength === 4 && buf[keyStart] === 103 && buf[keyStart + 1] === 111 && buf[keyStart + 2] === 108 && buf[keyStart + 3] === 100) {
@@ -170,8 +202,8 @@ class EpochLineParser {
     }
     const fields = record as Record<string, unknown>;
     const guid = fields.guid;
-    if (typeof guid === "string") this.id = guid;
-    else if (typeof guid === "number") this.id = String(guid);
+    if (typeof guid === "string") this.setId(guid);
+    else if (typeof guid === "number") this.setId(String(guid));
     else throw new DynamicsReadError(this.file, line, "guid", guid === undefined ? "missing" : "must be a string or a number");
     const logits = fields[this.logitsField];
     if (!Array.isArray(logits)) {
@@ -228,6 +260,54 @@ function skipSpace(buf: Buffer, p: number, end: number): number {
   return p;
 }
 
+/**
+ * guid → row. Integer guids (dataset indices, the usual case) go to a dense table, as long as
+ * they are not far beyond the number of rows seen (so a few huge guids cannot blow it up);
+ * every other guid goes to a Map keyed by its text.
+ */
+class GuidRows {
+  private dense = new Int32Array(1 << 16); // guid → row + 1; 0 = absent
+  private readonly byText = new Map<string, number>();
+
+  get(parser: EpochLineParser): number | undefined {
+    const index = parser.index;
+    if (index >= 0 && index < this.dense.length) {
+      const r = this.dense[index]!;
+      if (r !== 0) return r - 1;
+    }
+    return this.byText.size === 0 ? undefined : this.byText.get(parser.id);
+  }
+
+  add(parser: EpochLineParser, row: number): void {
+    const index = parser.index;
+    if (index >= 0 && index < Math.max(1 << 20, 8 * row)) {
+      if (index >= this.dense.length) {
+        let length = this.dense.length;
+        while (length <= index) length *= 2;
+        const bigger = new Int32Array(length);
+        bigger.set(this.dense);
+        this.dense = bigger;
+      }
+      this.dense[index] = row + 1;
+    } else {
+      this.byText.set(parser.id, row);
+    }
+  }
+}
+
+class GrowableInt32 {
+  data = new Int32Array(1 << 16);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
 class GrowableFloat32 {
   data = new Float32Array(1 << 16);
   length = 0;
@@ -261,9 +341,9 @@ export async function readCartographyDynamics(path: string, options: ReadOptions
 
   // Epoch 0: discover the examples.
   const ids: string[] = [];
-  const rowOf = new Map<string, number>();
-  const firstLine: number[] = [];
-  const gold0: number[] = [];
+  const rowOf = new GuidRows();
+  const firstLine = new GrowableInt32();
+  const gold0 = new GrowableInt32();
   const loss0 = new GrowableFloat32();
   const acc0 = new GrowableFloat32();
   {
@@ -274,11 +354,10 @@ export async function readCartographyDynamics(path: string, options: ReadOptions
       (buf, start, end, line) => {
         parser.parse(buf, start, end, line);
         parser.lossAndCorrect(line, cell);
-        const id = parser.id;
-        const seenAt = rowOf.get(id);
-        if (seenAt !== undefined) throw new DynamicsReadError(file, line, "guid", `${JSON.stringify(id)} already appears on line ${firstLine[seenAt]}`);
-        rowOf.set(id, ids.length);
-        ids.push(id);
+        const seenAt = rowOf.get(parser);
+        if (seenAt !== undefined) throw new DynamicsReadError(file, line, "guid", `${JSON.stringify(parser.id)} already appears on line ${firstLine.data[seenAt]}`);
+        rowOf.add(parser, ids.length);
+        ids.push(parser.id);
         firstLine.push(line);
         gold0.push(parser.gold);
         loss0.push(cell.loss);
@@ -289,9 +368,7 @@ export async function readCartographyDynamics(path: string, options: ReadOptions
   }
   const N = ids.length;
   if (N === 0) throw new DynamicsReadError(files[0]!, null, null, "no examples");
-  firstLine.length = 0;
-  const gold = Int32Array.from(gold0);
-  gold0.length = 0;
+  const gold = gold0.data.slice(0, N);
   const loss = new Float32Array(N * T);
   const acc = new Float32Array(N * T);
   for (let i = 0; i < N; i++) {
@@ -309,7 +386,7 @@ export async function readCartographyDynamics(path: string, options: ReadOptions
       file,
       (buf, start, end, line) => {
         parser.parse(buf, start, end, line);
-        const row = rowOf.get(parser.id);
+        const row = rowOf.get(parser);
         if (row === undefined) throw new DynamicsReadError(file, line, "guid", `${JSON.stringify(parser.id)} is not in epoch 0 (${files[0]})`);
         if (seen[row] === 1) throw new DynamicsReadError(file, line, "guid", `${JSON.stringify(parser.id)} appears twice in this epoch`);
         if (parser.gold !== gold[row]) throw new DynamicsReadError(file, line, "gold", `${parser.gold} differs from epoch 0's gold ${gold[row]} for guid ${JSON.stringify(parser.id)}`);
