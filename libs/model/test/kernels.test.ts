@@ -35,6 +35,23 @@ function referenceAndFixed(backend: "wasm" | "cpu", f: () => tf.Tensor | tf.Tens
   return [reference, read()];
 }
 
+describe("backend selection", () => {
+  it("falls back past tfjs-node (not installable here) to wasm and says why", async () => {
+    const selection = await selectBackend(["tensorflow", "wasm", "cpu"]);
+    expect(tf.getBackend()).toBe(selection.backend);
+    if (selection.backend === "tensorflow") return; // a machine where tfjs-node did install
+    expect(selection.backend).toBe("wasm");
+    expect(selection.skipped.map((s) => s.backend)).toEqual(["tensorflow"]);
+    expect(selection.skipped[0]!.reason).toMatch(/tfjs-node/);
+    await tf.setBackend("wasm");
+  });
+
+  it("can be asked for the cpu backend, which gets its segment-sum fix", async () => {
+    expect((await selectBackend(["cpu"])).backend).toBe("cpu");
+    expect(tf.getBackend()).toBe("cpu");
+  });
+});
+
 describe("UnsortedSegmentSum (the embedding gradient)", () => {
   it("the typed-array kernel equals the stock cpu kernel, dropping out-of-range segment ids", async () => {
     await tf.setBackend("cpu");

@@ -1,0 +1,49 @@
+/**
+ * Training throughput per available backend (tfjs-node's "tensorflow" when it loads, wasm with
+ * the kernel fixes, cpu with the segment-sum fix), same model, data and seed, in one run.
+ *
+ *   npx tsx bench/training/backends.ts [passages=64]
+ */
+import * as tf from "@tensorflow/tfjs";
+import { BACKEND_PREFERENCE, CharTokenizer, mobyDickPassages, selectBackend, trainLanguageModel, type ModelConfig } from "@gdc/model";
+
+const count = Number(process.argv[2] ?? 64);
+const texts = mobyDickPassages().filter((p) => p.split === "train").slice(0, count).map((p) => p.text);
+const tokenizer = CharTokenizer.fit(texts);
+const models: { name: string; model: ModelConfig; batchSize: number }[] = [
+  { name: "GRU-128", model: { architecture: "gru", embeddingSize: 32, hiddenSize: 128, layers: 1 }, batchSize: 32 },
+  {
+    name: "Transformer d64 L2",
+    model: { architecture: "transformer", modelSize: 64, heads: 2, layers: 2, feedForwardSize: 256, maxPositions: 256 },
+    batchSize: 32,
+  },
+];
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+const results = new Map<string, number>();
+for (const name of BACKEND_PREFERENCE) {
+  try {
+    await selectBackend([name]);
+  } catch (err) {
+    console.log(`${name.padEnd(10)} unavailable: ${(err as Error).message.split("\n")[0]}`);
+    continue;
+  }
+  for (const m of models) {
+    const c0 = cpuSeconds();
+    const t0 = performance.now();
+    const run = await trainLanguageModel({ config: { model: m.model, epochs: 1, batchSize: m.batchSize, learningRate: 3e-3, maxTokens: 256, seed: 1 }, texts, tokenizer });
+    const cpuRate = texts.length / (cpuSeconds() - c0);
+    const wallRate = texts.length / ((performance.now() - t0) / 1000);
+    run.model.dispose();
+    results.set(`${name}/${m.name}`, cpuRate);
+    console.log(`${tf.getBackend().padEnd(10)} ${m.name.padEnd(20)} ${cpuRate.toFixed(1).padStart(7)} ex/cpu-s ${wallRate.toFixed(1).padStart(7)} ex/s wall`);
+  }
+}
+for (const m of models) {
+  const w = results.get(`wasm/${m.name}`);
+  const c = results.get(`cpu/${m.name}`);
+  if (w && c) console.log(`${m.name}: wasm is ${(w / c).toFixed(1)}× cpu`);
+}
