@@ -14,7 +14,7 @@ export async function seedVersion(db: Database, examples: number, label: string)
   await db.sql(
     `INSERT INTO examples (id, dataset_id, key, content_hash, text, split, is_canary, canary_prefix, canary_secret)
      SELECT gen_random_uuid(), $1, 'k' || lpad(g::text, 7, '0'), md5(g::text), 'example text number ' || g, 'TRAIN',
-            g % 1000 = 0, CASE WHEN g % 1000 = 0 THEN 'my pin is ' END, CASE WHEN g % 1000 = 0 THEN lpad((g * 7919 % 1000000)::text, 6, '0') END
+            g % 1000 = 0, CASE WHEN g % 1000 = 0 THEN 'my pin is ' END, CASE WHEN g % 1000 = 0 THEN lpad((g::bigint * 7919 % 1000000)::text, 6, '0') END
        FROM generate_series(0, $2 - 1) g`,
     [datasetId, examples],
   );
