@@ -243,6 +243,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function startApi(deps: ApiDeps, options: { port?: number; host?: string; production?: boolean } = {}): Promise<RunningApi> {
   const httpServer = http.createServer();
+  // Idle keep-alive connections outlive the clients' own idle timeouts (undici: 4 s, proxies: 60 s),
+  // so a client never sends on a connection the server is closing ("other side closed").
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const apollo = createApolloServer({
     production: options.production ?? false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
