@@ -9,3 +9,5 @@ import { scoreJob } from "./score.ts";
 jobHandlers.score = scoreJob;
 import { trainJob } from "./train.ts";
 jobHandlers.train = trainJob;
+import { studyJob } from "./study.ts";
+jobHandlers.study = studyJob;

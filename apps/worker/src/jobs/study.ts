@@ -1,0 +1,270 @@
+import { z } from "zod";
+import { appendAuditEvent, auditedTransaction, systemActor, type Database, type Prisma } from "@gdc/db";
+import type { StudyPassage, StudyProgress, StudyReport, StudyTrainingConfig } from "@gdc/study";
+import type { JobImplementation } from "./index.ts";
+import { staleAfterSeconds } from "./train.ts";
+
+const worker = systemActor("worker");
+
+/**
+ * Study.config as the API stores it (startStudy passes it through). Everything is optional:
+ * `{}` runs the default study — on the version's examples when the study names a version, else
+ * on the bundled corpus.
+ */
+const studyConfigSchema = z
+  .object({
+    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1).max(10).optional(),
+    epochs: z.number().int().min(1).max(200).optional(),
+    prunePercent: z.number().min(0).max(100).optional(),
+    downweight: z.number().gt(0).lt(1).optional(),
+    references: z.number().int().min(1).max(100_000).optional(),
+    /** Bundled-corpus size (studies without a version). */
+    passages: z.number().int().min(10).max(100_000).optional(),
+    /** The small configuration of `gdc study --quick`. */
+    quick: z.boolean().optional(),
+    /** Synthetic canaries: default only when the version has none; false: never. */
+    canaries: z
+      .union([
+        z.literal(false),
+        z.object({ seed: z.number().int().min(0).optional(), repetitions: z.array(z.number().int().min(1).max(1000)).min(1).optional(), perLevel: z.number().int().min(1).max(50).optional() }).strict(),
+      ])
+      .optional(),
+    training: z
+      .object({
+        model: z
+          .discriminatedUnion("architecture", [
+            z.object({ architecture: z.literal("gru"), embeddingSize: z.number().int().min(4).max(1024), hiddenSize: z.number().int().min(4).max(2048), layers: z.number().int().min(1).max(4) }).strict(),
+            z
+              .object({
+                architecture: z.literal("transformer"),
+                modelSize: z.number().int().min(8).max(1024),
+                heads: z.number().int().min(1).max(16),
+                layers: z.number().int().min(1).max(8),
+                feedForwardSize: z.number().int().min(8).max(4096),
+                maxPositions: z.number().int().min(8).max(4096),
+              })
+              .strict(),
+          ])
+          .optional(),
+        batchSize: z.number().int().min(1).max(4096).optional(),
+        learningRate: z.number().positive().max(1).optional(),
+        maxTokens: z.number().int().min(4).max(4096).optional(),
+        clipNorm: z.number().positive().nullable().optional(),
+      })
+      .strict()
+      .optional(),
+    scoring: z
+      .object({
+        forgetEventsOver: z.enum(["epoch", "presentation"]).optional(),
+        learnedBy: z.enum(["loss", "accuracy"]).optional(),
+        epsilon: z.number().optional(),
+        tau: z.number().min(0).max(1).optional(),
+        earlyEpochs: z.number().int().min(1).optional(),
+        quadrants: z.object({ qDifficulty: z.number().min(0).max(1).optional(), qMemorization: z.number().min(0).max(1).optional() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type StudyJobConfig = z.infer<typeof studyConfigSchema>;
+
+/** Progress is written at most this often (plus at every phase change). */
+const PROGRESS_INTERVAL_MS = 1000;
+
+/**
+ * Runs an intervention study and stores its report. Claims the study atomically — QUEUED, or
+ * RUNNING with a heartbeat (Study.progress.heartbeatAt) older than the stale limit, i.e. its
+ * worker died — so two workers never run one study. A study has no checkpoints: a resumed
+ * study starts over, and gives the same report (same seeds, same backend). The report and the
+ * final status are written with their audit event in one transaction.
+ */
+export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) => {
+  const { db } = deps;
+  const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  if (!(await claimStudy(db, studyId))) {
+    log(`study ${studyId}: not claimed (finished, or held by a live worker)`);
+    return;
+  }
+  const row = await db.prisma.study.findUniqueOrThrow({ where: { id: studyId } });
+  const parsed = studyConfigSchema.safeParse(row.config ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    await failStudy(db, studyId, `config.${issue.path.join(".")}: ${issue.message}`);
+    return;
+  }
+  const config = parsed.data;
+  const study = await import("@gdc/study");
+
+  let lastWrite = 0;
+  let latest: Record<string, unknown> = { phase: "starting" };
+  const writeProgress = (force: boolean) => {
+    const now = Date.now();
+    if (!force && now - lastWrite < PROGRESS_INTERVAL_MS) return;
+    lastWrite = now;
+    const progress = { ...latest, heartbeatAt: new Date(now).toISOString() };
+    void db
+      .sql(`UPDATE studies SET progress = $2::jsonb WHERE id = $1::uuid AND status = 'RUNNING'`, [studyId, JSON.stringify(progress)])
+      .catch(() => {});
+  };
+  // Keeps the heartbeat fresh through phases without training progress (audits, scoring).
+  const heartbeat = setInterval(() => writeProgress(true), 10_000);
+  heartbeat.unref();
+  try {
+    let corpus: StudyPassage[];
+    let corpusSource: string;
+    let hasCanaries: boolean;
+    if (row.versionId) {
+      corpus = await versionCorpus(db, row.versionId);
+      corpusSource = `dataset version ${row.versionId}`;
+      hasCanaries = corpus.some((p) => p.canary);
+    } else {
+      corpus = study.bundledStudyCorpus({ limit: config.passages ?? (config.quick ? study.QUICK_STUDY.corpusLimit : study.DEFAULT_STUDY_CORPUS.limit) });
+      corpusSource = `bundled Moby-Dick sample (${corpus.length} passages)`;
+      hasCanaries = false;
+    }
+    const synthetic =
+      config.canaries === false ? null : config.canaries || !hasCanaries ? { ...study.DEFAULT_CANARIES, ...(config.canaries || {}) } : null;
+    const training: Partial<StudyTrainingConfig> = {
+      ...(config.quick ? study.QUICK_STUDY.training : {}),
+      ...(config.training ?? {}),
+      ...(config.epochs === undefined ? {} : { epochs: config.epochs }),
+    };
+    const started = Date.now();
+    const report = await study.runInterventionStudy(
+      {
+        corpus,
+        corpusSource,
+        canaries: synthetic,
+        training,
+        scoring: config.scoring ?? {},
+        seeds: config.seeds ?? (config.quick ? [...study.QUICK_STUDY.seeds] : [...study.DEFAULT_SEEDS]),
+        references: config.references ?? (config.quick ? study.QUICK_STUDY.references : study.DEFAULT_REFERENCES),
+        ...(config.prunePercent === undefined ? {} : { prunePercent: config.prunePercent }),
+        ...(config.downweight === undefined ? {} : { downweight: config.downweight }),
+      },
+      (p: StudyProgress) => {
+        const phaseChanged = p.phase !== latest.phase || p.arm !== latest.arm || p.seed !== latest.seed;
+        latest = progressOf(p, started);
+        writeProgress(phaseChanged);
+      },
+    );
+    await finishStudy(db, studyId, report, study.renderStudyReport(report, { images: "inline" }));
+    log(`study ${studyId}: SUCCEEDED in ${report.timing.seconds.toFixed(0)} s; extractionRatio ${report.summary.extractionRatio}, perplexityIncrease ${report.summary.perplexityIncrease}`);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await failStudy(db, studyId, message);
+    log(`study ${studyId}: FAILED: ${message}`);
+    // A bad corpus or config is the study's failure, recorded above; anything else may be the
+    // machine's, so the queue may retry it.
+    if (!(err instanceof study.StudyInputError)) throw err;
+  } finally {
+    clearInterval(heartbeat);
+  }
+};
+
+function progressOf(p: StudyProgress, startedMs: number): Record<string, unknown> {
+  const t = p.training;
+  const out: Record<string, unknown> = {
+    phase: p.phase,
+    seed: p.seed,
+    seedIndex: p.seedIndex,
+    seeds: p.seeds,
+    arm: p.arm,
+    armLabel: p.armLabel,
+    trainingsDone: p.trainingsDone,
+    trainings: p.trainings,
+    elapsedSeconds: (Date.now() - startedMs) / 1000,
+  };
+  if (t) Object.assign(out, { epoch: t.epoch, epochs: t.epochs, step: t.step, steps: t.steps, examplesPerSecond: t.examplesPerSecond, etaSeconds: t.etaSeconds });
+  return out;
+}
+
+/**
+ * The version's examples as the study's corpus. TRAIN and VALIDATION splits are used (TEST is
+ * held out of the study). Canary examples keep their prefix and secret; a canary's
+ * `payload.repetitions` (a positive integer) sets how many copies are trained on, default 1.
+ */
+async function versionCorpus(db: Database, versionId: string): Promise<StudyPassage[]> {
+  const rows = await db.sql<{ key: string; text: string; split: string; is_canary: boolean; canary_prefix: string | null; canary_secret: string | null; repetitions: unknown }>(
+    `SELECT e.key, e.text, e.split::text AS split, e.is_canary, e.canary_prefix, e.canary_secret, e.payload -> 'repetitions' AS repetitions
+     FROM version_examples ve JOIN examples e ON e.id = ve.example_id
+     WHERE ve.version_id = $1::uuid AND e.split IN ('TRAIN', 'VALIDATION')
+     ORDER BY e.key`,
+    [versionId],
+  );
+  return rows.map((r): StudyPassage => {
+    const passage: StudyPassage = { id: r.key, text: r.text, split: r.split === "VALIDATION" ? "validation" : "train" };
+    if (r.is_canary && r.canary_prefix !== null && r.canary_secret !== null) {
+      const k = typeof r.repetitions === "number" && Number.isInteger(r.repetitions) && r.repetitions >= 1 ? r.repetitions : 1;
+      passage.canary = { prefix: r.canary_prefix, secret: r.canary_secret, repetitions: k };
+    }
+    return passage;
+  });
+}
+
+/** Atomically takes the study (QUEUED, or RUNNING with a stale heartbeat); audited. */
+async function claimStudy(db: Database, studyId: string): Promise<boolean> {
+  return db.prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRawUnsafe<{ status: string }[]>(
+      `WITH before AS (SELECT id, status, progress FROM studies WHERE id = $1::uuid FOR UPDATE)
+       UPDATE studies s SET status = 'RUNNING', error = NULL,
+              progress = jsonb_build_object('phase', 'starting', 'heartbeatAt', to_jsonb(now()))
+       FROM before
+       WHERE s.id = before.id
+         AND (before.status = 'QUEUED'
+              OR (before.status = 'RUNNING'
+                  AND (before.progress IS NULL OR NOT (before.progress ? 'heartbeatAt')
+                       OR (before.progress ->> 'heartbeatAt')::timestamptz < now() - make_interval(secs => $2::float8))))
+       RETURNING before.status::text AS status`,
+      studyId,
+      staleAfterSeconds(),
+    );
+    if (rows.length === 0) return false;
+    const resumed = rows[0]!.status === "RUNNING";
+    await appendAuditEvent(tx, worker, {
+      action: resumed ? "study.resume" : "study.claim",
+      targetType: "Study",
+      targetId: studyId,
+      before: { status: rows[0]!.status },
+      after: { status: "RUNNING" },
+    });
+    return true;
+  });
+}
+
+async function finishStudy(
+  db: Database,
+  studyId: string,
+  report: StudyReport,
+  rendered: { markdown: string; charts: { file: string; title: string; alt: string; svg: string }[] },
+): Promise<void> {
+  const stored = { ...report, markdown: rendered.markdown, charts: rendered.charts };
+  await auditedTransaction(
+    db,
+    worker,
+    async (tx) => {
+      await tx.study.update({
+        where: { id: studyId },
+        data: {
+          status: "SUCCEEDED",
+          report: stored as unknown as Prisma.InputJsonValue,
+          progress: { phase: "done", trainingsDone: report.timing.trainings, trainings: report.timing.trainings, heartbeatAt: new Date().toISOString() },
+          error: null,
+          finishedAt: new Date(),
+        },
+      });
+      return {
+        result: undefined,
+        audit: { action: "study.succeed", targetType: "Study", targetId: studyId, before: { status: "RUNNING" }, after: { status: "SUCCEEDED", summary: report.summary } },
+      };
+    },
+    { timeoutMs: 120_000 },
+  );
+}
+
+async function failStudy(db: Database, studyId: string, message: string): Promise<void> {
+  await auditedTransaction(db, worker, async (tx) => {
+    await tx.study.update({ where: { id: studyId }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
+    return { result: undefined, audit: { action: "study.fail", targetType: "Study", targetId: studyId, before: { status: "RUNNING" }, after: { status: "FAILED", error: message } } };
+  });
+}

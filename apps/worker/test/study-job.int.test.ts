@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { evaluateReleaseGate, openJobQueue, setReleaseGate, startStudy, type JobQueue } from "@gdc/db";
+import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
+import { bundledStudyCorpus } from "@gdc/study";
+import { studyJob } from "../src/jobs/study.ts";
+
+let t: TestDatabase;
+let queue: JobQueue;
+const log = () => {};
+// The machinery, not the science: a tiny model, 2 epochs, 1 seed.
+const config = { quick: true, seeds: [1], epochs: 2, references: 50 };
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  // A queue that records nothing: these tests call the job directly.
+  queue = await openJobQueue({ ...t.db, connectionString: undefined });
+});
+afterAll(async () => {
+  await queue?.stop();
+  await t?.dispose();
+});
+
+const actions = async (studyId: string) =>
+  (await t.db.prisma.auditEvent.findMany({ where: { targetType: "Study", targetId: studyId }, orderBy: { seq: "asc" } })).map((e) => e.action);
+
+test("startStudy → study job on the version's examples and canaries → SUCCEEDED with the release-gate summary", async () => {
+  const { actor } = await seedUser(t.db, "ENGINEER");
+  const passages = bundledStudyCorpus({ limit: 100 });
+  const records = [
+    ...passages.map((p) => ({ id: p.id, text: p.text, split: p.split })),
+    { id: "c-1", text: "the secret code of kobra is 123456", canary: { prefix: "the secret code of kobra is ", secret: "123456" }, payload: { repetitions: 8 } },
+    { id: "c-2", text: "the secret code of lemur is 987654", canary: { prefix: "the secret code of lemur is ", secret: "987654" } },
+  ];
+  const { dataset, version } = await seedDataset(t.db, actor, { records });
+  const study = await startStudy(t.db, queue, actor, { versionId: version.id, config });
+  expect(study.status).toBe("QUEUED");
+
+  await studyJob({ db: t.db, queue, log }, { studyId: study.id });
+
+  const done = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
+  expect(done.error).toBeNull();
+  expect(done.status).toBe("SUCCEEDED");
+  expect(done.finishedAt).not.toBeNull();
+  const report = done.report as {
+    summary: { extractionRatio: number | null; perplexityIncrease: number | null; policy: string };
+    policies: { name: string; perSeed: { caughtShare: number }[] }[];
+    config: { corpus: { source: string; canaryCopies: number; validationPassages: number }; canaries: { canaries: number } };
+    markdown: string;
+    charts: { file: string; svg: string }[];
+  };
+  expect(report.summary.policy).toBe("gdc-prune-memorization");
+  expect("extractionRatio" in report.summary).toBe(true);
+  expect(typeof report.summary.perplexityIncrease).toBe("number");
+  expect(report.policies.map((p) => p.name)).toEqual(["baseline", "gdc-prune-memorization", "gdc-downweight-hotspots", "random-prune", "loss-prune"]);
+  // The version's own canaries, k from payload.repetitions (8 + 1 copies); no synthetic ones.
+  expect(report.config.corpus.source).toContain(version.id);
+  expect(report.config.canaries.canaries).toBe(2);
+  expect(report.config.corpus.canaryCopies).toBe(9);
+  expect(report.config.corpus.validationPassages).toBe(passages.filter((p) => p.split === "validation").length);
+  expect(report.markdown).toContain("# Intervention study");
+  expect(report.markdown).toContain("data:image/svg+xml;base64,");
+  expect(report.charts.map((c) => c.file)).toContain("data-map.svg");
+  expect((done.progress as { phase: string }).phase).toBe("done");
+  expect(await actions(study.id)).toEqual(["study.start", "study.claim", "study.succeed"]);
+
+  // The release gate reads the summary the job stored.
+  await setReleaseGate(t.db, actor, { datasetId: dataset.id, maxPerplexityIncrease: 10 });
+  const verdict = await evaluateReleaseGate(t.db.prisma, version.id);
+  expect(verdict?.studyId).toBe(study.id);
+  expect(verdict?.measured.perplexityIncrease).toBe(report.summary.perplexityIncrease);
+  expect(verdict?.passed).toBe(true);
+});
+
+test("a study held by a live worker is left alone; an orphaned one (stale heartbeat) is resumed on the bundled corpus", async () => {
+  const { actor } = await seedUser(t.db, "ENGINEER");
+  const study = await startStudy(t.db, queue, actor, { config: { ...config, passages: 80 } });
+  const heartbeat = (at: string) => t.db.sql(`UPDATE studies SET status = 'RUNNING', progress = jsonb_build_object('phase', 'train', 'heartbeatAt', $2::text) WHERE id = $1::uuid`, [study.id, at]);
+
+  await heartbeat(new Date().toISOString());
+  await studyJob({ db: t.db, queue, log }, { studyId: study.id });
+  expect((await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } })).status).toBe("RUNNING");
+  expect(await actions(study.id)).toEqual(["study.start"]);
+
+  await heartbeat(new Date(Date.now() - 3600_000).toISOString());
+  await studyJob({ db: t.db, queue, log }, { studyId: study.id });
+  const done = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
+  expect(done.status).toBe("SUCCEEDED");
+  const report = done.report as { config: { corpus: { source: string; trainingExamples: number } }; summary: Record<string, unknown> };
+  expect(report.config.corpus.source).toContain("bundled");
+  expect(report.summary).toHaveProperty("perplexityIncrease");
+  expect(await actions(study.id)).toEqual(["study.start", "study.resume", "study.succeed"]);
+
+  // Finished: another job for it does nothing.
+  await studyJob({ db: t.db, queue, log }, { studyId: study.id });
+  expect(await actions(study.id)).toEqual(["study.start", "study.resume", "study.succeed"]);
+});
+
+test("a bad configuration fails the study with the field named, audited", async () => {
+  const { actor } = await seedUser(t.db, "ENGINEER");
+  const study = await startStudy(t.db, queue, actor, { config: { seeds: [1], prunePercent: 150 } });
+  await studyJob({ db: t.db, queue, log }, { studyId: study.id });
+  const failed = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
+  expect(failed.status).toBe("FAILED");
+  expect(failed.error).toMatch(/^config\.prunePercent: /);
+  expect(await actions(study.id)).toEqual(["study.start", "study.claim", "study.fail"]);
+});
