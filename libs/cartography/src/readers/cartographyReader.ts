@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { DynamicsMatrix } from "../dynamics.ts";
 import { DynamicsReadError } from "../errors.ts";
 import { scanJsonNumber, type ScannedNumber } from "./jsonNumber.ts";
-import { scanLines } from "./lineScanner.ts";
+import { ScanBuffer, scanLines } from "./lineScanner.ts";
 import type { ReadOptions } from "./readOptions.ts";
 
 /** allenai/cartography training dynamics, plus the gold label each example was scored against. */
@@ -338,6 +338,7 @@ export async function readCartographyDynamics(path: string, options: ReadOptions
   let bytesDone = 0;
   const onBytes = options.onProgress === undefined ? undefined : (n: number) => options.onProgress!((bytesDone += n), bytesTotal);
   const cell = { loss: 0, correct: 0 };
+  const scratch = new ScanBuffer();
 
   // Epoch 0: discover the examples.
   const ids: string[] = [];
@@ -364,6 +365,7 @@ export async function readCartographyDynamics(path: string, options: ReadOptions
         acc0.push(cell.correct);
       },
       onBytes,
+      scratch,
     );
   }
   const N = ids.length;
@@ -397,6 +399,7 @@ export async function readCartographyDynamics(path: string, options: ReadOptions
         acc[row * T + e] = cell.correct;
       },
       onBytes,
+      scratch,
     );
     if (rows !== N) {
       const missing = seen.indexOf(0);

@@ -6,14 +6,27 @@ export type LineHandler = (buf: Buffer, start: number, end: number, line: number
 const CHUNK = 1 << 22;
 
 /**
+ * A read buffer that one reader reuses across its files (so reading 20 epoch files does not
+ * leave 20 buffers for the garbage collector). Grows for lines longer than itself.
+ */
+export class ScanBuffer {
+  bytes = Buffer.allocUnsafe(CHUNK);
+}
+
+/**
  * Streams a file in 4 MiB chunks and hands each line's byte range to `onLine` without
  * decoding it, so callers can parse bytes directly. Lines longer than the buffer grow it.
  * `onBytes` receives the count of bytes consumed since the previous call (for progress bars).
  */
-export async function scanLines(file: string, onLine: LineHandler, onBytes?: (bytes: number) => void): Promise<void> {
+export async function scanLines(
+  file: string,
+  onLine: LineHandler,
+  onBytes?: (bytes: number) => void,
+  scratch: ScanBuffer = new ScanBuffer(),
+): Promise<void> {
   const handle = await open(file, "r");
   try {
-    let buf = Buffer.allocUnsafe(CHUNK);
+    let buf = scratch.bytes;
     let filled = 0;
     let line = 0;
     for (;;) {
@@ -21,6 +34,7 @@ export async function scanLines(file: string, onLine: LineHandler, onBytes?: (by
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, filled);
         buf = bigger;
+        scratch.bytes = bigger;
       }
       const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
       const eof = bytesRead === 0;
