@@ -129,6 +129,13 @@ describe("gdc import-examples", () => {
     expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(2_501);
     const imports = await h.db.prisma.auditEvent.count({ where: { action: "examples.import", targetId: version.id } });
     expect(imports).toBe(3 + 3); // one audited call per batch, also when a re-run changes nothing
+
+    // Only the server knows that an id already names other content: the error names the line.
+    const clash = writeLines([JSON.stringify({ id: "new-1", text: "new" }), JSON.stringify({ id: "row-5", text: "not row five" })]);
+    const refused = await gdc(["import-examples", clash, "--version", version.id], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${clash}:2: id: "row-5" already names an example with different content`);
+    expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(2_501);
   });
 });
 

@@ -141,8 +141,8 @@ export async function importExamplesFile(
   const totals: ImportTotals = { lines: 0, received: 0, created: 0, alreadyPresent: 0, addedToVersion: 0 };
   let batch: ReturnType<typeof toInput>[] = [];
   let batchBytes = 0;
-  let firstLine = 0;
-  let lastLine = 0;
+  /** The file line of each record in the batch, to name lines in server errors. */
+  let batchLines: number[] = [];
   const send = async () => {
     if (!batch.length) return;
     let result: Omit<ImportTotals, "lines">;
@@ -150,9 +150,12 @@ export async function importExamplesFile(
       ({ importExamples: result } = await client.request<{ importExamples: Omit<ImportTotals, "lines"> }>(IMPORT_MUTATION, { versionId, examples: batch }));
     } catch (err) {
       if (err instanceof CliError) {
-        // The server names records by their index in the batch; say which lines they were.
-        const message = err.message.replace(/examples\[(\d+)\]/g, (_, i: string) => `${file}: record ${Number(i) + 1} of lines ${firstLine}–${lastLine}`);
-        const done = totals.received ? ` (${totals.received} records before line ${firstLine} were imported; running the command again is safe)` : "";
+        // The server names records by their index in the batch ("examples[3]"); name the line instead.
+        const message = err.message.replace(/examples\[(\d+)\]/g, (whole, i: string) => {
+          const line = batchLines[Number(i)];
+          return line === undefined ? whole : `${file}:${line}`;
+        });
+        const done = totals.received ? ` (${totals.received} records before line ${batchLines[0]} were imported; running the command again is safe)` : "";
         throw new CliError(`${message}${done}`, err.exitCode);
       }
       throw err;
@@ -163,6 +166,7 @@ export async function importExamplesFile(
     totals.addedToVersion += result.addedToVersion;
     bar?.update(totals.received);
     batch = [];
+    batchLines = [];
     batchBytes = 0;
   };
   try {
@@ -170,10 +174,9 @@ export async function importExamplesFile(
       const input = toInput(parseLine(file, line, text));
       const bytes = Buffer.byteLength(text) + 64;
       if (batch.length && (batch.length >= batchSize || batchBytes + bytes > MAX_BATCH_BYTES)) await send();
-      if (!batch.length) firstLine = line;
       batch.push(input);
+      batchLines.push(line);
       batchBytes += bytes;
-      lastLine = line;
       totals.lines = line;
     }
     await send();
