@@ -47,8 +47,8 @@ export interface StackInfo {
   runId: string;
   points: number;
   canaries: number;
-  /** An external run half-way through its ingest (RUNNING, with progress). */
-  liveRunId: string;
+  /** An external run half-way through its ingest (RUNNING, with progress); null with liveRun: false. */
+  liveRunId: string | null;
 }
 
 export interface StackOptions {
@@ -56,6 +56,8 @@ export interface StackOptions {
   canaries?: number;
   epochs?: number;
   webPort?: number;
+  /** Also create a second external run, half-way through its ingest (default true). */
+  liveRun?: boolean;
   log?: (message: string) => void;
 }
 
@@ -203,9 +205,13 @@ export async function startStack(options: StackOptions = {}): Promise<{ info: St
     await releaseVersion(db, engineer, { versionId: v1.id });
     const v2 = await createDraftVersion(db, engineer, { parentVersionId: v1.id, note: "curated from version 1" });
 
-    const live = await createExternalRun(db, engineer, { versionId: v2.id, name: "still-ingesting", epochs });
-    const liveKeys = records.filter((r) => !r.canary).map((r) => r.id!);
-    await ingestSynthetic(db, engineer, live.id, liveKeys, epochs, Math.floor(epochs / 2));
+    let liveRunId: string | null = null;
+    if (options.liveRun ?? true) {
+      const live = await createExternalRun(db, engineer, { versionId: v2.id, name: "still-ingesting", epochs });
+      const liveKeys = records.filter((r) => !r.canary).map((r) => r.id!);
+      await ingestSynthetic(db, engineer, live.id, liveKeys, epochs, Math.floor(epochs / 2));
+      liveRunId = live.id;
+    }
 
     const web = await webPromise;
     log(`stack: ready in ${((Date.now() - started) / 1000).toFixed(1)} s — web ${web.url}`);
@@ -222,7 +228,7 @@ export async function startStack(options: StackOptions = {}): Promise<{ info: St
         runId: run.id,
         points: records.length,
         canaries,
-        liveRunId: live.id,
+        liveRunId,
       },
       stop,
     };

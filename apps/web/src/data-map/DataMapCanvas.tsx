@@ -104,14 +104,31 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
     const clipX1 = Math.floor((plot.left + plot.width) * dpr);
     const clipY0 = Math.ceil(plot.top * dpr);
     const clipY1 = Math.floor((plot.top + plot.height) * dpr);
-    const square = (cx: number, cy: number, size: number, color: number) => {
+    const bytes = image.data;
+    // Opaque points up to a few thousand; beyond, translucent ones so that density shows
+    // (100 k opaque points would merge into solid bands).
+    const alpha = Math.min(1, Math.max(0.2, 4000 / Math.max(1, map.count)));
+    const square = (cx: number, cy: number, size: number, color: number, opaque = alpha >= 1) => {
       const x0 = Math.max(clipX0, Math.round(cx * dpr - size / 2));
       const y0 = Math.max(clipY0, Math.round(cy * dpr - size / 2));
       const x1 = Math.min(clipX1, x0 + size);
       const y1 = Math.min(clipY1, y0 + size);
+      if (opaque) {
+        for (let y = y0; y < y1; y++) {
+          const row = y * W;
+          for (let x = x0; x < x1; x++) u32[row + x] = color;
+        }
+        return;
+      }
+      const r = color & 0xff;
+      const g = (color >>> 8) & 0xff;
+      const b = (color >>> 16) & 0xff;
       for (let y = y0; y < y1; y++) {
-        const row = y * W;
-        for (let x = x0; x < x1; x++) u32[row + x] = color;
+        for (let k = (y * W + x0) * 4, end = (y * W + x1) * 4; k < end; k += 4) {
+          bytes[k] = bytes[k]! + (r - bytes[k]!) * alpha;
+          bytes[k + 1] = bytes[k + 1]! + (g - bytes[k + 1]!) * alpha;
+          bytes[k + 2] = bytes[k + 2]! + (b - bytes[k + 2]!) * alpha;
+        }
       }
     };
     // Bigger points when there are few of them; 3 px keeps 100 k points readable.
@@ -130,8 +147,8 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
       for (let i = 0; i < map.count; i++) {
         if (!selected[i] || !visible[i]) continue;
         selectedCount++;
-        square(px[i]!, py[i]!, pointSize + 2 * Math.max(1, Math.round(dpr)), BLACK);
-        square(px[i]!, py[i]!, pointSize, colors[quadrant[i]!]!);
+        square(px[i]!, py[i]!, pointSize + 2 * Math.max(1, Math.round(dpr)), BLACK, true);
+        square(px[i]!, py[i]!, pointSize, colors[quadrant[i]!]!, true);
       }
     }
     ctx.putImageData(image, 0, 0);

@@ -34,13 +34,16 @@ export interface PreparedDataMap {
 
 export function prepareDataMap(payload: DataMapPayload): PreparedDataMap {
   const n = Math.min(payload.ids.length, payload.difficulty.length, payload.memorization.length, payload.quadrant.length);
-  const difficulty = Float64Array.from(payload.difficulty.slice(0, n));
-  const memorization = Float64Array.from(payload.memorization.slice(0, n));
+  const difficulty = new Float64Array(n);
+  const memorization = new Float64Array(n);
   const quadrant = new Uint8Array(n);
   const isCanary = new Uint8Array(n);
   const canaryIndices: number[] = [];
   const jitter = new Float32Array(n);
+  // One pass over the parallel arrays (no intermediate copies: 100 k points are ~70 ms on a slow CPU otherwise).
   for (let i = 0; i < n; i++) {
+    difficulty[i] = payload.difficulty[i]!;
+    memorization[i] = payload.memorization[i]!;
     quadrant[i] = payload.quadrant[i]!;
     if (payload.isCanary[i]) {
       isCanary[i] = 1;
@@ -74,7 +77,9 @@ export function jitterUnit(i: number): number {
 
 /** Smallest positive difference between distinct values (0 when fewer than two distinct). */
 export function smallestStep(values: ArrayLike<number>): number {
-  const distinct = Array.from(new Set(Array.from(values, (v) => Math.round(v * 1e9) / 1e9))).sort((a, b) => a - b);
+  const seen = new Set<number>();
+  for (let i = 0; i < values.length; i++) seen.add(Math.round(values[i]! * 1e9) / 1e9);
+  const distinct = Array.from(seen).sort((a, b) => a - b);
   let step = Infinity;
   for (let i = 1; i < distinct.length; i++) step = Math.min(step, distinct[i]! - distinct[i - 1]!);
   return Number.isFinite(step) ? step : 0;

@@ -7,6 +7,8 @@ import { Client, Provider, cacheExchange, fetchExchange, type CombinedError } fr
 import type { Role } from "./permissions";
 
 export const TOKEN_STORAGE_KEY = "gdc.apiToken";
+/** Who the token belonged to when last checked: pages render at once, the check runs alongside. */
+const ME_STORAGE_KEY = "gdc.me";
 export const GRAPHQL_PATH = "/graphql";
 
 export interface Me {
@@ -40,6 +42,15 @@ function makeClient(token: string | null): Client {
   });
 }
 
+function readCachedMe(): Me | null {
+  try {
+    const me = JSON.parse(window.localStorage.getItem(ME_STORAGE_KEY) ?? "null") as Me | null;
+    return me && typeof me.id === "string" && typeof me.role === "string" ? me : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Asks the API who owns `token`; null when the token is unknown or revoked. */
 async function whoAmI(token: string): Promise<Me | null> {
   const response = await fetch(GRAPHQL_PATH, {
@@ -64,15 +75,23 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setState({ status: "signed-out" });
       return;
     }
+    const cached = readCachedMe();
+    if (cached) setState({ status: "signed-in", token, me: cached });
     whoAmI(token)
       .then((me) => {
-        if (me) setState({ status: "signed-in", token, me });
-        else {
+        if (me) {
+          window.localStorage.setItem(ME_STORAGE_KEY, JSON.stringify(me));
+          if (!cached || JSON.stringify(cached) !== JSON.stringify(me)) setState({ status: "signed-in", token, me });
+        } else {
           window.localStorage.removeItem(TOKEN_STORAGE_KEY);
+          window.localStorage.removeItem(ME_STORAGE_KEY);
           setState({ status: "signed-out", notice: "Your token is no longer valid. Sign in again." });
         }
       })
-      .catch((err: unknown) => setState({ status: "signed-out", notice: err instanceof Error ? err.message : String(err) }));
+      .catch((err: unknown) => {
+        // The API is unreachable: keep a cached session (pages show their own errors), else explain.
+        if (!cached) setState({ status: "signed-out", notice: err instanceof Error ? err.message : String(err) });
+      });
   }, []);
 
   const signIn = useCallback(async (raw: string) => {
@@ -81,12 +100,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const me = await whoAmI(token);
     if (!me) throw new Error("This token is not valid (unknown or revoked)");
     window.localStorage.setItem(TOKEN_STORAGE_KEY, token);
+    window.localStorage.setItem(ME_STORAGE_KEY, JSON.stringify(me));
     setState({ status: "signed-in", token, me });
     return me;
   }, []);
 
   const signOut = useCallback((notice?: string) => {
     window.localStorage.removeItem(TOKEN_STORAGE_KEY);
+    window.localStorage.removeItem(ME_STORAGE_KEY);
     setState(notice ? { status: "signed-out", notice } : { status: "signed-out" });
   }, []);
 

@@ -1,10 +1,10 @@
 "use client";
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
-import { DataMapPanel } from "../../../data-map/DataMapPanel";
+import { DataMapPanel, useDataMapQuery } from "../../../data-map/DataMapPanel";
 import { formatDate, formatDuration, formatInt, formatNumber, formatPercent } from "../../../lib/format";
 import { can } from "../../../lib/permissions";
 import { errorMessage, type Me } from "../../../lib/session";
@@ -82,6 +82,7 @@ export default function RunPage() {
 function Run({ me }: { me: Me }) {
   const { id } = useParams<{ id: string }>();
   const [result, reexecute] = useQuery<RunData>({ query: RUN, variables: { id } });
+  const [dataMap, reexecuteDataMap] = useDataMapQuery(id);
   const [cancelState, cancel] = useMutation(CANCEL);
   const [finishState, finish] = useMutation(FINISH);
   const run = result.data?.run;
@@ -93,6 +94,17 @@ function Run({ me }: { me: Me }) {
     const timer = window.setInterval(() => reexecute({ requestPolicy: "network-only" }), POLL_MS);
     return () => window.clearInterval(timer);
   }, [active, reexecute]);
+
+  // The map was asked for at mount; a run that finishes while the page is open needs it again.
+  const succeeded = run?.status === "SUCCEEDED";
+  const missingMap = succeeded && !dataMap.fetching && !dataMap.error && !dataMap.data?.run?.dataMap;
+  const askedAgain = useRef(false);
+  useEffect(() => {
+    if (missingMap && !askedAgain.current) {
+      askedAgain.current = true;
+      reexecuteDataMap({ requestPolicy: "network-only" });
+    }
+  }, [missingMap, reexecuteDataMap]);
 
   if (result.fetching && !result.data) return <Loading what="run" />;
   if (result.error && !run) return <ErrorNote message={errorMessage(result.error)} />;
@@ -164,7 +176,7 @@ function Run({ me }: { me: Me }) {
         </section>
       </div>
       {run.status === "SUCCEEDED" ? (
-        <DataMapPanel me={me} runId={run.id} version={run.version} />
+        <DataMapPanel me={me} runId={run.id} version={run.version} result={dataMap} />
       ) : (
         <p className="muted">The data map appears when the run has been scored{active ? " (this page updates by itself)" : ""}.</p>
       )}
