@@ -47,7 +47,8 @@ try {
 
   const runCases = async (label: string) => {
     const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", new URL("./server.ts", import.meta.url).pathname], {
-      env: { ...process.env, DATABASE_URL: t.db.connectionString, PORT: "0" },
+      // NODE_ENV=production as deployed (graphql-js skips its development-mode realm checks).
+      env: { ...process.env, NODE_ENV: "production", DATABASE_URL: t.db.connectionString, PORT: "0" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     try {

@@ -1,7 +1,7 @@
 import type { Database } from "../database.ts";
 import { auditedTransaction, type Actor } from "../audit.ts";
 import { badInput, conflict, DomainError, notFound } from "../errors.ts";
-import { dynamicsCompleteness, runExampleCount, writeDynamicsCells, type DynamicsCell } from "./dynamics-store.ts";
+import { dynamicsCompleteness, writeDynamicsCells, type DynamicsCell } from "./dynamics-store.ts";
 
 export interface DynamicsCellInput {
   exampleKey: string;
@@ -59,8 +59,9 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
   return auditedTransaction(db, actor, async (tx) => {
     // FOR KEY SHARE: chunks of one run ingest concurrently, but never while finishRun or
     // cancelRun (FOR UPDATE) changes its status.
-    const [run] = await tx.$queryRawUnsafe<{ kind: string; status: string; epochs: number; dataset_id: string }[]>(
-      `SELECT r.kind, r.status, r.epochs, v.dataset_id FROM runs r JOIN dataset_versions v ON v.id = r.version_id
+    const [run] = await tx.$queryRawUnsafe<{ kind: string; status: string; epochs: number; dataset_id: string; examples: number | null }[]>(
+      `SELECT r.kind, r.status, r.epochs, v.dataset_id, (SELECT max(ordinal) + 1 FROM run_examples WHERE run_id = r.id) AS examples
+         FROM runs r JOIN dataset_versions v ON v.id = r.version_id
         WHERE r.id = $1::uuid FOR KEY SHARE OF r`,
       runId,
     );
@@ -107,7 +108,7 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
       mapped[i] = { ordinal, epoch: cell.epoch, loss: cell.loss, acc: cell.accuracy };
     }
 
-    const N = await runExampleCount(tx, runId);
+    const N = Number(run.examples ?? 0);
     const written = await writeDynamicsCells(tx, runId, mapped, N);
     // The run row is not written here (its progress is derived from the blocks when read):
     // concurrent chunks of one run then share it without waiting on each other.
