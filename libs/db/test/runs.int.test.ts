@@ -258,6 +258,18 @@ describe("ingestDynamics", () => {
     expect(await auditCount(run.id, "dynamics.ingest")).toBe(0);
   });
 
+  test("overlapping chunks of one run ingested concurrently neither deadlock nor lose cells", async () => {
+    const { run, keys } = await externalRunWithExamples(60, 4);
+    const cells = syntheticDynamics(keys, 4, 5);
+    const chunks = [cells.slice(0, 140), cells.slice(100, 240), cells.slice(60, 200), cells.slice(0, 240)];
+    const results = await Promise.all(chunks.map((chunk) => ingestDynamics(t.db, engineer, { runId: run.id, cells: chunk })));
+    expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(240);
+    expect(results.reduce((n, r) => n + r.accepted + r.unchanged, 0)).toBe(chunks.reduce((n, c) => n + c.length, 0));
+    const m = await readDynamicsMatrix(t.db, run.id);
+    expect(Array.from(m.loss)).toEqual(cells.map((c) => c.loss));
+    expect(await auditCount(run.id, "dynamics.ingest")).toBe(4);
+  });
+
   test("only a RUNNING external run takes dynamics", async () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 2 });
     const tracked = await startRun(t.db, new RecordingQueue(), engineer, { versionId: version.id, epochs: 2, seed: 0 });
