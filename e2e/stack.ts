@@ -47,6 +47,8 @@ export interface StackInfo {
   runId: string;
   points: number;
   canaries: number;
+  /** A SUCCEEDED study of version 1 with a synthetic report. */
+  studyId: string;
   /** An external run half-way through its ingest (RUNNING, with progress); null with liveRun: false. */
   liveRunId: string | null;
 }
@@ -123,6 +125,36 @@ export function syntheticLoss(epochs: number, random: () => number): number[] {
     loss.push(Math.max(0.01, value * noise()));
   }
   return loss;
+}
+
+/**
+ * A finished study's report in the study job's format (libs/study report-types), with made-up
+ * numbers: running a real study retrains models for minutes, the web page only needs the shape.
+ */
+export function syntheticStudyReport() {
+  const arm = (name: string, label: string, extractionRate: number, rank: number, skew: number, perplexity: number, byRep: number[]) => ({
+    name,
+    label,
+    kind: name === "baseline" ? "baseline" : "prune",
+    extractionRate,
+    meanExposureRank: rank,
+    meanExposureSkewNormal: skew,
+    validationPerplexity: perplexity,
+    perplexityChange: perplexity / 12.4 - 1,
+    caughtShare: name === "baseline" ? 0 : 0.6,
+    byRepetitions: [1, 5, 9].map((repetitions, i) => ({ repetitions, canaries: 8, extractionRate: byRep[i]!, meanExposureRank: rank, meanExposureSkewNormal: skew })),
+  });
+  return {
+    format: "gdc-study-report-1",
+    synthetic: true,
+    summary: { extractionRatio: 0.5, perplexityIncrease: 0.004, policy: "prune-top-memorization", baselineExtractionRate: 0.5, curatedExtractionRate: 0.25 },
+    verdict: { sentences: ["Pruning the 10 % most memorized examples halved canary extraction (50 % → 25 %) at +0.4 % validation perplexity."] },
+    policies: [
+      arm("baseline", "Baseline (no curation)", 0.5, 8.1, 10.2, 12.4, [0.125, 0.5, 0.875]),
+      arm("prune-top-memorization", "Prune top 10 % by memorization", 0.25, 5.2, 6.1, 12.45, [0, 0.25, 0.5]),
+      arm("prune-random", "Prune random 10 %", 0.45, 7.6, 9.7, 12.47, [0.125, 0.375, 0.875]),
+    ],
+  };
 }
 
 async function ingestSynthetic(db: Database, actor: Actor, runId: string, keys: string[], epochs: number, upToEpoch = epochs) {
@@ -203,6 +235,17 @@ export async function startStack(options: StackOptions = {}): Promise<{ info: St
     log(`stack: run ${run.id} scored`);
 
     await releaseVersion(db, engineer, { versionId: v1.id });
+    // Stored directly (no study job): see syntheticStudyReport.
+    const study = await db.prisma.study.create({
+      data: {
+        versionId: v1.id,
+        status: "SUCCEEDED",
+        config: { synthetic: true },
+        report: syntheticStudyReport(),
+        createdById: users.engineer.id,
+        finishedAt: new Date(),
+      },
+    });
     const v2 = await createDraftVersion(db, engineer, { parentVersionId: v1.id, note: "curated from version 1" });
 
     let liveRunId: string | null = null;
@@ -228,6 +271,7 @@ export async function startStack(options: StackOptions = {}): Promise<{ info: St
         runId: run.id,
         points: records.length,
         canaries,
+        studyId: study.id,
         liveRunId,
       },
       stop,

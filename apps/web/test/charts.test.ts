@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readStudyPolicies, studyScatter, trajectoryChart } from "../src/lib/charts";
+import { readStudyPolicies, readStudyVerdict, repetitionChart, studyScatter, trajectoryChart } from "../src/lib/charts";
 
 describe("study report reading", () => {
   it("reads policies[] with whatever numbers each carries", () => {
@@ -13,6 +13,26 @@ describe("study report reading", () => {
     expect(rows.map((r) => r.name)).toEqual(["baseline", "prune-top-10%", "downweight"]);
     expect(rows[1]!.values).toEqual({ extractionRate: 0.25, validationPerplexity: 12.15, perplexityChange: 0.004, meanExposureSkewNormal: 3.1 });
     expect(rows[2]!.values).toEqual({});
+  });
+
+  it("reads the study job's report format (labels, repetitions, verdict)", () => {
+    const report = {
+      summary: { extractionRatio: 0.5, perplexityIncrease: 0.004, policy: "prune-top" },
+      verdict: { sentences: ["Pruning cut extraction by half.", 3] },
+      policies: [
+        { name: "baseline", label: "Baseline", extractionRate: 0.4, byRepetitions: [{ repetitions: 9, extractionRate: 0.8 }, { repetitions: 1, extractionRate: 0 }], spread: { extractionRate: { min: 0.3 } } },
+        { name: "prune-top", label: "Prune top 10 %", extractionRate: 0.2, byRepetitions: [{ repetitions: 1, extractionRate: 0 }] },
+      ],
+    };
+    const rows = readStudyPolicies(report);
+    expect(rows.map((r) => r.name)).toEqual(["Baseline", "Prune top 10 %"]);
+    expect(rows[0]!.values).toEqual({ extractionRate: 0.4 }); // nested spreads are not columns
+    expect(rows[0]!.byRepetitions).toEqual([{ repetitions: 1, extractionRate: 0 }, { repetitions: 9, extractionRate: 0.8 }]);
+    expect(readStudyVerdict(report)).toEqual({ sentences: ["Pruning cut extraction by half."], extractionRatio: 0.5, perplexityIncrease: 0.004, policy: "prune-top" });
+    const chart = repetitionChart(rows) as { xAxis: { data: string[] }; series: { data: (number | null)[] }[] };
+    expect(chart.xAxis.data).toEqual(["1", "9"]);
+    expect(chart.series[1]!.data).toEqual([0, null]);
+    expect(readStudyVerdict(null).sentences).toEqual([]);
   });
 
   it("accepts a baseline/curated report and rejects non-objects", () => {

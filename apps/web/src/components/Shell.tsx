@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { useSession, type Me } from "../lib/session";
 
 const NAV = [
@@ -86,13 +86,14 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status.toLowerCase()}`}>{status}</span>;
 }
 
-/** An opaque JSON value, folded by default. */
+/** An opaque JSON value, folded; only rendered once opened (reports can be large). */
 export function JsonBlock({ value, label }: { value: unknown; label: string }) {
+  const [open, setOpen] = useState(false);
   if (value === null || value === undefined) return null;
   return (
-    <details className="json">
+    <details className="json" onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>{label}</summary>
-      <pre>{JSON.stringify(value, null, 2)}</pre>
+      {open ? <pre>{JSON.stringify(value, null, 2)}</pre> : null}
     </details>
   );
 }

@@ -9,6 +9,7 @@ export interface TrajectoryInput {
   epsilon: number | null;
 }
 
+const POLICY_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
 const LOSS_COLOR = "#0072B2";
 const ACCURACY_COLOR = "#E69F00";
 const FORGET_COLOR = "#D55E00";
@@ -65,6 +66,8 @@ export function trajectoryChart(t: TrajectoryInput): EChartsCoreOption {
 export interface StudyPolicyRow {
   name: string;
   values: Record<string, number>;
+  /** Extraction rate per canary repetition count, when the report has it. */
+  byRepetitions: { repetitions: number; extractionRate: number }[];
 }
 
 export const STUDY_FIELDS = [
@@ -93,12 +96,57 @@ function numbersOf(entry: Record<string, unknown>): Record<string, number> {
 }
 
 function nameOf(entry: Record<string, unknown>, fallback: string): string {
-  for (const key of ["name", "label", "policy"]) {
+  for (const key of ["label", "name", "policy"]) {
     const v = entry[key];
     if (typeof v === "string" && v) return v;
     if (isRecord(v) && typeof v.name === "string") return v.name;
   }
   return fallback;
+}
+
+function repetitionsOf(entry: Record<string, unknown>): StudyPolicyRow["byRepetitions"] {
+  const list = entry.byRepetitions;
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter(isRecord)
+    .filter((r) => typeof r.repetitions === "number" && typeof r.extractionRate === "number" && Number.isFinite(r.extractionRate))
+    .map((r) => ({ repetitions: r.repetitions as number, extractionRate: r.extractionRate as number }))
+    .sort((a, b) => a.repetitions - b.repetitions);
+}
+
+/** The study's plain-language verdict and headline numbers, when the report has them. */
+export function readStudyVerdict(report: unknown): { sentences: string[]; extractionRatio: number | null; perplexityIncrease: number | null; policy: string | null } {
+  const r = isRecord(report) ? report : {};
+  const verdict = isRecord(r.verdict) ? r.verdict : {};
+  const summary = isRecord(r.summary) ? r.summary : {};
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  return {
+    sentences: Array.isArray(verdict.sentences) ? verdict.sentences.filter((s): s is string => typeof s === "string") : [],
+    extractionRatio: num(summary.extractionRatio),
+    perplexityIncrease: num(summary.perplexityIncrease),
+    policy: typeof summary.policy === "string" ? summary.policy : null,
+  };
+}
+
+/** Extraction rate by how often a canary was repeated, one line per policy; null without data. */
+export function repetitionChart(rows: StudyPolicyRow[]): EChartsCoreOption | null {
+  const withData = rows.filter((r) => r.byRepetitions.length > 0);
+  if (withData.length === 0) return null;
+  const levels = [...new Set(withData.flatMap((r) => r.byRepetitions.map((b) => b.repetitions)))].sort((a, b) => a - b);
+  return {
+    tooltip: { trigger: "axis" },
+    legend: { type: "scroll", top: 0, data: withData.map((r) => r.name) },
+    grid: { left: 72, right: 40, top: 56, bottom: 48 },
+    xAxis: { type: "category", name: "canary repetitions", nameLocation: "middle", nameGap: 28, data: levels.map(String) },
+    yAxis: { type: "value", name: "extraction rate", nameLocation: "middle", nameGap: 52, min: 0, max: 1 },
+    series: withData.map((r, i) => ({
+      name: r.name,
+      type: "line",
+      color: POLICY_COLORS[i % POLICY_COLORS.length],
+      symbolSize: 8,
+      data: levels.map((level) => r.byRepetitions.find((b) => b.repetitions === level)?.extractionRate ?? null),
+    })),
+  };
 }
 
 /**
@@ -110,18 +158,17 @@ export function readStudyPolicies(report: unknown): StudyPolicyRow[] {
   for (const key of ["policies", "results", "arms", "runs"]) {
     const list = report[key];
     if (Array.isArray(list)) {
-      return list.filter(isRecord).map((entry, i) => ({ name: nameOf(entry, `policy ${i + 1}`), values: numbersOf(entry) }));
+      return list.filter(isRecord).map((entry, i) => ({ name: nameOf(entry, `policy ${i + 1}`), values: numbersOf(entry), byRepetitions: repetitionsOf(entry) }));
     }
   }
   const rows: StudyPolicyRow[] = [];
   for (const key of ["baseline", "curated"]) {
     const entry = report[key];
-    if (isRecord(entry)) rows.push({ name: nameOf(entry, key), values: numbersOf(entry) });
+    if (isRecord(entry)) rows.push({ name: nameOf(entry, key), values: numbersOf(entry), byRepetitions: repetitionsOf(entry) });
   }
   return rows;
 }
 
-const POLICY_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
 
 /** y-metric vs validation perplexity, one labelled point per policy; null when no policy has both numbers. */
 export function studyScatter(rows: StudyPolicyRow[], yKey: string, yLabel: string): EChartsCoreOption | null {
@@ -129,10 +176,10 @@ export function studyScatter(rows: StudyPolicyRow[], yKey: string, yLabel: strin
   if (points.length === 0) return null;
   return {
     tooltip: { trigger: "item" },
-    legend: { bottom: 0, data: points.map((r) => r.name) },
-    grid: { left: 64, right: 24, top: 24, bottom: 64 },
+    legend: { type: "scroll", top: 0, data: points.map((r) => r.name) },
+    grid: { left: 72, right: 40, top: 56, bottom: 48 },
     xAxis: { type: "value", name: "validation perplexity", nameLocation: "middle", nameGap: 28, scale: true },
-    yAxis: { type: "value", name: yLabel, scale: true },
+    yAxis: { type: "value", name: yLabel, nameLocation: "middle", nameGap: 52, scale: true },
     series: points.map((r, i) => ({
       name: r.name,
       type: "scatter",

@@ -5,7 +5,7 @@ import { useEffect, useMemo } from "react";
 import { useQuery } from "urql";
 import { EChart } from "../../../components/EChart";
 import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
-import { readStudyPolicies, STUDY_FIELDS, studyScatter } from "../../../lib/charts";
+import { readStudyPolicies, readStudyVerdict, repetitionChart, STUDY_FIELDS, studyScatter } from "../../../lib/charts";
 import { formatDate, formatNumber, formatPercent } from "../../../lib/format";
 import { errorMessage } from "../../../lib/session";
 
@@ -58,6 +58,8 @@ function Study() {
   const extraction = useMemo(() => studyScatter(rows, "extractionRate", "canary extraction rate"), [rows]);
   const exposureRank = useMemo(() => studyScatter(rows, "meanExposureRank", "mean exposure (rank, bits)"), [rows]);
   const exposureSkew = useMemo(() => studyScatter(rows, "meanExposureSkewNormal", "mean exposure (skew-normal, bits)"), [rows]);
+  const byRepetitions = useMemo(() => repetitionChart(rows), [rows]);
+  const verdict = useMemo(() => readStudyVerdict(study?.report), [study?.report]);
   const otherKeys = useMemo(() => {
     const known = new Set<string>(STUDY_FIELDS.map((f) => f.key));
     return [...new Set(rows.flatMap((r) => Object.keys(r.values)))].filter((k) => !known.has(k));
@@ -85,12 +87,31 @@ function Study() {
         curated dataset; lower extraction and exposure at little perplexity cost is what a good policy buys.
       </p>
       {study.error ? <p className="error">{study.error}</p> : null}
+      {verdict.sentences.length || verdict.extractionRatio !== null ? (
+        <section className="card" aria-labelledby="verdict-title">
+          <h2 id="verdict-title" style={{ marginTop: 0 }}>
+            Verdict
+          </h2>
+          {verdict.extractionRatio !== null || verdict.perplexityIncrease !== null ? (
+            <p data-testid="study-summary">
+              {verdict.policy ? `${verdict.policy}: ` : ""}canary extraction × {formatNumber(verdict.extractionRatio, 3)} of the baseline, validation perplexity{" "}
+              {verdict.perplexityIncrease !== null && verdict.perplexityIncrease >= 0 ? "+" : ""}
+              {formatPercent(verdict.perplexityIncrease, 2)}.
+            </p>
+          ) : null}
+          <ul>
+            {verdict.sentences.map((sentence) => (
+              <li key={sentence}>{sentence}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       {active ? <JsonBlock label="Progress" value={study.progress} /> : null}
       {rows.length === 0 ? (
         <p className="muted">{active ? "The report appears when the study finishes." : "The report has no per-policy results."}</p>
       ) : (
         <>
-          <div className="grid-2">
+          <div className="grid-charts">
             {extraction ? (
               <section className="card">
                 <h2 style={{ marginTop: 0 }}>Canary extraction vs validation perplexity</h2>
@@ -101,6 +122,12 @@ function Study() {
               <section className="card">
                 <h2 style={{ marginTop: 0 }}>Exposure (rank) vs validation perplexity</h2>
                 <EChart option={exposureRank} label="Scatter of mean canary exposure (rank estimate) against validation perplexity, one point per policy" />
+              </section>
+            ) : null}
+            {byRepetitions ? (
+              <section className="card">
+                <h2 style={{ marginTop: 0 }}>Extraction by canary repetitions</h2>
+                <EChart option={byRepetitions} label="Line chart of canary extraction rate by how many times the canary was repeated, one line per policy" />
               </section>
             ) : null}
             {exposureSkew ? (
