@@ -90,6 +90,38 @@ export function buildWeb(onStep = () => {}) {
   });
 }
 
+const isAlive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A pid lock file next to the build; waits while another live process holds it.
+ * @param {(message: string) => void} onStep
+ * @returns {Promise<() => void>}
+ */
+async function lockBuild(onStep) {
+  const lock = path.join(dir, ".next-build.lock");
+  for (let waited = 0; ; waited++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return () => fs.rmSync(lock, { force: true });
+    } catch {
+      const holder = Number(fs.readFileSync(lock, "utf8"));
+      if (!holder || !isAlive(holder)) {
+        fs.rmSync(lock, { force: true });
+        continue;
+      }
+      if (waited === 0) onStep(`Waiting for another build of the web app (process ${holder})…`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
 /**
  * Builds if needed, then serves the production build.
  * @param {{ port?: number, host?: string, apiUrl?: string, onStep?: (message: string) => void, build?: "auto" | "always" | "never" }} [options]
@@ -97,8 +129,15 @@ export function buildWeb(onStep = () => {}) {
  * @returns {Promise<{ url: string, port: number, stop(): Promise<void> }>}
  */
 export async function startWeb({ port = 3000, host = "127.0.0.1", apiUrl = DEFAULT_API_URL, onStep = () => {}, build = "auto" } = {}) {
-  if (build === "always" || (build === "auto" && needsBuild())) await buildWeb(onStep);
-  else if (build === "never" && !fs.existsSync(path.join(dir, ".next", "BUILD_ID"))) throw new Error("The web app has no production build (run `npm run build -w @gdc/web`)");
+  if (build === "always" || (build === "auto" && needsBuild())) {
+    // Two starts at once (gdc start and the e2e suite) must not run two builds into one folder.
+    const release = await lockBuild(onStep);
+    try {
+      if (build === "always" || needsBuild()) await buildWeb(onStep);
+    } finally {
+      release();
+    }
+  } else if (build === "never" && !fs.existsSync(path.join(dir, ".next", "BUILD_ID"))) throw new Error("The web app has no production build (run `npm run build -w @gdc/web`)");
 
   onStep("Starting the web server…");
   const child = fork(fileURLToPath(import.meta.url), ["--child"], {
