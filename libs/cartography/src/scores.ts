@@ -61,6 +61,8 @@ export function defaultEarlyEpochs(epochs: number): number {
 export interface MedianBracket {
   lo: number;
   hi: number;
+  /** Fraction of the sample inside [lo, hi): sizes the buffer for the cells inside. */
+  insideShare?: number;
 }
 
 /** Sample size for the bracket: ±4.5 σ of the sample median spans ~0.9 % of all cells. */
@@ -93,7 +95,10 @@ export function medianBracket(loss: Float32Array, epochs: number): MedianBracket
   const lo = selectKth(sample, mid - BRACKET_HALF_WIDTH);
   const upper = selectKth(sample, mid + BRACKET_HALF_WIDTH);
   // hi is exclusive: step just past the upper sample value so ties with it fall inside.
-  return { lo, hi: nextFloat32Up(upper) };
+  const hi = nextFloat32Up(upper);
+  let insideSample = 0;
+  for (let j = 0; j < size; j++) insideSample += +(sample[j]! >= lo && sample[j]! < hi);
+  return { lo, hi, insideShare: insideSample / size };
 }
 
 /** Exact median (numpy.median) of a copy, by quickselect. */
@@ -179,7 +184,9 @@ export function computeScoresWithBracket(dyn: DynamicsMatrix, config: ScoringCon
   };
   const { difficulty, confidence, variability, correctness, forgetEvents, neverLearned, ambiguousRow } = out;
   const memorization = new Float64Array(N);
-  const inside = new InsideCells();
+  // Sized from the sample so that it (almost) never grows mid-scan: growing there costs a
+  // deoptimisation of the whole scan loop.
+  const inside = new InsideCells(Math.ceil(1.25 * (bracket?.insideShare ?? 0) * loss.length) + 4 * T + 1024);
   const below = scanRows(dyn, Te, bracket, out, inside);
 
   let epsilon: number | null = null;
@@ -233,17 +240,30 @@ interface RowOutputs {
   ambiguousRow: Uint8Array;
 }
 
-/** Loss cells inside the median bracket, gathered during the scan. */
+/** Loss cells inside the median bracket, gathered row by row after the scan has flagged them. */
 class InsideCells {
-  values = new Float32Array(1024);
+  values: Float32Array;
   count = 0;
-  push(value: number): void {
-    if (this.count === this.values.length) {
-      const bigger = new Float32Array(this.values.length * 2);
-      bigger.set(this.values);
+
+  constructor(capacity: number) {
+    this.values = new Float32Array(capacity);
+  }
+
+  /** Appends the cells of row `base … base + T` that lie in [lo, hi). */
+  gatherRow(loss: Float32Array, base: number, T: number, lo: number, hi: number): void {
+    if (this.count + T > this.values.length) {
+      const bigger = new Float32Array(this.values.length * 2 + T);
+      bigger.set(this.values.subarray(0, this.count));
       this.values = bigger;
     }
-    this.values[this.count++] = value;
+    const values = this.values;
+    let count = this.count;
+    for (let t = 0; t < T; t++) {
+      const l = loss[base + t]!;
+      values[count] = l;
+      count += +(l >= lo && l < hi);
+    }
+    this.count = count;
   }
 }
 
@@ -281,7 +301,6 @@ function scanRows(dyn: DynamicsMatrix, Te: number, bracket: MedianBracket | null
     let changes = 0;
     let rowBelow = first;
     let rowInside = +(l0 < hi) - first;
-    if (rowInside !== 0) inside.push(l0);
     for (let t = 1; t < T; t++) {
       const l = loss[base + t]!;
       const a = acc[base + t]!;
@@ -295,10 +314,7 @@ function scanRows(dyn: DynamicsMatrix, Te: number, bracket: MedianBracket | null
       changes += prev ^ cur;
       prev = cur;
       rowBelow += cur;
-      if (+(l < hi) - cur !== 0) {
-        inside.push(l);
-        rowInside++;
-      }
+      rowInside += +(l < hi) - cur;
     }
     if (!valid) throwFirstInvalidCell(dyn, i);
     const meanShift = shiftedSum / T;
@@ -310,7 +326,10 @@ function scanRows(dyn: DynamicsMatrix, Te: number, bracket: MedianBracket | null
     forgetEvents[i] = (changes + first - prev) >> 1;
     neverLearned[i] = rowBelow === 0 ? 1 : 0;
     below += rowBelow;
-    if (rowInside !== 0) ambiguousRow[i] = 1;
+    if (rowInside !== 0) {
+      ambiguousRow[i] = 1;
+      inside.gatherRow(loss, base, T, lo, hi);
+    }
   }
   return below;
 }
@@ -339,7 +358,10 @@ function medianFromBracket(cells: number, inside: Float32Array, below: number): 
   return (a + minFrom(inside, k1 - below + 1)) / 2;
 }
 
-/** Toneva et al.'s forget events with learned ⇔ loss < ε, for all rows or the flagged ones. */
+/**
+ * Toneva et al.'s forget events with learned ⇔ loss < ε, for all rows or the flagged ones.
+ * Branch-free like the scan: the rows recounted are exactly those with losses near ε.
+ */
 function countForgetEventsByLoss(
   loss: Float32Array,
   T: number,
@@ -351,17 +373,16 @@ function countForgetEventsByLoss(
   const N = forgetEvents.length;
   for (let i = 0, base = 0; i < N; i++, base += T) {
     if (onlyRows !== null && onlyRows[i] === 0) continue;
-    let prev = loss[base]! < epsilon ? 1 : 0;
-    let ever = prev;
-    let forgets = 0;
+    const first = +(loss[base]! < epsilon);
+    let prev = first;
+    let changes = 0;
     for (let t = 1; t < T; t++) {
-      const cur = loss[base + t]! < epsilon ? 1 : 0;
-      forgets += prev & (cur ^ 1);
-      ever |= cur;
+      const cur = +(loss[base + t]! < epsilon);
+      changes += prev ^ cur;
       prev = cur;
     }
-    forgetEvents[i] = forgets;
-    neverLearned[i] = ever ^ 1;
+    forgetEvents[i] = (changes + first - prev) >> 1;
+    neverLearned[i] = changes === 0 && first === 0 ? 1 : 0;
   }
 }
 
@@ -369,16 +390,15 @@ function countForgetEventsByLoss(
 function countForgetEventsByAccuracy(acc: Float32Array, T: number, tau: number, forgetEvents: Int32Array, neverLearned: Uint8Array): void {
   const N = forgetEvents.length;
   for (let i = 0, base = 0; i < N; i++, base += T) {
-    let prev = acc[base]! >= tau ? 1 : 0;
-    let ever = prev;
-    let forgets = 0;
+    const first = +(acc[base]! >= tau);
+    let prev = first;
+    let changes = 0;
     for (let t = 1; t < T; t++) {
-      const cur = acc[base + t]! >= tau ? 1 : 0;
-      forgets += prev & (cur ^ 1);
-      ever |= cur;
+      const cur = +(acc[base + t]! >= tau);
+      changes += prev ^ cur;
       prev = cur;
     }
-    forgetEvents[i] = forgets;
-    neverLearned[i] = ever ^ 1;
+    forgetEvents[i] = (changes + first - prev) >> 1;
+    neverLearned[i] = changes === 0 && first === 0 ? 1 : 0;
   }
 }
