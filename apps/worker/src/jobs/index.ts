@@ -11,3 +11,5 @@ import { trainJob } from "./train.ts";
 jobHandlers.train = trainJob;
 import { studyJob } from "./study.ts";
 jobHandlers.study = studyJob;
+import { buildReleaseJob } from "./build-release.ts";
+jobHandlers["build-release"] = buildReleaseJob;
