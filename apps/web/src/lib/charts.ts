@@ -170,6 +170,17 @@ export function readStudyPolicies(report: unknown): StudyPolicyRow[] {
 }
 
 
+/** The padded bounds are odd numbers: label only the round ticks between them. */
+const BETWEEN_BOUNDS = { showMinLabel: false, showMaxLabel: false };
+
+/** An axis bound `share` of the data range beyond the data (ECharts calls it with the extent). */
+function padded(side: "min" | "max", share: number) {
+  return ({ min, max }: { min: number; max: number }) => {
+    const pad = (max - min || Math.abs(max) || 1) * share;
+    return Number((side === "min" ? min - pad : max + pad).toPrecision(6));
+  };
+}
+
 /** y-metric vs validation perplexity, one labelled point per policy; null when no policy has both numbers. */
 export function studyScatter(rows: StudyPolicyRow[], yKey: string, yLabel: string): EChartsCoreOption | null {
   const points = rows.filter((r) => r.values.validationPerplexity !== undefined && r.values[yKey] !== undefined);
@@ -178,8 +189,9 @@ export function studyScatter(rows: StudyPolicyRow[], yKey: string, yLabel: strin
     tooltip: { trigger: "item" },
     legend: { type: "scroll", top: 0, data: points.map((r) => r.name) },
     grid: { left: 72, right: 40, top: 56, bottom: 48 },
-    xAxis: { type: "value", name: "validation perplexity", nameLocation: "middle", nameGap: 28, scale: true },
-    yAxis: { type: "value", name: yLabel, nameLocation: "middle", nameGap: 52, scale: true },
+    // Padded ranges so the points' labels stay inside the plot.
+    xAxis: { type: "value", name: "validation perplexity", nameLocation: "middle", nameGap: 28, min: padded("min", 0.2), max: padded("max", 0.2), axisLabel: BETWEEN_BOUNDS },
+    yAxis: { type: "value", name: yLabel, nameLocation: "middle", nameGap: 52, min: padded("min", 0.12), max: padded("max", 0.12), axisLabel: BETWEEN_BOUNDS },
     series: points.map((r, i) => ({
       name: r.name,
       type: "scatter",
