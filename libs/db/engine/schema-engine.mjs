@@ -101,7 +101,7 @@ async function answer(engine, factory, { id, method, params }) {
     // Not in the wasm engine: getDatabaseVersion is called `version`; createDatabase is done by `cli create-database`.
     const name = method === "getDatabaseVersion" ? "version" : method;
     if (typeof engine[name] !== "function" || name === "free") throw Object.assign(new Error(`Method ${method} is not supported by the wasm schema engine`), { code: "P1012" });
-    const result = (await engine[name](params)) ?? null;
+    const result = (await callEngine(engine, name, params)) ?? null;
     // The native engine hands a diff to the CLI for printing (stdout, or --output) with a `print` request.
     if (typeof result?.stdout === "string") {
       const content = result.stdout.replace(/\n$/, "");
@@ -113,6 +113,23 @@ async function answer(engine, factory, { id, method, params }) {
     reply = { error: rpcError(error, engineErrorMessage(factory, error)) };
   }
   process.stdout.write(`${JSON.stringify({ jsonrpc: "2.0", id, ...reply })}\n`);
+}
+
+/**
+ * The wasm engine gets no shadow-database factory in `evaluateDataLoss` (it fails with "shadow
+ * DB must be provided through an external factory"), which made a plain `migrate dev` after a
+ * schema change fail. The CLI only uses the answer to warn about data loss before creating the
+ * migration, so answer "no warnings" and let createMigration (which does get the factory)
+ * compute the migration; say so on stderr: review the generated SQL for destructive steps.
+ */
+async function callEngine(engine, name, params) {
+  try {
+    return await engine[name](params);
+  } catch (error) {
+    if (name !== "evaluateDataLoss" || !/shadow DB must be provided/i.test(String(error?.message ?? error))) throw error;
+    process.stderr.write("Note: data-loss warnings are not evaluated offline; review the generated migration.sql.\n");
+    return { migrationSteps: 1, warnings: [], unexecutableSteps: [] };
+  }
 }
 
 /** The shape the CLI expects from the native engine: user-facing errors carry a P-code. */
