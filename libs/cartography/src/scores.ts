@@ -185,8 +185,10 @@ export function computeScoresWithBracket(dyn: DynamicsMatrix, config: ScoringCon
   const { difficulty, confidence, variability, correctness, forgetEvents, neverLearned, ambiguousRow } = out;
   const memorization = new Float64Array(N);
   // Sized from the sample so that it (almost) never grows mid-scan: growing there costs a
-  // deoptimisation of the whole scan loop.
-  const inside = new InsideCells(Math.ceil(1.25 * (bracket?.insideShare ?? 0) * loss.length) + 4 * T + 1024);
+  // deoptimisation of the whole scan loop. Capped, so a degenerate matrix (every loss equal)
+  // grows it instead of reserving a copy of the matrix up front.
+  const expectedInside = Math.ceil(1.25 * (bracket?.insideShare ?? 0) * loss.length);
+  const inside = new InsideCells(Math.min(expectedInside, loss.length >>> 3) + 4 * T + 1024);
   const below = scanRows(dyn, Te, bracket, out, inside);
 
   let epsilon: number | null = null;

@@ -119,6 +119,17 @@ describe("the sampled median bracket on large matrices", () => {
     }
   });
 
+  it("still names the bad cell when the sample itself holds a NaN", () => {
+    const broken = seededMatrix(30_000, 20, 9);
+    broken.loss.fill(Number.NaN, 0, 40_000); // rows 0 … 1999, well inside the strided sample
+    expect(() => computeScores(broken)).toThrow(/example "row-0" epoch 0: loss is NaN/);
+  });
+
+  it("handles a matrix where every loss is equal", () => {
+    const flat = seededMatrix(30_000, 20, 5, [0.75]);
+    expectEqualToReference(computeScores(flat), referenceScores(flat));
+  });
+
   it("handles an odd cell count and heavy ties at the median", () => {
     const tied = seededMatrix(26_215, 21, 3, [0.5, 1, 1, 1, 2]);
     expectEqualToReference(computeScores(tied), referenceScores(tied));
