@@ -53,7 +53,7 @@ function timed(label: string, run: () => number): void {
 
 const dyn = syntheticDynamics(n, epochs);
 const epsilon = computeScores(dyn).config.epsilon!;
-const exact = { lo: epsilon, hi: epsilon };
+const exact = { lo: epsilon, hi: epsilon, insideShare: 0 };
 const steps: [string, () => number][] = [
   ["floor: read + Math.exp per cell", () => expFloor(dyn.loss)],
   ["computeScores, ε = median", () => computeScores(dyn).confidence[0]!],

@@ -62,7 +62,7 @@ export interface MedianBracket {
   lo: number;
   hi: number;
   /** Fraction of the sample inside [lo, hi): sizes the buffer for the cells inside. */
-  insideShare?: number;
+  insideShare: number;
 }
 
 /** Sample size for the bracket: ±4.5 σ of the sample median spans ~0.9 % of all cells. */
@@ -84,7 +84,7 @@ export function medianBracket(loss: Float32Array, epochs: number): MedianBracket
   const n = loss.length;
   if (n <= 2 * SAMPLE_SIZE) {
     const epsilon = medianOfCopy(loss);
-    return { lo: epsilon, hi: epsilon };
+    return { lo: epsilon, hi: epsilon, insideShare: 0 };
   }
   let stride = Math.floor(n / SAMPLE_SIZE);
   while (gcd(stride, epochs) !== 1) stride++;
@@ -157,7 +157,7 @@ export function computeScores(dyn: DynamicsMatrix, config: ScoringConfig = {}): 
   const { learnedBy } = resolveStaticConfig(config, dyn.epochs);
   let bracket: MedianBracket | null = null;
   if (learnedBy === "loss") {
-    bracket = config.epsilon === undefined ? medianBracket(dyn.loss, dyn.epochs) : { lo: config.epsilon, hi: config.epsilon };
+    bracket = config.epsilon === undefined ? medianBracket(dyn.loss, dyn.epochs) : { lo: config.epsilon, hi: config.epsilon, insideShare: 0 };
   }
   return computeScoresWithBracket(dyn, config, bracket);
 }

@@ -111,9 +111,9 @@ describe("the sampled median bracket on large matrices", () => {
   it("falls back to an exact selection when the bracket misses the median", () => {
     const eps = reference.epsilon!;
     for (const bracket of [
-      { lo: eps + 0.01, hi: eps + 0.02 }, // entirely above
-      { lo: 0, hi: eps / 2 }, // entirely below
-      { lo: eps, hi: eps }, // empty
+      { lo: eps + 0.01, hi: eps + 0.02, insideShare: 0.01 }, // entirely above
+      { lo: 0, hi: eps / 2, insideShare: 0.01 }, // entirely below
+      { lo: eps, hi: eps, insideShare: 0 }, // empty
     ]) {
       expectEqualToReference(computeScoresWithBracket(big, {}, bracket), reference);
     }
