@@ -128,16 +128,24 @@ export function renderStudyReport(report: StudyReport, options: RenderOptions = 
 
   md.push("## Release-gate summary");
   md.push("");
-  md.push(`Policy \`${report.summary.policy}\`: \`extractionRatio\` = ${num(report.summary.extractionRatio, 4)} (curated ÷ baseline extractions, pooled over seeds), \`perplexityIncrease\` = ${num(report.summary.perplexityIncrease, 5)} (mean relative change over seeds). ${report.summary.note}.`);
+  const gatePolicy = report.policies.find((a) => a.name === report.summary.policy);
+  const extractions = (a: ArmResult | undefined) => (a ? a.perSeed.reduce((n, x) => n + x.extracted, 0) : Number.NaN);
+  md.push(
+    `Policy \`${report.summary.policy}\`: \`extractionRatio\` = ${num(report.summary.extractionRatio, 4)} ` +
+      (report.summary.extractionRatio === null
+        ? "(undefined: the baseline extracted no canary)"
+        : `(${extractions(gatePolicy)} curated ÷ ${extractions(report.policies[0])} baseline extractions, pooled over seeds)`) +
+      `, \`perplexityIncrease\` = ${num(report.summary.perplexityIncrease, 5)} (mean over seeds of the relative change from the same seed's baseline).`,
+  );
   md.push("");
 
   md.push("## Where the canaries sat in the baseline's scores");
   md.push("");
-  md.push("Why a policy did or did not catch the canaries: per seed, each canary's copies in the memorization ranking (percentile 1 = most memorized example) and their quadrants.");
+  md.push("Why a policy did or did not catch the canaries: per seed, each canary's copies in the prune policy's ranking (by memorization, ties broken by difficulty; percentile 1 = first to be pruned, so the top 10 % is percentile > 0.9) and their quadrants.");
   md.push("");
   md.push(
     mdTable(
-      ["seed", "ε / τ", "memorized examples (m > 0)", "canary", "k", "mean m", "mean difficulty", "best m percentile", "quadrants of its copies"],
+      ["seed", "ε / τ", "memorized examples (m > 0)", "canary", "k", "mean m", "mean difficulty", "best rank percentile", "quadrants of its copies"],
       report.scoring.flatMap((s) =>
         s.canaries.map((cs) => [
           String(s.seed),

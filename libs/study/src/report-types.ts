@@ -103,7 +103,7 @@ export interface Verdict {
   /** The policy the verdict (and the release-gate summary) is about. */
   policy: string;
   /** Comparison policies it was measured against, with the outcome. */
-  comparisons: { policy: string; label: string; beaten: boolean; extractionRate: number; meanExposureRank: number }[];
+  comparisons: { policy: string; label: string; beaten: boolean; extractionRate: number; meanExposureRank: number; perplexityChange: number }[];
   /** True iff it beat every comparison policy (rule in `rule`); null without comparisons. */
   beatsBaselines: boolean | null;
   rule: string;

@@ -67,13 +67,19 @@ export function summarize(
 
   const comparisons = arms
     .filter((a) => a.kind === "comparison")
-    .map((a) => ({ policy: a.name, label: a.label, beaten: beats(policy, a), extractionRate: a.extractionRate, meanExposureRank: a.meanExposureRank }));
+    .map((a) => ({ policy: a.name, label: a.label, beaten: beats(policy, a), extractionRate: a.extractionRate, meanExposureRank: a.meanExposureRank, perplexityChange: a.perplexityChange }));
   const beatsBaselines = comparisons.length === 0 ? null : comparisons.every((c) => c.beaten);
 
   const reasons: string[] = [];
   if (prunePercent !== 10) reasons.push(`the study pruned ${prunePercent ?? "an unknown share"} %, not the claim's 10 %`);
   if (extractionReduction === null) reasons.push("the baseline extracted no canary, so no reduction can be measured");
-  else if (!(extractionReduction > 0.4)) reasons.push(`extractions fell by ${pct(extractionReduction)}, not more than 40 %`);
+  else if (!(extractionReduction > 0.4)) {
+    reasons.push(
+      extractionReduction >= 0
+        ? `extractions fell by ${pct(extractionReduction)}, not more than 40 %`
+        : `extractions rose by ${pct(-extractionReduction)} instead of falling by more than 40 %`,
+    );
+  }
   if (!(perplexityIncrease < 0.005)) reasons.push(`validation perplexity rose by ${signedPct(perplexityIncrease)}, not less than 0.5 %`);
   const held = extractionReduction === null ? null : reasons.length === 0;
 
@@ -90,7 +96,7 @@ export function summarize(
   );
   for (const c of comparisons) {
     sentences.push(
-      `${c.beaten ? "It BEAT" : "It did NOT beat"} ${c.label} (${pct(c.extractionRate)} extracted, mean exposure ${c.meanExposureRank.toFixed(2)} bits vs ${policy.meanExposureRank.toFixed(2)} bits).`,
+      `${c.beaten ? "It BEAT" : "It did NOT beat"} ${c.label} (${pct(c.extractionRate)} extracted, mean exposure ${c.meanExposureRank.toFixed(2)} bits vs ${policy.meanExposureRank.toFixed(2)} bits; perplexity ${signedPct(c.perplexityChange)}).`,
     );
   }
   if (beatsBaselines === true) sentences.push("GenDataCarto's prune policy beat every baseline policy in this study.");
