@@ -8,7 +8,11 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of commands) register(program);
+// Load only the command asked for; anything else (help, a typo) loads them all so commander
+// can list them and suggest the right one.
+const asked = process.argv.slice(2).find((arg) => !arg.startsWith("-"));
+const loaders = asked && asked in commands ? [commands[asked]!] : Object.values(commands);
+for (const module of await Promise.all(loaders.map((load) => load()))) module.register(program);
 
 try {
   await program.parseAsync(process.argv);

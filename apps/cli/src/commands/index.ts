@@ -1,24 +1,21 @@
 import type { Command } from "commander";
-import { register as start } from "./start.ts";
-import { register as score } from "./score.ts";
 
 /** Each command lives in its own file and exports `register(program)`. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [start, score];
-import { register as importExamples } from "./import-examples.ts";
-commands.push(importExamples);
-import { register as propose } from "./propose.ts";
-commands.push(propose);
-import { register as review } from "./review.ts";
-commands.push(review);
-import { register as release } from "./release.ts";
-commands.push(release);
-import { register as exportCommand } from "./export.ts";
-commands.push(exportCommand);
-import { register as audit } from "./audit.ts";
-commands.push(audit);
-import { register as importDynamics } from "./import-dynamics.ts";
-commands.push(importDynamics);
-import { register as study } from "./study.ts";
-commands.push(study);
+/**
+ * Command name → its module, loaded lazily: `gdc score` must not pay for Prisma, Apollo and
+ * TensorFlow.js (start-up time and ~0.3 GB of memory). `gdc --help` loads them all.
+ */
+export const commands: Record<string, () => Promise<{ register: RegisterCommand }>> = {
+  start: () => import("./start.ts"),
+  score: () => import("./score.ts"),
+  study: () => import("./study.ts"),
+  "import-examples": () => import("./import-examples.ts"),
+  "import-dynamics": () => import("./import-dynamics.ts"),
+  propose: () => import("./propose.ts"),
+  review: () => import("./review.ts"),
+  release: () => import("./release.ts"),
+  export: () => import("./export.ts"),
+  audit: () => import("./audit.ts"),
+};
