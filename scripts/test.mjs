@@ -15,6 +15,8 @@ if (!env.DATABASE_URL) {
 
 const steps = [
   ["typecheck", ["npx", "tsc", "-p", "tsconfig.json"]],
+  ["typecheck (web)", ["npx", "tsc", "-p", "apps/web/tsconfig.json", "--noEmit"]],
+  ["typecheck (e2e)", ["npx", "tsc", "-p", "e2e/tsconfig.json", "--noEmit"]],
   ["unit and integration tests", ["npx", "vitest", "run"]],
 ];
 if (fs.existsSync("e2e/playwright.config.ts") && (process.env.CI || fs.existsSync("/usr/bin/chromium"))) {

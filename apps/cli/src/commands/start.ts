@@ -1,6 +1,7 @@
+import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { openDatabase, openJobQueue, readEnv, type Database } from "@gdc/db";
+import { createApiToken, createUser, openDatabase, openJobQueue, readEnv, systemActor, type Database } from "@gdc/db";
 import { startApi } from "@gdc/api";
 import { startWorker } from "@gdc/worker";
 import { startWeb } from "@gdc/web/serve.mjs";
@@ -28,11 +29,13 @@ export function register(program: Command): void {
       await startWorker({ db, queue, log: (m) => (process.env.GDC_VERBOSE ? say(m) : undefined) });
       const api = await startApi({ db, queue }, { port: apiPort, host: opts.host, production: env.production });
       const demo = opts.demo ? await ensureDemo(db, queue, path.join(path.dirname(env.dataDir), "demo-tokens.json"), say) : null;
+      const admin = demo ? null : await ensureAdminToken(db, path.join(path.dirname(env.dataDir), "admin-token.json"));
       const web = opts.web ? await startWeb({ port: webPort, host: opts.host, apiUrl: api.url, onStep: say }) : null;
 
       say("");
       say(`GraphQL API  ${api.url}`);
       if (web) say(`Web app      ${web.url}`);
+      if (admin) say(`Admin token (${admin.email}): ${admin.token}`);
       if (demo?.tokens.length) {
         say("Sign in with one of these API tokens:");
         for (const t of demo.tokens) say(`  ${t.role.padEnd(8)} ${t.email.padEnd(22)} ${t.token}`);
@@ -75,4 +78,21 @@ async function showRunProgress(db: Database, runId: string, say: (m: string) => 
   bar.update(run ? run.epochs * 100 : 0);
   bar.stop();
   say(run?.status === "SUCCEEDED" ? "Demo run scored; its proposals wait in the review queue." : `Demo run ended ${run?.status}: ${run?.error ?? ""}`);
+}
+
+/**
+ * Without the demo, the first start of an empty store creates an ADMIN and prints its token,
+ * so there is someone to create the other users. On the embedded store the token is kept next
+ * to the data (a local, single-user setup) so later starts can show it again; on a server it
+ * is printed once only.
+ */
+async function ensureAdminToken(db: Database, tokenFile: string): Promise<{ email: string; token: string } | null> {
+  if (db.kind === "pglite" && fs.existsSync(tokenFile)) return JSON.parse(fs.readFileSync(tokenFile, "utf8")) as { email: string; token: string };
+  if ((await db.prisma.user.count()) > 0) return null;
+  const actor = systemActor("gdc start");
+  const user = await createUser(db, actor, { email: "admin@localhost", name: "Local admin", role: "ADMIN" });
+  const { token } = await createApiToken(db, actor, { userId: user.id, name: "gdc start" });
+  const admin = { email: user.email, token };
+  if (db.kind === "pglite") fs.writeFileSync(tokenFile, JSON.stringify(admin), { mode: 0o600 });
+  return admin;
 }
