@@ -11,7 +11,7 @@ const count = Number(process.argv[2] ?? 64);
 const texts = mobyDickPassages().filter((p) => p.split === "train").slice(0, count).map((p) => p.text);
 const tokenizer = CharTokenizer.fit(texts);
 const models: { name: string; model: ModelConfig; batchSize: number }[] = [
-  { name: "GRU-128", model: { architecture: "gru", embeddingSize: 32, hiddenSize: 128, layers: 1 }, batchSize: 32 },
+  { name: "GRU-128", model: { architecture: "gru", embeddingSize: 32, hiddenSize: 128, layers: 1 }, batchSize: 64 },
   {
     name: "Transformer d64 L2",
     model: { architecture: "transformer", modelSize: 64, heads: 2, layers: 2, feedForwardSize: 256, maxPositions: 256 },
@@ -32,6 +32,9 @@ for (const name of BACKEND_PREFERENCE) {
     continue;
   }
   for (const m of models) {
+    // Warm-up: first-call costs (kernel setup, JIT) are not throughput.
+    const warm = await trainLanguageModel({ config: { model: m.model, epochs: 1, batchSize: 8, learningRate: 3e-3, maxTokens: 256, seed: 1 }, texts: texts.slice(0, 8), tokenizer });
+    warm.model.dispose();
     const c0 = cpuSeconds();
     const t0 = performance.now();
     const run = await trainLanguageModel({ config: { model: m.model, epochs: 1, batchSize: m.batchSize, learningRate: 3e-3, maxTokens: 256, seed: 1 }, texts, tokenizer });

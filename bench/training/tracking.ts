@@ -1,12 +1,22 @@
 /**
- * Cost of recording per-example dynamics: the same epoch trained with tracking (per-example loss
- * and token accuracy kept from the training forward pass and read back every step) and without
- * (only the weighted batch loss is read), alternating the order over several rounds so drifting
- * machine load hits both alike. Reports examples per CPU-second and the overhead ratio.
+ * Cost of recording per-example dynamics: with tracking, per-example loss and token accuracy are
+ * kept from the training forward pass and read back every step; without, only the weighted batch
+ * loss is read. Two measurements in one run:
+ * - steps: the same batches through computeBatchGradients with and without tracking,
+ *   alternating step by step on one model, so machine load hits both alike (the precise ratio);
+ * - epochs: whole training epochs with and without tracking, alternating order over rounds.
  *
  *   npx tsx bench/training/tracking.ts [passages=256] [rounds=3]
  */
-import { CharTokenizer, mobyDickPassages, selectBackend, trainLanguageModel, type ModelConfig } from "@gdc/model";
+import {
+  CharTokenizer,
+  LanguageModel,
+  computeBatchGradients,
+  mobyDickPassages,
+  selectBackend,
+  trainLanguageModel,
+  type ModelConfig,
+} from "@gdc/model";
 
 const count = Number(process.argv[2] ?? 256);
 const rounds = Number(process.argv[3] ?? 3);
@@ -38,6 +48,27 @@ async function epochRate(model: ModelConfig, batchSize: number, tracking: boolea
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Seconds per batch with and without tracking, alternating on the same batches. */
+function stepTimes(model: ModelConfig, batchSize: number, repeats: number): { on: number; off: number } {
+  const lm = LanguageModel.create(model, tokenizer, 1);
+  const sequences = texts.map((t) => tokenizer.encodeExample(t, 256));
+  const totals = { on: 0, off: 0 };
+  for (let r = 0; r < repeats; r++) {
+    for (let s = 0; s + batchSize <= sequences.length; s += batchSize) {
+      const batch = sequences.slice(s, s + batchSize);
+      const weights = batch.map(() => 1);
+      for (const tracking of (s / batchSize + r) % 2 === 0 ? [true, false] : [false, true]) {
+        const t0 = performance.now();
+        const g = computeBatchGradients(lm, batch, weights, tracking);
+        g.grads.forEach((t) => t.dispose());
+        if (r > 0) totals[tracking ? "on" : "off"] += performance.now() - t0; // round 0 warms up
+      }
+    }
+  }
+  lm.dispose();
+  return totals;
+}
 console.log(`backend ${backend}; ${texts.length} passages per epoch; ${rounds} rounds (alternating order)`);
 for (const m of models) {
   const on: number[] = [];
@@ -49,7 +80,12 @@ for (const m of models) {
   }
   const ratio = median(on) / median(off);
   console.log(
-    `${m.name.padEnd(20)} with tracking ${median(on).toFixed(1)} ex/cpu-s, without ${median(off).toFixed(1)} ex/cpu-s, ` +
+    `${m.name.padEnd(20)} epochs: with tracking ${median(on).toFixed(1)} ex/cpu-s, without ${median(off).toFixed(1)} ex/cpu-s, ` +
       `ratio ${ratio.toFixed(3)} (overhead ${((1 / ratio - 1) * 100).toFixed(1)} %)`,
+  );
+  const steps = stepTimes(m.model, m.batchSize, rounds + 1);
+  console.log(
+    `${m.name.padEnd(20)} steps:  time with / without tracking ${(steps.on / steps.off).toFixed(3)} ` +
+      `(overhead ${((steps.on / steps.off - 1) * 100).toFixed(1)} %, ${((steps.on + steps.off) / 1000).toFixed(0)} s measured)`,
   );
 }

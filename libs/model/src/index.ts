@@ -47,3 +47,4 @@ export {
   type GreedyOptions,
 } from "./evaluate.ts";
 export { mobyDickPassages, type CorpusPassage, type CorpusSplit, type MobyDickOptions } from "./corpus/mobyDick.ts";
+export { DEFAULT_MODEL, DEFAULT_TRAINING } from "./defaults.ts";
