@@ -263,7 +263,10 @@ function transposingMatMul(reference: KernelConfig, transposeKernel: KernelConfi
     const sliced = (a: TensorInfo, bb: TensorInfo): TensorInfo | null => {
       if (!bySlices) return null;
       const out = matMulBySlices(reference, as3d(a), as3d(bb), b);
-      if (out) out.shape = [...(sizeOf(a.shape.slice(0, -2)) >= sizeOf(bb.shape.slice(0, -2)) ? a.shape : bb.shape).slice(0, -2), a.shape.at(-2)!, bb.shape.at(-1)!];
+      if (out) {
+        const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), bb.shape.slice(0, -2));
+        out.shape = [...outer, a.shape.at(-2)!, bb.shape.at(-1)!];
+      }
       return out;
     };
     if (!transposeA && !transposeB) return sliced(inputs["a"]!, inputs["b"]!) ?? reference.kernelFunc(args);

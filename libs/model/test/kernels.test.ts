@@ -98,13 +98,20 @@ describe("wasm BatchMatMul / _FusedMatMul wrapper", () => {
       cases.push({ a: ta ? [24, 10] : [10, 24], b: tb ? [7, 24] : [24, 7], ta, tb });
       cases.push({ a: ta ? [5, 24, 10] : [5, 10, 24], b: tb ? [5, 7, 24] : [5, 24, 7], ta, tb });
       cases.push({ a: ta ? [2, 3, 24, 10] : [2, 3, 10, 24], b: tb ? [1, 7, 24] : [1, 24, 7], ta, tb });
+      cases.push({ a: ta ? [6, 24, 10] : [6, 10, 24], b: tb ? [1, 6, 7, 24] : [1, 6, 24, 7], ta, tb });
     }
   }
 
   it.each(cases)("matMul a=$a b=$b transposeA=$ta transposeB=$tb equals the stock kernel", ({ a, b, ta, tb }) => {
     const A = randomTensor(a, 4);
     const B = randomTensor(b, 5);
-    const [[reference], [fixed]] = referenceAndFixed("wasm", () => tf.matMul(A, B, ta, tb));
+    const shapes: number[][] = [];
+    const [[reference], [fixed]] = referenceAndFixed("wasm", () => {
+      const product = tf.matMul(A, B, ta, tb);
+      shapes.push(product.shape);
+      return product;
+    });
+    expect(shapes[1]).toEqual(shapes[0]);
     const batched = a.length > 2;
     // Transposing first is bit-identical; the batch-by-batch path may sum in another order.
     if (batched) expect(maxAbsDiff(fixed!, reference!)).toBeLessThan(1e-5);
