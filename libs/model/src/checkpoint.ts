@@ -59,7 +59,10 @@ function cloneCheckpoint(c: TrainingCheckpoint): TrainingCheckpoint {
   };
 }
 
-/** Keeps checkpoints in memory (copies, so later training cannot alter them). */
+/**
+ * Keeps every epoch's checkpoint in memory (copies, so later training cannot alter them); meant
+ * for tests and short runs — each copy holds the N×T dynamics, so use the file store for big runs.
+ */
 export class MemoryCheckpointStore implements CheckpointStore {
   private readonly saved = new Map<number, TrainingCheckpoint>();
 
