@@ -1,9 +1,11 @@
 import { z } from "zod";
-import type { TrainingConfig } from "@gdc/model";
+import { DEFAULT_MODEL, DEFAULT_TRAINING, type TrainingConfig } from "@gdc/model";
 
 /**
- * A run's `modelConfig` (JSON from the API) → the trainer's config. Everything has a default,
- * so `{}` trains the standard small character-level GRU.
+ * A run's `modelConfig` (JSON from the API) → the trainer's config. Everything has a default
+ * (libs/model's DEFAULT_TRAINING: the d=64 transformer, the best quality per CPU-second
+ * measured here), so `{}` trains that; a given architecture fills its missing sizes with the
+ * defaults below.
  */
 const gru = z
   .object({
@@ -16,21 +18,21 @@ const gru = z
 const transformer = z
   .object({
     architecture: z.literal("transformer"),
-    modelSize: z.number().int().min(8).max(1024).default(64),
-    heads: z.number().int().min(1).max(16).default(4),
-    layers: z.number().int().min(1).max(8).default(2),
-    feedForwardSize: z.number().int().min(8).max(4096).default(128),
-    maxPositions: z.number().int().min(8).max(4096).default(256),
+    modelSize: z.number().int().min(8).max(1024).default(DEFAULT_MODEL.modelSize),
+    heads: z.number().int().min(1).max(16).default(DEFAULT_MODEL.heads),
+    layers: z.number().int().min(1).max(8).default(DEFAULT_MODEL.layers),
+    feedForwardSize: z.number().int().min(8).max(4096).default(DEFAULT_MODEL.feedForwardSize),
+    maxPositions: z.number().int().min(8).max(4096).default(DEFAULT_MODEL.maxPositions),
   })
   .strict();
 
 const modelConfigSchema = z
   .object({
-    model: z.discriminatedUnion("architecture", [gru, transformer]).default({ architecture: "gru", embeddingSize: 32, hiddenSize: 128, layers: 1 }),
-    batchSize: z.number().int().min(1).max(4096).default(32),
-    learningRate: z.number().positive().max(1).default(0.003),
-    maxTokens: z.number().int().min(4).max(4096).default(128),
-    clipNorm: z.number().positive().nullable().default(1),
+    model: z.discriminatedUnion("architecture", [gru, transformer]).default(DEFAULT_MODEL),
+    batchSize: z.number().int().min(1).max(4096).default(DEFAULT_TRAINING.batchSize),
+    learningRate: z.number().positive().max(1).default(DEFAULT_TRAINING.learningRate),
+    maxTokens: z.number().int().min(4).max(4096).default(DEFAULT_TRAINING.maxTokens),
+    clipNorm: z.number().positive().nullable().default(DEFAULT_TRAINING.clipNorm ?? null),
   })
   .strict();
 
