@@ -1,3 +1,4 @@
+import path from "node:path";
 import { defineConfig } from "@playwright/test";
 
 // The end-to-end suite: Debian's Chromium (Playwright cannot download its own browser here)
@@ -13,7 +14,12 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 15_000 },
   retries: 0,
-  reporter: process.env.CI ? [["list"], ["html", { outputFolder: "./artifacts/report", open: "never" }]] : [["list"]],
+  reporter: [
+    ["list"],
+    ...(process.env.CI ? [["html", { outputFolder: "./artifacts/report", open: "never" }] as const] : []),
+    // npm test sums every runner's results into one closing line.
+    ...(process.env.GDC_E2E_JSON ? [["json", { outputFile: path.resolve(process.env.GDC_E2E_JSON) }] as const] : []),
+  ],
   use: {
     viewport: { width: 1400, height: 1000 },
     screenshot: "only-on-failure",

@@ -17,10 +17,11 @@ const steps = [
   ["typecheck", ["npx", "tsc", "-p", "tsconfig.json"]],
   ["typecheck (web)", ["npx", "tsc", "-p", "apps/web/tsconfig.json", "--noEmit"]],
   ["typecheck (e2e)", ["npx", "tsc", "-p", "e2e/tsconfig.json", "--noEmit"]],
-  ["unit and integration tests", ["npx", "vitest", "run"]],
+  ["unit and integration tests", ["npx", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${results("vitest")}`]],
 ];
 if (fs.existsSync("e2e/playwright.config.ts") && (process.env.CI || fs.existsSync("/usr/bin/chromium"))) {
   steps.push(["end-to-end tests (Chromium)", ["npx", "playwright", "test", "-c", "e2e/playwright.config.ts"]]);
+  env.GDC_E2E_JSON = results("playwright");
 }
 
 for (const [name, [cmd, ...args]] of steps) {
@@ -32,6 +33,34 @@ for (const [name, [cmd, ...args]] of steps) {
     process.exit(result.status || 1);
   }
   console.log(`✓ ${name} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+printTotals();
+
+/** Where a runner writes its JSON results, for the closing totals. */
+function results(runner) {
+  fs.mkdirSync("test-results", { recursive: true });
+  return `test-results/${runner}.json`;
+}
+
+/** One closing line over every runner: "N passed, N failed". */
+function printTotals() {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  const read = (file) => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : null);
+  const vitest = read(results("vitest"));
+  if (vitest) {
+    passed += vitest.numPassedTests;
+    failed += vitest.numFailedTests;
+    skipped += vitest.numPendingTests + vitest.numTodoTests;
+  }
+  const playwright = env.GDC_E2E_JSON ? read(env.GDC_E2E_JSON) : null;
+  if (playwright?.stats) {
+    passed += playwright.stats.expected + playwright.stats.flaky;
+    failed += playwright.stats.unexpected;
+    skipped += playwright.stats.skipped;
+  }
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 }
 
 function answers(host, port) {
