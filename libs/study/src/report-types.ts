@@ -115,6 +115,8 @@ export interface Verdict {
     prunePercent: number | null;
     extractionReduction: number | null;
     perplexityIncrease: number | null;
+    /** Sample std over seeds of the policy's relative perplexity change (null with one seed). */
+    perplexityChangeStd: number | null;
     reasons: string[];
   };
   /** Plain sentences for people, generated from the numbers above. */

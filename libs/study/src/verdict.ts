@@ -55,7 +55,7 @@ export function summarize(
         comparisons: [],
         beatsBaselines: null,
         rule: BEAT_RULE,
-        paperClaim: { claim: PAPER_CLAIM, held: null, prunePercent, extractionReduction: null, perplexityIncrease: null, reasons: [note] },
+        paperClaim: { claim: PAPER_CLAIM, held: null, prunePercent, extractionReduction: null, perplexityIncrease: null, perplexityChangeStd: null, reasons: [note] },
         sentences: [note],
       },
     };
@@ -108,6 +108,15 @@ export function summarize(
         ? `The paper's claim (${PAPER_CLAIM}) did NOT hold here: ${reasons.join("; ")}.`
         : `The paper's claim (${PAPER_CLAIM}) could not be tested here: ${reasons.join("; ")}.`,
   );
+  // When single seeds fall on both sides of the claim's 0.5 % margin, the mean decides the
+  // perplexity part; say so rather than let it decide silently.
+  const noise = policy.spread.perplexityChange;
+  if (noise.n > 1 && noise.min < 0.005 && noise.max >= 0.005) {
+    sentences.push(
+      `Caution: the perplexity change varied across seeds (${signedPct(noise.min)} … ${signedPct(noise.max)}, std ${pct(noise.std, 2)}), ` +
+        `on both sides of the claim's 0.5 % margin; ${seeds} seeds do not resolve the perplexity part of the claim.`,
+    );
+  }
   if (hotspotJaccard !== null) sentences.push(`The HOTSPOT_MEMORIZED set had a mean pairwise Jaccard similarity of ${hotspotJaccard.toFixed(3)} across seeds.`);
 
   const note =
@@ -133,7 +142,7 @@ export function summarize(
       comparisons,
       beatsBaselines,
       rule: BEAT_RULE,
-      paperClaim: { claim: PAPER_CLAIM, held, prunePercent, extractionReduction, perplexityIncrease, reasons },
+      paperClaim: { claim: PAPER_CLAIM, held, prunePercent, extractionReduction, perplexityIncrease, perplexityChangeStd: noise.n > 1 ? noise.std : null, reasons },
       sentences,
     },
   };

@@ -220,3 +220,18 @@ describe("verdict", () => {
     expect(verdict.sentences.join("\n")).toContain("did NOT beat every baseline policy");
   });
 });
+
+it("warns when single seeds fall on both sides of the claim's perplexity margin", () => {
+  const basePpl = [10, 10, 10];
+  const baseline = arm("baseline", "baseline", [2, 2, 2], basePpl, basePpl);
+  const noisy = arm("gdc-prune-memorization", "gendatacarto", [0, 0, 0], [10.3, 9.9, 9.7], basePpl);
+  const { verdict } = summarize([baseline, noisy], "gdc-prune-memorization", null, 10);
+  expect(verdict.paperClaim.held).toBe(true);
+  expect(verdict.paperClaim.perplexityChangeStd).toBeCloseTo(0.0305505, 6);
+  expect(verdict.sentences.join("\n")).toMatch(/Caution: the perplexity change varied across seeds \(−3\.00 % … \+3\.00 %/);
+  const steady = arm("gdc-prune-memorization", "gendatacarto", [0, 0, 0], [10.01, 10.01, 10.01], basePpl);
+  expect(summarize([baseline, steady], "gdc-prune-memorization", null, 10).verdict.sentences.join("\n")).not.toContain("Caution");
+  // Noisy but every seed over the margin: the claim clearly failed on perplexity.
+  const costly = arm("gdc-prune-memorization", "gendatacarto", [0, 0, 0], [10.2, 10.6, 10.4], basePpl);
+  expect(summarize([baseline, costly], "gdc-prune-memorization", null, 10).verdict.sentences.join("\n")).not.toContain("Caution");
+});
