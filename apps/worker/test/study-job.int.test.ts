@@ -30,6 +30,8 @@ test("startStudy → study job on the version's examples and canaries → SUCCEE
     ...passages.map((p) => ({ id: p.id, text: p.text, split: p.split })),
     { id: "c-1", text: "the secret code of kobra is 123456", canary: { prefix: "the secret code of kobra is ", secret: "123456" }, payload: { repetitions: 8 } },
     { id: "c-2", text: "the secret code of lemur is 987654", canary: { prefix: "the secret code of lemur is ", secret: "987654" } },
+    // Copies listed one by one (distinct payloads, as the demo dataset stores them): one canary.
+    ...[0, 1].map((copy) => ({ id: `c-3#${copy}`, text: "the secret code of tapir is 555123", canary: { prefix: "the secret code of tapir is ", secret: "555123" }, payload: { copy } })),
   ];
   const { dataset, version } = await seedDataset(t.db, actor, { records });
   const study = await startStudy(t.db, queue, actor, { versionId: version.id, config });
@@ -44,7 +46,7 @@ test("startStudy → study job on the version's examples and canaries → SUCCEE
   const report = done.report as {
     summary: { extractionRatio: number | null; perplexityIncrease: number | null; policy: string };
     policies: { name: string; perSeed: { caughtShare: number }[] }[];
-    config: { corpus: { source: string; canaryCopies: number; validationPassages: number }; canaries: { canaries: number } };
+    config: { corpus: { source: string; canaryCopies: number; validationPassages: number }; canaries: { canaries: number; repetitions: number[] } };
     markdown: string;
     charts: { file: string; svg: string }[];
   };
@@ -52,10 +54,11 @@ test("startStudy → study job on the version's examples and canaries → SUCCEE
   expect("extractionRatio" in report.summary).toBe(true);
   expect(typeof report.summary.perplexityIncrease).toBe("number");
   expect(report.policies.map((p) => p.name)).toEqual(["baseline", "gdc-prune-memorization", "gdc-downweight-hotspots", "random-prune", "loss-prune"]);
-  // The version's own canaries, k from payload.repetitions (8 + 1 copies); no synthetic ones.
+  // The version's own canaries, k from payload.repetitions or from listed copies (8 + 1 + 2); no synthetic ones.
   expect(report.config.corpus.source).toContain(version.id);
-  expect(report.config.canaries.canaries).toBe(2);
-  expect(report.config.corpus.canaryCopies).toBe(9);
+  expect(report.config.canaries.canaries).toBe(3);
+  expect(report.config.canaries.repetitions).toEqual([1, 2, 8]);
+  expect(report.config.corpus.canaryCopies).toBe(11);
   expect(report.config.corpus.validationPassages).toBe(passages.filter((p) => p.split === "validation").length);
   expect(report.markdown).toContain("# Intervention study");
   expect(report.markdown).toContain("data:image/svg+xml;base64,");

@@ -48,6 +48,9 @@ export function buildStudyData(corpus: readonly StudyPassage[], synthetic: Canar
   const examples: StudyExample[] = [];
   const corpusCanaries: Canary[] = [];
   let ordinaryExamples = 0;
+  // Passages holding the same canary (prefix and secret) are copies of one canary, whether the
+  // corpus lists each copy (as a dataset version does) or gives a repetition count.
+  const byContent = new Map<string, Canary>();
   for (const p of corpus) {
     if (p.split !== "train") continue;
     if (!p.canary) {
@@ -56,9 +59,17 @@ export function buildStudyData(corpus: readonly StudyPassage[], synthetic: Canar
       continue;
     }
     const repetitions = p.canary.repetitions ?? 1;
-    corpusCanaries.push({ id: p.id, prefix: p.canary.prefix, secret: p.canary.secret, repetitions, text: p.text });
+    const key = `${p.canary.prefix}\u0000${p.canary.secret}`;
+    let canary = byContent.get(key);
+    if (canary) {
+      canary.repetitions += repetitions;
+    } else {
+      canary = { id: p.id, prefix: p.canary.prefix, secret: p.canary.secret, repetitions, text: p.text };
+      byContent.set(key, canary);
+      corpusCanaries.push(canary);
+    }
     for (let copy = 0; copy < repetitions; copy++) {
-      examples.push({ id: repetitions === 1 ? p.id : `${p.id}#${copy}`, text: p.text, canaryId: p.id });
+      examples.push({ id: repetitions === 1 ? p.id : `${p.id}#${copy}`, text: p.text, canaryId: canary.id });
     }
   }
   const auditGroups: AuditGroup[] = [];

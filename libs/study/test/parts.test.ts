@@ -68,6 +68,16 @@ describe("corpus", () => {
     expect(bad('{"text": "a"}')).toThrow(StudyInputError);
   });
 
+  it("treats passages holding the same canary as copies of one canary", () => {
+    const pin = (id: string, repetitions?: number) =>
+      JSON.stringify({ id, text: "my pin is 123456", canary: { prefix: "my pin is ", secret: "123456", ...(repetitions ? { repetitions } : {}) } });
+    const corpus = parseCorpusJsonl([pin("a"), pin("b"), pin("c", 2), '{"text": "x"}', '{"text": "y", "split": "validation"}'].join("\n"));
+    const data = buildStudyData(corpus, null);
+    expect(data.canaries).toHaveLength(1);
+    expect(data.canaries[0]).toMatchObject({ id: "a", repetitions: 4 });
+    expect(data.examples.filter((e) => e.canaryId === "a").map((e) => e.id)).toEqual(["a", "b", "c#0", "c#1"]);
+  });
+
   it("needs canaries", () => {
     const corpus = parseCorpusJsonl('{"text": "a"}\n{"text": "b", "split": "validation"}');
     expect(() => buildStudyData(corpus, null)).toThrow(/needs canaries/);

@@ -182,7 +182,8 @@ function progressOf(p: StudyProgress, startedMs: number): Record<string, unknown
 /**
  * The version's examples as the study's corpus. TRAIN and VALIDATION splits are used (TEST is
  * held out of the study). Canary examples keep their prefix and secret; a canary's
- * `payload.repetitions` (a positive integer) sets how many copies are trained on, default 1.
+ * `payload.repetitions` (a positive integer) sets how many copies are trained on, default 1, and
+ * examples holding the same prefix and secret are copies of one canary (the study groups them).
  */
 async function versionCorpus(db: Database, versionId: string): Promise<StudyPassage[]> {
   const rows = await db.sql<{ key: string; text: string; split: string; is_canary: boolean; canary_prefix: string | null; canary_secret: string | null; repetitions: unknown }>(
