@@ -41,6 +41,12 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
 export async function recoverInterruptedWork({ db, queue }: WorkerDeps): Promise<number> {
   // pg-boss keeps queued jobs durably: only runs orphaned mid-training need a new job there.
   const durableQueue = queue.kind === "pg-boss";
+  if (!durableQueue) {
+    // The embedded store is locked to this process, so whatever is RUNNING was left by a
+    // process that stopped: its heartbeat means nothing, and the jobs must not wait it out.
+    await db.sql(`UPDATE runs SET heartbeat_at = NULL WHERE status = 'RUNNING' AND kind = 'TRACKED'`);
+    await db.sql(`UPDATE studies SET progress = progress - 'heartbeatAt' WHERE status = 'RUNNING' AND progress IS NOT NULL`);
+  }
   const runs = await db.sql<{ id: string; kind: string; status: string }>(
     `SELECT id, kind, status FROM runs
      WHERE (kind = 'TRACKED' AND status = 'RUNNING' AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::float8)))

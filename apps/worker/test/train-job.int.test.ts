@@ -97,3 +97,25 @@ test("a second train job for a run that a live worker holds does nothing", async
   expect(after.status).toBe("RUNNING");
   expect(await t.db.prisma.runCheckpoint.count({ where: { runId: run.id } })).toBe(0);
 });
+
+test("embedded store: a run left RUNNING by a stopped process is resumed at the next start, fresh heartbeat or not", async () => {
+  const embedded = await createTestDatabase({ store: "pglite" });
+  const local = await openJobQueue(embedded.db);
+  try {
+    const { actor } = await seedUser(embedded.db, "ENGINEER");
+    const { version } = await seedDataset(embedded.db, actor, { records: records.slice(0, 40) });
+    const run = await startRun(embedded.db, local, actor, { versionId: version.id, epochs: 2, seed: 3, modelConfig });
+    await local.stop(); // the process "stops" before the queued job runs…
+    await embedded.db.sql(`UPDATE runs SET status = 'RUNNING', heartbeat_at = now() WHERE id = $1::uuid`, [run.id]); // …mid-run
+    const restarted = await openJobQueue(embedded.db);
+    const { startWorker } = await import("../src/worker.ts");
+    await startWorker({ db: embedded.db, queue: restarted, log });
+    await restarted.idle();
+    await restarted.stop();
+    const finished = await embedded.db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(finished.status).toBe("SUCCEEDED");
+    expect(await embedded.db.prisma.exampleScore.count({ where: { runId: run.id } })).toBe(40);
+  } finally {
+    await embedded.dispose();
+  }
+});
