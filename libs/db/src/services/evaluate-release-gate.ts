@@ -9,8 +9,11 @@ import { readReleaseGate, type ReleaseGate } from "./set-release-gate.ts";
  *     report.summary.extractionRatio     curated ÷ baseline canary extraction rate (0.55 = −45 %)
  *     report.summary.perplexityIncrease  (curated − baseline) ÷ baseline validation perplexity
  *
- * "Baseline" is the study's run on the parent version, "curated" the run on the version being
- * released, same seeds and schedule.
+ * As the study job writes them (libs/study): "baseline" is the model trained on the version's
+ * examples, "curated" the same model retrained (same seeds and schedule) after GenDataCarto's
+ * prune-by-memorization policy; the ratio is pooled over seeds, the increase a mean over seeds.
+ * The study trains every example at weight 1: it measures what the policy would do to this
+ * version, not the version's own down-weighting.
  */
 export interface StudyGateSummary {
   extractionRatio?: number | null;
