@@ -1,8 +1,9 @@
 import type { Database } from "../database.ts";
 import { auditedTransaction, type Actor } from "../audit.ts";
-import { badInput, conflict, notFound } from "../errors.ts";
+import { badInput } from "../errors.ts";
 import type { DynamicsSource, Prisma, Run } from "../generated/prisma/client.ts";
-import { checkEpochs, parseRunScoringConfig, SNAPSHOT_RUN_EXAMPLES_SQL } from "./run-scoring-config.ts";
+import { checkEpochs, parseRunScoringConfig } from "./run-scoring-config.ts";
+import { checkRunName, createRunWithSnapshot } from "./run-snapshot.ts";
 
 export interface CreateExternalRunOptions {
   versionId: string;
@@ -22,19 +23,17 @@ export interface CreateExternalRunOptions {
 export async function createExternalRun(db: Database, actor: Actor, options: CreateExternalRunOptions): Promise<Run> {
   const epochs = checkEpochs(options.epochs);
   const scoringConfig = parseRunScoringConfig(options.scoringConfig, epochs);
-  const name = (options.name ?? "").trim();
-  if (name.length > 200) throw badInput("name", "must be at most 200 characters");
+  const name = checkRunName(options.name);
   const framework = options.framework?.trim() || null;
   if (framework && framework.length > 100) throw badInput("framework", "must be at most 100 characters");
   const dynamicsSource = options.dynamicsSource ?? "TRAIN_FORWARD";
   if (dynamicsSource !== "TRAIN_FORWARD" && dynamicsSource !== "EVAL_PASS") throw badInput("dynamicsSource", "must be TRAIN_FORWARD or EVAL_PASS");
 
   return auditedTransaction(db, actor, async (tx) => {
-    const version = await tx.datasetVersion.findUnique({ where: { id: options.versionId } });
-    if (!version) throw notFound("DatasetVersion", options.versionId);
-    const run = await tx.run.create({
-      data: {
-        versionId: version.id,
+    const { run, examples } = await createRunWithSnapshot(
+      tx,
+      options.versionId,
+      {
         name,
         kind: "EXTERNAL",
         status: "RUNNING",
@@ -45,9 +44,8 @@ export async function createExternalRun(db: Database, actor: Actor, options: Cre
         createdById: actor.userId,
         startedAt: new Date(),
       },
-    });
-    const examples = await tx.$executeRawUnsafe(SNAPSHOT_RUN_EXAMPLES_SQL, run.id, version.id);
-    if (examples === 0) throw conflict(`DatasetVersion ${version.id} has no TRAIN examples to record dynamics for`);
+      "record dynamics for",
+    );
     // Progress of an external run counts cells received out of examples × epochs.
     const updated = await tx.run.update({ where: { id: run.id }, data: { progressSteps: examples * epochs } });
     return {
@@ -56,7 +54,7 @@ export async function createExternalRun(db: Database, actor: Actor, options: Cre
         action: "run.createExternal",
         targetType: "Run",
         targetId: run.id,
-        after: { versionId: version.id, name, kind: "EXTERNAL", epochs, backend: framework, dynamicsSource, examples, scoringConfig },
+        after: { versionId: run.versionId, name, kind: "EXTERNAL", epochs, backend: framework, dynamicsSource, examples, scoringConfig },
       },
     };
   });

@@ -1,9 +1,10 @@
 import type { Database } from "../database.ts";
 import { auditedTransaction, type Actor } from "../audit.ts";
-import { badInput, conflict, notFound } from "../errors.ts";
+import { badInput } from "../errors.ts";
 import type { JobQueue } from "../queue.ts";
 import type { Prisma, Run } from "../generated/prisma/client.ts";
-import { checkEpochs, parseRunScoringConfig, SNAPSHOT_RUN_EXAMPLES_SQL } from "./run-scoring-config.ts";
+import { checkEpochs, parseRunScoringConfig } from "./run-scoring-config.ts";
+import { checkRunName, createRunWithSnapshot } from "./run-snapshot.ts";
 
 export interface StartRunOptions {
   versionId: string;
@@ -34,15 +35,13 @@ export async function startRun(db: Database, queue: JobQueue, actor: Actor, opti
     options.policy == null ? options.scoringConfig : { ...(options.scoringConfig ?? {}), policy: options.policy },
     epochs,
   );
-  const name = (options.name ?? "").trim();
-  if (name.length > 200) throw badInput("name", "must be at most 200 characters");
+  const name = checkRunName(options.name);
 
   return auditedTransaction(db, actor, async (tx) => {
-    const version = await tx.datasetVersion.findUnique({ where: { id: options.versionId } });
-    if (!version) throw notFound("DatasetVersion", options.versionId);
-    const run = await tx.run.create({
-      data: {
-        versionId: version.id,
+    const { run, examples } = await createRunWithSnapshot(
+      tx,
+      options.versionId,
+      {
         name,
         kind: "TRACKED",
         status: "QUEUED",
@@ -52,9 +51,8 @@ export async function startRun(db: Database, queue: JobQueue, actor: Actor, opti
         scoringConfig: scoringConfig as Prisma.InputJsonValue,
         createdById: actor.userId,
       },
-    });
-    const examples = await tx.$executeRawUnsafe(SNAPSHOT_RUN_EXAMPLES_SQL, run.id, version.id);
-    if (examples === 0) throw conflict(`DatasetVersion ${version.id} has no TRAIN examples to train on`);
+      "train on",
+    );
     await queue.enqueue("train", { runId: run.id }, { tx, singletonKey: run.id });
     return {
       result: run,
@@ -62,7 +60,7 @@ export async function startRun(db: Database, queue: JobQueue, actor: Actor, opti
         action: "run.start",
         targetType: "Run",
         targetId: run.id,
-        after: { versionId: version.id, name, kind: "TRACKED", epochs, seed: options.seed, examples, scoringConfig, modelConfig: options.modelConfig ?? {} },
+        after: { versionId: run.versionId, name, kind: "TRACKED", epochs, seed: options.seed, examples, scoringConfig, modelConfig: options.modelConfig ?? {} },
       },
     };
   });
