@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/training/architectures.ts [trainPassages=1200] [epochs=4]
  */
+import { cpuSeconds } from "./setup.ts";
 import {
   LanguageModel,
   MemoryCheckpointStore,
@@ -45,10 +46,7 @@ const candidates: { name: string; model: ModelConfig; batchSize: number; learnin
   },
 ];
 
-const cpuSeconds = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+
 
 console.log(`backend ${backend}; ${train.length} training passages (median ${median(train.map((t) => t.length))} chars), ${validation.length} validation; ${epochs} epochs`);
 const rows: { name: string; params: number; exPerCpuS: number; curve: { cpu: number; ppl: number }[] }[] = [];

@@ -5,23 +5,14 @@
  *   npx tsx bench/training/backends.ts [passages=64]
  */
 import * as tf from "@tensorflow/tfjs";
-import { BACKEND_PREFERENCE, CharTokenizer, mobyDickPassages, selectBackend, trainLanguageModel, type ModelConfig } from "@gdc/model";
+import { BENCH_MODELS, cpuSeconds, trainPassages } from "./setup.ts";
+import { BACKEND_PREFERENCE, CharTokenizer, selectBackend, trainLanguageModel } from "@gdc/model";
 
 const count = Number(process.argv[2] ?? 64);
-const texts = mobyDickPassages().filter((p) => p.split === "train").slice(0, count).map((p) => p.text);
+const texts = trainPassages(count);
 const tokenizer = CharTokenizer.fit(texts);
-const models: { name: string; model: ModelConfig; batchSize: number }[] = [
-  { name: "GRU-128", model: { architecture: "gru", embeddingSize: 32, hiddenSize: 128, layers: 1 }, batchSize: 64 },
-  {
-    name: "Transformer d64 L2",
-    model: { architecture: "transformer", modelSize: 64, heads: 2, layers: 2, feedForwardSize: 256, maxPositions: 256 },
-    batchSize: 32,
-  },
-];
-const cpuSeconds = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+const models = BENCH_MODELS;
+
 
 const results = new Map<string, number>();
 for (const name of BACKEND_PREFERENCE) {

@@ -8,11 +8,11 @@
  *
  *   npx tsx bench/training/tracking.ts [passages=256] [rounds=3]
  */
+import { BENCH_MODELS, cpuSeconds, trainPassages } from "./setup.ts";
 import {
   CharTokenizer,
   LanguageModel,
   computeBatchGradients,
-  mobyDickPassages,
   selectBackend,
   trainLanguageModel,
   type ModelConfig,
@@ -21,22 +21,12 @@ import {
 const count = Number(process.argv[2] ?? 256);
 const rounds = Number(process.argv[3] ?? 3);
 const { backend } = await selectBackend();
-const texts = mobyDickPassages().filter((p) => p.split === "train").slice(0, count).map((p) => p.text);
+const texts = trainPassages(count);
 const tokenizer = CharTokenizer.fit(texts);
 
-const models: { name: string; model: ModelConfig; batchSize: number }[] = [
-  { name: "GRU-128", model: { architecture: "gru", embeddingSize: 32, hiddenSize: 128, layers: 1 }, batchSize: 64 },
-  {
-    name: "Transformer d64 L2",
-    model: { architecture: "transformer", modelSize: 64, heads: 2, layers: 2, feedForwardSize: 256, maxPositions: 256 },
-    batchSize: 32,
-  },
-];
+const models = BENCH_MODELS;
 
-const cpuSeconds = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+
 
 async function epochRate(model: ModelConfig, batchSize: number, tracking: boolean): Promise<{ cpu: number; wall: number }> {
   const c0 = cpuSeconds();
