@@ -28,10 +28,6 @@ export const GENESIS_HASH = "0".repeat(64);
 /** Serialises appends so that the chain never forks (held until the transaction ends). */
 const AUDIT_LOCK_KEY = 0x6764_6361; // "gdca"
 
-/** JSON-safe copy (Dates → ISO, BigInt → string, keys sorted), as stored in jsonb. */
-const toJson = (value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull =>
-  value === undefined || value === null ? Prisma.DbNull : (JSON.parse(canonicalJson(value)) as Prisma.InputJsonValue);
-
 interface HashedContent {
   seq: bigint;
   at: Date;
@@ -71,8 +67,9 @@ export async function appendAuditEvent(tx: Tx, actor: Actor, entry: AuditEntry):
   const [next] = await tx.$queryRaw<{ seq: bigint }[]>`SELECT nextval(pg_get_serial_sequence('audit_events', 'seq')) AS seq`;
   const seq = BigInt(next!.seq);
   const at = new Date();
-  const before = entry.before === undefined ? null : JSON.parse(canonicalJson(entry.before));
-  const after = entry.after === undefined ? null : JSON.parse(canonicalJson(entry.after));
+  // JSON-safe copies (Dates → ISO, BigInt → string, keys sorted): what jsonb stores and the hash covers.
+  const before = toStoredJson(entry.before);
+  const after = toStoredJson(entry.after);
   const prevHash = last?.hash ?? GENESIS_HASH;
   const hash = hashAuditEvent({ seq, at, actorId: actor.userId, actorLabel: actor.label, ...entry, before, after, prevHash });
   await tx.auditEvent.create({
@@ -84,14 +81,17 @@ export async function appendAuditEvent(tx: Tx, actor: Actor, entry: AuditEntry):
       action: entry.action,
       targetType: entry.targetType,
       targetId: entry.targetId,
-      before: toJson(before),
-      after: toJson(after),
+      before: before ?? Prisma.DbNull,
+      after: after ?? Prisma.DbNull,
       prevHash,
       hash,
     },
   });
   return { seq, hash };
 }
+
+const toStoredJson = (value: unknown): Prisma.InputJsonValue | null =>
+  value === undefined || value === null ? null : (JSON.parse(canonicalJson(value)) as Prisma.InputJsonValue);
 
 export interface TransactionOptions {
   /** Interactive transactions default to 5 s in Prisma; imports and releases need longer. */

@@ -78,7 +78,7 @@ describe("the hash chain", () => {
     const rows = await t.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } });
     const removed = rows[1]!;
     await t.db.sql(`ALTER TABLE audit_events DISABLE TRIGGER USER`);
-    // repair the earlier tampering first so that the removal is the first break
+    // rows[1] comes before the row altered above, so its removal is the first break
     await t.db.sql(`DELETE FROM audit_events WHERE seq = $1`, [removed.seq.toString()]);
     await t.db.sql(`ALTER TABLE audit_events ENABLE TRIGGER USER`);
     const result = await verifyAuditChain(t.db);
