@@ -1,2 +1,3 @@
 export * from "./server.ts";
 export * from "./context.ts";
+export * from "./processes.ts";

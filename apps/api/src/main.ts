@@ -1,20 +1,13 @@
-import { openDatabase, openJobQueue, readEnv } from "@gdc/db";
-import { startApi } from "./server.ts";
+import { readEnv } from "@gdc/db";
+import { runProcesses, startApiProcess } from "./processes.ts";
 
 // `tsx apps/api/src/main.ts`: the API alone (deployments run workers separately).
+// GDC_API_PROCESSES=n (PostgreSQL only) runs n API processes on the one port.
 const env = readEnv();
-const db = await openDatabase();
-const queue = await openJobQueue(db);
-const api = await startApi(
-  { db, queue },
-  { port: Number(process.env.PORT ?? 4000), host: process.env.HOST ?? "0.0.0.0", production: env.production },
-);
-process.stderr.write(`GraphQL API: ${api.url}\n`);
-const shutdown = async () => {
-  await api.stop();
-  await queue.stop();
-  await db.close();
-  process.exit(0);
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+if (env.apiProcesses > 1 && !env.databaseUrl) {
+  throw new Error("GDC_API_PROCESSES > 1 needs DATABASE_URL: the embedded store belongs to one process");
+}
+await runProcesses(env.apiProcesses, () => startApiProcess({ port: Number(process.env.PORT ?? 4000), host: process.env.HOST ?? "0.0.0.0", production: env.production }), {
+  log: (message) => process.stderr.write(`${message}\n`),
+  ready: (url, processes) => process.stderr.write(`GraphQL API: ${url}${processes > 1 ? ` (${processes} processes)` : ""}\n`),
+});

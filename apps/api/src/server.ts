@@ -1,6 +1,7 @@
 import http from "node:http";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { unwrapResolverError } from "@apollo/server/errors";
 import {
   GraphQLError,
@@ -23,6 +24,7 @@ import { DomainError, exportLine, exportVersion } from "@gdc/db";
 import { typeDefs, resolvers } from "./schema/index.ts";
 import { buildContext, type ApiContext, type ApiDeps } from "./context.ts";
 import { authorizeQueryFields } from "./permissions.ts";
+import { ARROW_FILE_TYPE, DATA_MAP_PATH, DataMapCache } from "./data-map-http.ts";
 
 /** Largest accepted request body: big enough for a 50 k-cell dynamics chunk, small enough to refuse abuse. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -136,6 +138,8 @@ interface DriverCause {
 function sqlState(err: unknown): { state: string | undefined; message: string | undefined; prismaCode: unknown } {
   if (!err || typeof err !== "object") return { state: undefined, message: undefined, prismaCode: undefined };
   const e = err as DriverErrorShape;
+  // node-postgres itself (the raw `db.sql` hot paths): the SQLSTATE is the error's own code.
+  if (err instanceof Error && typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) && !e.meta) return { state: e.code, message: err.message, prismaCode: undefined };
   const cause = e.meta?.driverAdapterError?.cause ?? e.cause;
   const state = typeof cause?.originalCode === "string" ? cause.originalCode : typeof e.meta?.code === "string" ? e.meta.code : undefined;
   return { state, message: typeof cause?.originalMessage === "string" ? cause.originalMessage : undefined, prismaCode: e.code };
@@ -205,7 +209,8 @@ export function createApolloServer(options: { production?: boolean; plugins?: Ap
     introspection: !production,
     validationRules: [depthLimitRule],
     formatError: formatError({ production }),
-    plugins: [operationGuard, ...(options.plugins ?? [])],
+    // No cache hints are used: the default cache-control plugin would only add a hook to every resolved field.
+    plugins: [operationGuard, ApolloServerPluginCacheControlDisabled(), ...(options.plugins ?? [])],
   });
 }
 
@@ -239,7 +244,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Serves GraphQL at /graphql (and /), with a request size limit, on loopback by default; and
  * `GET /export/versions/<id>.jsonl` (Bearer token, any role): a released version as JSONL for
- * Hugging Face `datasets`, streamed page by page (see exportVersion).
+ * Hugging Face `datasets`, streamed page by page (see exportVersion); and
+ * `GET /export/runs/<id>/data-map.arrow` (Bearer token, any role): a run's data map as an
+ * Arrow IPC file, from an in-memory cache (see data-map-http.ts).
  */
 export async function startApi(deps: ApiDeps, options: { port?: number; host?: string; production?: boolean } = {}): Promise<RunningApi> {
   const httpServer = http.createServer();
@@ -252,6 +259,7 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();
+  const dataMaps = new DataMapCache(deps.db);
   httpServer.on("request", (req, res) => {
     void handle(req, res).catch((err: unknown) => {
       process.stderr.write(`request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -268,6 +276,11 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
     if (url.pathname === "/health") {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ ok: true }));
+      return;
+    }
+    const dataMapMatch = DATA_MAP_PATH.exec(url.pathname);
+    if (dataMapMatch) {
+      await handleDataMap(req, res, decodeURIComponent(dataMapMatch[1]!), url.searchParams);
       return;
     }
     const exportMatch = EXPORT_PATH.exec(url.pathname);
@@ -310,6 +323,60 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     }
+  }
+
+  /**
+   * `GET /export/runs/<runId>/data-map.arrow[?include=ids]` (Bearer token, any role): the run's
+   * data map as an Arrow IPC file (see data-map-http.ts), gzip when the client accepts it,
+   * 304 for a matching If-None-Match.
+   */
+  async function handleDataMap(req: http.IncomingMessage, res: http.ServerResponse, runId: string, search: URLSearchParams) {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("allow", "GET, HEAD");
+      sendJsonError(res, 405, "BAD_REQUEST", "Use GET");
+      return;
+    }
+    const include = search.get("include");
+    if (include !== null && include !== "ids") {
+      sendJsonError(res, 400, "BAD_USER_INPUT", `include: only "ids" (adds the example_id column) is known, got "${include}"`);
+      return;
+    }
+    const { user } = await buildContext(deps, req.headers);
+    if (!user) {
+      sendJsonError(res, 401, "UNAUTHENTICATED", "A valid API token is required (Authorization: Bearer <token>)");
+      return;
+    }
+    if (!UUID.test(runId)) {
+      sendJsonError(res, 400, "BAD_USER_INPUT", `runId: "${runId}" is not a UUID`);
+      return;
+    }
+    const entry = await dataMaps.get(runId);
+    if (entry === "no-run") {
+      sendJsonError(res, 404, "NOT_FOUND", `Run ${runId} not found`);
+      return;
+    }
+    if (entry === "no-scores") {
+      sendJsonError(res, 404, "NOT_FOUND", `Run ${runId} has no scores yet: its data map exists once it is scored`);
+      return;
+    }
+    const variant = include === "ids" ? entry.withIds : entry.points;
+    res.setHeader("etag", variant.etag);
+    // Revalidated on every use (a re-scored run gets a new ETag); private: behind a token.
+    res.setHeader("cache-control", "private, no-cache");
+    res.setHeader("vary", "accept-encoding");
+    res.setHeader("x-gdc-point-count", String(entry.count));
+    if (req.headers["if-none-match"]?.split(/\s*,\s*/).includes(variant.etag)) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    const gzipped = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+    const body = gzipped ? variant.gzip : variant.raw;
+    res.statusCode = 200;
+    res.setHeader("content-type", ARROW_FILE_TYPE);
+    if (gzipped) res.setHeader("content-encoding", "gzip");
+    res.setHeader("content-length", String(body.length));
+    res.end(req.method === "HEAD" ? undefined : body);
   }
 
   async function handleExport(req: http.IncomingMessage, res: http.ServerResponse, versionId: string) {

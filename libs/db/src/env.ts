@@ -13,6 +13,10 @@ const schema = z.object({
     .or(z.literal("").transform(() => undefined)),
   GDC_DATA_DIR: z.string().min(1).optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).optional(),
+  GDC_API_PROCESSES: z
+    .string()
+    .regex(/^[1-9][0-9]?$/, "GDC_API_PROCESSES must be a whole number from 1 to 99")
+    .optional(),
 });
 
 export interface GdcEnv {
@@ -21,6 +25,8 @@ export interface GdcEnv {
   /** Folder of the embedded store. */
   dataDir: string;
   production: boolean;
+  /** API server processes sharing the port (PostgreSQL only; the embedded store is one process's). */
+  apiProcesses: number;
 }
 
 /** All environment reading happens here, validated once. */
@@ -35,5 +41,6 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): GdcEnv {
     databaseUrl: env.DATABASE_URL,
     dataDir: path.resolve(env.GDC_DATA_DIR ?? path.join(repoRoot, ".gdc", "pgdata")),
     production: env.NODE_ENV === "production",
+    apiProcesses: Number(env.GDC_API_PROCESSES ?? 1),
   };
 }

@@ -3,6 +3,7 @@ import {
   cancelRun,
   createExternalRun,
   dynamicsCompleteness,
+  findRun,
   finishRun,
   ingestDynamics,
   queryDataMap,
@@ -209,7 +210,7 @@ export const resolvers = {
   IntColumn: column("IntColumn", "integers"),
   BooleanColumn: column("BooleanColumn", "booleans"),
   Query: {
-    run: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.run.findUnique({ where: { id: args.id } }),
+    run: (_: unknown, args: { id: string }, ctx: ApiContext) => findRun(ctx.db, args.id),
     runs: (_: unknown, args: { versionId?: string | null; status?: RunStatus | null; first?: number | null }, ctx: ApiContext) =>
       ctx.db.prisma.run.findMany({
         where: { ...(args.versionId ? { versionId: args.versionId } : {}), ...(args.status ? { status: args.status } : {}) },

@@ -1,6 +1,37 @@
 import { QUADRANTS, type Quadrant } from "@gdc/cartography";
 import type { Database } from "../database.ts";
 
+export interface DataMapThresholds {
+  difficulty: number;
+  memorization: number;
+  source: string;
+}
+
+/**
+ * Every scored point of a run as typed columns, index i = run ordinal i: what the data map
+ * draws, what the API caches and serves as Arrow (apps/api/src/data-map-http.ts).
+ */
+export interface DataMapColumns {
+  runId: string;
+  count: number;
+  /**
+   * Identifies the scores these columns were read from; it changes whenever the run's scores
+   * are (re)written (see dataMapVersion), so a cache keyed by it is never stale.
+   */
+  version: string;
+  /** Example ids (UUID text), in run-ordinal order. */
+  ids: string[];
+  /** Float32, exactly as stored (`real` columns). */
+  difficulty: Float32Array;
+  memorization: Float32Array;
+  /** Index into QUADRANTS, per point. */
+  quadrant: Uint8Array;
+  /** 1 for canaries. */
+  isCanary: Uint8Array;
+  thresholds: DataMapThresholds;
+}
+
+/** The data map as the GraphQL `dataMap` field returns it: plain arrays. */
 export interface DataMap {
   runId: string;
   count: number;
@@ -12,17 +43,81 @@ export interface DataMap {
   quadrant: number[];
   quadrants: readonly Quadrant[];
   isCanary: boolean[];
-  thresholds: { difficulty: number; memorization: number; source: string };
+  thresholds: DataMapThresholds;
+}
+
+/** SQL for a run's score version: scoreRun stamps metrics.scoredAt in the transaction that writes the scores. */
+const VERSION_SQL = `coalesce(r.metrics->>'scoredAt', '') || '|' || coalesce(r.finished_at::text, '') || '|' || r.status::text`;
+
+/**
+ * The current score version of a run (cheap: one primary-key read), or null when the run does
+ * not exist. Compare with DataMapColumns.version to decide whether cached columns still hold.
+ */
+export async function dataMapVersion(db: Database, runId: string): Promise<string | null> {
+  const [row] = await db.sql<{ version: string }>(`SELECT ${VERSION_SQL} AS version FROM runs r WHERE r.id = $1::uuid`, [runId]);
+  return row?.version ?? null;
+}
+
+const QUADRANT_CODE = `CASE s.quadrant WHEN 'STABLE_EASY' THEN 0 WHEN 'AMBIGUOUS_HARD' THEN 1 WHEN 'HOTSPOT_MEMORIZED' THEN 2 ELSE 3 END`;
+
+/**
+ * Reads a run's data map columns in one statement: it walks example_scores in ordinal order
+ * (its unique index, no sort) and concatenates each column into one binary value on the
+ * server (float4send: the stored float32 bits; uuid_send: 16 bytes per id), because 100 k
+ * rows as driver row objects, or text parsed number by number, cost several times more.
+ * Canary flags come from a second query run alongside it (canaryIdsOf). The run's score version is read in the same
+ * statement, so the columns and their version always agree. Null when the run has no scores.
+ */
+export async function readDataMapColumns(db: Database, runId: string): Promise<DataMapColumns | null> {
+  const [points, canaries] = await Promise.all([
+    db.sql<{
+      count: number;
+      ids: Uint8Array | null;
+      difficulty: Uint8Array | null;
+      memorization: Uint8Array | null;
+      quadrant: Uint8Array | null;
+      version: string | null;
+      resolved: ResolvedScoring;
+    }>(
+      `SELECT count(*)::int AS count,
+              string_agg(uuid_send(p.example_id), ''::bytea) AS ids,
+              string_agg(float4send(p.difficulty), ''::bytea) AS difficulty,
+              string_agg(float4send(p.memorization), ''::bytea) AS memorization,
+              string_agg(set_byte('\\x00'::bytea, 0, p.q), ''::bytea) AS quadrant,
+              (SELECT ${VERSION_SQL} FROM runs r WHERE r.id = $1::uuid) AS version,
+              (SELECT scoring_resolved FROM runs WHERE id = $1::uuid) AS resolved
+         FROM (SELECT s.example_id, s.difficulty, s.memorization, ${QUADRANT_CODE} AS q
+                 FROM example_scores s
+                WHERE s.run_id = $1::uuid
+                ORDER BY s.ordinal) p`,
+      [runId],
+    ),
+    canaryIdsOf(db, runId),
+  ]);
+  const row = points[0];
+  if (!row || row.count === 0 || row.version === null) return null;
+  const n = row.count;
+  const ids = uuidsFromBytes(row.ids!, n);
+  const isCanary = new Uint8Array(n);
+  if (canaries.size) for (let i = 0; i < n; i++) if (canaries.has(ids[i]!)) isCanary[i] = 1;
+  return {
+    runId,
+    count: n,
+    version: row.version,
+    ids,
+    difficulty: float32FromBigEndian(row.difficulty!, n),
+    memorization: float32FromBigEndian(row.memorization!, n),
+    quadrant: Uint8Array.from(row.quadrant!.subarray(0, n)),
+    isCanary,
+    thresholds: thresholdsOf(row.resolved),
+  };
 }
 
 /**
- * Every scored point of a run, as parallel arrays in ordinal order: what the data map draws.
- * The points come from one query that walks example_scores in ordinal order (its unique
- * index, no sort) and concatenates each column into one text value on the server, because
- * 100 k rows as driver row objects, or PostgreSQL arrays parsed element by element, cost
- * several times more. Canary flags come from a second query run alongside it: canaries are
- * few, and joining every point to its example doubled the time (see bench/api). Null when
- * the run has no scores.
+ * Every scored point of a run, as parallel arrays in ordinal order (the GraphQL `dataMap`
+ * field; big maps are better fetched as Arrow, see readDataMapColumns). Numbers come as
+ * PostgreSQL prints them (the shortest decimal that reads back as the stored float32), the
+ * same values every other score field returns. Null when the run has no scores.
  */
 export async function queryDataMap(db: Database, runId: string): Promise<DataMap | null> {
   const [points, canaries] = await Promise.all([
@@ -32,7 +127,7 @@ export async function queryDataMap(db: Database, runId: string): Promise<DataMap
       difficulty: string | null;
       memorization: string | null;
       quadrant: string | null;
-      resolved: { thresholds?: { difficulty?: number; memorization?: number; source?: string } } | null;
+      resolved: ResolvedScoring;
     }>(
       `SELECT count(*)::int AS count,
               string_agg(p.example_id::text, ',') AS ids,
@@ -47,26 +142,19 @@ export async function queryDataMap(db: Database, runId: string): Promise<DataMap
                 ORDER BY s.ordinal) p`,
       [runId],
     ),
-    db.sql<{ ids: string | null }>(
-      `SELECT string_agg(e.id::text, ',') AS ids
-         FROM examples e
-        WHERE e.is_canary AND e.dataset_id = (SELECT v.dataset_id FROM runs r JOIN dataset_versions v ON v.id = r.version_id WHERE r.id = $1::uuid)`,
-      [runId],
-    ),
+    canaryIdsOf(db, runId),
   ]);
   const row = points[0];
   if (!row || row.count === 0) return null;
   const n = row.count;
   const ids = row.ids!.split(",");
-  const canaryIds = new Set(canaries[0]?.ids ? canaries[0].ids.split(",") : []);
   const quadrant = new Array<number>(n);
   const isCanary = new Array<boolean>(n);
   const q = row.quadrant!;
   for (let i = 0; i < n; i++) {
     quadrant[i] = q.charCodeAt(i) - 48;
-    isCanary[i] = canaryIds.size > 0 && canaryIds.has(ids[i]!);
+    isCanary[i] = canaries.size > 0 && canaries.has(ids[i]!);
   }
-  const t = row.resolved?.thresholds;
   return {
     runId,
     count: n,
@@ -76,6 +164,49 @@ export async function queryDataMap(db: Database, runId: string): Promise<DataMap
     quadrant,
     quadrants: QUADRANTS,
     isCanary,
-    thresholds: { difficulty: t?.difficulty ?? Number.NaN, memorization: t?.memorization ?? Number.NaN, source: t?.source ?? "unknown" },
+    thresholds: thresholdsOf(row.resolved),
   };
+}
+
+type ResolvedScoring = { thresholds?: { difficulty?: number; memorization?: number; source?: string } } | null;
+
+const thresholdsOf = (resolved: ResolvedScoring): DataMapThresholds => {
+  const t = resolved?.thresholds;
+  return { difficulty: t?.difficulty ?? Number.NaN, memorization: t?.memorization ?? Number.NaN, source: t?.source ?? "unknown" };
+};
+
+/** Ids of the canaries in the run's dataset: few, so one small query beside the points beats joining every point to its example. */
+async function canaryIdsOf(db: Database, runId: string): Promise<Set<string>> {
+  const [row] = await db.sql<{ ids: string | null }>(
+    `SELECT string_agg(e.id::text, ',') AS ids
+       FROM examples e
+      WHERE e.is_canary AND e.dataset_id = (SELECT v.dataset_id FROM runs r JOIN dataset_versions v ON v.id = r.version_id WHERE r.id = $1::uuid)`,
+    [runId],
+  );
+  return new Set(row?.ids ? row.ids.split(",") : []);
+}
+
+function float32FromBigEndian(bytes: Uint8Array, n: number): Float32Array {
+  if (bytes.length !== n * 4) throw new Error(`data map: expected ${n * 4} bytes of float4, got ${bytes.length}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, false);
+  return out;
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+function uuidsFromBytes(bytes: Uint8Array, n: number): string[] {
+  if (bytes.length !== n * 16) throw new Error(`data map: expected ${n * 16} bytes of uuid, got ${bytes.length}`);
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const o = i * 16;
+    let s = "";
+    for (let k = 0; k < 16; k++) {
+      if (k === 4 || k === 6 || k === 8 || k === 10) s += "-";
+      s += HEX[bytes[o + k]!];
+    }
+    out[i] = s;
+  }
+  return out;
 }
