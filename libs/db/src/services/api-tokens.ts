@@ -70,6 +70,7 @@ export async function authenticateToken(db: Database, token: string): Promise<Au
   const [row] = await db.sql<AuthenticatedUser>(
     `SELECT u.id, u.email, u.name, u.role::text AS role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
     [hashToken(token)],
+    { prepare: true },
   );
   return row ? { id: row.id, email: row.email, name: row.name, role: row.role } : null;
 }

@@ -54,7 +54,7 @@ const VERSION_SQL = `coalesce(r.metrics->>'scoredAt', '') || '|' || coalesce(r.f
  * not exist. Compare with DataMapColumns.version to decide whether cached columns still hold.
  */
 export async function dataMapVersion(db: Database, runId: string): Promise<string | null> {
-  const [row] = await db.sql<{ version: string }>(`SELECT ${VERSION_SQL} AS version FROM runs r WHERE r.id = $1::uuid`, [runId]);
+  const [row] = await db.sql<{ version: string }>(`SELECT ${VERSION_SQL} AS version FROM runs r WHERE r.id = $1::uuid`, [runId], { prepare: true });
   return row?.version ?? null;
 }
 

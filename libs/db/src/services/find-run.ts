@@ -16,6 +16,7 @@ export async function findRun(db: Database, id: string): Promise<Run | null> {
             created_by_id AS "createdById", created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"
        FROM runs WHERE id = $1::uuid`,
     [id],
+    { prepare: true },
   );
   return row ?? null;
 }
