@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
@@ -17,8 +18,12 @@ export interface Database {
   readonly kind: "postgres" | "pglite";
   readonly prisma: PrismaClient;
   readonly connectionString: string | undefined;
-  /** Raw parameterised query on the driver (outside any Prisma transaction). */
-  sql<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * Raw parameterised query on the driver (outside any Prisma transaction). `prepare`: a
+   * named prepared statement on PostgreSQL (planned once per connection, not per call) for
+   * statements every API request runs; the text must not vary per call.
+   */
+  sql<Row = Record<string, unknown>>(text: string, params?: unknown[], options?: { prepare?: boolean }): Promise<Row[]>;
   close(): Promise<void>;
 }
 
@@ -53,8 +58,8 @@ async function openPostgres(connectionString: string, options: OpenDatabaseOptio
     kind: "postgres",
     prisma,
     connectionString,
-    async sql(text, params = []) {
-      const result = await pool.query(text, params as unknown[]);
+    async sql(text, params = [], options) {
+      const result = options?.prepare ? await pool.query({ name: statementName(text), text, values: params as unknown[] }) : await pool.query(text, params as unknown[]);
       return result.rows;
     },
     async close() {
@@ -62,6 +67,17 @@ async function openPostgres(connectionString: string, options: OpenDatabaseOptio
       await pool.end();
     },
   };
+}
+
+const statementNames = new Map<string, string>();
+/** A prepared statement's name: the same text always gets the same name (a hash of it). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `gdc_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 async function openEmbedded(dataDir: string, options: OpenDatabaseOptions): Promise<Database> {
