@@ -1,14 +1,17 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { authenticateToken, type AuthenticatedUser, type Database, type JobQueue } from "@gdc/db";
 import { createLoaders, type Loaders } from "./loaders.ts";
+import type { TokenCache } from "./token-cache.ts";
 
 /** Long-lived dependencies, shared by all requests. */
 export interface ApiDeps {
   db: Database;
   queue: JobQueue;
+  /** Remembers authenticated tokens between requests (startApi sets one up); without it every request asks the database. */
+  tokens?: TokenCache;
 }
 
-/** Per-request context: who is calling, and the dependencies. Nothing is cached across requests. */
+/** Per-request context: who is calling, and the dependencies. Nothing but authentication (TokenCache) is cached across requests. */
 export interface ApiContext extends ApiDeps {
   user: AuthenticatedUser | null;
   /** DataLoaders of this request (see loaders.ts). */
@@ -18,6 +21,6 @@ export interface ApiContext extends ApiDeps {
 export async function buildContext(deps: ApiDeps, headers: IncomingHttpHeaders | Map<string, string>): Promise<ApiContext> {
   const raw = headers instanceof Map ? headers.get("authorization") : headers.authorization;
   const match = /^Bearer\s+(\S+)$/i.exec(raw ?? "");
-  const user = match ? await authenticateToken(deps.db, match[1]!) : null;
+  const user = match ? await (deps.tokens ? deps.tokens.authenticate(match[1]!) : authenticateToken(deps.db, match[1]!)) : null;
   return { ...deps, user, loaders: createLoaders(deps.db) };
 }

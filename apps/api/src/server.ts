@@ -25,6 +25,7 @@ import { typeDefs, resolvers } from "./schema/index.ts";
 import { buildContext, type ApiContext, type ApiDeps } from "./context.ts";
 import { authorizeQueryFields } from "./permissions.ts";
 import { ARROW_FILE_TYPE, DATA_MAP_PATH, DataMapCache } from "./data-map-http.ts";
+import { TokenCache } from "./token-cache.ts";
 
 /** Largest accepted request body: big enough for a 50 k-cell dynamics chunk, small enough to refuse abuse. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -248,7 +249,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `GET /export/runs/<id>/data-map.arrow` (Bearer token, any role): a run's data map as an
  * Arrow IPC file, from an in-memory cache (see data-map-http.ts).
  */
-export async function startApi(deps: ApiDeps, options: { port?: number; host?: string; production?: boolean } = {}): Promise<RunningApi> {
+export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?: string; production?: boolean } = {}): Promise<RunningApi> {
+  const tokens = apiDeps.tokens ?? (await TokenCache.open(apiDeps.db));
+  const deps: ApiDeps = { ...apiDeps, tokens };
   const httpServer = http.createServer();
   // Idle keep-alive connections outlive the clients' own idle timeouts (undici: 4 s, proxies: 60 s),
   // so a client never sends on a connection the server is closing ("other side closed").
@@ -423,6 +426,7 @@ export async function startApi(deps: ApiDeps, options: { port?: number; host?: s
     port,
     async stop() {
       await apollo.stop();
+      if (!apiDeps.tokens) await tokens.close();
     },
   };
 }

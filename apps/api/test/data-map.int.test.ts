@@ -48,6 +48,7 @@ afterAll(async () => {
 const url = (id: string, search = "") => new URL(`/export/runs/${id}/data-map.arrow${search}`, api.url).toString();
 const get = (id: string, headers: Record<string, string> = {}, search = "") =>
   fetch(url(id, search), { headers: { authorization: `Bearer ${token}`, "accept-encoding": "identity", ...headers } });
+const errorOf = async (response: Response) => ((await response.json()) as { errors: { message: string; extensions: { code: string } }[] }).errors[0]!;
 const decode = async (response: Response): Promise<Table> => tableFromIPC(new Uint8Array(await response.arrayBuffer()));
 
 describe("GET /export/runs/<id>/data-map.arrow", () => {
@@ -79,7 +80,7 @@ describe("GET /export/runs/<id>/data-map.arrow", () => {
     expect(table.getChild("example_id")!.toArray()).toEqual(map.ids);
     const bad = await get(runId, {}, "?include=text");
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errors[0].extensions.code).toBe("BAD_USER_INPUT");
+    expect((await errorOf(bad)).extensions.code).toBe("BAD_USER_INPUT");
   });
 
   test("gzip when accepted, the same bytes; 304 for the current ETag", async () => {
@@ -125,17 +126,17 @@ describe("GET /export/runs/<id>/data-map.arrow", () => {
   test("401 without a valid token, 400 for a malformed id, 404 for an unknown or unscored run", async () => {
     const anonymous = await fetch(url(runId));
     expect(anonymous.status).toBe(401);
-    expect((await anonymous.json()).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+    expect((await errorOf(anonymous)).extensions.code).toBe("UNAUTHENTICATED");
     expect((await fetch(url(runId), { headers: { authorization: "Bearer gdc_wrong" } })).status).toBe(401);
     const malformed = await get("not-a-uuid");
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).errors[0].extensions.code).toBe("BAD_USER_INPUT");
+    expect((await errorOf(malformed)).extensions.code).toBe("BAD_USER_INPUT");
     const unknown = await get("00000000-0000-4000-8000-000000000000");
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).errors[0].message).toMatch(/not found/);
+    expect((await errorOf(unknown)).message).toMatch(/not found/);
     const unscored = await get(unscoredRunId);
     expect(unscored.status).toBe(404);
-    expect((await unscored.json()).errors[0].message).toMatch(/no scores yet/);
+    expect((await errorOf(unscored)).message).toMatch(/no scores yet/);
     expect((await fetch(url(runId), { method: "POST", headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
   });
 });

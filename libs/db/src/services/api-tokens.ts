@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import type { Database } from "../database.ts";
 import { auditedTransaction, type Actor } from "../audit.ts";
 import { DomainError, badInput, forbidden, notFound } from "../errors.ts";
@@ -40,18 +41,35 @@ export async function createApiToken(db: Database, actor: Actor, options: Create
   });
 }
 
+/**
+ * PostgreSQL NOTIFY channel on which a revocation announces the token's hash, sent in the
+ * revoking transaction (so delivered once it commits): processes that cache authentication
+ * (apps/api token-cache.ts) drop the token at once.
+ */
+export const TOKEN_REVOKED_CHANNEL = "gdc_token_revoked";
+const revocations = new EventEmitter();
+
+/** Calls `listener` with the hash of every token this process revokes, once the revocation has committed. */
+export function onTokenRevokedHere(listener: (tokenHash: string) => void): () => void {
+  revocations.on("revoked", listener);
+  return () => revocations.off("revoked", listener);
+}
+
 export async function revokeApiToken(db: Database, actor: Actor, { tokenId }: { tokenId: string }) {
-  return auditedTransaction(db, actor, async (tx) => {
+  const revoked = await auditedTransaction(db, actor, async (tx) => {
     const row = await tx.apiToken.findUnique({ where: { id: tokenId } });
     if (!row) throw notFound("ApiToken", tokenId);
     assertMayManageTokensOf(actor, row.userId, "revoke");
     if (row.revokedAt) throw new DomainError("CONFLICT", `ApiToken ${tokenId} is already revoked`);
     const revoked = await tx.apiToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
+    await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, TOKEN_REVOKED_CHANNEL, row.tokenHash);
     return {
       result: revoked,
       audit: { action: "apiToken.revoke", targetType: "ApiToken", targetId: tokenId, before: { revokedAt: null }, after: { revokedAt: revoked.revokedAt } },
     };
   });
+  revocations.emit("revoked", revoked.tokenHash);
+  return revoked;
 }
 
 export interface AuthenticatedUser {
@@ -67,9 +85,14 @@ export interface AuthenticatedUser {
  * costs a second round trip and ~0.5 ms of CPU per request; see bench/api).
  */
 export async function authenticateToken(db: Database, token: string): Promise<AuthenticatedUser | null> {
+  return authenticateTokenHash(db, hashToken(token));
+}
+
+/** authenticateToken for a token already hashed (hashToken). */
+export async function authenticateTokenHash(db: Database, tokenHash: string): Promise<AuthenticatedUser | null> {
   const [row] = await db.sql<AuthenticatedUser>(
     `SELECT u.id, u.email, u.name, u.role::text AS role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-    [hashToken(token)],
+    [tokenHash],
     { prepare: true },
   );
   return row ? { id: row.id, email: row.email, name: row.name, role: row.role } : null;

@@ -31,8 +31,12 @@ export interface ExampleScoreRow {
   quadrant: string;
 }
 
-/** An example as the API's Example type takes it (the Prisma row), with its score in the listed run. */
-export type ListedExample = Example & {
+/**
+ * An example as the API's Example type takes it (the Prisma row without `payload` and
+ * `createdAt`, which no listing shows: parsing them was a tenth of a page's cost), with its
+ * score in the listed run.
+ */
+export type ListedExample = Omit<Example, "payload" | "createdAt"> & {
   /** The run ordinal (run listings) — null in a version listing. */
   ordinal: number | null;
   /** The example's weight in the listed version (version listings) — null in a run listing. */
@@ -190,7 +194,7 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
   }
   const orderBy = sort ? `${sort.column} ${direction}, ${tiebreak.column} ${direction}` : `${tiebreak.column} ${direction}`;
   const rows = await db.sql<Record<string, unknown>>(
-    `SELECT e.id, e.dataset_id, e.key, e.content_hash, e.text, e.payload, e.split::text AS split, e.is_canary, e.canary_prefix, e.canary_secret, e.created_at,
+    `SELECT e.id, e.dataset_id, e.key, e.content_hash, e.text, e.split::text AS split, e.is_canary, e.canary_prefix, e.canary_secret,
             ${options.runId ? `${tiebreak.column} AS ordinal, NULL::real AS weight` : "NULL::int AS ordinal, ve.weight"},
             ${options.runId ? "s.difficulty, s.memorization, s.forget_events, s.never_learned, s.confidence, s.variability, s.correctness, s.quadrant::text AS quadrant" : "NULL AS quadrant"},
             ${sort ? `${sort.column}::text` : "NULL::text"} AS sort_value, ${tiebreak.column}::text AS tiebreak
@@ -227,12 +231,10 @@ function toListedExample(row: Record<string, unknown>, runId: string | null): Li
     key: row.key as string,
     contentHash: row.content_hash as string,
     text: row.text as string,
-    payload: (row.payload ?? null) as Example["payload"],
     split: row.split as Example["split"],
     isCanary: row.is_canary as boolean,
     canaryPrefix: (row.canary_prefix ?? null) as string | null,
     canarySecret: (row.canary_secret ?? null) as string | null,
-    createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at as string),
     ordinal: row.ordinal === null || row.ordinal === undefined ? null : Number(row.ordinal),
     weight: row.weight === null || row.weight === undefined ? null : Number(row.weight),
     runScore:
