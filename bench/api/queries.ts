@@ -1,17 +1,24 @@
-// Read paths under load, through the real HTTP server (a child process) on loopback:
-// the data map of a 100 k-point run, and a filtered examples page of a 1 M-example run,
-// each with 32 concurrent autocannon clients. Then the same again with the what-ifs the
-// report recommends (composite score indexes, jit = off), on the same data.
-//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/api/queries.ts [examples] [mapPoints] [seconds]
+// Read paths under load, through the real HTTP server (bench/api/server.ts: its own processes,
+// production mode) on loopback, with 32 concurrent clients (load.ts: closed loop, keep-alive):
+//   1. the data map of a 100 k-point run, as the web app loads it: the Arrow file
+//      (GET /export/runs/<id>/data-map.arrow, gzip);
+//   2. a filtered examples page of a 1 M-example run (GraphQL: 50 HOTSPOT_MEMORIZED examples
+//      by memorization, with their scores).
+// Each case runs against 1 API process and against GDC_API_PROCESSES=2, on the same data.
+// Every answer is checked once before the load. The GraphQL `dataMap` JSON field (the old
+// path) is timed with single requests for comparison.
+//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/api/queries.ts [examples] [mapPoints] [seconds] [processes=1,2]
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import autocannon from "autocannon";
+import { tableFromIPC } from "apache-arrow";
 import { createTestDatabase } from "@gdc/db/testing";
+import { closedLoopLoad } from "./load.ts";
 import { seedScoredRun, seedVersion } from "./seed.ts";
 
 const EXAMPLES = Number(process.argv[2] ?? 1_000_000);
 const MAP_POINTS = Number(process.argv[3] ?? 100_000);
 const SECONDS = Number(process.argv[4] ?? 15);
+const PROCESSES = (process.argv[5] ?? "1,2").split(",").map(Number);
 const CONNECTIONS = 32;
 if (!process.env.DATABASE_URL) throw new Error("set DATABASE_URL (the benchmark needs a PostgreSQL server)");
 
@@ -22,79 +29,117 @@ try {
   const bigRun = await seedScoredRun(t.db, seed.versionId, seed.user.id, EXAMPLES);
   const mapRun = await seedScoredRun(t.db, seed.versionId, seed.user.id, MAP_POINTS);
   console.log(`seeded ${EXAMPLES} examples, a scored run over all of them and one over ${MAP_POINTS} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const headers = { "content-type": "application/json", authorization: `Bearer ${seed.token}` };
-  const cases = [
+  const auth = { authorization: `Bearer ${seed.token}` };
+
+  interface Case {
+    name: string;
+    target: number;
+    path: string;
+    method: "GET" | "POST";
+    headers: Record<string, string>;
+    body?: string;
+    check(response: Response): Promise<string>;
+  }
+  const cases: Case[] = [
     {
-      name: `data map, ${MAP_POINTS} points`,
+      name: `data map, ${MAP_POINTS} points (Arrow, gzip)`,
       target: 150,
-      body: JSON.stringify({
-        query: `query ($id: ID!) { run(id: $id) { dataMap { runId count ids difficulty memorization quadrant quadrants isCanary thresholds { difficulty memorization source } } } }`,
-        variables: { id: mapRun },
-      }),
-      check: (data: any) => data.run.dataMap.count === MAP_POINTS && data.run.dataMap.ids.length === MAP_POINTS,
+      path: `/export/runs/${mapRun}/data-map.arrow`,
+      method: "GET",
+      headers: { ...auth, "accept-encoding": "gzip" },
+      async check(response) {
+        const table = tableFromIPC(new Uint8Array(await response.arrayBuffer()));
+        if (table.numRows !== MAP_POINTS || table.getChild("difficulty")!.length !== MAP_POINTS) throw new Error(`data map has ${table.numRows} rows`);
+        return `${table.numRows} rows × ${table.numCols} columns`;
+      },
     },
     {
       name: `filtered examples page (50 HOTSPOT_MEMORIZED by memorization), ${EXAMPLES} examples`,
       target: 50,
+      path: "/graphql",
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
       body: JSON.stringify({
         query: `query ($id: ID!) { run(id: $id) { examples(first: 50, filter: { quadrants: [HOTSPOT_MEMORIZED] }, orderBy: { field: MEMORIZATION, direction: DESC }) {
           edges { cursor node { id key text isCanary score(runId: $id) { difficulty memorization forgetEvents quadrant } } } pageInfo { hasNextPage endCursor } } } }`,
         variables: { id: bigRun },
       }),
-      check: (data: any) => data.run.examples.edges.length === 50 && data.run.examples.edges.every((e: any) => e.node.score.quadrant === "HOTSPOT_MEMORIZED"),
+      async check(response) {
+        const json = (await response.json()) as { data?: any; errors?: unknown };
+        const edges = json.data?.run?.examples?.edges;
+        if (json.errors || edges?.length !== 50 || !edges.every((e: any) => e.node.score.quadrant === "HOTSPOT_MEMORIZED")) throw new Error(`unexpected page ${JSON.stringify(json).slice(0, 300)}`);
+        return "50 HOTSPOT_MEMORIZED examples";
+      },
     },
   ];
 
-  const runCases = async (label: string) => {
+  const startServer = async (processes: number) => {
     const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", new URL("./server.ts", import.meta.url).pathname], {
       // NODE_ENV=production as deployed (graphql-js skips its development-mode realm checks).
-      env: { ...process.env, NODE_ENV: "production", DATABASE_URL: t.db.connectionString, PORT: "0" },
+      env: { ...process.env, NODE_ENV: "production", DATABASE_URL: t.db.connectionString, PORT: "0", GDC_API_PROCESSES: String(processes) },
       stdio: ["ignore", "pipe", "inherit"],
     });
+    const url = await new Promise<string>((resolve, reject) => {
+      server.on("exit", (code) => reject(new Error(`API server exited ${code}`)));
+      createInterface({ input: server.stdout! }).on("line", (line) => line.startsWith("READY ") && resolve(line.slice(6)));
+    });
+    return {
+      origin: new URL(url).origin,
+      async stop() {
+        server.kill("SIGTERM");
+        await new Promise((r) => server.once("exit", r));
+      },
+    };
+  };
+
+  // The old path, for comparison: the GraphQL dataMap field (JSON) of the same run.
+  {
+    const server = await startServer(1);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        server.on("exit", (code) => reject(new Error(`API server exited ${code}`)));
-        createInterface({ input: server.stdout! }).on("line", (line) => line.startsWith("READY ") && resolve(line.slice(6)));
-      });
-      const single = async (c: (typeof cases)[number]) => {
+      const times: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < 4; i++) {
         const s = performance.now();
-        const text = await (await fetch(url, { method: "POST", headers, body: c.body })).text();
-        const ms = performance.now() - s;
-        const json = JSON.parse(text) as { data?: unknown; errors?: unknown };
-        if (json.errors || !c.check(json.data)) throw new Error(`${c.name}: unexpected response ${text.slice(0, 300)}`);
-        return { ms, bytes: text.length };
-      };
+        const text = await (
+          await fetch(`${server.origin}/graphql`, {
+            method: "POST",
+            headers: { ...auth, "content-type": "application/json", "accept-encoding": "gzip" },
+            body: JSON.stringify({ query: `query ($id: ID!) { run(id: $id) { dataMap { count ids difficulty memorization quadrant isCanary } } }`, variables: { id: mapRun } }),
+          })
+        ).text();
+        times.push(performance.now() - s);
+        bytes = text.length;
+      }
+      console.log(`[reference] GraphQL dataMap field (JSON), ${MAP_POINTS} points: ${(bytes / 1e6).toFixed(2)} MB, single requests ${times.map((x) => x.toFixed(0)).join(", ")} ms`);
+    } finally {
+      await server.stop();
+    }
+  }
+
+  for (const processes of PROCESSES) {
+    const server = await startServer(processes);
+    try {
       for (const c of cases) {
-        await single(c); // warm-up (and a check of the answer: the load test counts, it does not read)
-        const first = await single(c);
-        const result = await autocannon({ url, method: "POST", headers, body: c.body, connections: CONNECTIONS, duration: SECONDS });
-        // Requests that timed out client-side may still be running: let the server drain before the next case.
-        await single(c);
-        const l = result.latency;
-        const ok = result.errors === 0 && result.non2xx === 0 && result.timeouts === 0;
+        const request = () => fetch(server.origin + c.path, { method: c.method, headers: c.headers, body: c.body });
+        await c.check(await request()); // warm-up: fills the data map cache
+        const s = performance.now();
+        const what = await c.check(await request());
+        const single = performance.now() - s;
+        const r = await closedLoopLoad({ url: server.origin + c.path, method: c.method, headers: c.headers, body: c.body, connections: CONNECTIONS, seconds: SECONDS });
+        const ok = r.errors === 0 && r.non2xx === 0;
+        const l = r.latency;
         console.log(
-          `[${label}] ${c.name}: response ${(first.bytes / 1e6).toFixed(2)} MB, single request ${first.ms.toFixed(0)} ms; ` +
-            `${CONNECTIONS} clients × ${SECONDS} s: ${result.requests.total} requests (${result.requests.average} req/s), ` +
-            `latency p50 ${l.p50} ms, p90 ${l.p90} ms, p97.5 ${l.p97_5} ms, p99 ${l.p99} ms, max ${l.max} ms; ` +
-            `errors ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx} → ` +
-            `p95 ≤ p97.5 = ${l.p97_5} ms vs target ${c.target} ms: ${ok && l.p97_5 < c.target ? "MET" : "NOT MET"}`,
+          `[${processes} API process${processes > 1 ? "es" : ""}] ${c.name}: ${what}, ${(r.meanBytes / 1e3).toFixed(1)} kB per response, single request ${single.toFixed(0)} ms; ` +
+            `${CONNECTIONS} clients × ${SECONDS} s: ${r.requests} requests (${r.perSecond} req/s), latency p50 ${l.p50} ms, p90 ${l.p90} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms; ` +
+            `errors ${r.errors}, non-2xx ${r.non2xx}; client CPU ${r.clientCpuSeconds} s → p95 ${l.p95} ms vs target ${c.target} ms: ${ok && l.p95 < c.target ? "MET" : "NOT MET"}`,
         );
       }
     } finally {
-      server.kill("SIGTERM");
-      await new Promise((r) => server.once("exit", r));
+      await server.stop();
     }
-  };
-
-  await runCases("schema as is");
-  // What-ifs for the report: composite indexes that make a filtered, score-ordered page an
-  // index range scan (the (run_id, memorization) index leaves an incremental sort over every
-  // row tied on memorization, for the ordinal tiebreak), and no JIT for these short queries.
-  await t.db.sql(`CREATE INDEX whatif_scores_quadrant_mem ON example_scores (run_id, quadrant, memorization, ordinal)`);
-  await t.db.sql(`CREATE INDEX whatif_scores_mem ON example_scores (run_id, memorization, ordinal)`);
-  await t.db.sql(`ANALYZE example_scores`);
-  await t.db.sql(`ALTER DATABASE ${new URL(t.db.connectionString!).pathname.slice(1)} SET jit = off`);
-  await runCases("what-if: + (run_id, quadrant, memorization, ordinal) and (run_id, memorization, ordinal) indexes, jit = off");
+  }
+  const [load] = (await import("node:os")).loadavg();
+  console.log(`load average (1 min) at the end: ${load!.toFixed(2)}`);
 } finally {
   await t.dispose();
 }

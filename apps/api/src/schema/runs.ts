@@ -49,7 +49,12 @@ export const typeDefs = /* GraphQL */ `
     quadrantCounts: [QuadrantCount!]!
     "Examples of the run's version with their scores in this run (Relay pagination; first ≤ 500)."
     examples(first: Int = 50, after: String, filter: ExampleFilter, orderBy: ExampleOrder): ExampleConnection!
-    "Every point of the data map, in compact parallel arrays (fast for 100 k points); null until scored."
+    """
+    Every point of the data map as parallel JSON arrays; null until scored. For big runs fetch
+    GET /export/runs/<id>/data-map.arrow instead (same Bearer token): the same columns as an
+    Apache Arrow file, cached per scoring, about a seventh of the bytes (add ?include=ids for
+    the example ids).
+    """
     dataMap: DataMap
   }
 
