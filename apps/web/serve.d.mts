@@ -3,7 +3,7 @@ export interface StartWebOptions {
   port?: number;
   /** Interface to listen on. Default 127.0.0.1. */
   host?: string;
-  /** The GraphQL API the web app's same-origin /graphql forwards to. Default http://127.0.0.1:4000/graphql. */
+  /** The GraphQL API the web app's same-origin /graphql forwards to (and /export/*, to its origin). Default http://127.0.0.1:4000/graphql. */
   apiUrl?: string;
   /** Told about slow steps (building on first start). */
   onStep?: (message: string) => void;

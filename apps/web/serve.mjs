@@ -6,10 +6,11 @@
 // 2. Starts the production server in a child process (this same file, run with `--child`),
 //    which serves Next through `next({ dev: false })` on a plain node:http server.
 //
-// In the child, POST /graphql is forwarded to the API by a plain streaming proxy before Next
-// sees the request: the same job as the app's /graphql route handler (which `next start` and
-// `next dev` use), without the App Router's per-request machinery — under load that handler
-// added ~90 ms to every GraphQL call, a streamed pipe adds a few.
+// In the child, POST /graphql and GET/HEAD /export/* (the data map's Arrow file) are forwarded
+// to the API by plain streaming proxies before Next sees the request: the same job as the
+// app's /graphql and /export route handlers (which `next start` and `next dev` use), without
+// the App Router's per-request machinery — under load that handler added ~90 ms to every
+// GraphQL call, a streamed pipe adds a few.
 //
 // Why a child process rather than Next inside the caller's process: `gdc start` also runs the
 // API and the training worker, whose TensorFlow.js steps hold the event loop for tens of
@@ -125,7 +126,8 @@ async function lockBuild(onStep) {
 /**
  * Builds if needed, then serves the production build.
  * @param {{ port?: number, host?: string, apiUrl?: string, onStep?: (message: string) => void, build?: "auto" | "always" | "never" }} [options]
- *   port 0 picks a free port; apiUrl is the GraphQL endpoint the same-origin /graphql route forwards to.
+ *   port 0 picks a free port; apiUrl is the GraphQL endpoint the same-origin /graphql route forwards to
+ *   (GET/HEAD /export/* go to its origin).
  * @returns {Promise<{ url: string, port: number, stop(): Promise<void> }>}
  */
 export async function startWeb({ port = 3000, host = "127.0.0.1", apiUrl = DEFAULT_API_URL, onStep = () => {}, build = "auto" } = {}) {
@@ -203,6 +205,67 @@ function graphqlProxy(apiUrl) {
   };
 }
 
+/** Request headers an /export download needs upstream: who asks, what it can decode, what it already has. */
+const EXPORT_REQUEST_HEADERS = ["authorization", "accept-encoding", "if-none-match"];
+/** Response headers passed back (the body is passed as it is: still gzip when the API gzipped it). */
+const EXPORT_RESPONSE_HEADERS = [
+  "content-type",
+  "content-encoding",
+  "content-length",
+  "etag",
+  "cache-control",
+  "vary",
+  "allow",
+  "x-gdc-point-count",
+  "x-gdc-example-count",
+  "x-gdc-content-hash",
+];
+
+/**
+ * Streams GET/HEAD /export/* (the data map's Arrow file, released versions as JSONL) to the
+ * API's origin (keep-alive), forwarding only EXPORT_REQUEST_HEADERS and passing back status,
+ * EXPORT_RESPONSE_HEADERS and the body untouched — no decompression, so a 304 or a gzip body
+ * costs the proxy nothing. The same job as src/app/export/[...path]/route.ts under `next start`.
+ * @param {URL} apiUrl
+ */
+function exportProxy(apiUrl) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+  return (req, res) => {
+    const fail = (status, code, message, extra = {}) => {
+      if (res.headersSent) return res.destroy();
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...extra });
+      res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+    };
+    if (req.method !== "GET" && req.method !== "HEAD") return fail(405, "METHOD_NOT_ALLOWED", "Use GET for /export", { allow: "GET, HEAD" });
+    const target = new URL(req.url ?? "/", apiUrl.origin);
+    // No way out of /export/ (the URL parser has resolved any "..").
+    if (target.origin !== apiUrl.origin || !target.pathname.startsWith("/export/")) return fail(404, "NOT_FOUND", "Not found");
+    /** @type {Record<string, string>} */
+    const headers = {};
+    for (const name of EXPORT_REQUEST_HEADERS) {
+      const value = req.headers[name];
+      if (typeof value === "string") headers[name] = value;
+    }
+    const upstream = http.request(target, { method: req.method, headers, agent }, (answer) => {
+      /** @type {Record<string, string | string[]>} */
+      const out = {};
+      for (const name of EXPORT_RESPONSE_HEADERS) {
+        const value = answer.headers[name];
+        if (value !== undefined) out[name] = value;
+      }
+      res.writeHead(answer.statusCode ?? 502, out);
+      answer.pipe(res);
+    });
+    upstream.on("error", () => fail(502, "API_UNREACHABLE", `The API is not reachable at ${apiUrl.origin}`));
+    // The browser went away (navigated off mid-download): stop the upstream transfer too.
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    upstream.end();
+  };
+}
+
 /** The child: Next's request handler on a node:http server; tells the parent its port. */
 async function runChild() {
   const { default: next } = await import("next");
@@ -216,11 +279,14 @@ async function runChild() {
   const port = typeof address === "object" && address ? address.port : 3000;
   const app = next({ dev: false, dir, hostname: host, port, httpServer: server });
   const handle = app.getRequestHandler();
-  const proxy = graphqlProxy(new URL(process.env.GDC_API_URL ?? DEFAULT_API_URL));
+  const apiUrl = new URL(process.env.GDC_API_URL ?? DEFAULT_API_URL);
+  const proxy = graphqlProxy(apiUrl);
+  const downloads = exportProxy(apiUrl);
   await app.prepare();
   server.on("request", (req, res) => {
     const pathname = (req.url ?? "/").split("?")[0];
     if (pathname === "/graphql") return proxy(req, res);
+    if (pathname.startsWith("/export/")) return downloads(req, res);
     handle(req, res).catch((err) => {
       process.stderr.write(`web: ${err instanceof Error ? err.stack : String(err)}\n`);
       if (!res.headersSent) res.statusCode = 500;

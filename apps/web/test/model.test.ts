@@ -1,18 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { applyVisibility, countByQuadrant, jitterPixels, jitterUnit, prepareDataMap, projectPoints, smallestStep, type DataMapPayload } from "../src/data-map/model";
+import { decodeDataMapArrow } from "../src/data-map/arrow";
+import { applyVisibility, countByQuadrant, jitterPixels, jitterUnit, prepareDataMap, projectPoints, smallestStep } from "../src/data-map/model";
 import { makeScales } from "../src/data-map/scales";
+import { dataMapFile } from "./arrow-fixture";
 
-const payload: DataMapPayload = {
-  runId: "r1",
-  count: 4,
-  ids: ["a", "b", "c", "d"],
-  difficulty: [0.5, 2.5, 3.0, 0.4],
-  memorization: [0, 0, 0.4, 0.6],
-  quadrant: [0, 1, 2, 3],
-  quadrants: ["STABLE_EASY", "AMBIGUOUS_HARD", "HOTSPOT_MEMORIZED", "NOISY_OUTLIER"],
-  isCanary: [false, false, true, false],
-  thresholds: { difficulty: 1.5, memorization: 0.2, source: "quantile" },
-};
+// Four points, one per quadrant, the third a canary — decoded from an Arrow file as the API sends it.
+const columns = () =>
+  decodeDataMapArrow(
+    dataMapFile([
+      { id: "a", difficulty: 0.5, memorization: 0, quadrant: "STABLE_EASY", canary: false },
+      { id: "b", difficulty: 2.5, memorization: 0, quadrant: "AMBIGUOUS_HARD", canary: false },
+      { id: "c", difficulty: 3.0, memorization: 0.4, quadrant: "HOTSPOT_MEMORIZED", canary: true },
+      { id: "d", difficulty: 0.4, memorization: 0.6, quadrant: "NOISY_OUTLIER", canary: false },
+    ]),
+  );
+const payload = columns();
 
 describe("data map model", () => {
   it("prepares typed arrays, counts and canaries", () => {
@@ -20,7 +22,7 @@ describe("data map model", () => {
     expect(map.count).toBe(4);
     expect(map.canaryIndices).toEqual([2]);
     expect(countByQuadrant(map.quadrant, 4)).toEqual([1, 1, 1, 1]);
-    expect(map.memorizationStep).toBeCloseTo(0.2, 9);
+    expect(map.memorizationStep).toBeCloseTo(0.2, 6); // float32 values, as stored
   });
 
   it("visibility follows the quadrant toggles", () => {
@@ -42,7 +44,7 @@ describe("data map model", () => {
     const map = prepareDataMap(payload);
     const scales = makeScales({ xMin: 0, xMax: 4, yMin: 0, yMax: 1 }, { left: 0, top: 0, width: 400, height: 100 });
     // One level (0.2) is 20 px here: 30 % of it.
-    expect(jitterPixels(map, scales)).toBeCloseTo(6, 6);
+    expect(jitterPixels(map, scales)).toBeCloseTo(6, 5); // float32 levels: 0.2 is 0.20000002
     const tall = makeScales({ xMin: 0, xMax: 4, yMin: 0, yMax: 1 }, { left: 0, top: 0, width: 400, height: 1000 });
     expect(jitterPixels(map, tall)).toBe(12); // capped
     const out = { x: new Float32Array(4), y: new Float32Array(4), visible: new Uint8Array(4) };

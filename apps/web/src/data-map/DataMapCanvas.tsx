@@ -28,6 +28,8 @@ export interface DataMapCanvasProps {
   onSelect(indices: number[], additive: boolean): void;
   onHover(index: number, at: Point | null): void;
   onOpen?(index: number): void;
+  /** Called once, right after the first complete frame (the `gdc:data-map-drawn` mark). */
+  onFirstDraw?(): void;
 }
 
 const MARGIN = { left: 58, right: 18, top: 14, bottom: 46 };
@@ -278,6 +280,7 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
       // Read by bench/web/data-map.ts: navigation start → first complete frame of the map.
       performance.mark("gdc:data-map-drawn", { detail: { points: visibleCount } });
       canvas.dataset.ready = "true";
+      propsRef.current.onFirstDraw?.();
     }
   }, []);
 

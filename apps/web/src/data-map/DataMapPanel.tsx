@@ -1,35 +1,17 @@
 "use client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { useClient, useQuery } from "urql";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { useClient } from "urql";
 import { ErrorNote, Loading } from "../components/Shell";
 import { formatInt, formatNumber, humanize } from "../lib/format";
-import { errorMessage, type Me } from "../lib/session";
+import { useSession, type Me } from "../lib/session";
 import { DataMapCanvas, type SelectionMode } from "./DataMapCanvas";
-import { countByQuadrant, prepareDataMap, type DataMapPayload } from "./model";
+import { countByQuadrant, type PreparedDataMap } from "./model";
 import { quadrantStyle } from "./palette";
 import { ProposeForm } from "./ProposeForm";
+import { DataMapSource, type DataMapSnapshot, type IdsState } from "./source";
 import type { Point } from "./hit-test";
-
-const DATA_MAP = /* GraphQL */ `
-  query DataMap($runId: ID!) {
-    run(id: $runId) {
-      id
-      dataMap {
-        runId
-        count
-        ids
-        difficulty
-        memorization
-        quadrant
-        quadrants
-        isCanary
-        thresholds { difficulty memorization source }
-      }
-    }
-  }
-`;
 
 const POINT_DETAIL = /* GraphQL */ `
   query PointDetail($id: ID!, $runId: ID!) {
@@ -43,8 +25,6 @@ const POINT_DETAIL = /* GraphQL */ `
     }
   }
 `;
-
-const DATA_MAP_CONTEXT = { url: "/graphql?op=DataMap" };
 
 interface PointDetail {
   id: string;
@@ -61,38 +41,64 @@ export interface DataMapPanelProps {
   version: { id: string; number: number; status: string; dataset: { id: string; name: string } };
 }
 
-type DataMapQuery = { run: { id: string; dataMap: DataMapPayload | null } | null };
+export interface DataMapResource extends DataMapSnapshot {
+  /** Fetches the points again (a run that was scored after the page opened). */
+  reload(): void;
+  /** Starts fetching the example ids, if they are not loaded or on their way. */
+  loadIds(): void;
+}
 
 /**
- * The data map query, for the run page to start at mount — in parallel with the run's own
- * query, not after it — so the map's 100 k points are on their way as early as possible.
- * `url` tags the request so the benchmark can find it among the page's GraphQL calls.
+ * The run's data map, for the run page to start fetching at mount — in parallel with the
+ * run's own query, not after it — so the map's 100 k points are on their way as early as
+ * possible. Points come as an Arrow file from /export (see source.ts); example ids follow
+ * in the background once the map is drawn.
  */
-export function useDataMapQuery(runId: string) {
-  return useQuery<DataMapQuery>({ query: DATA_MAP, variables: { runId }, context: DATA_MAP_CONTEXT });
+export function useDataMap(runId: string): DataMapResource {
+  const { state } = useSession();
+  const token = state.status === "signed-in" ? state.token : null;
+  const source = useMemo(() => new DataMapSource(runId, token), [runId, token]);
+  useEffect(() => {
+    void source.load();
+    return () => source.dispose();
+  }, [source]);
+  const snapshot = useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
+  const reload = useCallback(() => void source.load(), [source]);
+  const loadIds = useCallback(() => void source.loadIds(), [source]);
+  return useMemo(() => ({ ...snapshot, reload, loadIds }), [snapshot, reload, loadIds]);
 }
 
-export type DataMapQueryResult = ReturnType<typeof useDataMapQuery>[0];
-
-export function DataMapPanel({ me, runId, version, result }: DataMapPanelProps & { result: DataMapQueryResult }) {
-  const payload = result.data?.run?.dataMap ?? null;
-  const map = useMemo(() => {
-    if (!payload) return null;
-    // Marks read by bench/web/data-map.ts: response parsed → arrays prepared → (canvas) drawn.
-    performance.mark("gdc:data-map-received");
-    const prepared = prepareDataMap(payload);
-    performance.mark("gdc:data-map-prepared");
-    return prepared;
-  }, [payload]);
-
-  if (result.error) return <ErrorNote message={errorMessage(result.error)} />;
-  if (!map) return result.fetching ? <Loading what="the data map" /> : <p className="muted">This run has no scores yet.</p>;
-  return <DataMapExplorer me={me} runId={runId} version={version} map={map} />;
+export function DataMapPanel({ me, runId, version, data }: DataMapPanelProps & { data: DataMapResource }) {
+  const { map } = data;
+  if (map.status === "error") return <ErrorNote message={map.message} />;
+  if (map.status === "no-scores") return <p className="muted">This run has no scores yet.</p>;
+  if (map.status === "loading") return <Loading what="the data map" />;
+  // A new map (re-fetched, or re-scored) starts a new explorer: no selection outlives its points.
+  return <DataMapExplorer key={map.serial} me={me} runId={runId} version={version} map={map.map} ids={data.ids} loadIds={data.loadIds} />;
 }
 
-function DataMapExplorer({ me, runId, version, map }: DataMapPanelProps & { map: ReturnType<typeof prepareDataMap> }) {
+/** Runs `task` when the browser is idle (soon, in any case). */
+function whenIdle(task: () => void): () => void {
+  if (typeof window.requestIdleCallback === "function") {
+    const handle = window.requestIdleCallback(task, { timeout: 500 });
+    return () => window.cancelIdleCallback(handle);
+  }
+  const timer = window.setTimeout(task, 0);
+  return () => window.clearTimeout(timer);
+}
+
+function DataMapExplorer({
+  me,
+  runId,
+  version,
+  map,
+  ids: idsState,
+  loadIds,
+}: DataMapPanelProps & { map: PreparedDataMap; ids: IdsState; loadIds: () => void }) {
   const client = useClient();
   const router = useRouter();
+  const ids = idsState.status === "ready" ? idsState.ids : null;
+  const idsError = idsState.status === "error" ? idsState.message : null;
   const counts = useMemo(() => countByQuadrant(map.quadrant, map.quadrantNames.length), [map]);
   const [shown, setShown] = useState<boolean[]>(() => map.quadrantNames.map(() => true));
   const [selected, setSelected] = useState<Uint8Array>(() => new Uint8Array(map.count));
@@ -101,13 +107,15 @@ function DataMapExplorer({ me, runId, version, map }: DataMapPanelProps & { map:
   const [resetSignal, setResetSignal] = useState(0);
   const [hover, setHover] = useState<{ index: number; at: Point } | null>(null);
   const [detail, setDetail] = useState<PointDetail | null>(null);
+  /** A point double-clicked before the ids were there: opened when they are. */
+  const [pendingOpen, setPendingOpen] = useState(-1);
   const detailCache = useRef(new Map<string, PointDetail>());
   const wrapRef = useRef<HTMLDivElement>(null);
+  const [drawn, setDrawn] = useState(false);
 
-  useEffect(() => {
-    setShown(map.quadrantNames.map(() => true));
-    setSelected(new Uint8Array(map.count));
-  }, [map]);
+  // Ids are not needed to draw: fetch them once the first frame is out, when the browser is idle.
+  const onFirstDraw = useCallback(() => setDrawn(true), []);
+  useEffect(() => (drawn ? whenIdle(loadIds) : undefined), [drawn, loadIds]);
 
   const visibleCount = useMemo(() => counts.reduce((sum, c, q) => sum + (shown[q] ? c : 0), 0), [counts, shown]);
   const selectedIndices = useMemo(() => {
@@ -137,7 +145,14 @@ function DataMapExplorer({ me, runId, version, map }: DataMapPanelProps & { map:
       setDetail(null);
       return;
     }
-    const id = map.ids[hover.index]!;
+    if (!ids) {
+      // Ids still on their way: the tooltip says so meanwhile. (After a failure, hovering does
+      // not retry on every point: opening a point or the propose form's Retry does.)
+      setDetail(null);
+      if (idsState.status === "idle") loadIds();
+      return;
+    }
+    const id = ids.get(hover.index);
     const cached = detailCache.current.get(id);
     if (cached) {
       setDetail(cached);
@@ -158,9 +173,32 @@ function DataMapExplorer({ me, runId, version, map }: DataMapPanelProps & { map:
       cancelled = true;
       window.clearTimeout(timer);
     };
-  }, [hover, map, client, runId]);
+  }, [hover, ids, idsState.status, loadIds, client, runId]);
 
-  const openExample = useCallback((index: number) => router.push(`/runs/${runId}/examples/${map.ids[index]}`), [router, runId, map]);
+  const openExample = useCallback(
+    (index: number) => {
+      if (ids) router.push(`/runs/${runId}/examples/${ids.get(index)}`);
+      else {
+        setPendingOpen(index);
+        loadIds();
+      }
+    },
+    [ids, loadIds, router, runId],
+  );
+  useEffect(() => {
+    if (pendingOpen >= 0 && ids) {
+      setPendingOpen(-1);
+      router.push(`/runs/${runId}/examples/${ids.get(pendingOpen)}`);
+    }
+  }, [pendingOpen, ids, router, runId]);
+
+  // A selection will want its ids (to propose, to open): make sure they are coming.
+  const anySelected = selectedIndices.length > 0;
+  const idsIdle = idsState.status === "idle";
+  useEffect(() => {
+    if (anySelected && idsIdle) loadIds();
+  }, [anySelected, idsIdle, loadIds]);
+  const selectedIds = useMemo(() => (ids ? ids.pick(selectedIndices) : null), [ids, selectedIndices]);
 
   function selectAllShown() {
     const next = new Uint8Array(map.count);
@@ -196,6 +234,7 @@ function DataMapExplorer({ me, runId, version, map }: DataMapPanelProps & { map:
             onSelect={onSelect}
             onHover={onHover}
             onOpen={openExample}
+            onFirstDraw={onFirstDraw}
           />
           {hover && hoverIndex >= 0 ? (
             <div className="datamap-tooltip" role="tooltip" style={{ left: Math.max(0, tooltipLeft), top: hover.at.y + 14 }}>
@@ -204,7 +243,9 @@ function DataMapExplorer({ me, runId, version, map }: DataMapPanelProps & { map:
                 <strong>{quadrantStyle(map.quadrantNames[map.quadrant[hoverIndex]!]!).label}</strong>
                 {map.isCanary[hoverIndex] ? " · canary" : ""}
               </div>
-              <div className="text">{detail ? (detail.text ?? "(text redacted for your role)") : "Loading text…"}</div>
+              <div className="text">
+                {detail ? (detail.text ?? "(text redacted for your role)") : idsError ? `Example ids could not be loaded: ${idsError}` : "Loading text…"}
+              </div>
               <div className="muted">
                 {detail ? `${detail.key} · ` : ""}difficulty {formatNumber(map.difficulty[hoverIndex])} · memorization{" "}
                 {formatNumber(map.memorization[hoverIndex])}
@@ -270,11 +311,28 @@ function DataMapExplorer({ me, runId, version, map }: DataMapPanelProps & { map:
           </fieldset>
           {single >= 0 ? (
             <p>
-              <Link href={`/runs/${runId}/examples/${map.ids[single]}`}>Open the selected example</Link> (
-              {humanize(map.quadrantNames[map.quadrant[single]!]!)})
+              {ids ? (
+                <Link href={`/runs/${runId}/examples/${ids.get(single)}`}>Open the selected example</Link>
+              ) : (
+                <span className="muted">Open the selected example (loading example ids…)</span>
+              )}{" "}
+              ({humanize(map.quadrantNames[map.quadrant[single]!]!)})
             </p>
           ) : null}
-          <ProposeForm me={me} runId={runId} version={version} exampleIds={selectedIndices.map((i) => map.ids[i]!)} />
+          {pendingOpen >= 0 && !ids ? (
+            <p className="muted" role="status">
+              {idsError ? `The example cannot be opened: ${idsError}` : "Opening the example once its id has loaded…"}
+            </p>
+          ) : null}
+          <ProposeForm
+            me={me}
+            runId={runId}
+            version={version}
+            exampleCount={selectedIndices.length}
+            exampleIds={selectedIds}
+            idsError={idsError}
+            onRetryIds={loadIds}
+          />
         </aside>
       </div>
     </section>

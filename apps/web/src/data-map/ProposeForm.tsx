@@ -30,11 +30,17 @@ interface Props {
   me: Me;
   runId: string;
   version: { id: string; number: number; status: string; dataset: { id: string; name: string } };
-  exampleIds: string[];
+  /** How many points are selected. */
+  exampleCount: number;
+  /** Their example ids; null while the ids are still loading (nothing is sent before). */
+  exampleIds: string[] | null;
+  /** Why the ids could not be loaded, if they could not. */
+  idsError?: string | null;
+  onRetryIds?: () => void;
 }
 
 /** "Propose intervention" for the points selected on the data map. */
-export function ProposeForm({ me, runId, version, exampleIds }: Props) {
+export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsError = null, onRetryIds }: Props) {
   const [versions] = useQuery<{ dataset: { versions: { id: string; number: number; status: string; parent: { id: string } | null }[] } | null }>({
     query: DRAFT_VERSIONS,
     variables: { datasetId: version.dataset.id },
@@ -66,6 +72,8 @@ export function ProposeForm({ me, runId, version, exampleIds }: Props) {
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
+    // The ids belong to the points selected now; without them there is nothing to send.
+    if (!exampleIds || exampleIds.length !== exampleCount || exampleIds.length === 0) return;
     setDone(null);
     const r = await propose({
       input: {
@@ -91,7 +99,23 @@ export function ProposeForm({ me, runId, version, exampleIds }: Props) {
       <h3 id="propose-title" style={{ marginTop: 0 }}>
         Propose intervention
       </h3>
-      {exampleIds.length === 0 ? <p className="hint">Select points on the map (Shift-drag) to propose an intervention for them.</p> : null}
+      {exampleCount === 0 ? <p className="hint">Select points on the map (Shift-drag) to propose an intervention for them.</p> : null}
+      {exampleCount > 0 && !exampleIds ? (
+        idsError ? (
+          <div className="error" role="alert">
+            The selected examples' ids could not be loaded: {idsError}{" "}
+            {onRetryIds ? (
+              <button type="button" onClick={onRetryIds}>
+                Retry
+              </button>
+            ) : null}
+          </div>
+        ) : (
+          <p className="hint" data-testid="ids-loading">
+            Loading the selected examples' ids…
+          </p>
+        )
+      ) : null}
       {versions.data && drafts.length === 0 ? (
         <p className="notice">
           No draft version of {version.dataset.name} to change. <Link href={`/datasets/${version.dataset.id}`}>Create a draft</Link> from
@@ -149,9 +173,9 @@ export function ProposeForm({ me, runId, version, exampleIds }: Props) {
       <button
         type="submit"
         className="primary"
-        disabled={exampleIds.length === 0 || !target || !weightValid || !reason.trim() || result.fetching}
+        disabled={exampleCount === 0 || exampleIds?.length !== exampleCount || !target || !weightValid || !reason.trim() || result.fetching}
       >
-        Propose for {formatInt(exampleIds.length)} example{exampleIds.length === 1 ? "" : "s"}
+        Propose for {formatInt(exampleCount)} example{exampleCount === 1 ? "" : "s"}
       </button>
     </form>
   );

@@ -1,69 +1,87 @@
-// The `dataMap` payload (parallel arrays from the API) turned into typed arrays the canvas
-// and the hit tests can loop over quickly, plus the counts the filters show.
+// The data map's columns (decoded from the API's Arrow file, see arrow.ts) turned into the
+// typed arrays the canvas and the hit tests loop over, plus the counts the filters show.
+import type { DataMapColumns, Thresholds } from "./arrow";
 import type { Scales } from "./scales";
 import type { ScreenPoints } from "./hit-test";
 
-export interface DataMapPayload {
-  runId: string;
-  count: number;
-  ids: string[];
-  difficulty: number[];
-  memorization: number[];
-  /** Index into `quadrants`, per point. */
-  quadrant: number[];
-  quadrants: string[];
-  isCanary: boolean[];
-  thresholds: { difficulty: number; memorization: number; source: string };
-}
+export type { DataMapColumns, Thresholds } from "./arrow";
 
 export interface PreparedDataMap {
+  /** The run the file says it belongs to (null when it does not say). */
+  runId: string | null;
   count: number;
-  ids: string[];
-  difficulty: Float64Array;
-  memorization: Float64Array;
+  /** Per point, as stored (float32); the file's own buffer when it had one record batch. */
+  difficulty: Float32Array;
+  memorization: Float32Array;
+  /** Per point: index into `quadrantNames`. */
   quadrant: Uint8Array;
   quadrantNames: string[];
+  /** 1 for canaries, else 0. */
   isCanary: Uint8Array;
   canaryIndices: number[];
-  thresholds: DataMapPayload["thresholds"];
+  thresholds: Thresholds;
   /** Deterministic per-point value in [-1, 1], scaled to a few pixels when jitter is on. */
   jitter: Float32Array;
   /** Smallest gap between distinct memorization values (they are multiples of 1/(T−1)). */
   memorizationStep: number;
 }
 
-export function prepareDataMap(payload: DataMapPayload): PreparedDataMap {
-  const n = Math.min(payload.ids.length, payload.difficulty.length, payload.memorization.length, payload.quadrant.length);
-  const difficulty = new Float64Array(n);
-  const memorization = new Float64Array(n);
-  const quadrant = new Uint8Array(n);
+/**
+ * The prepared map, built straight from the decoded columns: the float and quadrant arrays
+ * are used as they are (no copy), one pass unpacks the canary bits and makes the jitter.
+ */
+export function prepareDataMap(columns: DataMapColumns): PreparedDataMap {
+  const n = Math.min(columns.count, columns.difficulty.length, columns.memorization.length, columns.quadrant.length);
   const isCanary = new Uint8Array(n);
   const canaryIndices: number[] = [];
   const jitter = new Float32Array(n);
-  // One pass over the parallel arrays (no intermediate copies: 100 k points are ~70 ms on a slow CPU otherwise).
+  const bits = columns.canaryBits;
+  const offset = columns.canaryBitOffset;
   for (let i = 0; i < n; i++) {
-    difficulty[i] = payload.difficulty[i]!;
-    memorization[i] = payload.memorization[i]!;
-    quadrant[i] = payload.quadrant[i]!;
-    if (payload.isCanary[i]) {
+    const b = offset + i;
+    if ((bits[b >> 3]! >> (b & 7)) & 1) {
       isCanary[i] = 1;
       canaryIndices.push(i);
     }
     jitter[i] = jitterUnit(i);
   }
+  const cut = <T extends Float32Array | Uint8Array>(a: T): T => (a.length === n ? a : (a.subarray(0, n) as T));
+  const memorization = cut(columns.memorization);
   return {
+    runId: columns.runId,
     count: n,
-    ids: payload.ids.length === n ? payload.ids : payload.ids.slice(0, n),
-    difficulty,
+    difficulty: cut(columns.difficulty),
     memorization,
-    quadrant,
-    quadrantNames: payload.quadrants,
+    quadrant: cut(columns.quadrant),
+    quadrantNames: columns.quadrantNames,
     isCanary,
     canaryIndices,
-    thresholds: payload.thresholds,
+    thresholds: columns.thresholds,
     jitter,
     memorizationStep: smallestStep(memorization),
   };
+}
+
+/**
+ * True when `columns` (say, the file with ids, fetched later) hold exactly the points of
+ * `map`: same count, coordinates, quadrants (by name) and canary flags. Only then may ids
+ * from one file be paired with points from the other.
+ */
+export function samePoints(map: PreparedDataMap, columns: DataMapColumns): boolean {
+  if (columns.count !== map.count || columns.difficulty.length < map.count || columns.memorization.length < map.count) return false;
+  if (map.runId !== null && columns.runId !== null && map.runId !== columns.runId) return false;
+  if (map.thresholds.difficulty !== columns.thresholds.difficulty || map.thresholds.memorization !== columns.thresholds.memorization) return false;
+  const names = columns.quadrantNames.map((name) => map.quadrantNames.indexOf(name));
+  const bits = columns.canaryBits;
+  const offset = columns.canaryBitOffset;
+  for (let i = 0; i < map.count; i++) {
+    if (columns.difficulty[i] !== map.difficulty[i] && !(Number.isNaN(columns.difficulty[i]) && Number.isNaN(map.difficulty[i]))) return false;
+    if (columns.memorization[i] !== map.memorization[i] && !(Number.isNaN(columns.memorization[i]) && Number.isNaN(map.memorization[i]))) return false;
+    if (names[columns.quadrant[i]!] !== map.quadrant[i]) return false;
+    const b = offset + i;
+    if (((bits[b >> 3]! >> (b & 7)) & 1) !== map.isCanary[i]) return false;
+  }
+  return true;
 }
 
 /** A well-spread deterministic value in [-1, 1] for index i (integer hash, no Math.random). */

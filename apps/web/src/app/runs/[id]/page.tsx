@@ -4,7 +4,7 @@ import { useParams } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
-import { DataMapPanel, useDataMapQuery } from "../../../data-map/DataMapPanel";
+import { DataMapPanel, useDataMap } from "../../../data-map/DataMapPanel";
 import { formatDate, formatDuration, formatInt, formatNumber, formatPercent } from "../../../lib/format";
 import { can } from "../../../lib/permissions";
 import { errorMessage, type Me } from "../../../lib/session";
@@ -82,7 +82,7 @@ export default function RunPage() {
 function Run({ me }: { me: Me }) {
   const { id } = useParams<{ id: string }>();
   const [result, reexecute] = useQuery<RunData>({ query: RUN, variables: { id } });
-  const [dataMap, reexecuteDataMap] = useDataMapQuery(id);
+  const dataMap = useDataMap(id);
   const [cancelState, cancel] = useMutation(CANCEL);
   const [finishState, finish] = useMutation(FINISH);
   const run = result.data?.run;
@@ -97,14 +97,15 @@ function Run({ me }: { me: Me }) {
 
   // The map was asked for at mount; a run that finishes while the page is open needs it again.
   const succeeded = run?.status === "SUCCEEDED";
-  const missingMap = succeeded && !dataMap.fetching && !dataMap.error && !dataMap.data?.run?.dataMap;
+  const missingMap = succeeded && dataMap.map.status === "no-scores";
   const askedAgain = useRef(false);
+  const { reload: reloadDataMap } = dataMap;
   useEffect(() => {
     if (missingMap && !askedAgain.current) {
       askedAgain.current = true;
-      reexecuteDataMap({ requestPolicy: "network-only" });
+      reloadDataMap();
     }
-  }, [missingMap, reexecuteDataMap]);
+  }, [missingMap, reloadDataMap]);
 
   if (result.fetching && !result.data) return <Loading what="run" />;
   if (result.error && !run) return <ErrorNote message={errorMessage(result.error)} />;
@@ -176,7 +177,7 @@ function Run({ me }: { me: Me }) {
         </section>
       </div>
       {run.status === "SUCCEEDED" ? (
-        <DataMapPanel me={me} runId={run.id} version={run.version} result={dataMap} />
+        <DataMapPanel me={me} runId={run.id} version={run.version} data={dataMap} />
       ) : (
         <p className="muted">The data map appears when the run has been scored{active ? " (this page updates by itself)" : ""}.</p>
       )}
