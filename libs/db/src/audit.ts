@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Prisma } from "./generated/prisma/client.ts";
-import type { Database } from "./database.ts";
+import type { Database, SqlTransaction } from "./database.ts";
 import type { Role } from "./generated/prisma/enums.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
@@ -65,29 +65,64 @@ export async function appendAuditEvent(tx: Tx, actor: Actor, entry: AuditEntry):
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
   const [last] = await tx.$queryRaw<{ hash: string }[]>`SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1`;
   const [next] = await tx.$queryRaw<{ seq: bigint }[]>`SELECT nextval(pg_get_serial_sequence('audit_events', 'seq')) AS seq`;
-  const seq = BigInt(next!.seq);
+  const event = chainedEvent(actor, entry, BigInt(next!.seq), last?.hash ?? GENESIS_HASH);
+  await tx.auditEvent.create({
+    data: { ...event, before: event.before ?? Prisma.DbNull, after: event.after ?? Prisma.DbNull },
+  });
+  return { seq: event.seq, hash: event.hash };
+}
+
+/**
+ * The same append on a raw transaction (Database.transaction): same lock, same row, same hash.
+ * The lock is its own statement: a statement's snapshot is taken before it starts, so the head
+ * must be read by a later one, after the lock is held.
+ */
+export async function appendAuditEventSql(tx: SqlTransaction, actor: Actor, entry: AuditEntry): Promise<{ seq: bigint; hash: string }> {
+  await tx.sql(`SELECT pg_advisory_xact_lock($1::int8)`, [AUDIT_LOCK_KEY]);
+  const [head] = await tx.sql<{ hash: string | null; seq: string }>(
+    `SELECT (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS hash, nextval(pg_get_serial_sequence('audit_events', 'seq'))::text AS seq`,
+  );
+  const event = chainedEvent(actor, entry, BigInt(head!.seq), head!.hash ?? GENESIS_HASH);
+  const json = (value: Prisma.InputJsonValue | null) => (value === null ? null : JSON.stringify(value));
+  await tx.sql(
+    `INSERT INTO audit_events (seq, at, actor_id, actor_label, action, target_type, target_id, before, after, prev_hash, hash)
+     VALUES ($1::int8, $2::timestamptz, $3::uuid, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11)`,
+    [
+      event.seq.toString(),
+      event.at.toISOString(),
+      event.actorId,
+      event.actorLabel,
+      event.action,
+      event.targetType,
+      event.targetId,
+      json(event.before),
+      json(event.after),
+      event.prevHash,
+      event.hash,
+    ],
+  );
+  return { seq: event.seq, hash: event.hash };
+}
+
+/** The row to append after `prevHash`, with its hash. */
+function chainedEvent(actor: Actor, entry: AuditEntry, seq: bigint, prevHash: string) {
   const at = new Date();
   // JSON-safe copies (Dates → ISO, BigInt → string, keys sorted): what jsonb stores and the hash covers.
   const before = toStoredJson(entry.before);
   const after = toStoredJson(entry.after);
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const hash = hashAuditEvent({ seq, at, actorId: actor.userId, actorLabel: actor.label, ...entry, before, after, prevHash });
-  await tx.auditEvent.create({
-    data: {
-      seq,
-      at,
-      actorId: actor.userId,
-      actorLabel: actor.label,
-      action: entry.action,
-      targetType: entry.targetType,
-      targetId: entry.targetId,
-      before: before ?? Prisma.DbNull,
-      after: after ?? Prisma.DbNull,
-      prevHash,
-      hash,
-    },
-  });
-  return { seq, hash };
+  const content = {
+    seq,
+    at,
+    actorId: actor.userId,
+    actorLabel: actor.label,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    before,
+    after,
+    prevHash,
+  };
+  return { ...content, hash: hashAuditEvent(content) };
 }
 
 const toStoredJson = (value: unknown): Prisma.InputJsonValue | null =>
@@ -116,6 +151,23 @@ export async function auditedTransaction<T>(
     },
     { timeout: options.timeoutMs ?? 120_000, maxWait: 30_000 },
   );
+}
+
+/**
+ * auditedTransaction on a raw transaction (Database.transaction), for hot paths whose statements
+ * would otherwise each pay Prisma's per-query cost. Same guarantee: the change and its event
+ * commit together or not at all.
+ */
+export async function auditedSqlTransaction<T>(
+  db: Database,
+  actor: Actor,
+  work: (tx: SqlTransaction) => Promise<{ result: T; audit: AuditEntry }>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    const { result, audit } = await work(tx);
+    await appendAuditEventSql(tx, actor, audit);
+    return result;
+  });
 }
 
 export interface ChainVerification {

@@ -9,10 +9,15 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 import { readEnv, repoRoot } from "./env.ts";
 import { migrateDeploy } from "./migrate.ts";
 
+/** One connection inside a transaction (see Database.transaction): raw parameterised statements. */
+export interface SqlTransaction {
+  sql<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+}
+
 /**
- * The one handle to the store. `prisma` for everything; `sql` for the few hot paths that want
- * the raw driver (bulk dynamics, data map). With a real PostgreSQL, `connectionString` is what
- * the job queue (pg-boss) connects with; the embedded store has none.
+ * The one handle to the store. `prisma` for everything; `sql` and `transaction` for the few hot
+ * paths that want the raw driver (bulk dynamics, data map). With a real PostgreSQL,
+ * `connectionString` is what the job queue (pg-boss) connects with; the embedded store has none.
  */
 export interface Database {
   readonly kind: "postgres" | "pglite";
@@ -24,8 +29,17 @@ export interface Database {
    * statements every API request runs; the text must not vary per call.
    */
   sql<Row = Record<string, unknown>>(text: string, params?: unknown[], options?: { prepare?: boolean }): Promise<Row[]>;
+  /**
+   * Runs `work` in one transaction on one raw driver connection (READ COMMITTED, as Prisma's):
+   * COMMIT when it resolves, ROLLBACK when it throws. Without Prisma's per-statement cost, and
+   * `Buffer` parameters travel as binary.
+   */
+  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** What a raw transaction may stay idle for (waiting on its caller) before the server ends it. */
+const RAW_TRANSACTION_IDLE_MS = 120_000;
 
 export interface OpenDatabaseOptions {
   /** postgresql://… ; default: DATABASE_URL. Pass `null` to force the embedded store. */
@@ -61,6 +75,37 @@ async function openPostgres(connectionString: string, options: OpenDatabaseOptio
     async sql(text, params = [], options) {
       const result = options?.prepare ? await pool.query({ name: statementName(text), text, values: params as unknown[] }) : await pool.query(text, params as unknown[]);
       return result.rows;
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      // A checked-out client has no error listener of the pool's: a connection that drops
+      // between statements (server restart, the idle limit below) would otherwise be an
+      // unhandled 'error' event. Its next statement fails, and it is discarded on release.
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on("error", onError);
+      try {
+        // One round trip; the idle limit is a backstop against a caller that never finishes
+        // (Prisma's interactive transactions have a timeout for the same reason).
+        await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${RAW_TRANSACTION_IDLE_MS}`);
+        const tx: SqlTransaction = {
+          sql: async (text, params = []) => (await client.query(text, params as unknown[])).rows,
+        };
+        const result = await work(tx);
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
+        throw err;
+      } finally {
+        // A connection that broke or could not roll back is discarded, not returned to the pool.
+        client.removeListener("error", onError);
+        client.release(broken);
+      }
     },
     async close() {
       await prisma.$disconnect();
@@ -111,6 +156,9 @@ async function openEmbedded(dataDir: string, options: OpenDatabaseOptions): Prom
       const result = await pglite.query(text, params as unknown[]);
       return result.rows as never[];
     },
+    // PGlite runs one transaction at a time (Prisma's adapter uses the same mutex).
+    transaction: (work) =>
+      pglite.transaction((t) => work({ sql: async (text, params = []) => (await t.query(text, params as unknown[])).rows as never[] })),
     async close() {
       await prisma.$disconnect();
       await pglite.close();

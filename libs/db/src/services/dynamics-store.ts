@@ -1,4 +1,4 @@
-import type { Database } from "../database.ts";
+import type { Database, SqlTransaction } from "../database.ts";
 import type { Tx } from "../audit.ts";
 import { DomainError, notFound } from "../errors.ts";
 
@@ -46,156 +46,208 @@ export interface WriteCellsResult {
   unchanged: number;
 }
 
-interface StoredBlock {
-  epoch: number;
-  block: number;
-  loss: Uint8Array;
-  accuracy: Uint8Array;
-  filled: number;
-}
+/** A raw transaction (Database.transaction), or a Prisma transaction client or the client itself. */
+export type DynamicsExecutor = SqlTransaction | RawExecutor;
+type Run = <Row>(text: string, params: unknown[]) => Promise<Row[]>;
+const runnerOf = (tx: DynamicsExecutor): Run =>
+  "$queryRawUnsafe" in tx ? (text, params) => tx.$queryRawUnsafe(text, ...params) : (text, params) => tx.sql(text, params);
 
 /** Ordinals of a run are 0…N−1 (see startRun), so N is the largest one plus one: an index-only lookup. */
-export async function runExampleCount(tx: RawExecutor, runId: string): Promise<number> {
-  const [row] = await tx.$queryRawUnsafe<{ n: number | null }[]>(
-    `SELECT max(ordinal) + 1 AS n FROM run_examples WHERE run_id = $1::uuid`,
-    runId,
-  );
+export async function runExampleCount(tx: DynamicsExecutor, runId: string): Promise<number> {
+  const [row] = await runnerOf(tx)<{ n: number | null }>(`SELECT max(ordinal) + 1 AS n FROM run_examples WHERE run_id = $1::uuid`, [runId]);
   return Number(row?.n ?? 0);
 }
 
+/** One block's new cells, as a chunk brings them: NaN where the chunk has no cell. */
+export interface BlockCells {
+  epoch: number;
+  block: number;
+  /** blockLength(block, examples) values each. */
+  loss: Float32Array;
+  acc: Float32Array;
+  /** Cells present (non-NaN) in `loss`. */
+  count: number;
+}
+
 /**
- * Merges cells into the run's blocks by read-modify-write under row locks (SELECT … FOR
- * UPDATE), so overlapping or retried chunks, even concurrent ones, converge and a retried
- * chunk rewrites nothing. Cells must be valid and distinct (ingestDynamics checks both);
- * ordinals must be < `examples`.
+ * Collects a chunk's cells into per-block arrays, ordered for writing. `set` refuses a cell
+ * whose slot is already set (the chunk repeats it): valid losses are finite, so a non-NaN
+ * slot is a repeat, and no per-cell bookkeeping is needed.
+ */
+export class BlockCellsBuilder {
+  private readonly groups = new Map<number, BlockCells>();
+  private readonly blocks: number;
+  private lastKey = -1;
+  private last: BlockCells | undefined;
+
+  constructor(private readonly examples: number) {
+    this.blocks = blockCount(examples);
+  }
+
+  /** False if the chunk already holds this (ordinal, epoch). `ordinal` must be < examples. */
+  set(ordinal: number, epoch: number, loss: number, acc: number): boolean {
+    const block = (ordinal / BLOCK_SIZE) | 0;
+    const key = epoch * this.blocks + block;
+    let group = key === this.lastKey ? this.last! : this.groups.get(key);
+    if (group === undefined) {
+      const length = blockLength(block, this.examples);
+      group = { epoch, block, loss: new Float32Array(length).fill(NaN), acc: new Float32Array(length).fill(NaN), count: 0 };
+      this.groups.set(key, group);
+    }
+    this.lastKey = key;
+    this.last = group;
+    const i = ordinal - block * BLOCK_SIZE;
+    if (group.loss[i] === group.loss[i]) return false;
+    group.loss[i] = loss;
+    group.acc[i] = acc;
+    group.count++;
+    return true;
+  }
+
+  /** In (epoch, block) order: the order every writer locks blocks in (no deadlocks). */
+  sorted(): BlockCells[] {
+    return [...this.groups.entries()].sort((a, b) => a[0] - b[0]).map(([, group]) => group);
+  }
+}
+
+/** The little-endian bytes of several Float32Arrays back to back, with each one's offset. */
+function concatBytes(arrays: readonly Float32Array[]): { bytes: Buffer; offsets: number[]; lengths: number[] } {
+  let total = 0;
+  for (const a of arrays) total += a.byteLength;
+  const bytes = Buffer.allocUnsafe(total);
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  let at = 0;
+  for (const a of arrays) {
+    bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    offsets.push(at);
+    lengths.push(a.byteLength);
+    at += a.byteLength;
+  }
+  return { bytes, offsets, lengths };
+}
+
+/**
+ * Merges a chunk's cells (see BlockCellsBuilder) into the run's blocks. Every block is first
+ * inserted as new, in one statement (the common case: a chunk's blocks do not exist yet);
+ * blocks that exist are then merged by read-modify-write under their row locks (SELECT … FOR
+ * UPDATE), so overlapping or retried chunks, even concurrent ones, converge, and a retried
+ * chunk rewrites nothing.
+ *
+ * No deadlock. The INSERT takes blocks in (epoch, block) order and waits only for a writer that
+ * inserted the same block and has not committed yet (two INSERTs cannot wait for each other:
+ * each would have to be past the other's block). A block the INSERT left alone was committed
+ * by then, so the row locks taken next are on committed blocks only, in the same order, and a
+ * writer waiting for one waits for a writer that is itself past its INSERT.
+ * The block bytes travel as one binary parameter per column (not as hex text).
+ */
+export async function writeDynamicsBlocks(tx: DynamicsExecutor, runId: string, groups: readonly BlockCells[]): Promise<WriteCellsResult> {
+  if (groups.length === 0) return { accepted: 0, unchanged: 0 };
+  const run = runnerOf(tx);
+  const loss = concatBytes(groups.map((g) => g.loss));
+  const acc = concatBytes(groups.map((g) => g.acc));
+  const inserted = await run<{ epoch: number; block: number }>(
+    `INSERT INTO dynamics_blocks (run_id, epoch, block, loss, accuracy, filled, updated_at)
+     SELECT $1::uuid, u.e, u.b, substring($4::bytea FROM u.o + 1 FOR u.n), substring($5::bytea FROM u.o + 1 FOR u.n), u.f, now()
+       FROM unnest($2::int[], $3::int[], $6::int[], $7::int[], $8::int[]) AS u(e, b, o, n, f)
+     ON CONFLICT (run_id, epoch, block) DO NOTHING
+     RETURNING epoch, block`,
+    [runId, groups.map((g) => g.epoch), groups.map((g) => g.block), loss.bytes, acc.bytes, loss.offsets, loss.lengths, groups.map((g) => g.count)],
+  );
+  const keyOf = (epoch: number, block: number) => `${epoch}:${block}`;
+  const isNew = new Set(inserted.map((r) => keyOf(r.epoch, r.block)));
+  let accepted = 0;
+  let unchanged = 0;
+  const existing: BlockCells[] = [];
+  for (const g of groups) {
+    if (isNew.has(keyOf(g.epoch, g.block))) accepted += g.count;
+    else existing.push(g);
+  }
+  if (existing.length === 0) return { accepted, unchanged };
+
+  const stored = await run<{ epoch: number; block: number; loss: Uint8Array; accuracy: Uint8Array; filled: number }>(
+    `SELECT d.epoch, d.block, d.loss, d.accuracy, d.filled
+       FROM dynamics_blocks d
+       JOIN unnest($2::int[], $3::int[]) AS u(e, b) ON d.epoch = u.e AND d.block = u.b
+      WHERE d.run_id = $1::uuid
+      ORDER BY d.epoch, d.block
+        FOR UPDATE OF d`,
+    [runId, existing.map((g) => g.epoch), existing.map((g) => g.block)],
+  );
+  const byKey = new Map(existing.map((g) => [keyOf(g.epoch, g.block), g]));
+  const updates: { epoch: number; block: number; loss: Float32Array; acc: Float32Array; filled: number }[] = [];
+  for (const row of stored) {
+    const cells = byKey.get(keyOf(row.epoch, row.block))!;
+    byKey.delete(keyOf(row.epoch, row.block));
+    const l = decodeFloat32(row.loss);
+    const a = decodeFloat32(row.accuracy);
+    if (l.length !== cells.loss.length || a.length !== cells.loss.length) {
+      throw new Error(`run ${runId}: dynamics block (epoch ${row.epoch}, block ${row.block}) holds ${l.length}/${a.length} values, expected ${cells.loss.length}`);
+    }
+    const merged = mergeBlock(cells, l, a);
+    accepted += merged.accepted;
+    unchanged += merged.unchanged;
+    if (merged.accepted > 0) updates.push({ epoch: row.epoch, block: row.block, loss: l, acc: a, filled: row.filled + merged.filled });
+  }
+  // Blocks are never deleted while their run is held (FOR KEY SHARE): one that conflicted exists.
+  if (byKey.size > 0) throw new Error(`run ${runId}: ${byKey.size} dynamics blocks neither inserted nor found`);
+  if (updates.length > 0) {
+    const l = concatBytes(updates.map((u) => u.loss));
+    const a = concatBytes(updates.map((u) => u.acc));
+    await run(
+      `UPDATE dynamics_blocks d
+          SET loss = substring($4::bytea FROM u.o + 1 FOR u.n), accuracy = substring($5::bytea FROM u.o + 1 FOR u.n), filled = u.f, updated_at = now()
+         FROM unnest($2::int[], $3::int[], $6::int[], $7::int[], $8::int[]) AS u(e, b, o, n, f)
+        WHERE d.run_id = $1::uuid AND d.epoch = u.e AND d.block = u.b`,
+      [runId, updates.map((u) => u.epoch), updates.map((u) => u.block), l.bytes, a.bytes, l.offsets, l.lengths, updates.map((u) => u.filled)],
+    );
+  }
+  return { accepted, unchanged };
+}
+
+/**
+ * Merges cells into several blocks of a run. Cells must be valid and distinct (ingestDynamics
+ * checks both); ordinals must be < `examples`. See writeDynamicsBlocks.
  */
 export async function writeDynamicsCells(
-  tx: RawExecutor,
+  tx: DynamicsExecutor,
   runId: string,
   cells: readonly DynamicsCell[],
   examples?: number,
 ): Promise<WriteCellsResult> {
   if (cells.length === 0) return { accepted: 0, unchanged: 0 };
   const N = examples ?? (await runExampleCount(tx, runId));
-  const groups = new Map<number, DynamicsCell[]>();
-  const keyOf = (epoch: number, block: number) => epoch * 0x100000 + block;
+  const builder = new BlockCellsBuilder(N);
   for (const cell of cells) {
-    const key = keyOf(cell.epoch, Math.floor(cell.ordinal / BLOCK_SIZE));
-    const group = groups.get(key);
-    if (group) group.push(cell);
-    else groups.set(key, [cell]);
+    if (!builder.set(cell.ordinal, cell.epoch, cell.loss, cell.acc)) throw new Error(`cell (ordinal ${cell.ordinal}, epoch ${cell.epoch}) given twice`);
   }
-  // Sorted, so that concurrent writers lock blocks in the same order (no deadlocks).
-  let pending = [...groups.keys()].sort((a, b) => a - b);
-  let accepted = 0;
-  let unchanged = 0;
-
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 2) throw new Error(`could not lock the dynamics blocks of run ${runId}`);
-    const epochs = pending.map((k) => Math.floor(k / 0x100000));
-    const blocks = pending.map((k) => k % 0x100000);
-    const existing = await tx.$queryRawUnsafe<StoredBlock[]>(
-      `SELECT d.epoch, d.block, d.loss, d.accuracy, d.filled
-         FROM dynamics_blocks d
-         JOIN unnest($2::int[], $3::int[]) AS u(e, b) ON d.epoch = u.e AND d.block = u.b
-        WHERE d.run_id = $1::uuid
-        ORDER BY d.epoch, d.block
-          FOR UPDATE OF d`,
-      runId,
-      epochs,
-      blocks,
-    );
-    const found = new Set<number>();
-    const updates: StoredBlock[] = [];
-    for (const row of existing) {
-      const key = keyOf(row.epoch, row.block);
-      found.add(key);
-      const loss = decodeFloat32(row.loss);
-      const acc = decodeFloat32(row.accuracy);
-      const merged = mergeCells(groups.get(key)!, row.block, loss, acc);
-      accepted += merged.accepted;
-      unchanged += merged.unchanged;
-      if (merged.accepted > 0) {
-        updates.push({ epoch: row.epoch, block: row.block, loss: encodeFloat32(loss), accuracy: encodeFloat32(acc), filled: row.filled + merged.filled });
-      }
-    }
-    if (updates.length > 0) {
-      await tx.$executeRawUnsafe(
-        `UPDATE dynamics_blocks d SET loss = u.l, accuracy = u.a, filled = u.f, updated_at = now()
-           FROM unnest($2::int[], $3::int[], $4::bytea[], $5::bytea[], $6::int[]) AS u(e, b, l, a, f)
-          WHERE d.run_id = $1::uuid AND d.epoch = u.e AND d.block = u.b`,
-        runId,
-        updates.map((u) => u.epoch),
-        updates.map((u) => u.block),
-        updates.map((u) => u.loss),
-        updates.map((u) => u.accuracy),
-        updates.map((u) => u.filled),
-      );
-    }
-
-    const missing = pending.filter((k) => !found.has(k));
-    if (missing.length === 0) break;
-    // New blocks are built here and inserted whole; one that a concurrent writer inserted
-    // first is not returned, and is merged into on the next round under its lock.
-    const inserts: StoredBlock[] = [];
-    const counts = new Map<number, WriteCellsResult>();
-    for (const key of missing) {
-      const epoch = Math.floor(key / 0x100000);
-      const block = key % 0x100000;
-      const length = blockLength(block, N);
-      const loss = new Float32Array(length).fill(NaN);
-      const acc = new Float32Array(length).fill(NaN);
-      const merged = mergeCells(groups.get(key)!, block, loss, acc);
-      counts.set(key, merged);
-      inserts.push({ epoch, block, loss: encodeFloat32(loss), accuracy: encodeFloat32(acc), filled: merged.filled });
-    }
-    const inserted = await tx.$queryRawUnsafe<{ epoch: number; block: number }[]>(
-      `INSERT INTO dynamics_blocks (run_id, epoch, block, loss, accuracy, filled, updated_at)
-       SELECT $1::uuid, e, b, l, a, f, now() FROM unnest($2::int[], $3::int[], $4::bytea[], $5::bytea[], $6::int[]) AS u(e, b, l, a, f)
-       ON CONFLICT (run_id, epoch, block) DO NOTHING
-       RETURNING epoch, block`,
-      runId,
-      inserts.map((u) => u.epoch),
-      inserts.map((u) => u.block),
-      inserts.map((u) => u.loss),
-      inserts.map((u) => u.accuracy),
-      inserts.map((u) => u.filled),
-    );
-    const done = new Set(inserted.map((r) => keyOf(r.epoch, r.block)));
-    for (const key of done) {
-      accepted += counts.get(key)!.accepted;
-      unchanged += counts.get(key)!.unchanged;
-    }
-    pending = missing.filter((k) => !done.has(k));
-  }
-  return { accepted, unchanged };
+  return writeDynamicsBlocks(tx, runId, builder.sorted());
 }
 
-/** Writes cells into decoded block arrays; counts what changed and how many were new. */
-function mergeCells(cells: readonly DynamicsCell[], block: number, loss: Float32Array, acc: Float32Array) {
-  const lossBits = new Uint32Array(loss.buffer);
-  const accBits = new Uint32Array(acc.buffer);
-  const scratch = new Float32Array(2);
-  const scratchBits = new Uint32Array(scratch.buffer);
-  const base = block * BLOCK_SIZE;
+/** Writes a block's new cells into its stored arrays; counts what changed and how many were new. */
+function mergeBlock(cells: BlockCells, loss: Float32Array, acc: Float32Array) {
+  const newLoss = cells.loss;
+  const newAcc = cells.acc;
+  const newLossBits = new Uint32Array(newLoss.buffer, newLoss.byteOffset, newLoss.length);
+  const newAccBits = new Uint32Array(newAcc.buffer, newAcc.byteOffset, newAcc.length);
+  const lossBits = new Uint32Array(loss.buffer, loss.byteOffset, loss.length);
+  const accBits = new Uint32Array(acc.buffer, acc.byteOffset, acc.length);
   let accepted = 0;
   let unchanged = 0;
   let filled = 0;
-  for (const cell of cells) {
-    const i = cell.ordinal - base;
-    scratch[0] = cell.loss;
-    scratch[1] = cell.acc;
+  for (let i = 0; i < newLoss.length; i++) {
+    if (Number.isNaN(newLoss[i]!)) continue;
     if (Number.isNaN(loss[i]!)) {
       filled++;
       accepted++;
-    } else if (lossBits[i] === scratchBits[0] && accBits[i] === scratchBits[1]) {
+    } else if (lossBits[i] === newLossBits[i] && accBits[i] === newAccBits[i]) {
       unchanged++;
       continue;
     } else {
       accepted++;
     }
-    lossBits[i] = scratchBits[0]!;
-    accBits[i] = scratchBits[1]!;
+    lossBits[i] = newLossBits[i]!;
+    accBits[i] = newAccBits[i]!;
   }
   return { accepted, unchanged, filled };
 }
@@ -258,12 +310,11 @@ export interface DynamicsCompleteness {
 }
 
 /** Cells received so far (sum of `filled`), without reading any block's bytes. */
-export async function dynamicsCompleteness(tx: RawExecutor, runId: string, epochs: number, examples?: number): Promise<DynamicsCompleteness> {
+export async function dynamicsCompleteness(tx: DynamicsExecutor, runId: string, epochs: number, examples?: number): Promise<DynamicsCompleteness> {
   const N = examples ?? (await runExampleCount(tx, runId));
-  const [row] = await tx.$queryRawUnsafe<{ received: bigint | number | null }[]>(
+  const [row] = await runnerOf(tx)<{ received: bigint | number | string | null }>(
     `SELECT sum(filled)::int8 AS received FROM dynamics_blocks WHERE run_id = $1::uuid AND epoch < $2`,
-    runId,
-    epochs,
+    [runId, epochs],
   );
   const received = Number(row?.received ?? 0);
   const expected = N * epochs;
