@@ -77,6 +77,8 @@ const SCORE_COLUMN: Record<Exclude<ExampleOrderField, "KEY">, { column: string; 
   CORRECTNESS: { column: "s.correctness", cast: "real" },
 };
 const SPLITS = new Set(["TRAIN", "VALIDATION", "TEST"]);
+/** A qualified column's name in the selected row ("s.forget_events" → "forget_events"). */
+const columnName = (column: string) => column.slice(column.indexOf(".") + 1);
 
 /** The cursor: the order it belongs to, the row's sort value and its tiebreak, opaque to clients. */
 interface CursorContent {
@@ -196,8 +198,7 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
   const rows = await db.sql<Record<string, unknown>>(
     `SELECT e.id, e.dataset_id, e.key, e.content_hash, e.text, e.split::text AS split, e.is_canary, e.canary_prefix, e.canary_secret,
             ${options.runId ? `${tiebreak.column} AS ordinal, NULL::real AS weight` : "NULL::int AS ordinal, ve.weight"},
-            ${options.runId ? "s.difficulty, s.memorization, s.forget_events, s.never_learned, s.confidence, s.variability, s.correctness, s.quadrant::text AS quadrant" : "NULL AS quadrant"},
-            ${sort ? `${sort.column}::text` : "NULL::text"} AS sort_value, ${tiebreak.column}::text AS tiebreak
+            ${options.runId ? "s.difficulty, s.memorization, s.forget_events, s.never_learned, s.confidence, s.variability, s.correctness, s.quadrant::text AS quadrant" : "NULL AS quadrant"}
        FROM ${from}
       WHERE ${where.join(" AND ")}
       ORDER BY ${orderBy}
@@ -209,8 +210,11 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
 
   const page = rows.slice(0, first);
   const edges = page.map((row) => {
-    const tb = tiebreak.cast === "int" ? Number(row.tiebreak) : String(row.tiebreak);
-    const value = sort === null ? null : sort.cast === "text" ? String(row.sort_value) : Number(row.sort_value);
+    // The sort value and the tiebreak are columns of the row already (selected under their
+    // own names: s.memorization → memorization, re.ordinal → ordinal, e.id → id). A real's
+    // value read back through the driver casts to the same float4, so the cursor is exact.
+    const tb = tiebreak.cast === "int" ? Number(row.ordinal) : String(row.id);
+    const value = sort === null ? null : sort.cast === "text" ? String(row[columnName(sort.column)]) : Number(row[columnName(sort.column)]);
     return { cursor: encodeCursor({ order: orderTag, value, tiebreak: tb }), node: toListedExample(row, listedRun) };
   });
   return {
