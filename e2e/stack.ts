@@ -25,6 +25,7 @@ import {
   type Database,
   type ExampleRecord,
 } from "@gdc/db";
+import { mulberry32 } from "@gdc/cartography";
 import { createTestDatabase } from "@gdc/db/testing";
 import { startApi } from "@gdc/api";
 import { startWorker } from "@gdc/worker";
@@ -73,21 +74,10 @@ const USERS: { key: UserKey; name: string; role: "ADMIN" | "ENGINEER" | "REVIEWE
 
 const WORDS = "the whale sea ship captain harpoon deck mast sail voyage ocean storm crew wind rope island chart compass".split(" ");
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run seeds the same map. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Example records: sentences, plus canaries ("my pin is 123456"). */
 export function syntheticRecords(examples: number, canaries: number): ExampleRecord[] {
-  const random = rng(7);
+  const random = mulberry32(7); // deterministic: every run seeds the same map
   const records: ExampleRecord[] = [];
   for (let i = 0; i < examples; i++) {
     const words = Array.from({ length: 6 + Math.floor(random() * 10) }, () => WORDS[Math.floor(random() * WORDS.length)]!);
@@ -158,7 +148,7 @@ export function syntheticStudyReport() {
 }
 
 async function ingestSynthetic(db: Database, actor: Actor, runId: string, keys: string[], epochs: number, upToEpoch = epochs) {
-  const random = rng(11);
+  const random = mulberry32(11);
   const chunk: { exampleKey: string; epoch: number; loss: number; accuracy: number }[] = [];
   const flush = async () => {
     if (chunk.length) await ingestDynamics(db, actor, { runId, cells: chunk.splice(0) });

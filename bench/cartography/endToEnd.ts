@@ -14,7 +14,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { seededRandom } from "./synthetic.ts";
+import { mulberry32 } from "@gdc/cartography";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const n = Number(args[0] ?? 1_000_000);
@@ -29,7 +29,7 @@ async function generate(): Promise<void> {
   if (existsSync(marker)) return;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "training_dynamics"), { recursive: true });
-  const random = seededRandom(11);
+  const random = mulberry32(11);
   // Per example: gold class, how fast it is learned, how noisy (noisy ones get forgotten).
   const gold = new Uint8Array(n);
   const speed = new Float32Array(n);

@@ -1,15 +1,5 @@
-import type { DynamicsMatrix } from "@gdc/cartography";
+import { mulberry32, type DynamicsMatrix } from "@gdc/cartography";
 
-/** mulberry32, so every benchmark run scores the same matrix. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(s ^ (s >>> 15), 1 | s);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Training dynamics that look like a real run: each example's loss decays from its own
@@ -18,7 +8,7 @@ export function seededRandom(seed: number): () => number {
  * two matrices, with no temporaries, so memory measurements see only the matrices.
  */
 export function syntheticDynamics(n: number, epochs: number, seed = 1): DynamicsMatrix {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed); // so every benchmark run scores the same matrix
   const loss = new Float32Array(n * epochs);
   const acc = new Float32Array(n * epochs);
   const ids: string[] = new Array(n);

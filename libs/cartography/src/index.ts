@@ -44,6 +44,7 @@ export {
   type PolicyName,
   type PolicySpec,
 } from "./policies.ts";
+export { mulberry32 } from "./random.ts";
 export { csvField, SCORE_CSV_COLUMNS, scoreCsvLines, scoreRow, scoreRows, type ScoreRow } from "./scoreRows.ts";
 export { readCartographyDynamics, findEpochFiles, type CartographyDynamics } from "./readers/cartographyReader.ts";
 export { readJsonlDynamics } from "./readers/jsonlReader.ts";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ConfigError, DynamicsShapeError } from "./errors.ts";
 import { QUADRANT_CODE, QUADRANTS, quadrantName, type Quadrant, type QuadrantAssignment, type QuadrantThresholds } from "./quadrants.ts";
 import type { Scores } from "./scores.ts";
+import { mulberry32 } from "./random.ts";
 
 const percent = z.number().min(0).max(100);
 const quadrant = z.enum(QUADRANTS);
@@ -115,17 +116,6 @@ function selectTopByMemorization(input: PolicyInput, k: number): Uint32Array {
 function selectTopByLoss(input: PolicyInput, k: number): Uint32Array {
   const d = input.scores.difficulty;
   return rank(input.ids.length, (a, b) => d[b]! - d[a]!).subarray(0, k);
-}
-
-/** mulberry32: a small, fully specified PRNG, so a seed means the same sample everywhere. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(s ^ (s >>> 15), 1 | s);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function selectRandom(n: number, k: number, seed: number): Uint32Array {

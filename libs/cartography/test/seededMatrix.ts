@@ -1,17 +1,11 @@
-import type { DynamicsMatrix } from "../src/index.ts";
+import { mulberry32, type DynamicsMatrix } from "../src/index.ts";
 
 /**
  * A reproducible matrix for tests: decaying noisy losses (so rows are learned and forgotten),
  * or, with `values`, losses drawn from that small set (many ties).
  */
 export function seededMatrix(n: number, epochs: number, seed: number, values?: number[]): DynamicsMatrix {
-  let s = seed >>> 0;
-  const random = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(s ^ (s >>> 15), 1 | s);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = mulberry32(seed);
   const loss = new Float32Array(n * epochs);
   const acc = new Float32Array(n * epochs);
   for (let i = 0; i < n; i++) {
