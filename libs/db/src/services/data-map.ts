@@ -61,29 +61,32 @@ export async function dataMapVersion(db: Database, runId: string): Promise<strin
 const QUADRANT_CODE = `CASE s.quadrant WHEN 'STABLE_EASY' THEN 0 WHEN 'AMBIGUOUS_HARD' THEN 1 WHEN 'HOTSPOT_MEMORIZED' THEN 2 ELSE 3 END`;
 
 /**
- * Reads a run's data map columns in one statement: it walks example_scores in ordinal order
- * (its unique index, no sort) and concatenates each column into one binary value on the
- * server (float4send: the stored float32 bits; uuid_send: 16 bytes per id), because 100 k
- * rows as driver row objects, or text parsed number by number, cost several times more.
- * Canary flags come from a second query run alongside it (canaryIdsOf). The run's score version is read in the same
- * statement, so the columns and their version always agree. Null when the run has no scores.
+ * A run's points in one statement: it walks example_scores in ordinal order (its unique
+ * index, no sort) and concatenates each column into one value on the server, because 100 k
+ * rows as driver row objects, or PostgreSQL arrays parsed element by element, cost several
+ * times more. `binary`: bytea columns (uuid_send: 16 bytes per id; float4send: the stored
+ * float32 bits, big-endian; one byte per quadrant code); else text (comma-separated ids and
+ * numbers as PostgreSQL prints them, one digit per quadrant code). The run's score version and
+ * resolved config are read in the same statement, so they always agree with the points.
+ * Canary flags come from a second query run alongside it (canaryIdsOf).
  */
-export async function readDataMapColumns(db: Database, runId: string): Promise<DataMapColumns | null> {
-  const [points, canaries] = await Promise.all([
+async function readPoints<Value>(db: Database, runId: string, binary: boolean) {
+  const agg = (expression: string, separator: string) => `string_agg(${expression}, ${binary ? "''::bytea" : `'${separator}'`})`;
+  return Promise.all([
     db.sql<{
       count: number;
-      ids: Uint8Array | null;
-      difficulty: Uint8Array | null;
-      memorization: Uint8Array | null;
-      quadrant: Uint8Array | null;
+      ids: Value | null;
+      difficulty: Value | null;
+      memorization: Value | null;
+      quadrant: Value | null;
       version: string | null;
       resolved: ResolvedScoring;
     }>(
       `SELECT count(*)::int AS count,
-              string_agg(uuid_send(p.example_id), ''::bytea) AS ids,
-              string_agg(float4send(p.difficulty), ''::bytea) AS difficulty,
-              string_agg(float4send(p.memorization), ''::bytea) AS memorization,
-              string_agg(set_byte('\\x00'::bytea, 0, p.q), ''::bytea) AS quadrant,
+              ${agg(binary ? "uuid_send(p.example_id)" : "p.example_id::text", ",")} AS ids,
+              ${agg(binary ? "float4send(p.difficulty)" : "p.difficulty::text", ",")} AS difficulty,
+              ${agg(binary ? "float4send(p.memorization)" : "p.memorization::text", ",")} AS memorization,
+              ${agg(binary ? "set_byte('\\x00'::bytea, 0, p.q)" : "p.q::text", "")} AS quadrant,
               (SELECT ${VERSION_SQL} FROM runs r WHERE r.id = $1::uuid) AS version,
               (SELECT scoring_resolved FROM runs WHERE id = $1::uuid) AS resolved
          FROM (SELECT s.example_id, s.difficulty, s.memorization, ${QUADRANT_CODE} AS q
@@ -91,10 +94,14 @@ export async function readDataMapColumns(db: Database, runId: string): Promise<D
                 WHERE s.run_id = $1::uuid
                 ORDER BY s.ordinal) p`,
       [runId],
-    ),
+    ).then((rows) => rows[0]),
     canaryIdsOf(db, runId),
   ]);
-  const row = points[0];
+}
+
+/** A run's data map columns (binary, exact float32), null when the run has no scores. */
+export async function readDataMapColumns(db: Database, runId: string): Promise<DataMapColumns | null> {
+  const [row, canaries] = await readPoints<Uint8Array>(db, runId, true);
   if (!row || row.count === 0 || row.version === null) return null;
   const n = row.count;
   const ids = uuidsFromBytes(row.ids!, n);
@@ -120,31 +127,7 @@ export async function readDataMapColumns(db: Database, runId: string): Promise<D
  * same values every other score field returns. Null when the run has no scores.
  */
 export async function queryDataMap(db: Database, runId: string): Promise<DataMap | null> {
-  const [points, canaries] = await Promise.all([
-    db.sql<{
-      count: number;
-      ids: string | null;
-      difficulty: string | null;
-      memorization: string | null;
-      quadrant: string | null;
-      resolved: ResolvedScoring;
-    }>(
-      `SELECT count(*)::int AS count,
-              string_agg(p.example_id::text, ',') AS ids,
-              string_agg(p.difficulty::text, ',') AS difficulty,
-              string_agg(p.memorization::text, ',') AS memorization,
-              string_agg(p.q, '') AS quadrant,
-              (SELECT scoring_resolved FROM runs WHERE id = $1::uuid) AS resolved
-         FROM (SELECT s.example_id, s.difficulty, s.memorization,
-                      CASE s.quadrant WHEN 'STABLE_EASY' THEN '0' WHEN 'AMBIGUOUS_HARD' THEN '1' WHEN 'HOTSPOT_MEMORIZED' THEN '2' ELSE '3' END AS q
-                 FROM example_scores s
-                WHERE s.run_id = $1::uuid
-                ORDER BY s.ordinal) p`,
-      [runId],
-    ),
-    canaryIdsOf(db, runId),
-  ]);
-  const row = points[0];
+  const [row, canaries] = await readPoints<string>(db, runId, false);
   if (!row || row.count === 0) return null;
   const n = row.count;
   const ids = row.ids!.split(",");
