@@ -18,9 +18,14 @@ export interface ApiContext extends ApiDeps {
   loaders: Loaders;
 }
 
-export async function buildContext(deps: ApiDeps, headers: IncomingHttpHeaders | Map<string, string>): Promise<ApiContext> {
+/** The caller named by the `Authorization: Bearer <token>` header, or null. */
+export async function authenticate(deps: ApiDeps, headers: IncomingHttpHeaders | Map<string, string>): Promise<AuthenticatedUser | null> {
   const raw = headers instanceof Map ? headers.get("authorization") : headers.authorization;
   const match = /^Bearer\s+(\S+)$/i.exec(raw ?? "");
-  const user = match ? await (deps.tokens ? deps.tokens.authenticate(match[1]!) : authenticateToken(deps.db, match[1]!)) : null;
-  return { ...deps, user, loaders: createLoaders(deps.db) };
+  if (!match) return null;
+  return deps.tokens ? deps.tokens.authenticate(match[1]!) : authenticateToken(deps.db, match[1]!);
+}
+
+export async function buildContext(deps: ApiDeps, headers: IncomingHttpHeaders | Map<string, string>): Promise<ApiContext> {
+  return { ...deps, user: await authenticate(deps, headers), loaders: createLoaders(deps.db) };
 }

@@ -2,6 +2,7 @@
 // with `pyarrow.ipc.open_file` / `pandas.read_feather`. Built once per run and score version,
 // kept in memory (raw and gzip), so a request costs a token check, one primary-key read that
 // proves the cache current, and a write of bytes already made.
+import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import { Bool, Dictionary, Field, Float32, RecordBatch, Schema, Struct, Table, Uint8, Utf8, makeData, tableToIPC, vectorFromArray, type Data } from "apache-arrow";
@@ -71,12 +72,7 @@ async function encodeVariant(c: DataMapColumns, ids: boolean, tag: string): Prom
 }
 
 /** A short, stable tag of (run, score version) for ETags. */
-function versionTag(runId: string, version: string): string {
-  let h = 0x811c9dc5;
-  const s = `${runId}|${version}`;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return `${runId.slice(0, 8)}-${(h >>> 0).toString(36)}`;
-}
+const versionTag = (runId: string, version: string) => createHash("sha256").update(`${runId}|${version}`).digest("base64url").slice(0, 16);
 
 /**
  * Encoded data maps by run, least recently used evicted beyond `maxBytes`. An entry is

@@ -22,7 +22,7 @@ import depthLimit from "graphql-depth-limit";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
 import { DomainError, exportLine, exportVersion } from "@gdc/db";
 import { typeDefs, resolvers } from "./schema/index.ts";
-import { buildContext, type ApiContext, type ApiDeps } from "./context.ts";
+import { authenticate, buildContext, type ApiContext, type ApiDeps } from "./context.ts";
 import { authorizeQueryFields } from "./permissions.ts";
 import { ARROW_FILE_TYPE, DATA_MAP_PATH, DataMapCache } from "./data-map-http.ts";
 import { TokenCache } from "./token-cache.ts";
@@ -329,28 +329,36 @@ export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?
   }
 
   /**
+   * What every /export download checks first, in this order: the method, a valid token (any
+   * role), and that the id in the path is a UUID. False once it has answered with the error.
+   */
+  async function admitDownload(req: http.IncomingMessage, res: http.ServerResponse, methods: string[], field: string, id: string): Promise<boolean> {
+    if (!methods.includes(req.method ?? "")) {
+      res.setHeader("allow", methods.join(", "));
+      sendJsonError(res, 405, "BAD_REQUEST", "Use GET");
+      return false;
+    }
+    if (!(await authenticate(deps, req.headers))) {
+      sendJsonError(res, 401, "UNAUTHENTICATED", "A valid API token is required (Authorization: Bearer <token>)");
+      return false;
+    }
+    if (!UUID.test(id)) {
+      sendJsonError(res, 400, "BAD_USER_INPUT", `${field}: "${id}" is not a UUID`);
+      return false;
+    }
+    return true;
+  }
+
+  /**
    * `GET /export/runs/<runId>/data-map.arrow[?include=ids]` (Bearer token, any role): the run's
    * data map as an Arrow IPC file (see data-map-http.ts), gzip when the client accepts it,
    * 304 for a matching If-None-Match.
    */
   async function handleDataMap(req: http.IncomingMessage, res: http.ServerResponse, runId: string, search: URLSearchParams) {
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.setHeader("allow", "GET, HEAD");
-      sendJsonError(res, 405, "BAD_REQUEST", "Use GET");
-      return;
-    }
+    if (!(await admitDownload(req, res, ["GET", "HEAD"], "runId", runId))) return;
     const include = search.get("include");
     if (include !== null && include !== "ids") {
       sendJsonError(res, 400, "BAD_USER_INPUT", `include: only "ids" (adds the example_id column) is known, got "${include}"`);
-      return;
-    }
-    const { user } = await buildContext(deps, req.headers);
-    if (!user) {
-      sendJsonError(res, 401, "UNAUTHENTICATED", "A valid API token is required (Authorization: Bearer <token>)");
-      return;
-    }
-    if (!UUID.test(runId)) {
-      sendJsonError(res, 400, "BAD_USER_INPUT", `runId: "${runId}" is not a UUID`);
       return;
     }
     const entry = await dataMaps.get(runId);
@@ -383,20 +391,7 @@ export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?
   }
 
   async function handleExport(req: http.IncomingMessage, res: http.ServerResponse, versionId: string) {
-    if (req.method !== "GET") {
-      res.setHeader("allow", "GET");
-      sendJsonError(res, 405, "BAD_REQUEST", "Use GET");
-      return;
-    }
-    const { user } = await buildContext(deps, req.headers);
-    if (!user) {
-      sendJsonError(res, 401, "UNAUTHENTICATED", "A valid API token is required (Authorization: Bearer <token>)");
-      return;
-    }
-    if (!UUID.test(versionId)) {
-      sendJsonError(res, 400, "BAD_USER_INPUT", `versionId: "${versionId}" is not a UUID`);
-      return;
-    }
+    if (!(await admitDownload(req, res, ["GET"], "versionId", versionId))) return;
     let exported: Awaited<ReturnType<typeof exportVersion>>;
     try {
       exported = await exportVersion(deps.db, { versionId });
