@@ -5,7 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { tableFromIPC, type Table } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createExternalRun, finishRun, ingestDynamics, openJobQueue, queryDataMap, scoreRun, systemActor, type JobQueue } from "@gdc/db";
-import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
+import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { startApi, type RunningApi } from "../src/index.ts";
 
 let t: TestDatabase;
@@ -32,8 +32,7 @@ beforeAll(async () => {
     }),
   );
   await ingestDynamics(t.db, engineer, { runId: run.id, cells });
-  const noQueue = { ...queue, enqueue: async () => "not-run" } as JobQueue;
-  await finishRun(t.db, noQueue, engineer, { runId: run.id });
+  await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
   await scoreRun(t.db, systemActor("worker"), { runId: run.id });
   runId = run.id;
   unscoredRunId = (await createExternalRun(t.db, engineer, { versionId: version.id, epochs: T, framework: "jax" })).id;

@@ -15,17 +15,8 @@ import {
   startRun,
   systemActor,
   type Actor,
-  type JobQueue,
 } from "../src/index.ts";
-import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "../src/testing/index.ts";
-
-const noQueue: JobQueue = {
-  kind: "in-process",
-  enqueue: async () => "not-run",
-  work: async () => {},
-  idle: async () => {},
-  stop: async () => {},
-};
+import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "../src/testing/index.ts";
 
 let t: TestDatabase;
 let engineer: Actor;
@@ -46,7 +37,7 @@ async function scoredRun(examples: number, canaries: number, epochs = 4) {
     }),
   );
   await ingestDynamics(t.db, engineer, { runId: run.id, cells });
-  await finishRun(t.db, noQueue, engineer, { runId: run.id });
+  await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
   await scoreRun(t.db, systemActor("worker"), { runId: run.id });
   return run.id;
 }
@@ -54,7 +45,7 @@ async function scoredRun(examples: number, canaries: number, epochs = 4) {
 describe("findRun", () => {
   test("returns exactly what prisma.run.findUnique returns, for tracked, external and scored runs", async () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 5 });
-    const tracked = await startRun(t.db, noQueue, engineer, { versionId: version.id, epochs: 3, seed: 11, scoringConfig: { qMemorization: 0.8 } });
+    const tracked = await startRun(t.db, new RecordingQueue(), engineer, { versionId: version.id, epochs: 3, seed: 11, scoringConfig: { qMemorization: 0.8 } });
     // Every nullable column filled in, as a training run in progress has them.
     await t.db.sql(
       `UPDATE runs SET backend = 'wasm', progress_epoch = 1, progress_step = 3, progress_steps = 5, examples_per_sec = 123.5, eta_seconds = 7.25,

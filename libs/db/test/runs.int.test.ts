@@ -19,24 +19,8 @@ import {
   writeDynamicsEpoch,
   type Actor,
   type DynamicsCellInput,
-  type EnqueueOptions,
-  type JobName,
-  type JobQueue,
 } from "../src/index.ts";
-import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "../src/testing/index.ts";
-
-/** Records what is enqueued (and whether inside a transaction); runs nothing. */
-class RecordingQueue implements JobQueue {
-  readonly kind = "in-process" as const;
-  readonly jobs: { name: JobName; data: unknown; inTx: boolean }[] = [];
-  async enqueue(name: JobName, data: unknown, options: EnqueueOptions = {}) {
-    this.jobs.push({ name, data, inTx: Boolean(options.tx) });
-    return `job-${this.jobs.length}`;
-  }
-  async work() {}
-  async idle() {}
-  async stop() {}
-}
+import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "../src/testing/index.ts";
 
 let t: TestDatabase;
 let engineer: Actor;
