@@ -1,25 +1,19 @@
 // The data map's columns (decoded from the API's Arrow file, see arrow.ts) turned into the
 // typed arrays the canvas and the hit tests loop over, plus the counts the filters show.
-import type { DataMapColumns, Thresholds } from "./arrow";
+import type { DataMapColumns } from "./arrow";
 import type { Scales } from "./scales";
 import type { ScreenPoints } from "./hit-test";
 
 export type { DataMapColumns, Thresholds } from "./arrow";
 
-export interface PreparedDataMap {
-  /** The run the file says it belongs to (null when it does not say). */
-  runId: string | null;
-  count: number;
-  /** Per point, as stored (float32); the file's own buffer when it had one record batch. */
-  difficulty: Float32Array;
-  memorization: Float32Array;
-  /** Per point: index into `quadrantNames`. */
-  quadrant: Uint8Array;
-  quadrantNames: string[];
+/**
+ * What the canvas draws: the decoded columns (the float and quadrant arrays as they are, cut
+ * to `count`), with the canary bits unpacked and the per-point jitter made.
+ */
+export interface PreparedDataMap extends Pick<DataMapColumns, "runId" | "count" | "difficulty" | "memorization" | "quadrant" | "quadrantNames" | "thresholds"> {
   /** 1 for canaries, else 0. */
   isCanary: Uint8Array;
   canaryIndices: number[];
-  thresholds: Thresholds;
   /** Deterministic per-point value in [-1, 1], scaled to a few pixels when jitter is on. */
   jitter: Float32Array;
   /** Smallest gap between distinct memorization values (they are multiples of 1/(T−1)). */
