@@ -1,24 +1,20 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { evaluateReleaseGate, openJobQueue, setReleaseGate, startStudy, type JobQueue } from "@gdc/db";
-import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
+import { evaluateReleaseGate, setReleaseGate, startStudy } from "@gdc/db";
+import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { bundledStudyCorpus } from "@gdc/study";
 import { studyJob } from "../src/jobs/study.ts";
 
 let t: TestDatabase;
-let queue: JobQueue;
+// These tests call the jobs directly: what they enqueue is recorded, never run.
+const queue = new RecordingQueue();
 const log = () => {};
 // The machinery, not the science: a tiny model, 2 epochs, 1 seed.
 const config = { quick: true, seeds: [1], epochs: 2, references: 50 };
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  // A queue that records nothing: these tests call the job directly.
-  queue = await openJobQueue({ ...t.db, connectionString: undefined });
 });
-afterAll(async () => {
-  await queue?.stop();
-  await t?.dispose();
-});
+afterAll(async () => t?.dispose());
 
 const actions = async (studyId: string) =>
   (await t.db.prisma.auditEvent.findMany({ where: { targetType: "Study", targetId: studyId }, orderBy: { seq: "asc" } })).map((e) => e.action);

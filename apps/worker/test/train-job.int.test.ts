@@ -2,14 +2,15 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { openJobQueue, readDynamicsMatrix, startRun, type JobQueue } from "@gdc/db";
-import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
+import { openJobQueue, readDynamicsMatrix, startRun } from "@gdc/db";
+import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { trainJob } from "../src/jobs/train.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const onPostgres = Boolean(process.env.DATABASE_URL);
 let t: TestDatabase;
-let queue: JobQueue;
+// These tests call the jobs directly: what they enqueue is recorded, never run.
+const queue = new RecordingQueue();
 const log = () => {};
 
 // Small enough for CI, large enough that an epoch takes a noticeable moment.
@@ -21,13 +22,8 @@ const records = Array.from({ length: 320 }, (_, i) => ({
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  // A queue that records nothing: these tests call the job directly.
-  queue = await openJobQueue({ ...t.db, connectionString: undefined });
 });
-afterAll(async () => {
-  await queue?.stop();
-  await t?.dispose();
-});
+afterAll(async () => t?.dispose());
 
 async function newRun(actor: Parameters<typeof startRun>[2], versionId: string) {
   return startRun(t.db, queue, actor, { versionId, epochs: 4, seed: 7, modelConfig });
