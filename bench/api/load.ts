@@ -33,30 +33,45 @@ const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math
 export async function closedLoopLoad(options: LoadOptions): Promise<LoadResult> {
   const url = new URL(options.url);
   const pool = new Pool(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  let bytes = 0;
+  let non2xx = 0;
+  try {
+    const result = await closedLoop(options.connections, options.seconds, async () => {
+      const response = await pool.request({ path: url.pathname + url.search, method: options.method ?? "GET", headers: options.headers, body: options.body });
+      for await (const chunk of response.body) bytes += (chunk as Buffer).length;
+      if (response.statusCode < 200 || response.statusCode >= 300) non2xx++;
+    });
+    return { ...result, non2xx, meanBytes: result.requests ? Math.round(bytes / result.requests) : 0 };
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * The same closed loop around any asynchronous call (e.g. the data layer alone, without HTTP
+ * and GraphQL, as a baseline): `concurrency` loops, each calling again as soon as the last call
+ * settled, for `seconds`. A call that throws counts as an error and not as a request.
+ */
+export async function closedLoop(concurrency: number, seconds: number, call: () => Promise<void>): Promise<Omit<LoadResult, "non2xx" | "meanBytes">> {
   const latencies: number[] = [];
   let errors = 0;
-  let non2xx = 0;
-  let bytes = 0;
   const cpu0 = process.cpuUsage();
   const started = performance.now();
-  const deadline = started + options.seconds * 1000;
-  const client = async () => {
+  const deadline = started + seconds * 1000;
+  const loop = async () => {
     while (performance.now() < deadline) {
       const t0 = performance.now();
       try {
-        const response = await pool.request({ path: url.pathname + url.search, method: options.method ?? "GET", headers: options.headers, body: options.body });
-        for await (const chunk of response.body) bytes += (chunk as Buffer).length;
-        if (response.statusCode < 200 || response.statusCode >= 300) non2xx++;
+        await call();
         latencies.push(performance.now() - t0);
       } catch {
         errors++;
       }
     }
   };
-  await Promise.all(Array.from({ length: options.connections }, client));
+  await Promise.all(Array.from({ length: concurrency }, loop));
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  await pool.close();
   latencies.sort((a, b) => a - b);
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
@@ -70,8 +85,6 @@ export async function closedLoopLoad(options: LoadOptions): Promise<LoadResult> 
       max: round(latencies.at(-1) ?? Number.NaN),
     },
     errors,
-    non2xx,
-    meanBytes: latencies.length ? Math.round(bytes / latencies.length) : 0,
     clientCpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 10) / 10,
   };
 }

@@ -12,7 +12,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { tableFromIPC } from "apache-arrow";
 import { createTestDatabase } from "@gdc/db/testing";
-import { closedLoopLoad } from "./load.ts";
+import { findRun, queryExamples } from "@gdc/db";
+import { cpuSnapshot } from "./cpu.ts";
+import { closedLoop, closedLoopLoad } from "./load.ts";
 import { seedScoredRun, seedVersion } from "./seed.ts";
 
 const EXAMPLES = Number(process.argv[2] ?? 1_000_000);
@@ -42,6 +44,8 @@ try {
     headers: Record<string, string>;
     body?: string;
     check(response: Response): Promise<string>;
+    /** The same reads through the data layer alone (libs/db, in this process), without HTTP and GraphQL: the baseline. */
+    dataLayer?: () => Promise<void>;
   }
   const cases: Case[] = [
     {
@@ -73,6 +77,12 @@ try {
         if (json.errors || edges?.length !== 50 || !edges.every((e: any) => e.node.score.quadrant === "HOTSPOT_MEMORIZED")) throw new Error(`unexpected page ${JSON.stringify(json).slice(0, 300)}`);
         return "50 HOTSPOT_MEMORIZED examples";
       },
+      // What the resolvers ask the database for: the run, then the page (scores included).
+      async dataLayer() {
+        const run = await findRun(t.db, bigRun);
+        const page = await queryExamples(t.db, { runId: run!.id, first: 50, filter: { quadrants: ["HOTSPOT_MEMORIZED"] }, orderBy: { field: "MEMORIZATION", direction: "DESC" }, canaryTextSearchable: true });
+        if (page.edges.length !== 50) throw new Error(`the data layer returned ${page.edges.length} examples`);
+      },
     },
   ];
 
@@ -87,6 +97,7 @@ try {
       createInterface({ input: server.stdout! }).on("line", (line) => line.startsWith("READY ") && resolve(line.slice(6)));
     });
     return {
+      pid: server.pid!,
       origin: new URL(url).origin,
       async stop() {
         server.kill("SIGTERM");
@@ -119,6 +130,22 @@ try {
     }
   }
 
+  // Baseline, in this run: the same reads through the data layer alone (no HTTP, no GraphQL, no
+  // server), 32 concurrent callers on one process's connection pool. The API's throughput is
+  // printed as a ratio of it.
+  const baselines = new Map<string, number>();
+  for (const c of cases) {
+    if (!c.dataLayer) continue;
+    await c.dataLayer();
+    const cpu0 = cpuSnapshot(process.pid);
+    const r = await closedLoop(CONNECTIONS, SECONDS, c.dataLayer);
+    const cpu1 = cpuSnapshot(process.pid);
+    const cpu = cpu0 && cpu1 ? `; CPU per call: this process ${((cpu1.apiMs - cpu0.apiMs) / r.requests).toFixed(2)} ms, PostgreSQL ${((cpu1.postgresMs - cpu0.postgresMs) / r.requests).toFixed(2)} ms` : "";
+    console.log(`[baseline: data layer alone] ${c.name}: ${CONNECTIONS} callers × ${SECONDS} s: ${r.requests} calls (${r.perSecond}/s), latency p50 ${r.latency.p50} ms, p95 ${r.latency.p95} ms, errors ${r.errors}${cpu}`);
+    if (r.errors) throw new Error("the data-layer baseline failed");
+    baselines.set(c.name, r.perSecond);
+  }
+
   for (const processes of PROCESSES) {
     const server = await startServer(processes);
     try {
@@ -128,13 +155,20 @@ try {
         const s = performance.now();
         const what = await c.check(await request());
         const single = performance.now() - s;
+        const cpu0 = cpuSnapshot(server.pid);
         const r = await closedLoopLoad({ url: server.origin + c.path, method: c.method, headers: c.headers, body: c.body, connections: CONNECTIONS, seconds: SECONDS });
+        const cpu1 = cpuSnapshot(server.pid);
         const ok = r.errors === 0 && r.non2xx === 0;
         const l = r.latency;
+        // CPU per request (ms): where the machine's time goes, comparable across machines of different speed.
+        const perRequest = (ms: number) => (ms / r.requests).toFixed(2);
+        const cpu = cpu0 && cpu1 ? `; CPU per request: API ${perRequest(cpu1.apiMs - cpu0.apiMs)} ms, PostgreSQL ${perRequest(cpu1.postgresMs - cpu0.postgresMs)} ms, clients ${perRequest(r.clientCpuSeconds * 1000)} ms` : "";
         console.log(
           `[${processes} API process${processes > 1 ? "es" : ""}] ${c.name}: ${what}, ${(r.meanBytes / 1e3).toFixed(1)} kB per response, single request ${single.toFixed(0)} ms; ` +
             `${CONNECTIONS} clients × ${SECONDS} s: ${r.requests} requests (${r.perSecond} req/s), latency p50 ${l.p50} ms, p90 ${l.p90} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms; ` +
-            `errors ${r.errors}, non-2xx ${r.non2xx}; client CPU ${r.clientCpuSeconds} s → p95 ${l.p95} ms vs target ${c.target} ms: ${ok && l.p95 < c.target ? "MET" : "NOT MET"}`,
+            `errors ${r.errors}, non-2xx ${r.non2xx}${cpu}` +
+            (baselines.has(c.name) ? `; ${(r.perSecond / baselines.get(c.name)!).toFixed(2)}× the data layer's throughput` : "") +
+            ` → p95 ${l.p95} ms vs target ${c.target} ms: ${ok && l.p95 < c.target ? "MET" : "NOT MET"}`,
         );
       }
     } finally {
