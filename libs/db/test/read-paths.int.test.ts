@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   authenticateToken,
+  TOKEN_LAST_USED_RESOLUTION_SECONDS,
   createExternalRun,
   dataMapVersion,
   findRun,
@@ -74,6 +75,40 @@ describe("authenticateToken", () => {
     expect(await authenticateToken(t.db, `${token}x`)).toBeNull();
     await revokeApiToken(t.db, systemActor("test"), { tokenId: apiToken.id });
     expect(await authenticateToken(t.db, token)).toBeNull();
+  });
+
+  test("records when the token was last used, writing at most once per resolution interval, never for a revoked token", async () => {
+    const { user, token } = await seedUser(t.db, "VIEWER");
+    const { id } = await t.db.prisma.apiToken.findFirstOrThrow({ where: { userId: user.id } });
+    const lastUsed = async () => (await t.db.prisma.apiToken.findUniqueOrThrow({ where: { id } })).lastUsedAt;
+    const setLastUsed = (secondsAgo: number) => t.db.sql(`UPDATE api_tokens SET last_used_at = now() - make_interval(secs => $2) WHERE id = $1`, [id, secondsAgo]);
+    expect(await lastUsed()).toBeNull();
+
+    const before = Date.now();
+    await authenticateToken(t.db, token);
+    const first = await lastUsed();
+    expect(first).not.toBeNull();
+    expect(Math.abs(first!.getTime() - before)).toBeLessThan(60_000);
+
+    // Within the resolution: left as it is.
+    await setLastUsed(TOKEN_LAST_USED_RESOLUTION_SECONDS / 2);
+    const recent = await lastUsed();
+    await authenticateToken(t.db, token);
+    expect(await lastUsed()).toEqual(recent);
+
+    // Older than the resolution: moved to now.
+    await setLastUsed(TOKEN_LAST_USED_RESOLUTION_SECONDS * 2);
+    const stale = await lastUsed();
+    await authenticateToken(t.db, token);
+    expect((await lastUsed())!.getTime()).toBeGreaterThan(stale!.getTime() + TOKEN_LAST_USED_RESOLUTION_SECONDS * 1000);
+
+    // A wrong or revoked token records nothing.
+    await setLastUsed(TOKEN_LAST_USED_RESOLUTION_SECONDS * 2);
+    const old = await lastUsed();
+    await authenticateToken(t.db, `${token}x`);
+    await revokeApiToken(t.db, systemActor("test"), { tokenId: id });
+    expect(await authenticateToken(t.db, token)).toBeNull();
+    expect(await lastUsed()).toEqual(old);
   });
 });
 

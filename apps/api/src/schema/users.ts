@@ -17,6 +17,7 @@ export const typeDefs = /* GraphQL */ `
     prefix: String!
     createdAt: DateTime!
     revokedAt: DateTime
+    "when the token last authenticated a request, to within a minute (null: never used)"
     lastUsedAt: DateTime
     user: User!
   }

@@ -80,9 +80,18 @@ export interface AuthenticatedUser {
 }
 
 /**
- * Resolves a bearer token to its user, or null for unknown and revoked tokens. Every API
- * request calls this, so it is one statement on the driver (the Prisma client's `include`
- * costs a second round trip and ~0.5 ms of CPU per request; see bench/api).
+ * How stale `ApiToken.lastUsedAt` may get: authentication writes it only when it is older than
+ * this, so a busy token costs one small write a minute, not one per request (and the API's
+ * token cache asks the database at most once a minute per token and process anyway).
+ */
+export const TOKEN_LAST_USED_RESOLUTION_SECONDS = 60;
+
+/**
+ * Resolves a bearer token to its user, or null for unknown and revoked tokens, and records the
+ * use (`lastUsedAt`, to within TOKEN_LAST_USED_RESOLUTION_SECONDS). Every API request that is
+ * not answered from the token cache calls this, so it is one statement on the driver (the
+ * Prisma client's `include` costs a second round trip and ~0.5 ms of CPU per request; see
+ * bench/api). The use is bookkeeping, not a change anyone made: it writes no audit event.
  */
 export async function authenticateToken(db: Database, token: string): Promise<AuthenticatedUser | null> {
   return authenticateTokenHash(db, hashToken(token));
@@ -91,8 +100,12 @@ export async function authenticateToken(db: Database, token: string): Promise<Au
 /** authenticateToken for a token already hashed (hashToken). */
 export async function authenticateTokenHash(db: Database, tokenHash: string): Promise<AuthenticatedUser | null> {
   const [row] = await db.sql<AuthenticatedUser>(
-    `SELECT u.id, u.email, u.name, u.role::text AS role FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-    [tokenHash],
+    `WITH token AS (SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL),
+          used AS (UPDATE api_tokens SET last_used_at = now()
+                    WHERE id = (SELECT id FROM token)
+                      AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2)))
+     SELECT u.id, u.email, u.name, u.role::text AS role FROM token t JOIN users u ON u.id = t.user_id`,
+    [tokenHash, TOKEN_LAST_USED_RESOLUTION_SECONDS],
     { prepare: true },
   );
   return row ? { id: row.id, email: row.email, name: row.name, role: row.role } : null;
