@@ -37,19 +37,34 @@ function allStats(): ProcStat[] | null {
   return entries.flatMap((name) => (/^\d+$/.test(name) ? [readStat(Number(name))].filter((s): s is ProcStat => s !== null) : []));
 }
 
-/** CPU milliseconds used so far by `rootPid` and all its descendants, and by every PostgreSQL process. */
-export function cpuSnapshot(rootPid: number): { apiMs: number; postgresMs: number } | null {
+/** CPU time so far, per process: `rootPid` and all its descendants, and every PostgreSQL process. */
+export interface CpuSnapshot {
+  api: Map<number, number>;
+  postgres: Map<number, number>;
+}
+
+export function cpuSnapshot(rootPid: number): CpuSnapshot | null {
   const stats = allStats();
   if (!stats) return null;
   const children = new Map<number, ProcStat[]>();
   for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
-  let apiMs = 0;
+  const api = new Map<number, number>();
   const stack = stats.filter((s) => s.pid === rootPid);
   while (stack.length) {
     const s = stack.pop()!;
-    apiMs += s.cpuMs;
+    api.set(s.pid, s.cpuMs);
     stack.push(...(children.get(s.pid) ?? []));
   }
-  const postgresMs = stats.filter((s) => s.comm === "postgres").reduce((sum, s) => sum + s.cpuMs, 0);
-  return { apiMs, postgresMs };
+  const postgres = new Map(stats.filter((s) => s.comm === "postgres").map((s) => [s.pid, s.cpuMs]));
+  return { api, postgres };
+}
+
+/**
+ * CPU milliseconds used between two snapshots, by the API processes and by PostgreSQL: each
+ * process alive at the end counts from the first snapshot (or from its start, if it started
+ * since). What a process that ended in between used is not counted.
+ */
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): { apiMs: number; postgresMs: number } {
+  const used = (a: Map<number, number>, b: Map<number, number>) => [...b].reduce((sum, [pid, ms]) => sum + ms - (a.get(pid) ?? 0), 0);
+  return { apiMs: used(before.api, after.api), postgresMs: used(before.postgres, after.postgres) };
 }

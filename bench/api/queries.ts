@@ -13,7 +13,7 @@ import { createInterface } from "node:readline";
 import { tableFromIPC } from "apache-arrow";
 import { createTestDatabase } from "@gdc/db/testing";
 import { findRun, queryExamples } from "@gdc/db";
-import { cpuSnapshot } from "./cpu.ts";
+import { cpuBetween, cpuSnapshot } from "./cpu.ts";
 import { closedLoop, closedLoopLoad } from "./load.ts";
 import { seedScoredRun, seedVersion } from "./seed.ts";
 
@@ -140,7 +140,8 @@ try {
     const cpu0 = cpuSnapshot(process.pid);
     const r = await closedLoop(CONNECTIONS, SECONDS, c.dataLayer);
     const cpu1 = cpuSnapshot(process.pid);
-    const cpu = cpu0 && cpu1 ? `; CPU per call: this process ${((cpu1.apiMs - cpu0.apiMs) / r.requests).toFixed(2)} ms, PostgreSQL ${((cpu1.postgresMs - cpu0.postgresMs) / r.requests).toFixed(2)} ms` : "";
+    const used = cpu0 && cpu1 ? cpuBetween(cpu0, cpu1) : null;
+    const cpu = used ? `; CPU per call: this process ${(used.apiMs / r.requests).toFixed(2)} ms, PostgreSQL ${(used.postgresMs / r.requests).toFixed(2)} ms` : "";
     console.log(`[baseline: data layer alone] ${c.name}: ${CONNECTIONS} callers × ${SECONDS} s: ${r.requests} calls (${r.perSecond}/s), latency p50 ${r.latency.p50} ms, p95 ${r.latency.p95} ms, errors ${r.errors}${cpu}`);
     if (r.errors) throw new Error("the data-layer baseline failed");
     baselines.set(c.name, r.perSecond);
@@ -162,7 +163,8 @@ try {
         const l = r.latency;
         // CPU per request (ms): where the machine's time goes, comparable across machines of different speed.
         const perRequest = (ms: number) => (ms / r.requests).toFixed(2);
-        const cpu = cpu0 && cpu1 ? `; CPU per request: API ${perRequest(cpu1.apiMs - cpu0.apiMs)} ms, PostgreSQL ${perRequest(cpu1.postgresMs - cpu0.postgresMs)} ms, clients ${perRequest(r.clientCpuSeconds * 1000)} ms` : "";
+        const used = cpu0 && cpu1 ? cpuBetween(cpu0, cpu1) : null;
+        const cpu = used ? `; CPU per request: API ${perRequest(used.apiMs)} ms, PostgreSQL ${perRequest(used.postgresMs)} ms, clients ${perRequest(r.clientCpuSeconds * 1000)} ms` : "";
         console.log(
           `[${processes} API process${processes > 1 ? "es" : ""}] ${c.name}: ${what}, ${(r.meanBytes / 1e3).toFixed(1)} kB per response, single request ${single.toFixed(0)} ms; ` +
             `${CONNECTIONS} clients × ${SECONDS} s: ${r.requests} requests (${r.perSecond} req/s), latency p50 ${l.p50} ms, p90 ${l.p90} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms; ` +
