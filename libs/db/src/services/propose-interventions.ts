@@ -19,6 +19,10 @@ import { parseOptions } from "./parse-options.ts";
 import { timeOrderedIds } from "./time-ordered-ids.ts";
 import { assertDraft } from "./versions.ts";
 
+/** An intervention row as the Prisma client returns it (for RETURNING and raw reads). */
+const INTERVENTION_COLUMNS = `id, version_id AS "versionId", example_id AS "exampleId", run_id AS "runId", action::text AS action, weight, policy, evidence,
+  status::text AS status, proposed_by_id AS "proposedById", release_id AS "releaseId", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
 /** A selection (lasso) larger than this is refused; policies have no limit. */
 export const MAX_SELECTION = 100_000;
 
@@ -122,13 +126,13 @@ export async function proposeInterventions(
 
       const ids = timeOrderedIds(candidates.length);
       const inserted = candidates.length
-        ? await tx.$queryRawUnsafe<{ id: string }[]>(
+        ? await tx.$queryRawUnsafe<Intervention[]>(
             `INSERT INTO interventions (id, version_id, example_id, run_id, action, weight, policy, evidence, status, proposed_by_id, created_at, updated_at)
              SELECT r.id, $1::uuid, r.example_id, $2::uuid, r.action::"InterventionAction", r.weight, $3::jsonb, r.evidence::jsonb, 'PROPOSED', $4::uuid, now(), now()
              FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::real[], $9::text[]) AS r(id, example_id, action, weight, evidence)
              WHERE EXISTS (SELECT 1 FROM version_examples ve WHERE ve.version_id = $1::uuid AND ve.example_id = r.example_id)
                AND NOT EXISTS (SELECT 1 FROM interventions i WHERE i.version_id = $1::uuid AND i.example_id = r.example_id AND i.status IN ('PROPOSED', 'APPROVED'))
-             RETURNING id`,
+             RETURNING ${INTERVENTION_COLUMNS}`,
             version.id,
             runId,
             canonicalJson(policyJson),
@@ -141,8 +145,10 @@ export async function proposeInterventions(
           )
         : [];
       skipped += candidates.length - inserted.length;
-      const newIds = inserted.map((r) => r.id).sort();
-      const interventions = newIds.length ? await tx.intervention.findMany({ where: { id: { in: newIds } }, orderBy: { id: "asc" } }) : [];
+      // Read back by RETURNING, not by a second query on the ids: a policy over a million
+      // examples proposes 100 k of them, more than a statement's bind parameters allow.
+      const interventions = inserted.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const newIds = interventions.map((r) => r.id);
       const result = { proposed: interventions.length, skipped, interventions };
       return {
         result,
@@ -273,14 +279,20 @@ async function candidatesFromSelection(
 
   const scores = new Map<string, Record<string, unknown>>();
   if (runId) {
-    const rows = await tx.exampleScore.findMany({ where: { runId, exampleId: { in: unique } } });
+    // One array parameter (a selection may hold up to MAX_SELECTION ids, more than a statement's bind parameters allow).
+    const rows = await tx.$queryRawUnsafe<{ example_id: string; difficulty: number; memorization: number; forget_events: number; never_learned: boolean; confidence: number; variability: number; correctness: number; quadrant: string }[]>(
+      `SELECT example_id, difficulty, memorization, forget_events, never_learned, confidence, variability, correctness, quadrant::text AS quadrant
+       FROM example_scores WHERE run_id = $1::uuid AND example_id = ANY($2::uuid[])`,
+      runId,
+      unique,
+    );
     const thresholds = storedThresholds(run?.scoringResolved);
     for (const s of rows) {
-      scores.set(s.exampleId, {
+      scores.set(s.example_id, {
         difficulty: s.difficulty,
         memorization: s.memorization,
-        forgetEvents: s.forgetEvents,
-        neverLearned: s.neverLearned,
+        forgetEvents: s.forget_events,
+        neverLearned: s.never_learned,
         confidence: s.confidence,
         variability: s.variability,
         correctness: s.correctness,
