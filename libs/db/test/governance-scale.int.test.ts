@@ -1,7 +1,8 @@
 // Governance at the size the product is for: a policy over a large run proposes tens of
 // thousands of interventions, and a lasso on the data map selects as many. Both used to read
 // their rows back with one bind parameter per id and failed past PostgreSQL's 32,767
-// (Prisma P2029, "The query parameter limit supported by your database is exceeded").
+// (Prisma P2029, "The query parameter limit supported by your database is exceeded"). Releasing
+// them all applies every approved one.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import {
   createExternalRun,
@@ -9,6 +10,7 @@ import {
   ingestDynamics,
   MAX_CELLS_PER_CHUNK,
   proposeInterventions,
+  releaseVersion,
   scoreRun,
   systemActor,
   type Actor,
@@ -78,4 +80,19 @@ test("a selection larger than a statement's bind parameters gets each example's 
     const evidence = i.evidence as { source: string; runId: string; difficulty: number; memorization: number; quadrant: string; reason: string };
     expect(evidence).toMatchObject({ source: "selection", runId, reason: "lasso", ...scores.get(i.exampleId) });
   }
+}, 120_000);
+
+test("releasing applies tens of thousands of approved interventions, and only those", async () => {
+  // The first test's proposals on version 1, approved in bulk (reviews are tested elsewhere).
+  const proposals = await t.db.prisma.intervention.count({ where: { versionId, status: "PROPOSED" } });
+  expect(proposals).toBeGreaterThan(32_767);
+  const kept = await t.db.sql<{ id: string }>(`SELECT id FROM interventions WHERE version_id = $1 ORDER BY id LIMIT 10`, [versionId]);
+  await t.db.sql(`UPDATE interventions SET status = 'APPROVED' WHERE version_id = $1 AND id <> ALL($2::uuid[])`, [versionId, kept.map((k) => k.id)]);
+  const approved = await t.db.sql<{ example_id: string }>(`SELECT example_id FROM interventions WHERE version_id = $1 AND status = 'APPROVED'`, [versionId]);
+  const admin = (await seedUser(t.db, "ADMIN")).actor;
+  const release = await releaseVersion(t.db, admin, { versionId });
+  expect(release.lineage).toMatchObject({ removed: approved.length, reweighted: 0, unreviewed: 10, examples: EXAMPLES - approved.length });
+  const members = new Set((await t.db.sql<{ example_id: string }>(`SELECT example_id FROM version_examples WHERE version_id = $1`, [versionId])).map((r) => r.example_id));
+  expect(members.size).toBe(EXAMPLES - approved.length);
+  expect(approved.some((a) => members.has(a.example_id))).toBe(false);
 }, 120_000);
