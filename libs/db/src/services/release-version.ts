@@ -168,20 +168,27 @@ function checkGate(verdict: GateVerdict | null, overrideReason: string | null, a
   return true;
 }
 
-/** Streams the membership in content-hash order (byte order: COLLATE "C") into the hasher. */
+/**
+ * Streams the membership in content-hash order (byte order: COLLATE "C") into the hasher,
+ * through a cursor of the release's transaction: the membership is sorted once, then fetched
+ * page by page (keyset pages re-sorted the remaining members for every page: 45 s of a 1 M
+ * release).
+ */
 async function hashMembership(tx: Tx, versionId: string): Promise<{ contentHash: string; examples: number }> {
   const hasher = new ContentHasher();
-  let after = "";
   let examples = 0;
+  await tx.$executeRawUnsafe(
+    `DECLARE release_membership NO SCROLL CURSOR FOR
+       SELECT e.content_hash, ve.weight FROM version_examples ve JOIN examples e ON e.id = ve.example_id
+       WHERE ve.version_id = $1::uuid ORDER BY e.content_hash COLLATE "C"`,
+    versionId,
+  );
   for (;;) {
-    const page = await tx.$queryRaw<{ content_hash: string; weight: number }[]>`
-      SELECT e.content_hash, ve.weight FROM version_examples ve JOIN examples e ON e.id = ve.example_id
-      WHERE ve.version_id = ${versionId}::uuid AND e.content_hash COLLATE "C" > ${after}
-      ORDER BY e.content_hash COLLATE "C" LIMIT ${HASH_PAGE}`;
+    const page = await tx.$queryRawUnsafe<{ content_hash: string; weight: number }[]>(`FETCH FORWARD ${HASH_PAGE} FROM release_membership`);
     for (const row of page) hasher.add({ contentHash: row.content_hash, weight: Number(row.weight) });
     examples += page.length;
     if (page.length < HASH_PAGE) break;
-    after = page[page.length - 1]!.content_hash;
   }
+  await tx.$executeRawUnsafe(`CLOSE release_membership`);
   return { contentHash: hasher.digest(), examples };
 }
