@@ -22,6 +22,7 @@ export const MUTATION_PERMISSIONS = {
   cancelRun: ["ADMIN", "ENGINEER"],
   proposeInterventions: ["ADMIN", "ENGINEER", "REVIEWER"],
   reviewIntervention: ["ADMIN", "REVIEWER"],
+  reviewInterventions: ["ADMIN", "REVIEWER"],
   releaseVersion: ["ADMIN", "ENGINEER"],
   setReleaseGate: ["ADMIN"],
   createUser: ["ADMIN"],
@@ -35,6 +36,7 @@ export type MutationName = keyof typeof MUTATION_PERMISSIONS;
 /** Extra rules on top of the table, stated where the table is. */
 export const PERMISSION_NOTES: Partial<Record<MutationName, string>> = {
   reviewIntervention: "never on an intervention the caller proposed (four eyes)",
+  reviewInterventions: "the same, for each intervention; all or nothing",
   releaseVersion: "a blocked release gate can be overridden by ADMIN only, with a reason",
   createApiToken: "for oneself; ADMIN also for other users",
   revokeApiToken: "one's own tokens; ADMIN any token",

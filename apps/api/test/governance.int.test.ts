@@ -146,6 +146,52 @@ describe("four eyes", () => {
   });
 });
 
+describe("reviewing many at once (reviewInterventions)", () => {
+  const BATCH = `mutation ($input: ReviewBatchInput!) { reviewInterventions(input: $input) { id status reviews { decision reason reviewer { id } } } }`;
+  const statuses = async (ids: string[]) => (await h.db.prisma.intervention.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } })).map((i) => i.status);
+
+  test("all or nothing: one bad id (named by index) leaves every intervention PROPOSED and writes no event; then each gets its review and its own event", async () => {
+    const { v2, run, byKey } = await curationSetup();
+    const { proposeInterventions: p } = await h.ok(h.users.ENGINEER.token, GQL.propose, {
+      input: { versionId: v2.id, runId: run.id, policy: { name: "pruneTopByMemorization", params: { percent: 30 } } },
+    });
+    const ids: string[] = p.interventions.map((i: { id: string }) => i.id);
+    expect(ids).toHaveLength(6);
+    const { proposeInterventions: own } = await h.ok(h.users.REVIEWER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-2"]!.id], action: "PRUNE" } });
+    const ownId: string = own.interventions[0].id;
+    const before = await h.auditCount();
+    const attempt = (token: string, interventionIds: string[], reason = "memorized") => h.gql(token, BATCH, { input: { interventionIds, decision: "APPROVE", reason } });
+
+    const cases: [string, string[], string, string][] = [
+      ["four eyes", [...ids, ownId], "FORBIDDEN", `interventionIds.${ids.length}`],
+      ["unknown", [ids[0]!, "00000000-0000-4000-8000-000000000000"], "NOT_FOUND", "interventionIds.1"],
+      ["twice", [ids[0]!, ids[1]!, ids[0]!], "BAD_USER_INPUT", "interventionIds.2"],
+    ];
+    for (const [what, list, code, field] of cases) {
+      const r = await attempt(h.users.REVIEWER.token, list);
+      expect(r.errors?.[0]?.extensions, what).toMatchObject({ code, field });
+    }
+    expect((await attempt(h.users.REVIEWER.token, ids, " ")).errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "reason" });
+    expect((await attempt(h.users.REVIEWER.token, [])).errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "interventionIds" });
+    expect(await h.auditCount()).toBe(before);
+    expect(await statuses([...ids, ownId])).toEqual(Array(ids.length + 1).fill("PROPOSED"));
+
+    const { reviewInterventions: done } = await h.ok(h.users.REVIEWER.token, BATCH, { input: { interventionIds: ids, decision: "APPROVE", reason: "memorized" } });
+    expect(done.map((i: { id: string }) => i.id)).toEqual([...ids].sort());
+    for (const i of done) expect(i).toMatchObject({ status: "APPROVED", reviews: [{ decision: "APPROVE", reason: "memorized", reviewer: { id: h.users.REVIEWER.user.id } }] });
+    expect(await h.auditCount()).toBe(before + ids.length);
+    const events = await h.db.prisma.auditEvent.findMany({ where: { targetId: { in: ids } } });
+    expect(events.map((e) => e.action)).toEqual(Array(ids.length).fill("intervention.review"));
+    expect(new Set(events.map((e) => e.targetId))).toEqual(new Set(ids));
+
+    // Reviewed ones cannot be reviewed again, in a batch either; the own proposal is still open for someone else.
+    expect((await attempt(h.users.REVIEWER2.token, [ownId, ids[0]!])).errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "interventionIds.1" });
+    expect(await statuses([ownId])).toEqual(["PROPOSED"]);
+    await h.ok(h.users.REVIEWER2.token, BATCH, { input: { interventionIds: [ownId], decision: "REJECT", reason: "keep it" } });
+    expect(await statuses([ownId])).toEqual(["REJECTED"]);
+  });
+});
+
 /** Proposes `changes` on a draft, approves them all (as REVIEWER2), rejects `rejected`. */
 async function curate(versionId: string, byKey: Record<string, { id: string }>, changes: [string, number][], rejected: string[] = []) {
   const ids: string[] = [];

@@ -140,6 +140,28 @@ describe("gdc import-examples", () => {
 });
 
 describe("curation from the command line", () => {
+  test("review by ids: a batch the API refuses (four eyes on one) falls back to one call each, naming the failure; the rest are approved", async () => {
+    const { version: v1 } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 6 });
+    const examples = await h.db.prisma.example.findMany({ where: { memberships: { some: { versionId: v1.id } } }, orderBy: { key: "asc" } });
+    const proposeBy = async (who: "ENGINEER" | "REVIEWER", ids: string[]) =>
+      (await h.ok(h.users[who].token, GQL.propose, { input: { versionId: v1.id, exampleIds: ids, action: "PRUNE" } })).proposeInterventions.interventions.map((i: { id: string }) => i.id) as string[];
+    const others = await proposeBy("ENGINEER", examples.slice(0, 5).map((e) => e.id));
+    const [own] = await proposeBy("REVIEWER", [examples[5]!.id]);
+    const reviewed = await gdc(["review", ...others.slice(0, 2), own!, ...others.slice(2), "--approve", "--reason", "memorized"], envOf(h.users.REVIEWER.token));
+    expect(reviewed.code).not.toBe(0);
+    expect(reviewed.stdout).toContain("approved 5 interventions");
+    expect(reviewed.stderr).toMatch(new RegExp(`1 reviews failed:\\n${own}: .*four eyes`, "i"));
+    const statuses = await h.db.prisma.intervention.findMany({ where: { versionId: v1.id }, select: { id: true, status: true } });
+    expect(Object.fromEntries(statuses.map((i) => [i.id, i.status]))).toEqual({ ...Object.fromEntries(others.map((id) => [id, "APPROVED"])), [own!]: "PROPOSED" });
+
+    // Refused in the batch, they were reviewed one call each; with nothing refused, one batch call does it.
+    const events = async (id: string) => (await h.db.prisma.auditEvent.findMany({ where: { targetId: id, action: "intervention.review" } })).map((e) => (e.after as { batch?: number }).batch ?? null);
+    expect(await events(others[0]!)).toEqual([null]);
+    const byOther = await gdc(["review", own!, "--reject", "--reason", "keep"], envOf(h.users.REVIEWER2.token));
+    expect(byOther.code).toBe(0);
+    expect(await events(own!)).toEqual([1]);
+  });
+
   test("propose → review (four eyes) → release → export: JSONL without canaries, loadable as one table", async () => {
     const { dataset, version: v1 } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 30, canaries: 2 });
     const examples = await h.db.prisma.example.findMany({ where: { datasetId: dataset.id } });

@@ -73,6 +73,27 @@ export async function appendAuditEvent(tx: Tx, actor: Actor, entry: AuditEntry):
 }
 
 /**
+ * Appends several events in order, in one lock, one read of the head and one insert: for a
+ * mutation that changes many records at once and audits each (reviewInterventions). Same
+ * chain and hashes as appending them one by one.
+ */
+export async function appendAuditEvents(tx: Tx, actor: Actor, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
+  const [head] = await tx.$queryRaw<{ hash: string | null; seqs: string[] }[]>`
+    SELECT (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS hash,
+           (SELECT array_agg(nextval(pg_get_serial_sequence('audit_events', 'seq'))::text) FROM generate_series(1, ${entries.length}::int)) AS seqs`;
+  const seqs = head!.seqs.map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let prevHash = head!.hash ?? GENESIS_HASH;
+  const rows = entries.map((entry, i) => {
+    const event = chainedEvent(actor, entry, seqs[i]!, prevHash);
+    prevHash = event.hash;
+    return { ...event, before: event.before ?? Prisma.DbNull, after: event.after ?? Prisma.DbNull };
+  });
+  await tx.auditEvent.createMany({ data: rows });
+}
+
+/**
  * The same append on a raw transaction (Database.transaction): same lock, same row, same hash.
  * The lock is its own statement: a statement's snapshot is taken before it starts, so the head
  * must be read by a later one, after the lock is held.

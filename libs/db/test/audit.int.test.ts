@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { appendAuditEvent, auditedTransaction, createDataset, systemActor, verifyAuditChain, DomainError } from "../src/index.ts";
+import { appendAuditEvent, appendAuditEvents, auditedTransaction, createDataset, systemActor, verifyAuditChain, DomainError } from "../src/index.ts";
 import { createTestDatabase, seedUser, type TestDatabase } from "../src/testing/index.ts";
 
 let t: TestDatabase;
@@ -55,6 +55,27 @@ describe("the hash chain", () => {
     const result = await verifyAuditChain(t.db);
     expect(result.ok).toBe(true);
     expect(result.checked).toBe(await t.db.prisma.auditEvent.count());
+  });
+
+  test("events appended together, alongside single appends and concurrent batches, chain in order and verify", async () => {
+    const { actor } = await seedUser(t.db, "REVIEWER");
+    const batch = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ action: "test.batch", targetType: "Test", targetId: `${tag}-${i}`, after: { i } }));
+    await Promise.all([
+      ...["a", "b", "c"].map((tag) =>
+        t.db.prisma.$transaction(async (tx) => {
+          await appendAuditEvents(tx, actor, batch(tag, 40));
+          await appendAuditEvent(tx, actor, { action: "test.single", targetType: "Test", targetId: `${tag}-after` });
+        }),
+      ),
+      t.db.prisma.$transaction((tx) => appendAuditEvents(tx, actor, [])),
+    ]);
+    expect(await verifyAuditChain(t.db)).toMatchObject({ ok: true, checked: await t.db.prisma.auditEvent.count() });
+    // Each transaction's events are contiguous and in the order given, its single append last.
+    for (const tag of ["a", "b", "c"]) {
+      const events = await t.db.prisma.auditEvent.findMany({ where: { targetId: { startsWith: `${tag}-` } }, orderBy: { seq: "asc" } });
+      expect(events.map((e) => e.targetId)).toEqual([...batch(tag, 40).map((e) => e.targetId), `${tag}-after`]);
+      expect(Number(events.at(-1)!.seq - events[0]!.seq)).toBe(40);
+    }
   });
 
   test("rejects UPDATE and DELETE on audit rows", async () => {

@@ -3,6 +3,7 @@ import {
   proposeInterventions,
   releaseVersion,
   reviewIntervention,
+  reviewInterventions,
   versionDiffCounts,
   versionDiffRows,
   type Intervention,
@@ -104,6 +105,12 @@ export const typeDefs = /* GraphQL */ `
     decision: ReviewDecision!
     reason: String!
   }
+  input ReviewBatchInput {
+    "at most 500 per call"
+    interventionIds: [ID!]!
+    decision: ReviewDecision!
+    reason: String!
+  }
   input ReleaseInput {
     versionId: ID!
     "ADMIN only: release although the release gate blocks"
@@ -120,6 +127,11 @@ export const typeDefs = /* GraphQL */ `
     proposeInterventions(input: ProposeInput!): ProposeResult!
     "Four eyes: never on an intervention you proposed."
     reviewIntervention(input: ReviewInput!): Intervention!
+    """
+    reviewIntervention for up to 500 interventions, all or nothing (the error names the first
+    offending interventionIds.<i>); each gets its review and its own audit event. Four eyes applies to each.
+    """
+    reviewInterventions(input: ReviewBatchInput!): [Intervention!]!
     releaseVersion(input: ReleaseInput!): Release!
   }
 `;
@@ -177,6 +189,10 @@ export const resolvers = {
     reviewIntervention: (_: unknown, args: { input: { interventionId: string; decision: "APPROVE" | "REJECT"; reason: string } }, ctx: ApiContext) => {
       const user = authorize(ctx, "reviewIntervention");
       return reviewIntervention(ctx.db, actorFor(user), args.input);
+    },
+    reviewInterventions: (_: unknown, args: { input: { interventionIds: string[]; decision: "APPROVE" | "REJECT"; reason: string } }, ctx: ApiContext) => {
+      const user = authorize(ctx, "reviewInterventions");
+      return reviewInterventions(ctx.db, actorFor(user), args.input);
     },
     releaseVersion: (_: unknown, args: { input: { versionId: string; overrideReason?: string | null } }, ctx: ApiContext) => {
       const user = authorize(ctx, "releaseVersion");

@@ -1,12 +1,20 @@
 import type { Command } from "commander";
 import { addApiOptions, ApiClient, type ApiOptions } from "../api-client.ts";
 import { CliError } from "../errors.ts";
+import { createProgress } from "../progress.ts";
 
 const REVIEW_MUTATION = /* GraphQL */ `
   mutation Review($input: ReviewInput!) {
     reviewIntervention(input: $input) { id status }
   }
 `;
+const REVIEW_BATCH_MUTATION = /* GraphQL */ `
+  mutation ReviewBatch($input: ReviewBatchInput!) {
+    reviewInterventions(input: $input) { id }
+  }
+`;
+/** Interventions per reviewInterventions call (the API's limit). */
+const BATCH = 500;
 const QUEUE_QUERY = /* GraphQL */ `
   query Queue($versionId: ID, $after: String) {
     reviewQueue(versionId: $versionId, first: 500, after: $after) { id canReview }
@@ -56,7 +64,7 @@ export function register(program: Command): void {
     }
     const failures: string[] = [];
     let done = 0;
-    for (const interventionId of ids) {
+    const reviewOne = async (interventionId: string) => {
       try {
         await client.request(REVIEW_MUTATION, { input: { interventionId, decision, reason: options.reason } });
         done++;
@@ -64,6 +72,24 @@ export function register(program: Command): void {
         if (!(err instanceof CliError)) throw err;
         failures.push(`${interventionId}: ${err.message}`);
       }
+    };
+    // Batches of 500 (one call, all or nothing, each intervention still reviewed and audited on
+    // its own); a batch the API refuses is retried one by one, so that each failure is named.
+    const progress = ids.length > BATCH ? createProgress("review", ids.length, "interventions") : null;
+    try {
+      for (let from = 0; from < ids.length; from += BATCH) {
+        const batch = ids.slice(from, from + BATCH);
+        try {
+          await client.request(REVIEW_BATCH_MUTATION, { input: { interventionIds: batch, decision, reason: options.reason } });
+          done += batch.length;
+        } catch (err) {
+          if (!(err instanceof CliError)) throw err;
+          for (const interventionId of batch) await reviewOne(interventionId);
+        }
+        progress?.update(Math.min(ids.length, from + BATCH));
+      }
+    } finally {
+      progress?.stop();
     }
     const verb = decision === "APPROVE" ? "approved" : "rejected";
     process.stdout.write(`${verb} ${done} interventions${skipped ? ` (${skipped} in the queue left for another reviewer)` : ""}\n`);

@@ -13,6 +13,7 @@ export const MUTATION_ROLES = {
   cancelRun: ["ADMIN", "ENGINEER"],
   proposeInterventions: ["ADMIN", "ENGINEER", "REVIEWER"],
   reviewIntervention: ["ADMIN", "REVIEWER"],
+  reviewInterventions: ["ADMIN", "REVIEWER"],
   releaseVersion: ["ADMIN", "ENGINEER"],
   overrideReleaseGate: ["ADMIN"],
   setReleaseGate: ["ADMIN"],

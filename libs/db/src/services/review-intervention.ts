@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { Database } from "../database.ts";
-import { auditedTransaction, type Actor } from "../audit.ts";
-import { conflict, forbidden, notFound } from "../errors.ts";
+import { appendAuditEvents, auditedTransaction, type Actor } from "../audit.ts";
+import { DomainError, badInput, conflict, forbidden, notFound } from "../errors.ts";
 import { parseOptions } from "./parse-options.ts";
+import { timeOrderedIds } from "./time-ordered-ids.ts";
 import { assertDraft } from "./versions.ts";
 
 const optionsSchema = z.object({
@@ -47,4 +48,79 @@ export async function reviewIntervention(db: Database, actor: Actor, options: Re
       },
     };
   });
+}
+
+/** Most interventions one reviewInterventions call takes. */
+export const MAX_REVIEW_BATCH = 500;
+
+const batchSchema = z.object({
+  interventionIds: z.array(z.uuid()).min(1, "name at least one intervention").max(MAX_REVIEW_BATCH, `at most ${MAX_REVIEW_BATCH} per call; send the rest in further calls`),
+  decision: optionsSchema.shape.decision,
+  reason: optionsSchema.shape.reason,
+});
+export type ReviewInterventionsOptions = z.input<typeof batchSchema>;
+
+/**
+ * reviewIntervention for many interventions at once (a reviewer working through a policy's
+ * proposals), all or nothing: every one must exist, be PROPOSED, be on a draft and not be the
+ * reviewer's own proposal (four eyes), or nothing is written and the error names the first
+ * offending `interventionIds.<i>`. Each intervention gets its Review row and its own
+ * `intervention.review` audit event, as a single review would; all commit in one transaction.
+ * The rows are locked in id order, so concurrent batches cannot deadlock.
+ */
+export async function reviewInterventions(db: Database, actor: Actor, options: ReviewInterventionsOptions) {
+  const { interventionIds, decision, reason } = parseOptions(batchSchema, options);
+  if (!actor.userId) throw forbidden("Interventions are reviewed by a user (the reviewer is recorded)");
+  const reviewerId = actor.userId;
+  const position = new Map<string, number>();
+  interventionIds.forEach((id, i) => {
+    if (position.has(id)) throw badInput(`interventionIds.${i}`, `intervention ${id} is named twice (first at interventionIds.${position.get(id)})`);
+    position.set(id, i);
+  });
+  const status = decision === "APPROVE" ? "APPROVED" : "REJECTED";
+  return auditedTransaction(
+    db,
+    actor,
+    async (tx) => {
+      const rows = await tx.$queryRawUnsafe<{ id: string; status: string; proposed_by_id: string; version_id: string; version_status: string; version_number: number }[]>(
+        `SELECT i.id, i.status::text AS status, i.proposed_by_id, i.version_id, v.status::text AS version_status, v.number AS version_number
+         FROM interventions i JOIN dataset_versions v ON v.id = i.version_id
+         WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE OF i`,
+        interventionIds,
+      );
+      const found = new Map(rows.map((r) => [r.id, r]));
+      interventionIds.forEach((id, i) => {
+        const row = found.get(id);
+        const field = `interventionIds.${i}`;
+        if (!row) throw new DomainError("NOT_FOUND", `Intervention ${id} not found`, field);
+        if (row.proposed_by_id === reviewerId) throw new DomainError("FORBIDDEN", `Four eyes: you proposed intervention ${id}, so another reviewer must review it`, field);
+        if (row.status !== "PROPOSED") throw new DomainError("CONFLICT", `Intervention ${id} is ${row.status}; only PROPOSED interventions can be reviewed`, field);
+        assertDraft({ id: row.version_id, status: row.version_status, number: row.version_number });
+      });
+      const reviews = await tx.$queryRawUnsafe<{ id: string; intervention_id: string }[]>(
+        `INSERT INTO reviews (id, intervention_id, reviewer_id, decision, reason, created_at)
+         SELECT r.id, r.intervention_id, $3::uuid, $4::"ReviewDecision", $5, now() FROM unnest($1::uuid[], $2::uuid[]) AS r(id, intervention_id)
+         RETURNING id, intervention_id`,
+        timeOrderedIds(interventionIds.length),
+        interventionIds,
+        reviewerId,
+        decision,
+        reason,
+      );
+      const reviewOf = new Map(reviews.map((r) => [r.intervention_id, r.id]));
+      await tx.$executeRawUnsafe(`UPDATE interventions SET status = $2::"InterventionStatus", updated_at = now() WHERE id = ANY($1::uuid[])`, interventionIds, status);
+      const entry = (id: string) => ({
+        action: "intervention.review",
+        targetType: "Intervention",
+        targetId: id,
+        before: { status: "PROPOSED" },
+        after: { status, decision, reason, reviewId: reviewOf.get(id), versionId: found.get(id)!.version_id, batch: interventionIds.length },
+      });
+      // One event per intervention, like single reviews; the last is appended by auditedTransaction.
+      await appendAuditEvents(tx, actor, interventionIds.slice(0, -1).map(entry));
+      const result = await tx.intervention.findMany({ where: { id: { in: interventionIds } }, orderBy: { id: "asc" } });
+      return { result, audit: entry(interventionIds.at(-1)!) };
+    },
+    { timeoutMs: 120_000 },
+  );
 }
