@@ -213,6 +213,8 @@ describe("releases", () => {
     const { v1, v2, byKey } = await curationSetup();
     const approved = await curate(v2.id, byKey, [["ex-1", 0], ["ex-2", 0], ["ex-3", 0.25]], ["ex-4"]);
     await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-5"]!.id], action: "PRUNE" } }); // never reviewed
+    const queue = async () => (await h.ok(h.users.REVIEWER.token, `query ($v: ID) { reviewQueue(versionId: $v) { example { key } } }`, { v: v2.id })).reviewQueue;
+    expect(await queue()).toEqual([{ example: { key: "ex-5" } }]);
 
     const { releaseVersion: release } = await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: v2.id } });
     expect(release.lineage).toMatchObject({ parentVersionId: v1.id, removed: 2, reweighted: 1, canariesExcluded: 3, unreviewed: 1, examples: 18 });
@@ -230,6 +232,7 @@ describe("releases", () => {
     const statuses = await h.db.prisma.intervention.groupBy({ by: ["status"], where: { versionId: v2.id }, _count: true });
     expect(Object.fromEntries(statuses.map((s) => [s.status, s._count]))).toEqual({ APPLIED: 3, REJECTED: 1, PROPOSED: 1 });
     expect(await h.db.prisma.intervention.count({ where: { versionId: v2.id, releaseId: release.id } })).toBe(3);
+    expect(await queue()).toEqual([]); // the unreviewed one is closed with the release: no longer in anyone's queue
 
     // The hash is the documented function of the (content hash, weight) pairs.
     const rows = await h.db.sql<{ content_hash: string; weight: number }>(

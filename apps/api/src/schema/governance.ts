@@ -119,7 +119,7 @@ export const typeDefs = /* GraphQL */ `
 
   type Query {
     intervention(id: ID!): Intervention
-    "The review queue: PROPOSED interventions, oldest first; after = the last intervention id seen."
+    "The review queue: PROPOSED interventions on draft versions (still reviewable), oldest first; after = the last intervention id seen."
     reviewQueue(versionId: ID, first: Int = 50, after: String): [Intervention!]!
   }
 
@@ -152,7 +152,8 @@ export const resolvers = {
     intervention: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.intervention.findUnique({ where: { id: args.id } }),
     reviewQueue: (_: unknown, args: { versionId?: string | null; first?: number | null; after?: string | null }, ctx: ApiContext) =>
       ctx.db.prisma.intervention.findMany({
-        where: { status: "PROPOSED", ...(args.versionId ? { versionId: args.versionId } : {}), ...(args.after ? { id: { gt: args.after } } : {}) },
+        // Only what can still be reviewed: a released version's unreviewed proposals stay PROPOSED (counted in its lineage as `unreviewed`) but are closed.
+        where: { status: "PROPOSED", version: { status: "DRAFT" }, ...(args.versionId ? { versionId: args.versionId } : {}), ...(args.after ? { id: { gt: args.after } } : {}) },
         // Ids are UUIDv7 (time-ordered): id order is creation order.
         orderBy: { id: "asc" },
         take: pageSize(args.first, 50),
