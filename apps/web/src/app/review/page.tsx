@@ -37,6 +37,17 @@ const REVIEW = /* GraphQL */ `
   }
 `;
 
+const REVIEW_BATCH = /* GraphQL */ `
+  mutation ReviewInterventions($input: ReviewBatchInput!) {
+    reviewInterventions(input: $input) {
+      id
+      status
+    }
+  }
+`;
+/** Interventions per reviewInterventions call (the API's limit). */
+const BATCH = 500;
+
 interface QueueItem {
   id: string;
   action: string;
@@ -86,6 +97,7 @@ function ReviewQueue({ me }: { me: Me }) {
           {items.length >= first ? " shown" : ""}
         </p>
       ) : null}
+      {mayReview ? <ReviewAll items={items.filter((i) => i.canReview)} onDecided={setLastDecision} /> : null}
       <ol style={{ listStyle: "none", padding: 0 }}>
         {items.map((item) => (
           <li key={item.id}>
@@ -99,6 +111,62 @@ function ReviewQueue({ me }: { me: Me }) {
         </button>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * One decision and one reason for every shown intervention the viewer may review (a policy's
+ * proposals come by the hundred): sent as reviewInterventions calls of up to 500, each all or
+ * nothing, each intervention still reviewed and audited on its own.
+ */
+function ReviewAll({ items, onDecided }: { items: QueueItem[]; onDecided: (message: string) => void }) {
+  const [decision, setDecision] = useState<"APPROVE" | "REJECT" | "">("");
+  const [reason, setReason] = useState("");
+  const [result, reviewBatch] = useMutation(REVIEW_BATCH);
+  if (items.length < 2) return null;
+
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    if (!decision || !reason.trim()) return;
+    const ids = items.map((i) => i.id);
+    let done = 0;
+    for (let from = 0; from < ids.length; from += BATCH) {
+      const r = await reviewBatch({ input: { interventionIds: ids.slice(from, from + BATCH), decision, reason: reason.trim() } });
+      if (r.error) break;
+      done += Math.min(BATCH, ids.length - from);
+    }
+    if (done) {
+      onDecided(`${decision === "APPROVE" ? "Approved" : "Rejected"} ${formatNumber(done)} interventions at once.`);
+      setDecision("");
+      setReason("");
+    }
+  }
+
+  return (
+    <details className="card">
+      <summary>
+        Review all {formatNumber(items.length)} shown that you may review, with one decision and one reason
+      </summary>
+      <form onSubmit={onSubmit} aria-label="Review all shown" style={{ marginTop: "0.75rem" }}>
+        <fieldset>
+          <legend>Decision for all {formatNumber(items.length)}</legend>
+          <label className="field-inline">
+            <input type="radio" name="decision-all" value="APPROVE" required checked={decision === "APPROVE"} onChange={() => setDecision("APPROVE")} /> Approve
+          </label>
+          <label className="field-inline">
+            <input type="radio" name="decision-all" value="REJECT" checked={decision === "REJECT"} onChange={() => setDecision("REJECT")} /> Reject
+          </label>
+        </fieldset>
+        <div className="field">
+          <label htmlFor="reason-all">Reason for all (required)</label>
+          <input id="reason-all" type="text" required value={reason} onChange={(e) => setReason(e.target.value)} />
+        </div>
+        <ErrorNote message={errorMessage(result.error)} />
+        <button type="submit" className="primary" disabled={result.fetching}>
+          Submit {formatNumber(items.length)} reviews
+        </button>
+      </form>
+    </details>
   );
 }
 
