@@ -8,7 +8,7 @@ import { execFile, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { createTestDatabase, seedUser } from "@gdc/db/testing";
-import { seedScoredRun, seedVersion } from "./seed.ts";
+import { seedScoredRun, seedVersion, timeMembershipPass } from "./seed.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 if (!process.env.DATABASE_URL) throw new Error("set DATABASE_URL (the benchmark needs a PostgreSQL server)");
@@ -21,11 +21,7 @@ try {
   const runId = await seedScoredRun(t.db, seed.versionId, seed.user.id, N);
   await t.db.sql(`VACUUM (ANALYZE) examples, version_examples, run_examples, example_scores`);
   const reviewer = await seedUser(t.db, "REVIEWER");
-  const pass = () => t.db.sql(`SELECT count(*), sum(ve.weight), max(e.content_hash) FROM version_examples ve JOIN examples e ON e.id = ve.example_id WHERE ve.version_id = $1`, [seed.versionId]);
-  await pass();
-  const b0 = performance.now();
-  await pass();
-  const baseline = (performance.now() - b0) / 1000;
+  const baseline = await timeMembershipPass(t.db, seed.versionId);
   console.log(`seeded a draft of ${N} examples with a scored run; [baseline] one pass over its membership: ${baseline.toFixed(2)} s`);
 
   const server = spawn(process.execPath, ["--import", "tsx", new URL("./server.ts", import.meta.url).pathname], {

@@ -22,7 +22,7 @@ import {
   versionDiffRows,
 } from "@gdc/db";
 import { createTestDatabase, seedUser } from "@gdc/db/testing";
-import { seedScoredRun, seedVersion } from "./seed.ts";
+import { seedScoredRun, seedVersion, timeMembershipPass } from "./seed.ts";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const REVIEWS = Number(process.argv[3] ?? 500);
@@ -38,12 +38,7 @@ try {
   await t.db.sql(`VACUUM (ANALYZE) examples, version_examples, run_examples, example_scores`);
   console.log(`seeded a released version of ${N} examples and a scored run over it in ${((performance.now() - s0) / 1000).toFixed(1)} s`);
 
-  const pass = async (versionId: string) =>
-    t.db.sql(`SELECT count(*), sum(ve.weight), max(e.content_hash) FROM version_examples ve JOIN examples e ON e.id = ve.example_id WHERE ve.version_id = $1`, [versionId]);
-  await pass(seed.versionId);
-  const b0 = performance.now();
-  await pass(seed.versionId);
-  const baseline = (performance.now() - b0) / 1000;
+  const baseline = await timeMembershipPass(t.db, seed.versionId);
   console.log(`[baseline] one pass over the ${N} members (join with examples, aggregate): ${baseline.toFixed(2)} s`);
 
   const step = async <T>(label: string, work: () => Promise<T>, describe: (r: T) => string = () => "") => {

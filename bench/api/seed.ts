@@ -58,3 +58,15 @@ export async function seedScoredRun(db: Database, versionId: string, createdById
   await db.sql(`ANALYZE run_examples`);
   return runId;
 }
+
+/**
+ * One plain pass over a version's membership (members joined with their examples,
+ * aggregated), timed after a warm-up: the baseline the governance benchmarks divide by.
+ */
+export async function timeMembershipPass(db: Database, versionId: string): Promise<number> {
+  const pass = () => db.sql(`SELECT count(*), sum(ve.weight), max(e.content_hash) FROM version_examples ve JOIN examples e ON e.id = ve.example_id WHERE ve.version_id = $1`, [versionId]);
+  await pass();
+  const s = performance.now();
+  await pass();
+  return (performance.now() - s) / 1000;
+}
