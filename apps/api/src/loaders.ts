@@ -3,13 +3,15 @@ import type { Database, ExampleScoreRow } from "@gdc/db";
 
 /**
  * Per-request batch loaders (created in buildContext, dropped with the request: nothing is
- * cached across requests). Keys are "<owner id>:<example id>" pairs.
+ * cached across requests). Keys are "<owner id>:<example id>" pairs, or ids.
  */
 export interface Loaders {
   /** An example's score in a run. */
   exampleScore: DataLoader<string, ExampleScoreRow | null>;
   /** An example's weight in a version (null: not a member). */
   exampleWeight: DataLoader<string, number | null>;
+  /** A version's status by version id (null: no such version), e.g. for every item of a review queue page. */
+  versionStatus: DataLoader<string, string | null>;
 }
 
 const pairs = (keys: readonly string[]) => {
@@ -61,6 +63,11 @@ export function createLoaders(db: Database): Loaders {
       );
       const byKey = new Map(rows.map((r) => [r.key, Number(r.weight)]));
       return keys.map((k) => byKey.get(k) ?? null);
+    }),
+    versionStatus: new DataLoader(async (ids) => {
+      const rows = await db.sql<{ id: string; status: string }>(`SELECT id::text, status::text FROM dataset_versions WHERE id = ANY($1::uuid[])`, [ids]);
+      const byId = new Map(rows.map((r) => [r.id, r.status]));
+      return ids.map((id) => byId.get(id) ?? null);
     }),
   };
 }

@@ -212,7 +212,9 @@ describe("releases", () => {
   test("apply only approved interventions, never canaries, and record lineage; the diff explains every row", async () => {
     const { v1, v2, byKey } = await curationSetup();
     const approved = await curate(v2.id, byKey, [["ex-1", 0], ["ex-2", 0], ["ex-3", 0.25]], ["ex-4"]);
-    await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-5"]!.id], action: "PRUNE" } }); // never reviewed
+    const { proposeInterventions: never } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-5"]!.id], action: "PRUNE" } }); // never reviewed
+    const canReview = async () => (await h.ok(h.users.REVIEWER.token, `query ($id: ID!) { intervention(id: $id) { canReview } }`, { id: never.interventions[0].id })).intervention.canReview;
+    expect(await canReview()).toBe(true);
     const queue = async () => (await h.ok(h.users.REVIEWER.token, `query ($v: ID) { reviewQueue(versionId: $v) { example { key } } }`, { v: v2.id })).reviewQueue;
     expect(await queue()).toEqual([{ example: { key: "ex-5" } }]);
 
@@ -233,6 +235,7 @@ describe("releases", () => {
     expect(Object.fromEntries(statuses.map((s) => [s.status, s._count]))).toEqual({ APPLIED: 3, REJECTED: 1, PROPOSED: 1 });
     expect(await h.db.prisma.intervention.count({ where: { versionId: v2.id, releaseId: release.id } })).toBe(3);
     expect(await queue()).toEqual([]); // the unreviewed one is closed with the release: no longer in anyone's queue
+    expect(await canReview()).toBe(false);
 
     // The hash is the documented function of the (content hash, weight) pairs.
     const rows = await h.db.sql<{ content_hash: string; weight: number }>(

@@ -210,8 +210,7 @@ export const resolvers = {
       const user = ctx.user;
       const roles: readonly string[] = MUTATION_PERMISSIONS.reviewIntervention;
       if (!user || !roles.includes(user.role) || user.id === i.proposedById || i.status !== "PROPOSED") return false;
-      const version = await ctx.db.prisma.datasetVersion.findUnique({ where: { id: i.versionId }, select: { status: true } });
-      return version?.status === "DRAFT";
+      return (await ctx.loaders.versionStatus.load(i.versionId)) === "DRAFT";
     },
   },
   Review: {
