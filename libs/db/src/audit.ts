@@ -62,35 +62,30 @@ export function hashAuditEvent(e: HashedContent): string {
 
 /** Appends one event to the chain. Call it inside the transaction of the change it records. */
 export async function appendAuditEvent(tx: Tx, actor: Actor, entry: AuditEntry): Promise<{ seq: bigint; hash: string }> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
-  const [last] = await tx.$queryRaw<{ hash: string }[]>`SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1`;
-  const [next] = await tx.$queryRaw<{ seq: bigint }[]>`SELECT nextval(pg_get_serial_sequence('audit_events', 'seq')) AS seq`;
-  const event = chainedEvent(actor, entry, BigInt(next!.seq), last?.hash ?? GENESIS_HASH);
-  await tx.auditEvent.create({
-    data: { ...event, before: event.before ?? Prisma.DbNull, after: event.after ?? Prisma.DbNull },
-  });
-  return { seq: event.seq, hash: event.hash };
+  return (await appendAuditEvents(tx, actor, [entry]))[0]!;
 }
 
 /**
- * Appends several events in order, in one lock, one read of the head and one insert: for a
- * mutation that changes many records at once and audits each (reviewInterventions). Same
- * chain and hashes as appending them one by one.
+ * Appends events in the order given, under one lock, with one read of the head and one insert
+ * (a mutation that changes many records and audits each, e.g. reviewInterventions, pays no
+ * more round trips than one event). Call it inside the transaction of the change it records.
  */
-export async function appendAuditEvents(tx: Tx, actor: Actor, entries: readonly AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+export async function appendAuditEvents(tx: Tx, actor: Actor, entries: readonly AuditEntry[]): Promise<{ seq: bigint; hash: string }[]> {
+  if (entries.length === 0) return [];
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
+  // After the lock, in a later statement than it (see appendAuditEventSql): the head and the new seqs.
   const [head] = await tx.$queryRaw<{ hash: string | null; seqs: string[] }[]>`
     SELECT (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS hash,
            (SELECT array_agg(nextval(pg_get_serial_sequence('audit_events', 'seq'))::text) FROM generate_series(1, ${entries.length}::int)) AS seqs`;
   const seqs = head!.seqs.map(BigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   let prevHash = head!.hash ?? GENESIS_HASH;
-  const rows = entries.map((entry, i) => {
+  const events = entries.map((entry, i) => {
     const event = chainedEvent(actor, entry, seqs[i]!, prevHash);
     prevHash = event.hash;
-    return { ...event, before: event.before ?? Prisma.DbNull, after: event.after ?? Prisma.DbNull };
+    return event;
   });
-  await tx.auditEvent.createMany({ data: rows });
+  await tx.auditEvent.createMany({ data: events.map((e) => ({ ...e, before: e.before ?? Prisma.DbNull, after: e.after ?? Prisma.DbNull })) });
+  return events.map((e) => ({ seq: e.seq, hash: e.hash }));
 }
 
 /**
@@ -156,18 +151,19 @@ export interface TransactionOptions {
 
 /**
  * Runs one use case and its audit event in a single transaction: either both commit or
- * neither does. `work` returns its result and the audit entry describing the change.
+ * neither does. `work` returns its result and the audit entry describing the change (or one
+ * entry per record, in order, for a change to many records that audits each).
  */
 export async function auditedTransaction<T>(
   db: Database,
   actor: Actor,
-  work: (tx: Tx) => Promise<{ result: T; audit: AuditEntry }>,
+  work: (tx: Tx) => Promise<{ result: T; audit: AuditEntry | readonly [AuditEntry, ...AuditEntry[]] }>,
   options: TransactionOptions = {},
 ): Promise<T> {
   return db.prisma.$transaction(
     async (tx) => {
       const { result, audit } = await work(tx);
-      await appendAuditEvent(tx, actor, audit);
+      await appendAuditEvents(tx, actor, Array.isArray(audit) ? audit : [audit as AuditEntry]);
       return result;
     },
     { timeout: options.timeoutMs ?? 120_000, maxWait: 30_000 },
