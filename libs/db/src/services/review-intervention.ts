@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Database } from "../database.ts";
-import { appendAuditEvents, auditedTransaction, type Actor } from "../audit.ts";
-import { DomainError, badInput, conflict, forbidden, notFound } from "../errors.ts";
+import { auditedTransaction, type Actor } from "../audit.ts";
+import { DomainError, badInput, forbidden } from "../errors.ts";
 import { parseOptions } from "./parse-options.ts";
 import { timeOrderedIds } from "./time-ordered-ids.ts";
 import { assertDraft } from "./versions.ts";
@@ -21,33 +21,8 @@ export type ReviewInterventionOptions = z.input<typeof optionsSchema>;
  */
 export async function reviewIntervention(db: Database, actor: Actor, options: ReviewInterventionOptions) {
   const { interventionId, decision, reason } = parseOptions(optionsSchema, options);
-  if (!actor.userId) throw forbidden("Interventions are reviewed by a user (the reviewer is recorded)");
-  const reviewerId = actor.userId;
-  return auditedTransaction(db, actor, async (tx) => {
-    const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM interventions WHERE id = ${interventionId}::uuid FOR UPDATE`;
-    if (!locked) throw notFound("Intervention", interventionId);
-    const intervention = await tx.intervention.findUniqueOrThrow({ where: { id: interventionId }, include: { version: true } });
-    if (intervention.proposedById === reviewerId) {
-      throw forbidden(`Four eyes: you proposed intervention ${interventionId}, so another reviewer must review it`);
-    }
-    if (intervention.status !== "PROPOSED") {
-      throw conflict(`Intervention ${interventionId} is ${intervention.status}; only PROPOSED interventions can be reviewed`);
-    }
-    assertDraft(intervention.version);
-    const review = await tx.review.create({ data: { interventionId, reviewerId, decision, reason } });
-    const status = decision === "APPROVE" ? "APPROVED" : "REJECTED";
-    const updated = await tx.intervention.update({ where: { id: interventionId }, data: { status } });
-    return {
-      result: updated,
-      audit: {
-        action: "intervention.review",
-        targetType: "Intervention",
-        targetId: interventionId,
-        before: { status: intervention.status },
-        after: { status, decision, reason, reviewId: review.id, versionId: intervention.versionId },
-      },
-    };
-  });
+  const [reviewed] = await review(db, actor, [interventionId], decision, reason, { batch: false });
+  return reviewed!;
 }
 
 /** Most interventions one reviewInterventions call takes. */
@@ -66,17 +41,26 @@ export type ReviewInterventionsOptions = z.input<typeof batchSchema>;
  * reviewer's own proposal (four eyes), or nothing is written and the error names the first
  * offending `interventionIds.<i>`. Each intervention gets its Review row and its own
  * `intervention.review` audit event, as a single review would; all commit in one transaction.
- * The rows are locked in id order, so concurrent batches cannot deadlock.
  */
 export async function reviewInterventions(db: Database, actor: Actor, options: ReviewInterventionsOptions) {
   const { interventionIds, decision, reason } = parseOptions(batchSchema, options);
-  if (!actor.userId) throw forbidden("Interventions are reviewed by a user (the reviewer is recorded)");
-  const reviewerId = actor.userId;
   const position = new Map<string, number>();
   interventionIds.forEach((id, i) => {
     if (position.has(id)) throw badInput(`interventionIds.${i}`, `intervention ${id} is named twice (first at interventionIds.${position.get(id)})`);
     position.set(id, i);
   });
+  return review(db, actor, interventionIds, decision, reason, { batch: true });
+}
+
+/**
+ * The review rules, for one intervention or many: the rows are locked in id order (racing
+ * reviewers serialize, concurrent batches cannot deadlock), every one is checked before
+ * anything is written, then one Review row, one status change and one audit event each.
+ * Errors name `interventionIds.<i>` for a batch. Returns the reviewed interventions in id order.
+ */
+async function review(db: Database, actor: Actor, interventionIds: readonly string[], decision: "APPROVE" | "REJECT", reason: string, options: { batch: boolean }) {
+  if (!actor.userId) throw forbidden("Interventions are reviewed by a user (the reviewer is recorded)");
+  const reviewerId = actor.userId;
   const status = decision === "APPROVE" ? "APPROVED" : "REJECTED";
   return auditedTransaction(
     db,
@@ -91,7 +75,7 @@ export async function reviewInterventions(db: Database, actor: Actor, options: R
       const found = new Map(rows.map((r) => [r.id, r]));
       interventionIds.forEach((id, i) => {
         const row = found.get(id);
-        const field = `interventionIds.${i}`;
+        const field = options.batch ? `interventionIds.${i}` : undefined;
         if (!row) throw new DomainError("NOT_FOUND", `Intervention ${id} not found`, field);
         if (row.proposed_by_id === reviewerId) throw new DomainError("FORBIDDEN", `Four eyes: you proposed intervention ${id}, so another reviewer must review it`, field);
         if (row.status !== "PROPOSED") throw new DomainError("CONFLICT", `Intervention ${id} is ${row.status}; only PROPOSED interventions can be reviewed`, field);
@@ -109,17 +93,15 @@ export async function reviewInterventions(db: Database, actor: Actor, options: R
       );
       const reviewOf = new Map(reviews.map((r) => [r.intervention_id, r.id]));
       await tx.$executeRawUnsafe(`UPDATE interventions SET status = $2::"InterventionStatus", updated_at = now() WHERE id = ANY($1::uuid[])`, interventionIds, status);
-      const entry = (id: string) => ({
+      const [first, ...rest] = interventionIds.map((id) => ({
         action: "intervention.review",
         targetType: "Intervention",
         targetId: id,
         before: { status: "PROPOSED" },
-        after: { status, decision, reason, reviewId: reviewOf.get(id), versionId: found.get(id)!.version_id, batch: interventionIds.length },
-      });
-      // One event per intervention, like single reviews; the last is appended by auditedTransaction.
-      await appendAuditEvents(tx, actor, interventionIds.slice(0, -1).map(entry));
-      const result = await tx.intervention.findMany({ where: { id: { in: interventionIds } }, orderBy: { id: "asc" } });
-      return { result, audit: entry(interventionIds.at(-1)!) };
+        after: { status, decision, reason, reviewId: reviewOf.get(id), versionId: found.get(id)!.version_id, ...(options.batch ? { batch: interventionIds.length } : {}) },
+      }));
+      const result = await tx.intervention.findMany({ where: { id: { in: [...interventionIds] } }, orderBy: { id: "asc" } });
+      return { result, audit: [first!, ...rest] as const };
     },
     { timeoutMs: 120_000 },
   );
