@@ -100,7 +100,7 @@ export async function authenticateToken(db: Database, token: string): Promise<Au
 /** authenticateToken for a token already hashed (hashToken). */
 export async function authenticateTokenHash(db: Database, tokenHash: string): Promise<AuthenticatedUser | null> {
   const [row] = await db.sql<AuthenticatedUser>(
-    `WITH token AS (SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL),
+    `WITH token AS (SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL),
           used AS (UPDATE api_tokens SET last_used_at = now()
                     WHERE id = (SELECT id FROM token)
                       AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2)))

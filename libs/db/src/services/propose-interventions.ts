@@ -19,7 +19,7 @@ import { parseOptions } from "./parse-options.ts";
 import { timeOrderedIds } from "./time-ordered-ids.ts";
 import { assertDraft } from "./versions.ts";
 
-/** An intervention row as the Prisma client returns it (for RETURNING and raw reads). */
+/** The columns of an intervention as the Prisma client names and types them (what the insert returns). */
 const INTERVENTION_COLUMNS = `id, version_id AS "versionId", example_id AS "exampleId", run_id AS "runId", action::text AS action, weight, policy, evidence,
   status::text AS status, proposed_by_id AS "proposedById", release_id AS "releaseId", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
