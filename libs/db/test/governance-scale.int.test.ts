@@ -18,7 +18,7 @@ import {
 } from "../src/index.ts";
 import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "../src/testing/index.ts";
 
-const EXAMPLES = 36_000; // 90 % of it (32,400) is just under the limit; the selection below is over it
+const EXAMPLES = 36_000; // enough for proposals and a selection both over 32,767
 const PROPOSE_PERCENT = 95; // 34,200 proposals
 
 let t: TestDatabase;

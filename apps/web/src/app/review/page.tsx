@@ -120,7 +120,7 @@ function ReviewQueue({ me }: { me: Me }) {
  * nothing, each intervention still reviewed and audited on its own.
  */
 function ReviewAll({ items, onDecided }: { items: QueueItem[]; onDecided: (message: string) => void }) {
-  const [decision, setDecision] = useState<"APPROVE" | "REJECT" | "">("");
+  const [decision, setDecision] = useState<Decision>("");
   const [reason, setReason] = useState("");
   const [result, reviewBatch] = useMutation(REVIEW_BATCH);
   if (items.length < 2) return null;
@@ -148,25 +148,53 @@ function ReviewAll({ items, onDecided }: { items: QueueItem[]; onDecided: (messa
         Review all {formatNumber(items.length)} shown that you may review, with one decision and one reason
       </summary>
       <form onSubmit={onSubmit} aria-label="Review all shown" style={{ marginTop: "0.75rem" }}>
-        <fieldset>
-          <legend>Decision for all {formatNumber(items.length)}</legend>
-          <label className="field-inline">
-            <input type="radio" name="decision-all" value="APPROVE" required checked={decision === "APPROVE"} onChange={() => setDecision("APPROVE")} /> Approve
-          </label>
-          <label className="field-inline">
-            <input type="radio" name="decision-all" value="REJECT" checked={decision === "REJECT"} onChange={() => setDecision("REJECT")} /> Reject
-          </label>
-        </fieldset>
-        <div className="field">
-          <label htmlFor="reason-all">Reason for all (required)</label>
-          <input id="reason-all" type="text" required value={reason} onChange={(e) => setReason(e.target.value)} />
-        </div>
+        <DecisionFields
+          idSuffix="all"
+          legend={`Decision for all ${formatNumber(items.length)}`}
+          reasonLabel="Reason for all (required)"
+          decision={decision}
+          onDecision={setDecision}
+          reason={reason}
+          onReason={setReason}
+        />
         <ErrorNote message={errorMessage(result.error)} />
         <button type="submit" className="primary" disabled={result.fetching}>
           Submit {formatNumber(items.length)} reviews
         </button>
       </form>
     </details>
+  );
+}
+
+type Decision = "APPROVE" | "REJECT" | "";
+
+/** A review's decision (radio buttons, Approve required) and its required reason. */
+function DecisionFields(props: {
+  idSuffix: string;
+  legend: string;
+  reasonLabel: string;
+  decision: Decision;
+  onDecision: (d: Decision) => void;
+  reason: string;
+  onReason: (r: string) => void;
+}) {
+  const { idSuffix, decision, onDecision } = props;
+  return (
+    <>
+      <fieldset>
+        <legend>{props.legend}</legend>
+        <label className="field-inline">
+          <input type="radio" name={`decision-${idSuffix}`} value="APPROVE" required checked={decision === "APPROVE"} onChange={() => onDecision("APPROVE")} /> Approve
+        </label>
+        <label className="field-inline">
+          <input type="radio" name={`decision-${idSuffix}`} value="REJECT" checked={decision === "REJECT"} onChange={() => onDecision("REJECT")} /> Reject
+        </label>
+      </fieldset>
+      <div className="field">
+        <label htmlFor={`reason-${idSuffix}`}>{props.reasonLabel}</label>
+        <input id={`reason-${idSuffix}`} type="text" required value={props.reason} onChange={(e) => props.onReason(e.target.value)} />
+      </div>
+    </>
   );
 }
 
@@ -233,7 +261,7 @@ function Evidence({ evidence }: { evidence: unknown }) {
 }
 
 function ReviewItem({ item, me, onDecided }: { item: QueueItem; me: Me; onDecided: (message: string) => void }) {
-  const [decision, setDecision] = useState<"APPROVE" | "REJECT" | "">("");
+  const [decision, setDecision] = useState<Decision>("");
   const [reason, setReason] = useState("");
   const [result, review] = useMutation(REVIEW);
   const mine = item.proposedBy.id === me.id;
@@ -290,27 +318,15 @@ function ReviewItem({ item, me, onDecided }: { item: QueueItem; me: Me; onDecide
       </div>
       {item.canReview ? (
         <form onSubmit={onSubmit} aria-label={`Review ${item.example.key}`} style={{ marginTop: "0.75rem" }}>
-          <fieldset>
-            <legend>Decision</legend>
-            <label className="field-inline">
-              <input
-                type="radio"
-                name={`decision-${item.id}`}
-                value="APPROVE"
-                required
-                checked={decision === "APPROVE"}
-                onChange={() => setDecision("APPROVE")}
-              />{" "}
-              Approve
-            </label>
-            <label className="field-inline">
-              <input type="radio" name={`decision-${item.id}`} value="REJECT" checked={decision === "REJECT"} onChange={() => setDecision("REJECT")} /> Reject
-            </label>
-          </fieldset>
-          <div className="field">
-            <label htmlFor={`reason-${item.id}`}>Reason (required)</label>
-            <input id={`reason-${item.id}`} type="text" required value={reason} onChange={(e) => setReason(e.target.value)} />
-          </div>
+          <DecisionFields
+            idSuffix={item.id}
+            legend="Decision"
+            reasonLabel="Reason (required)"
+            decision={decision}
+            onDecision={setDecision}
+            reason={reason}
+            onReason={setReason}
+          />
           <ErrorNote message={errorMessage(result.error)} />
           <button type="submit" className="primary" disabled={result.fetching}>
             Submit review
