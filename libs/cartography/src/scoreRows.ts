@@ -7,6 +7,11 @@ export const SCORE_CSV_COLUMNS = [
   "id",
   "difficulty",
   "memorization",
+  "forget_frequency",
+  "loss_drop",
+  "relative_loss_drop",
+  "accuracy_gain",
+  "mean_loss",
   "forget_events",
   "never_learned",
   "confidence",
@@ -19,7 +24,13 @@ export const SCORE_CSV_COLUMNS = [
 export interface ScoreRow {
   id: string;
   difficulty: number;
+  /** The run's chosen signal (config.memorizationSignal). */
   memorization: number;
+  forgetFrequency: number;
+  lossDrop: number;
+  relativeLossDrop: number;
+  accuracyGain: number;
+  meanLoss: number;
   forgetEvents: number;
   neverLearned: boolean;
   confidence: number;
@@ -41,6 +52,11 @@ export function scoreRow(i: number, ids: readonly string[], scores: Scores, quad
     id: ids[i]!,
     difficulty: scores.difficulty[i]!,
     memorization: scores.memorization[i]!,
+    forgetFrequency: scores.forgetFrequency[i]!,
+    lossDrop: scores.lossDrop[i]!,
+    relativeLossDrop: scores.relativeLossDrop[i]!,
+    accuracyGain: scores.accuracyGain[i]!,
+    meanLoss: scores.meanLoss[i]!,
     forgetEvents: scores.forgetEvents[i]!,
     neverLearned: scores.neverLearned[i] === 1,
     confidence: scores.confidence[i]!,
@@ -68,9 +84,10 @@ export function csvField(value: string): string {
 export function* scoreCsvLines(ids: readonly string[], scores: Scores, quadrants: QuadrantAssignment): Generator<string> {
   checkLengths(ids, scores, quadrants);
   yield `${SCORE_CSV_COLUMNS.join(",")}\n`;
-  const { difficulty, memorization, forgetEvents, neverLearned, confidence, variability, correctness } = scores;
+  const { difficulty, memorization, forgetFrequency, lossDrop, relativeLossDrop, accuracyGain, meanLoss } = scores;
+  const { forgetEvents, neverLearned, confidence, variability, correctness } = scores;
   const codes = quadrants.quadrant;
   for (let i = 0; i < ids.length; i++) {
-    yield `${csvField(ids[i]!)},${difficulty[i]},${memorization[i]},${forgetEvents[i]},${neverLearned[i] === 1},${confidence[i]},${variability[i]},${correctness[i]},${quadrantName(codes[i]!)}\n`;
+    yield `${csvField(ids[i]!)},${difficulty[i]},${memorization[i]},${forgetFrequency[i]},${lossDrop[i]},${relativeLossDrop[i]},${accuracyGain[i]},${meanLoss[i]},${forgetEvents[i]},${neverLearned[i] === 1},${confidence[i]},${variability[i]},${correctness[i]},${quadrantName(codes[i]!)}\n`;
   }
 }

@@ -4,10 +4,54 @@ import { maxBefore, medianOfFloat32, minFrom, selectKth } from "./quantiles.ts";
 
 export type LearnedBy = "loss" | "accuracy";
 
+/**
+ * The memorization signals, all from the same dynamics (no extra training pass), each oriented
+ * so that higher means "more memorized". `memorization` is one of them, chosen per run.
+ *
+ * - `lossDrop`: mean loss over the first Te epochs minus mean loss over the last Tl epochs
+ *   (nats). What the model learned about this example beyond what it knew early: a secret
+ *   repeated k times starts expensive (random digits) and ends nearly free.
+ * - `relativeLossDrop`: 1 − late / early loss (0 when the early loss is 0): the loss relative
+ *   to a reference, here the run's own early epochs (as Carlini et al. 2021 rank extraction
+ *   candidates by the ratio of the model's loss to a reference's).
+ * - `accuracyGain`: mean accuracy over the last Tl epochs minus over the first Te.
+ * - `meanLoss`: mean loss over all epochs, the cumulative-loss proxy of Jiang et al.'s C-score
+ *   (a low C-score, i.e. a high cumulative loss, marks atypical examples that must be
+ *   memorized to be fit).
+ * - `forgetFrequency`: the paper's memorization, forget events / (T − 1) (DESIGN.md §1).
+ */
+export const MEMORIZATION_SIGNALS = ["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss", "forgetFrequency"] as const;
+export type MemorizationSignal = (typeof MEMORIZATION_SIGNALS)[number];
+
+/**
+ * The default memorization signal, chosen by validation on held-out canaries and label noise
+ * (docs/study/README.md: chosen on the Moby-Dick corpus, confirmed out of sample on the
+ * State of the Union corpus and on a label-noise classifier).
+ */
+export const DEFAULT_MEMORIZATION_SIGNAL: MemorizationSignal = "lossDrop";
+
+/** The setting that reproduces the paper's data map exactly. */
+export const PAPER_MEMORIZATION_SIGNAL: MemorizationSignal = "forgetFrequency";
+
+export function isMemorizationSignal(value: unknown): value is MemorizationSignal {
+  return typeof value === "string" && (MEMORIZATION_SIGNALS as readonly string[]).includes(value);
+}
+
+/** How "learned" was decided: as configured, or chosen from the accuracies ("auto"). */
+export type LearnedBySource = "configured" | "binary-accuracy" | "fractional-accuracy";
+
 /** What the caller may set; everything else gets DESIGN.md §1's defaults. */
 export interface ScoringConfig {
-  /** "loss": learned ⇔ loss < ε (default). "accuracy": learned ⇔ acc ≥ τ. */
-  learnedBy?: LearnedBy;
+  /**
+   * "loss": learned ⇔ loss < ε. "accuracy": learned ⇔ acc ≥ τ. "auto" (default): "accuracy"
+   * when every accuracy is 0 or 1 (classifier input, where learned ⇔ correct gives allenai's
+   * forgetfulness and Toneva et al.'s forget events exactly), else "loss".
+   */
+  learnedBy?: LearnedBy | "auto";
+  /** Which signal `memorization` is (default DEFAULT_MEMORIZATION_SIGNAL). */
+  memorizationSignal?: MemorizationSignal;
+  /** Tl, the last epochs that the late loss and accuracy average over. Default Te. */
+  lateEpochs?: number;
   /** Absolute ε (nats). Default: the median of the whole loss matrix. Only with learnedBy "loss". */
   epsilon?: number;
   /** Accuracy threshold τ in [0, 1]. Default 1 (every target token right). Only with learnedBy "accuracy". */
@@ -19,12 +63,18 @@ export interface ScoringConfig {
 /** The exact configuration a result was computed with, so any score can be recomputed. */
 export interface ResolvedScoringConfig {
   learnedBy: LearnedBy;
+  /** "configured", or what "auto" saw: every accuracy 0/1 ("binary-accuracy") or not. */
+  learnedBySource: LearnedBySource;
+  /** The signal `memorization` is. */
+  memorizationSignal: MemorizationSignal;
   /** ε used (null with learnedBy "accuracy"). */
   epsilon: number | null;
   epsilonSource: "median" | "absolute" | null;
   /** τ used (null with learnedBy "loss"). */
   tau: number | null;
   earlyEpochs: number;
+  /** Tl: the late window of lossDrop, relativeLossDrop and accuracyGain is epochs T − Tl … T − 1. */
+  lateEpochs: number;
   epochs: number;
   examples: number;
 }
@@ -34,8 +84,18 @@ export interface Scores {
   config: ResolvedScoringConfig;
   /** Mean loss over the first Te epochs. */
   difficulty: Float64Array;
-  /** forgetEvents / (T − 1); 0 when T = 1 (there is no transition to forget in). */
+  /** The signal `config.memorizationSignal` names (the same array as that signal's field). */
   memorization: Float64Array;
+  /** The paper's memorization: forgetEvents / (T − 1); 0 when T = 1 (no transition to forget in). */
+  forgetFrequency: Float64Array;
+  /** difficulty − mean loss of the last Tl epochs. */
+  lossDrop: Float64Array;
+  /** 1 − (mean loss of the last Tl epochs) / difficulty; 0 when difficulty is 0. */
+  relativeLossDrop: Float64Array;
+  /** Mean accuracy of the last Tl epochs − mean accuracy of the first Te. */
+  accuracyGain: Float64Array;
+  /** Mean loss over all T epochs. */
+  meanLoss: Float64Array;
   /** Count of t ≥ 1 with learned(t − 1) && !learned(t). At most ⌊T / 2⌋. */
   forgetEvents: Int32Array;
   /** 1 when the example is learned at no epoch. */
@@ -119,10 +179,32 @@ function nextFloat32Up(x: number): number {
   return view[0]!;
 }
 
-function resolveStaticConfig(config: ScoringConfig, epochs: number) {
-  const learnedBy = config.learnedBy ?? "loss";
-  if (learnedBy !== "loss" && learnedBy !== "accuracy") {
-    throw new ConfigError("learnedBy", `must be "loss" or "accuracy", got ${JSON.stringify(learnedBy)}`);
+/** True when every accuracy is exactly 0 or 1 (stops at the first that is not). */
+export function isBinaryAccuracy(acc: Float32Array): boolean {
+  for (let j = 0; j < acc.length; j++) {
+    const a = acc[j]!;
+    if (a !== 0 && a !== 1) return false;
+  }
+  return acc.length > 0;
+}
+
+/** "auto" resolved against the matrix's accuracies. */
+export function resolveLearnedBy(config: Pick<ScoringConfig, "learnedBy" | "epsilon" | "tau">, acc: Float32Array): { learnedBy: LearnedBy; source: LearnedBySource } {
+  const requested = config.learnedBy ?? "auto";
+  if (requested === "loss" || requested === "accuracy") return { learnedBy: requested, source: "configured" };
+  if (requested !== "auto") {
+    throw new ConfigError("learnedBy", `must be "auto", "loss" or "accuracy", got ${JSON.stringify(requested)}`);
+  }
+  // An explicit ε or τ says which criterion is meant.
+  if (config.epsilon !== undefined) return { learnedBy: "loss", source: "configured" };
+  if (config.tau !== undefined) return { learnedBy: "accuracy", source: "configured" };
+  return isBinaryAccuracy(acc) ? { learnedBy: "accuracy", source: "binary-accuracy" } : { learnedBy: "loss", source: "fractional-accuracy" };
+}
+
+function resolveStaticConfig(config: ScoringConfig, epochs: number, learnedBy: LearnedBy) {
+  const memorizationSignal = config.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNAL;
+  if (!isMemorizationSignal(memorizationSignal)) {
+    throw new ConfigError("memorizationSignal", `must be one of ${MEMORIZATION_SIGNALS.join(", ")}, got ${JSON.stringify(memorizationSignal)}`);
   }
   if (config.epsilon !== undefined) {
     if (learnedBy !== "loss") throw new ConfigError("epsilon", 'applies only with learnedBy "loss"');
@@ -136,7 +218,11 @@ function resolveStaticConfig(config: ScoringConfig, epochs: number) {
   if (!Number.isInteger(earlyEpochs) || earlyEpochs < 1 || earlyEpochs > epochs) {
     throw new ConfigError("earlyEpochs", `must be an integer in [1, ${epochs}] (the number of epochs), got ${earlyEpochs}`);
   }
-  return { learnedBy, earlyEpochs };
+  const lateEpochs = config.lateEpochs ?? earlyEpochs;
+  if (!Number.isInteger(lateEpochs) || lateEpochs < 1 || lateEpochs > epochs) {
+    throw new ConfigError("lateEpochs", `must be an integer in [1, ${epochs}] (the number of epochs), got ${lateEpochs}`);
+  }
+  return { earlyEpochs, lateEpochs, memorizationSignal };
 }
 
 /**
@@ -154,12 +240,13 @@ function resolveStaticConfig(config: ScoringConfig, epochs: number) {
  */
 export function computeScores(dyn: DynamicsMatrix, config: ScoringConfig = {}): Scores {
   assertDynamicsShape(dyn);
-  const { learnedBy } = resolveStaticConfig(config, dyn.epochs);
+  const learned = resolveLearnedBy(config, dyn.acc);
+  resolveStaticConfig(config, dyn.epochs, learned.learnedBy);
   let bracket: MedianBracket | null = null;
-  if (learnedBy === "loss") {
+  if (learned.learnedBy === "loss") {
     bracket = config.epsilon === undefined ? medianBracket(dyn.loss, dyn.epochs) : { lo: config.epsilon, hi: config.epsilon, insideShare: 0 };
   }
-  return computeScoresWithBracket(dyn, config, bracket);
+  return scoreWithBracket(dyn, config, learned, bracket);
 }
 
 /**
@@ -168,9 +255,18 @@ export function computeScores(dyn: DynamicsMatrix, config: ScoringConfig = {}): 
  */
 export function computeScoresWithBracket(dyn: DynamicsMatrix, config: ScoringConfig, bracket: MedianBracket | null): Scores {
   assertDynamicsShape(dyn);
+  return scoreWithBracket(dyn, config, resolveLearnedBy(config, dyn.acc), bracket);
+}
+
+function scoreWithBracket(
+  dyn: DynamicsMatrix,
+  config: ScoringConfig,
+  { learnedBy, source: learnedBySource }: { learnedBy: LearnedBy; source: LearnedBySource },
+  bracket: MedianBracket | null,
+): Scores {
   const { ids, epochs: T, loss, acc } = dyn;
   const N = ids.length;
-  const { learnedBy, earlyEpochs: Te } = resolveStaticConfig(config, T);
+  const { earlyEpochs: Te, lateEpochs: Tl, memorizationSignal } = resolveStaticConfig(config, T, learnedBy);
   const epsilonIsMedian = learnedBy === "loss" && config.epsilon === undefined;
 
   const out: RowOutputs = {
@@ -181,15 +277,19 @@ export function computeScoresWithBracket(dyn: DynamicsMatrix, config: ScoringCon
     forgetEvents: new Int32Array(N),
     neverLearned: new Uint8Array(N),
     ambiguousRow: new Uint8Array(N),
+    lossDrop: new Float64Array(N),
+    relativeLossDrop: new Float64Array(N),
+    accuracyGain: new Float64Array(N),
+    meanLoss: new Float64Array(N),
   };
   const { difficulty, confidence, variability, correctness, forgetEvents, neverLearned, ambiguousRow } = out;
-  const memorization = new Float64Array(N);
+  const forgetFrequency = new Float64Array(N);
   // Sized from the sample so that it (almost) never grows mid-scan: growing there costs a
   // deoptimisation of the whole scan loop. Capped, so a degenerate matrix (every loss equal)
   // grows it instead of reserving a copy of the matrix up front.
   const expectedInside = Math.ceil(1.25 * (bracket?.insideShare ?? 0) * loss.length);
   const inside = new InsideCells(Math.min(expectedInside, loss.length >>> 3) + 4 * T + 1024);
-  const below = scanRows(dyn, Te, bracket, out, inside);
+  const below = scanRows(dyn, Te, Tl, bracket, out, inside);
 
   let epsilon: number | null = null;
   let tau: number | null = null;
@@ -208,21 +308,36 @@ export function computeScoresWithBracket(dyn: DynamicsMatrix, config: ScoringCon
   }
   if (T > 1) {
     const transitions = T - 1;
-    for (let i = 0; i < N; i++) memorization[i] = forgetEvents[i]! / transitions;
+    for (let i = 0; i < N; i++) forgetFrequency[i] = forgetEvents[i]! / transitions;
   }
+  const signals: Record<MemorizationSignal, Float64Array> = {
+    lossDrop: out.lossDrop,
+    relativeLossDrop: out.relativeLossDrop,
+    accuracyGain: out.accuracyGain,
+    meanLoss: out.meanLoss,
+    forgetFrequency,
+  };
 
   return {
     config: {
       learnedBy,
+      learnedBySource,
+      memorizationSignal,
       epsilon,
       epsilonSource: learnedBy === "loss" ? (epsilonIsMedian ? "median" : "absolute") : null,
       tau,
       earlyEpochs: Te,
+      lateEpochs: Tl,
       epochs: T,
       examples: N,
     },
     difficulty,
-    memorization,
+    memorization: signals[memorizationSignal],
+    forgetFrequency,
+    lossDrop: out.lossDrop,
+    relativeLossDrop: out.relativeLossDrop,
+    accuracyGain: out.accuracyGain,
+    meanLoss: out.meanLoss,
     forgetEvents,
     neverLearned,
     confidence,
@@ -240,6 +355,10 @@ interface RowOutputs {
   neverLearned: Uint8Array;
   /** Rows whose forget events must be recounted once ε is exact. */
   ambiguousRow: Uint8Array;
+  lossDrop: Float64Array;
+  relativeLossDrop: Float64Array;
+  accuracyGain: Float64Array;
+  meanLoss: Float64Array;
 }
 
 /** Loss cells inside the median bracket, gathered row by row after the scan has flagged them. */
@@ -275,10 +394,12 @@ class InsideCells {
  * end, flags the rows that need a recount once ε is exact (those with a cell inside the
  * bracket), and returns how many cells lie below the bracket. Validates every cell.
  */
-function scanRows(dyn: DynamicsMatrix, Te: number, bracket: MedianBracket | null, out: RowOutputs, inside: InsideCells): number {
+function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBracket | null, out: RowOutputs, inside: InsideCells): number {
   const { epochs: T, loss, acc } = dyn;
   const N = dyn.ids.length;
   const { difficulty, confidence, variability, correctness, forgetEvents, neverLearned, ambiguousRow } = out;
+  const { lossDrop, relativeLossDrop, accuracyGain, meanLoss } = out;
+  const lateFrom = T - Tl;
   // With learnedBy "accuracy" no loss is "learned" here and nothing is inside; forget events
   // are counted from acc afterwards.
   const lo = bracket === null ? -Infinity : bracket.lo;
@@ -294,6 +415,7 @@ function scanRows(dyn: DynamicsMatrix, Te: number, bracket: MedianBracket | null
     const a0 = acc[base]!;
     const p0 = Math.exp(-l0);
     let earlyLoss = l0;
+    let lossSum = l0;
     let shiftedSum = 0;
     let shiftedSquares = 0;
     let accSum = a0;
@@ -307,6 +429,7 @@ function scanRows(dyn: DynamicsMatrix, Te: number, bracket: MedianBracket | null
       const l = loss[base + t]!;
       const a = acc[base + t]!;
       if (t < Te) earlyLoss += l;
+      lossSum += l;
       const d = Math.exp(-l) - p0;
       shiftedSum += d;
       shiftedSquares += d * d;
@@ -320,7 +443,23 @@ function scanRows(dyn: DynamicsMatrix, Te: number, bracket: MedianBracket | null
     }
     if (!valid) throwFirstInvalidCell(dyn, i);
     const meanShift = shiftedSum / T;
-    difficulty[i] = earlyLoss / Te;
+    const early = earlyLoss / Te;
+    // The windows' other sums re-read a few cells of this row, still in cache: cheaper than
+    // more accumulators in the loop above, which V8 spills around every Math.exp call.
+    let lateLoss = 0;
+    let lateAcc = 0;
+    let earlyAcc = 0;
+    for (let t = lateFrom; t < T; t++) {
+      lateLoss += loss[base + t]!;
+      lateAcc += acc[base + t]!;
+    }
+    for (let t = 0; t < Te; t++) earlyAcc += acc[base + t]!;
+    const late = lateLoss / Tl;
+    difficulty[i] = early;
+    lossDrop[i] = early - late;
+    relativeLossDrop[i] = early > 0 ? 1 - late / early : 0;
+    accuracyGain[i] = lateAcc / Tl - earlyAcc / Te;
+    meanLoss[i] = lossSum / T;
     confidence[i] = p0 + meanShift;
     variability[i] = Math.sqrt(Math.max(0, shiftedSquares / T - meanShift * meanShift));
     correctness[i] = accSum / T;

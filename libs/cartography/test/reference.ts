@@ -3,9 +3,15 @@
 import type { DynamicsMatrix } from "../src/index.ts";
 
 export interface ReferenceScores {
+  learnedBy: "loss" | "accuracy";
   epsilon: number | null;
   difficulty: number[];
-  memorization: number[];
+  /** The paper's forget frequency. */
+  forgetFrequency: number[];
+  lossDrop: number[];
+  relativeLossDrop: number[];
+  accuracyGain: number[];
+  meanLoss: number[];
   forgetEvents: number[];
   neverLearned: boolean[];
   confidence: number[];
@@ -21,18 +27,28 @@ export function numpyMedian(values: ArrayLike<number>): number {
 
 export function referenceScores(
   dyn: DynamicsMatrix,
-  config: { learnedBy?: "loss" | "accuracy"; epsilon?: number; tau?: number; earlyEpochs?: number } = {},
+  config: { learnedBy?: "loss" | "accuracy" | "auto"; epsilon?: number; tau?: number; earlyEpochs?: number; lateEpochs?: number } = {},
 ): ReferenceScores {
   const T = dyn.epochs;
   const N = dyn.ids.length;
   const Te = config.earlyEpochs ?? Math.max(1, Math.ceil(T / 4));
-  const byAccuracy = config.learnedBy === "accuracy";
+  const Tl = config.lateEpochs ?? Te;
+  // "auto": an explicit ε or τ decides; else accuracy when every accuracy is 0 or 1.
+  const auto = config.learnedBy === undefined || config.learnedBy === "auto";
+  const binary = Array.from(dyn.acc).every((a) => a === 0 || a === 1);
+  const byAccuracy = auto ? (config.epsilon === undefined && (config.tau !== undefined || binary)) : config.learnedBy === "accuracy";
   const epsilon = byAccuracy ? null : (config.epsilon ?? numpyMedian(dyn.loss));
   const tau = config.tau ?? 1;
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const out: ReferenceScores = {
+    learnedBy: byAccuracy ? "accuracy" : "loss",
     epsilon,
     difficulty: [],
-    memorization: [],
+    forgetFrequency: [],
+    lossDrop: [],
+    relativeLossDrop: [],
+    accuracyGain: [],
+    meanLoss: [],
     forgetEvents: [],
     neverLearned: [],
     confidence: [],
@@ -46,19 +62,29 @@ export function referenceScores(
     let forgets = 0;
     for (let t = 1; t < T; t++) if (learned[t - 1] && !learned[t]) forgets++;
     const probs = loss.map((l) => Math.exp(-l));
-    const mean = probs.reduce((s, p) => s + p, 0) / T;
-    out.difficulty.push(loss.slice(0, Te).reduce((s, l) => s + l, 0) / Te);
+    const meanP = mean(probs);
+    const early = mean(loss.slice(0, Te));
+    const late = mean(loss.slice(T - Tl));
+    out.difficulty.push(early);
+    out.lossDrop.push(early - late);
+    out.relativeLossDrop.push(early > 0 ? 1 - late / early : 0);
+    out.accuracyGain.push(mean(acc.slice(T - Tl)) - mean(acc.slice(0, Te)));
+    out.meanLoss.push(mean(loss));
     out.forgetEvents.push(forgets);
-    out.memorization.push(T === 1 ? 0 : forgets / (T - 1));
+    out.forgetFrequency.push(T === 1 ? 0 : forgets / (T - 1));
     out.neverLearned.push(!learned.some(Boolean));
-    out.confidence.push(mean);
-    out.variability.push(Math.sqrt(probs.reduce((s, p) => s + (p - mean) ** 2, 0) / T));
+    out.confidence.push(meanP);
+    out.variability.push(Math.sqrt(probs.reduce((s, p) => s + (p - meanP) ** 2, 0) / T));
     out.correctness.push(acc.reduce((s, a) => s + a, 0) / T);
   }
   return out;
 }
 
-/** A matrix from plain rows (values are stored as float32, like every real matrix). */
+/**
+ * A matrix from plain rows (values are stored as float32, like every real matrix). Rows without
+ * `acc` get 0.5 per epoch: fractional token accuracy, as a language model records, so that the
+ * default ("auto") learns by loss as it does for such runs.
+ */
 export function matrix(rows: Record<string, { loss: number[]; acc?: number[] }>): DynamicsMatrix {
   const ids = Object.keys(rows);
   const T = rows[ids[0]!]!.loss.length;
@@ -67,7 +93,7 @@ export function matrix(rows: Record<string, { loss: number[]; acc?: number[] }>)
   ids.forEach((id, i) => {
     const row = rows[id]!;
     loss.set(row.loss, i * T);
-    acc.set(row.acc ?? row.loss.map(() => 0), i * T);
+    acc.set(row.acc ?? row.loss.map(() => 0.5), i * T);
   });
   return { ids, epochs: T, loss, acc };
 }

@@ -30,14 +30,22 @@ const dynamics = fc
 
 const configs = fc.oneof(
   fc.constant({}),
+  fc.record({ learnedBy: fc.constantFrom("auto" as const, "loss" as const) }),
+  fc.record({ earlyEpochs: fc.constant(1), lateEpochs: fc.constant(1) }),
   fc.record({ epsilon: fc.float({ min: 0, max: 8, noNaN: true }) }),
   fc.record({ learnedBy: fc.constant("accuracy" as const), tau: fc.constantFrom(0, 0.5, 1) }),
 );
 
 function expectEqualToReference(scores: Scores, ref: ReferenceScores): void {
+  expect(scores.config.learnedBy).toBe(ref.learnedBy);
   expect(scores.config.epsilon).toBe(ref.epsilon);
   expect(Array.from(scores.forgetEvents)).toEqual(ref.forgetEvents);
-  expect(Array.from(scores.memorization)).toEqual(ref.memorization);
+  expect(Array.from(scores.forgetFrequency)).toEqual(ref.forgetFrequency);
+  for (const key of ["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss"] as const) {
+    expect(Array.from(scores[key]), key).toEqual(ref[key].map((x) => expect.closeTo(x, 9)));
+  }
+  // memorization is the configured signal's array (lossDrop by default).
+  expect(scores.memorization).toBe(scores[scores.config.memorizationSignal]);
   expect(Array.from(scores.neverLearned, (x) => x === 1)).toEqual(ref.neverLearned);
   expect(Array.from(scores.correctness)).toEqual(ref.correctness.map((x) => expect.closeTo(x, 12)));
   expect(Array.from(scores.difficulty)).toEqual(ref.difficulty.map((x) => expect.closeTo(x, 12)));
@@ -75,7 +83,20 @@ describe("computeScores properties", () => {
         const a = computeScores(dyn, config);
         const b = computeScores(permuteRows(dyn, order), config);
         expect(b.config).toEqual(a.config);
-        for (const key of ["difficulty", "memorization", "forgetEvents", "neverLearned", "confidence", "variability", "correctness"] as const) {
+        for (const key of [
+          "difficulty",
+          "memorization",
+          "forgetFrequency",
+          "lossDrop",
+          "relativeLossDrop",
+          "accuracyGain",
+          "meanLoss",
+          "forgetEvents",
+          "neverLearned",
+          "confidence",
+          "variability",
+          "correctness",
+        ] as const) {
           expect(Array.from(b[key])).toEqual(order.map((from) => a[key][from]));
         }
       }),
@@ -83,13 +104,18 @@ describe("computeScores properties", () => {
     );
   });
 
-  it("keeps memorization in [0, 1] and forget events ≤ ⌊T/2⌋", () => {
+  it("keeps each signal in its range: forget frequency in [0, 1], forget events ≤ ⌊T/2⌋, relative drop ≤ 1, accuracy gain in [−1, 1]", () => {
     fc.assert(
       fc.property(dynamics, configs, (dyn, config) => {
         const s = computeScores(dyn, config);
         for (let i = 0; i < dyn.ids.length; i++) {
-          expect(s.memorization[i]).toBeGreaterThanOrEqual(0);
-          expect(s.memorization[i]).toBeLessThanOrEqual(1);
+          expect(s.forgetFrequency[i]).toBeGreaterThanOrEqual(0);
+          expect(s.forgetFrequency[i]).toBeLessThanOrEqual(1);
+          expect(s.relativeLossDrop[i]).toBeLessThanOrEqual(1);
+          expect(Math.abs(s.accuracyGain[i]!)).toBeLessThanOrEqual(1 + 1e-12);
+          expect(s.meanLoss[i]).toBeGreaterThanOrEqual(0);
+          // lossDrop = difficulty − late loss, and the late loss is a mean of losses ≥ 0.
+          expect(s.lossDrop[i]).toBeLessThanOrEqual(s.difficulty[i]! + 1e-12);
           expect(s.forgetEvents[i]).toBeLessThanOrEqual(Math.floor(dyn.epochs / 2));
           if (s.neverLearned[i] === 1) expect(s.forgetEvents[i]).toBe(0);
         }
@@ -97,15 +123,48 @@ describe("computeScores properties", () => {
       { numRuns: 300 },
     );
   });
+
+  it("lossDrop and relativeLossDrop rank a row higher when its late losses fall (the rest fixed)", () => {
+    fc.assert(
+      fc.property(dynamics, fc.float({ min: Math.fround(0.01), max: 1, noNaN: true }), (dyn, factor) => {
+        const T = dyn.epochs;
+        const Te = Math.max(1, Math.ceil(T / 4));
+        // Scale down row 0's losses outside its early window: its drop cannot decrease.
+        const lower = { ...dyn, loss: dyn.loss.slice() };
+        for (let t = Te; t < T; t++) lower.loss[t] = Math.fround(lower.loss[t]! * factor);
+        const a = computeScores(dyn, { epsilon: 1 });
+        const b = computeScores(lower, { epsilon: 1 });
+        expect(b.lossDrop[0]).toBeGreaterThanOrEqual(a.lossDrop[0]! - 1e-9);
+        expect(b.relativeLossDrop[0]).toBeGreaterThanOrEqual(a.relativeLossDrop[0]! - 1e-9);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("learnedBy auto is accuracy exactly when every accuracy is 0 or 1", () => {
+    fc.assert(
+      fc.property(dynamics, (dyn) => {
+        const s = computeScores(dyn);
+        const binary = Array.from(dyn.acc).every((a) => a === 0 || a === 1);
+        expect(s.config.learnedBy).toBe(binary ? "accuracy" : "loss");
+        expect(s.config.learnedBySource).toBe(binary ? "binary-accuracy" : "fractional-accuracy");
+        if (binary) expect(Array.from(s.forgetEvents)).toEqual(Array.from(computeScores(dyn, { learnedBy: "accuracy", tau: 1 }).forgetEvents));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe("the sampled median bracket on large matrices", () => {
   // Over 2 × 2¹⁸ cells, so ε comes from the strided sample's bracket and the recount.
   const big = seededMatrix(30_000, 20, 7);
-  const reference = referenceScores(big);
+  // seededMatrix records 0/1 accuracies, so "auto" would learn by accuracy: these tests are
+  // about the loss median, so they ask for it.
+  const byLoss = { learnedBy: "loss" } as const;
+  const reference = referenceScores(big, byLoss);
 
   it("gives the exact median and the same scores as the definitions", () => {
-    expectEqualToReference(computeScores(big), reference);
+    expectEqualToReference(computeScores(big, byLoss), reference);
   });
 
   it("falls back to an exact selection when the bracket misses the median", () => {
@@ -115,23 +174,23 @@ describe("the sampled median bracket on large matrices", () => {
       { lo: 0, hi: eps / 2, insideShare: 0.01 }, // entirely below
       { lo: eps, hi: eps, insideShare: 0 }, // empty
     ]) {
-      expectEqualToReference(computeScoresWithBracket(big, {}, bracket), reference);
+      expectEqualToReference(computeScoresWithBracket(big, byLoss, bracket), reference);
     }
   });
 
   it("still names the bad cell when the sample itself holds a NaN", () => {
     const broken = seededMatrix(30_000, 20, 9);
     broken.loss.fill(Number.NaN, 0, 40_000); // rows 0 … 1999, well inside the strided sample
-    expect(() => computeScores(broken)).toThrow(/example "row-0" epoch 0: loss is NaN/);
+    expect(() => computeScores(broken, byLoss)).toThrow(/example "row-0" epoch 0: loss is NaN/);
   });
 
   it("handles a matrix where every loss is equal", () => {
     const flat = seededMatrix(30_000, 20, 5, [0.75]);
-    expectEqualToReference(computeScores(flat), referenceScores(flat));
+    expectEqualToReference(computeScores(flat, byLoss), referenceScores(flat, byLoss));
   });
 
   it("handles an odd cell count and heavy ties at the median", () => {
     const tied = seededMatrix(26_215, 21, 3, [0.5, 1, 1, 1, 2]);
-    expectEqualToReference(computeScores(tied), referenceScores(tied));
+    expectEqualToReference(computeScores(tied, byLoss), referenceScores(tied, byLoss));
   });
 });

@@ -17,10 +17,13 @@ describe("computeScores on hand-computed matrices", () => {
   it("records the configuration it used", () => {
     expect(scores.config).toEqual({
       learnedBy: "loss",
+      learnedBySource: "configured",
+      memorizationSignal: "lossDrop",
       epsilon: 1,
       epsilonSource: "absolute",
       tau: null,
       earlyEpochs: 2,
+      lateEpochs: 2,
       epochs: 5,
       examples: 4,
     });
@@ -28,7 +31,7 @@ describe("computeScores on hand-computed matrices", () => {
 
   it("counts forget events as learned → not learned, strictly below ε", () => {
     expect(Array.from(scores.forgetEvents)).toEqual([2, 0, 0, 1]);
-    expect(Array.from(scores.memorization)).toEqual([2 / 4, 0, 0, 1 / 4]);
+    expect(Array.from(scores.forgetFrequency)).toEqual([2 / 4, 0, 0, 1 / 4]);
     expect(Array.from(scores.neverLearned)).toEqual([0, 1, 0, 0]);
   });
 
@@ -48,6 +51,69 @@ describe("computeScores on hand-computed matrices", () => {
     expect(scores.variability[1]).toBe(0);
     expect(scores.variability[2]).toBe(0);
     expect(scores.correctness[2]).toBe(1);
+  });
+
+  it("computes the memorization signals from the early (Te = 2) and late (Tl = 2) windows", () => {
+    // forgetful: early (0.5 + 2) / 2 = 1.25, late (2 + 0.5) / 2 = 1.25 → drop 0.
+    // never: 3 → 3, drop 0. always: drop 0. tie: early (1 + 1) / 2 = 1, late (1 + 1) / 2 = 1.
+    expect(Array.from(scores.lossDrop)).toEqual([0, 0, 0, 0]);
+    expect(Array.from(scores.meanLoss)).toEqual([(0.5 * 3 + 2 * 2) / 5, 3, 0.25, 4.5 / 5]);
+    // accuracy gain: forgetful late (0 + 1) / 2 − early (1 + 0) / 2 = 0; tie: 0 − 0.
+    expect(Array.from(scores.accuracyGain)).toEqual([0, 0, 0, 0]);
+    // memorization is lossDrop by default.
+    expect(scores.memorization).toBe(scores.lossDrop);
+  });
+
+  it("ranks a secret memorized early and stably above a forgetful passage (the case forget frequency gets backwards)", () => {
+    // T = 8, Te = Tl = 2. A canary: expensive at first (random digits), then almost free and
+    // never forgotten. A passage: hovers around ε, learned and forgotten.
+    const dyn = matrix({
+      canary: { loss: [3.2, 2.0, 0.6, 0.3, 0.2, 0.1, 0.1, 0.1], acc: [0.2, 0.5, 0.8, 0.9, 1, 1, 1, 1] },
+      passage: { loss: [2.6, 2.3, 2.1, 2.4, 2.0, 2.5, 2.1, 2.4], acc: [0.3, 0.35, 0.4, 0.35, 0.4, 0.35, 0.4, 0.35] },
+    });
+    const s = computeScores(dyn, { epsilon: 2.2 });
+    expect(s.lossDrop[0]).toBeCloseTo((3.2 + 2.0) / 2 - 0.1, 6); // 2.5
+    expect(s.lossDrop[1]).toBeCloseTo((2.6 + 2.3) / 2 - (2.1 + 2.4) / 2, 6); // 0.2
+    expect(s.relativeLossDrop[0]).toBeCloseTo(1 - 0.1 / 2.6, 6);
+    expect(s.accuracyGain[0]).toBeCloseTo(1 - 0.35, 6);
+    expect(s.memorization[0]).toBeGreaterThan(s.memorization[1]!);
+    // The paper's score: the canary is learned from epoch 2 on and never forgotten (0); the
+    // passage is forgotten at epochs 3, 5 and 7 (3 / 7).
+    expect(Array.from(s.forgetEvents)).toEqual([0, 3]);
+    expect(s.forgetFrequency[1]).toBe(3 / 7);
+    const paper = computeScores(dyn, { epsilon: 2.2, memorizationSignal: "forgetFrequency" });
+    expect(paper.memorization).toBe(paper.forgetFrequency);
+    expect(paper.memorization[0]).toBeLessThan(paper.memorization[1]!);
+    expect(paper.config.memorizationSignal).toBe("forgetFrequency");
+  });
+
+  it("lateEpochs sets the late window", () => {
+    const s = computeScores(matrix({ a: { loss: [4, 3, 2, 1] } }), { earlyEpochs: 1, lateEpochs: 3 });
+    expect(s.config).toMatchObject({ earlyEpochs: 1, lateEpochs: 3 });
+    expect(s.lossDrop[0]).toBe(4 - 2);
+    expect(s.relativeLossDrop[0]).toBe(1 - 2 / 4);
+  });
+
+  it("relativeLossDrop is 0 when the early loss is 0", () => {
+    const s = computeScores(matrix({ a: { loss: [0, 0, 1, 1] } }), { epsilon: 0.5 });
+    expect(s.relativeLossDrop[0]).toBe(0);
+    expect(s.lossDrop[0]).toBe(-1);
+  });
+
+  it("learns by accuracy when every accuracy is 0 or 1 (classifier input), by loss otherwise", () => {
+    // Correct, correct, wrong, correct: one forget event (Toneva et al.), whatever the losses.
+    const classifier = matrix({ a: { loss: [0.1, 0.2, 0.3, 0.1], acc: [1, 1, 0, 1] }, b: { loss: [2, 2, 2, 2], acc: [0, 0, 0, 0] } });
+    const s = computeScores(classifier);
+    expect(s.config).toMatchObject({ learnedBy: "accuracy", learnedBySource: "binary-accuracy", tau: 1, epsilon: null });
+    expect(Array.from(s.forgetEvents)).toEqual([1, 0]);
+    expect(Array.from(s.neverLearned)).toEqual([0, 1]);
+    // The same losses with one fractional accuracy: learned ⇔ loss < median.
+    const lm = matrix({ a: { loss: [0.1, 0.2, 0.3, 0.1], acc: [1, 1, 0.5, 1] }, b: { loss: [2, 2, 2, 2], acc: [0, 0, 0, 0] } });
+    expect(computeScores(lm).config).toMatchObject({ learnedBy: "loss", learnedBySource: "fractional-accuracy", epsilon: (Math.fround(0.3) + 2) / 2 });
+    // An explicit ε or τ decides; an explicit learnedBy is "configured".
+    expect(computeScores(classifier, { epsilon: 1 }).config).toMatchObject({ learnedBy: "loss", learnedBySource: "configured" });
+    expect(computeScores(lm, { tau: 0.5 }).config).toMatchObject({ learnedBy: "accuracy", learnedBySource: "configured" });
+    expect(computeScores(classifier, { learnedBy: "loss" }).config).toMatchObject({ learnedBy: "loss", learnedBySource: "configured" });
   });
 
   it("defaults ε to the median of the whole loss matrix (mean of the middle two when even)", () => {
@@ -73,7 +139,7 @@ describe("computeScores on hand-computed matrices", () => {
     const s = computeScores(matrix({ a: { loss: [1, 1, 1, 1], acc: [0.6, 0.4, 0.5, 0.2] } }), { learnedBy: "accuracy", tau: 0.5 });
     expect(s.config).toMatchObject({ learnedBy: "accuracy", tau: 0.5, epsilon: null, epsilonSource: null, earlyEpochs: 1 });
     expect(Array.from(s.forgetEvents)).toEqual([2]);
-    expect(s.memorization[0]).toBe(2 / 3);
+    expect(s.forgetFrequency[0]).toBe(2 / 3);
     expect(computeScores(matrix({ a: { loss: [1, 1], acc: [1, 0.99] } }), { learnedBy: "accuracy" }).forgetEvents[0]).toBe(1);
   });
 
@@ -81,7 +147,10 @@ describe("computeScores on hand-computed matrices", () => {
     const s = computeScores(matrix({ a: { loss: [0.1] }, b: { loss: [5] } }), { epsilon: 1 });
     expect(s.config.earlyEpochs).toBe(1);
     expect(Array.from(s.forgetEvents)).toEqual([0, 0]);
-    expect(Array.from(s.memorization)).toEqual([0, 0]);
+    expect(Array.from(s.forgetFrequency)).toEqual([0, 0]);
+    // One epoch is both the early and the late window: nothing dropped, nothing gained.
+    expect(Array.from(s.lossDrop)).toEqual([0, 0]);
+    expect(Array.from(s.accuracyGain)).toEqual([0, 0]);
     expect(Array.from(s.neverLearned)).toEqual([0, 1]);
     expect(Array.from(s.variability)).toEqual([0, 0]);
   });
@@ -135,7 +204,9 @@ describe("computeScores rejects values no score can be computed from", () => {
     expect(() => computeScores({ ids: ["a"], epochs: 2, loss: new Float32Array(3), acc: new Float32Array(3) })).toThrow(DynamicsShapeError);
     expect(() => computeScores({ ids: [], epochs: 2, loss: new Float32Array(0), acc: new Float32Array(0) })).toThrow(/no examples/);
     const dyn = matrix({ a: { loss: [1, 2] } });
-    expect(() => computeScores(dyn, { tau: 0.5 })).toThrow(ConfigError);
+    expect(() => computeScores(dyn, { learnedBy: "loss", tau: 0.5 })).toThrow(ConfigError);
+    expect(() => computeScores(dyn, { memorizationSignal: "vibes" as "lossDrop" })).toThrow(/memorizationSignal: must be one of lossDrop/);
+    expect(() => computeScores(dyn, { lateEpochs: 3 })).toThrow(/lateEpochs: must be an integer in \[1, 2\]/);
     expect(() => computeScores(dyn, { learnedBy: "accuracy", epsilon: 1 })).toThrow(/epsilon: applies only/);
     expect(() => computeScores(dyn, { learnedBy: "accuracy", tau: 2 })).toThrow(/tau: must be in \[0, 1\]/);
     expect(() => computeScores(dyn, { epsilon: Number.NaN })).toThrow(/epsilon/);
