@@ -1,0 +1,408 @@
+// The scoring pass as it was before the memorization signals (commit a4e0b71, verbatim but for
+// import paths): the same-run baseline of bench/cartography/signals.ts. Not used by the product.
+import { assertDynamicsShape, type DynamicsMatrix } from "../../../libs/cartography/src/dynamics.ts";
+import { ConfigError, InvalidDynamicsValueError } from "../../../libs/cartography/src/errors.ts";
+import { maxBefore, medianOfFloat32, minFrom, selectKth } from "../../../libs/cartography/src/quantiles.ts";
+
+export type LearnedBy = "loss" | "accuracy";
+
+/** What the caller may set; everything else gets DESIGN.md §1's defaults. */
+export interface ScoringConfig {
+  /** "loss": learned ⇔ loss < ε (default). "accuracy": learned ⇔ acc ≥ τ. */
+  learnedBy?: LearnedBy;
+  /** Absolute ε (nats). Default: the median of the whole loss matrix. Only with learnedBy "loss". */
+  epsilon?: number;
+  /** Accuracy threshold τ in [0, 1]. Default 1 (every target token right). Only with learnedBy "accuracy". */
+  tau?: number;
+  /** Te, the epochs that difficulty averages over. Default max(1, ceil(T / 4)). */
+  earlyEpochs?: number;
+}
+
+/** The exact configuration a result was computed with, so any score can be recomputed. */
+export interface ResolvedScoringConfig {
+  learnedBy: LearnedBy;
+  /** ε used (null with learnedBy "accuracy"). */
+  epsilon: number | null;
+  epsilonSource: "median" | "absolute" | null;
+  /** τ used (null with learnedBy "loss"). */
+  tau: number | null;
+  earlyEpochs: number;
+  epochs: number;
+  examples: number;
+}
+
+/** Per-example scores, index i ↔ `ids[i]` of the scored matrix. */
+export interface Scores {
+  config: ResolvedScoringConfig;
+  /** Mean loss over the first Te epochs. */
+  difficulty: Float64Array;
+  /** forgetEvents / (T − 1); 0 when T = 1 (there is no transition to forget in). */
+  memorization: Float64Array;
+  /** Count of t ≥ 1 with learned(t − 1) && !learned(t). At most ⌊T / 2⌋. */
+  forgetEvents: Int32Array;
+  /** 1 when the example is learned at no epoch. */
+  neverLearned: Uint8Array;
+  /** mean_t exp(−loss): the probability of the target, as Swayamdipta et al.'s confidence. */
+  confidence: Float64Array;
+  /** Population standard deviation over t of exp(−loss) (numpy.std, ddof 0). */
+  variability: Float64Array;
+  /** mean_t acc (a fraction, where allenai/cartography reports a count of correct epochs). */
+  correctness: Float64Array;
+}
+
+export const DEFAULT_TAU = 1;
+
+export function defaultEarlyEpochs(epochs: number): number {
+  return Math.max(1, Math.ceil(epochs / 4));
+}
+
+/**
+ * An interval [lo, hi) believed to hold the median loss, so that the scoring pass can decide
+ * `loss < ε` for every cell outside it before ε is known exactly. lo = hi means ε is known.
+ */
+export interface MedianBracket {
+  lo: number;
+  hi: number;
+  /** Fraction of the sample inside [lo, hi): sizes the buffer for the cells inside. */
+  insideShare: number;
+}
+
+/** Sample size for the bracket: ±4.5 σ of the sample median spans ~0.9 % of all cells. */
+const SAMPLE_SIZE = 1 << 18;
+const BRACKET_HALF_WIDTH = Math.ceil(4.5 * Math.sqrt(SAMPLE_SIZE) * 0.5);
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Brackets the median of the loss matrix from a strided sample. The stride is coprime with the
+ * epoch count, so the sample walks through every epoch, and regular in memory, so it is cheap.
+ * The resulting ε never depends on the sample (a miss only costs time), so no randomness is
+ * needed. Small matrices get their exact median (lo = hi = ε).
+ */
+export function medianBracket(loss: Float32Array, epochs: number): MedianBracket {
+  const n = loss.length;
+  if (n <= 2 * SAMPLE_SIZE) {
+    const epsilon = medianOfCopy(loss);
+    return { lo: epsilon, hi: epsilon, insideShare: 0 };
+  }
+  let stride = Math.floor(n / SAMPLE_SIZE);
+  while (gcd(stride, epochs) !== 1) stride++;
+  const size = Math.floor(n / stride);
+  const sample = new Float32Array(size);
+  for (let j = 0, at = stride >>> 1; j < size; j++, at += stride) sample[j] = loss[at]!;
+  const mid = size >>> 1;
+  const lo = selectKth(sample, mid - BRACKET_HALF_WIDTH);
+  const upper = selectKth(sample, mid + BRACKET_HALF_WIDTH);
+  // hi is exclusive: step just past the upper sample value so ties with it fall inside.
+  const hi = nextFloat32Up(upper);
+  let insideSample = 0;
+  for (let j = 0; j < size; j++) insideSample += +(sample[j]! >= lo && sample[j]! < hi);
+  return { lo, hi, insideShare: insideSample / size };
+}
+
+/** Exact median (numpy.median) of a copy, by quickselect. */
+function medianOfCopy(values: Float32Array): number {
+  const copy = values.slice();
+  const n = copy.length;
+  const k2 = n >>> 1;
+  const upper = selectKth(copy, k2);
+  if (n % 2 === 1) return upper;
+  // After selecting rank k2, rank k2 − 1 is the largest value to its left.
+  return (maxBefore(copy, k2) + upper) / 2;
+}
+
+function nextFloat32Up(x: number): number {
+  if (!(x >= 0 && x < Infinity)) return x;
+  const view = new Float32Array([x]);
+  new Int32Array(view.buffer)[0]!++;
+  return view[0]!;
+}
+
+function resolveStaticConfig(config: ScoringConfig, epochs: number) {
+  const learnedBy = config.learnedBy ?? "loss";
+  if (learnedBy !== "loss" && learnedBy !== "accuracy") {
+    throw new ConfigError("learnedBy", `must be "loss" or "accuracy", got ${JSON.stringify(learnedBy)}`);
+  }
+  if (config.epsilon !== undefined) {
+    if (learnedBy !== "loss") throw new ConfigError("epsilon", 'applies only with learnedBy "loss"');
+    if (!Number.isFinite(config.epsilon)) throw new ConfigError("epsilon", `must be a finite number, got ${config.epsilon}`);
+  }
+  if (config.tau !== undefined) {
+    if (learnedBy !== "accuracy") throw new ConfigError("tau", 'applies only with learnedBy "accuracy"');
+    if (!(config.tau >= 0 && config.tau <= 1)) throw new ConfigError("tau", `must be in [0, 1], got ${config.tau}`);
+  }
+  const earlyEpochs = config.earlyEpochs ?? defaultEarlyEpochs(epochs);
+  if (!Number.isInteger(earlyEpochs) || earlyEpochs < 1 || earlyEpochs > epochs) {
+    throw new ConfigError("earlyEpochs", `must be an integer in [1, ${epochs}] (the number of epochs), got ${earlyEpochs}`);
+  }
+  return { learnedBy, earlyEpochs };
+}
+
+/**
+ * Scores every example of a run (DESIGN.md §1) in one pass over the matrix, with no
+ * per-example objects and no copy of the matrix.
+ *
+ * The default ε is the exact median of all losses (numpy.median: mean of the two middle values
+ * for an even count). To avoid a second full pass, a sample first brackets the median in
+ * [lo, hi); the pass then decides `loss < ε` for every cell outside the bracket, and only rows
+ * with a cell inside it are revisited once ε is pinned down from those cells. If the bracket
+ * misses (probability ~10⁻⁵), an exact two-pass radix select and a full recount take over.
+ *
+ * Throws InvalidDynamicsValueError (naming example id and epoch) on a NaN/±∞ loss or an
+ * accuracy outside [0, 1]; ConfigError on a bad config; DynamicsShapeError on bad dimensions.
+ */
+export function computeScores(dyn: DynamicsMatrix, config: ScoringConfig = {}): Scores {
+  assertDynamicsShape(dyn);
+  const { learnedBy } = resolveStaticConfig(config, dyn.epochs);
+  let bracket: MedianBracket | null = null;
+  if (learnedBy === "loss") {
+    bracket = config.epsilon === undefined ? medianBracket(dyn.loss, dyn.epochs) : { lo: config.epsilon, hi: config.epsilon, insideShare: 0 };
+  }
+  return computeScoresWithBracket(dyn, config, bracket);
+}
+
+/**
+ * computeScores with the median bracket given (null for learnedBy "accuracy"). Exported for
+ * tests that force the bracket-miss path; the result never depends on the bracket.
+ */
+export function computeScoresWithBracket(dyn: DynamicsMatrix, config: ScoringConfig, bracket: MedianBracket | null): Scores {
+  assertDynamicsShape(dyn);
+  const { ids, epochs: T, loss, acc } = dyn;
+  const N = ids.length;
+  const { learnedBy, earlyEpochs: Te } = resolveStaticConfig(config, T);
+  const epsilonIsMedian = learnedBy === "loss" && config.epsilon === undefined;
+
+  const out: RowOutputs = {
+    difficulty: new Float64Array(N),
+    confidence: new Float64Array(N),
+    variability: new Float64Array(N),
+    correctness: new Float64Array(N),
+    forgetEvents: new Int32Array(N),
+    neverLearned: new Uint8Array(N),
+    ambiguousRow: new Uint8Array(N),
+  };
+  const { difficulty, confidence, variability, correctness, forgetEvents, neverLearned, ambiguousRow } = out;
+  const memorization = new Float64Array(N);
+  // Sized from the sample so that it (almost) never grows mid-scan: growing there costs a
+  // deoptimisation of the whole scan loop. Capped, so a degenerate matrix (every loss equal)
+  // grows it instead of reserving a copy of the matrix up front.
+  const expectedInside = Math.ceil(1.25 * (bracket?.insideShare ?? 0) * loss.length);
+  const inside = new InsideCells(Math.min(expectedInside, loss.length >>> 3) + 4 * T + 1024);
+  const below = scanRows(dyn, Te, bracket, out, inside);
+
+  let epsilon: number | null = null;
+  let tau: number | null = null;
+  if (learnedBy === "loss") {
+    epsilon = epsilonIsMedian ? medianFromBracket(loss.length, inside.values.subarray(0, inside.count), below) : config.epsilon!;
+    if (epsilon === null) {
+      // The bracket missed the median: select it exactly and recount every row.
+      epsilon = medianOfFloat32(loss);
+      countForgetEventsByLoss(loss, T, epsilon, null, forgetEvents, neverLearned);
+    } else {
+      countForgetEventsByLoss(loss, T, epsilon, ambiguousRow, forgetEvents, neverLearned);
+    }
+  } else {
+    tau = config.tau ?? DEFAULT_TAU;
+    countForgetEventsByAccuracy(acc, T, tau, forgetEvents, neverLearned);
+  }
+  if (T > 1) {
+    const transitions = T - 1;
+    for (let i = 0; i < N; i++) memorization[i] = forgetEvents[i]! / transitions;
+  }
+
+  return {
+    config: {
+      learnedBy,
+      epsilon,
+      epsilonSource: learnedBy === "loss" ? (epsilonIsMedian ? "median" : "absolute") : null,
+      tau,
+      earlyEpochs: Te,
+      epochs: T,
+      examples: N,
+    },
+    difficulty,
+    memorization,
+    forgetEvents,
+    neverLearned,
+    confidence,
+    variability,
+    correctness,
+  };
+}
+
+interface RowOutputs {
+  difficulty: Float64Array;
+  confidence: Float64Array;
+  variability: Float64Array;
+  correctness: Float64Array;
+  forgetEvents: Int32Array;
+  neverLearned: Uint8Array;
+  /** Rows whose forget events must be recounted once ε is exact. */
+  ambiguousRow: Uint8Array;
+}
+
+/** Loss cells inside the median bracket, gathered row by row after the scan has flagged them. */
+class InsideCells {
+  values: Float32Array;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.values = new Float32Array(capacity);
+  }
+
+  /** Appends the cells of row `base … base + T` that lie in [lo, hi). */
+  gatherRow(loss: Float32Array, base: number, T: number, lo: number, hi: number): void {
+    if (this.count + T > this.values.length) {
+      const bigger = new Float32Array(this.values.length * 2 + T);
+      bigger.set(this.values.subarray(0, this.count));
+      this.values = bigger;
+    }
+    const values = this.values;
+    let count = this.count;
+    for (let t = 0; t < T; t++) {
+      const l = loss[base + t]!;
+      values[count] = l;
+      count += +(l >= lo && l < hi);
+    }
+    this.count = count;
+  }
+}
+
+/**
+ * The single pass over the matrix (its own small function so the JIT optimises the loop on
+ * its own). Fills every per-row output, counts forget events as if ε were the bracket's lower
+ * end, flags the rows that need a recount once ε is exact (those with a cell inside the
+ * bracket), and returns how many cells lie below the bracket. Validates every cell.
+ */
+function scanRows(dyn: DynamicsMatrix, Te: number, bracket: MedianBracket | null, out: RowOutputs, inside: InsideCells): number {
+  const { epochs: T, loss, acc } = dyn;
+  const N = dyn.ids.length;
+  const { difficulty, confidence, variability, correctness, forgetEvents, neverLearned, ambiguousRow } = out;
+  // With learnedBy "accuracy" no loss is "learned" here and nothing is inside; forget events
+  // are counted from acc afterwards.
+  const lo = bracket === null ? -Infinity : bracket.lo;
+  const hi = bracket === null ? -Infinity : bracket.hi;
+  let below = 0;
+
+  // One read of each cell, one exp, and bookkeeping without unpredictable branches (the
+  // comparisons become 0/1 numbers; the validity test is always true on good data). Epoch 0
+  // is peeled so its probability can serve as the shift of a one-pass variance (exactly 0 for
+  // a constant row, no E[p²] − E[p]² cancellation).
+  for (let i = 0, base = 0; i < N; i++, base += T) {
+    const l0 = loss[base]!;
+    const a0 = acc[base]!;
+    const p0 = Math.exp(-l0);
+    let earlyLoss = l0;
+    let shiftedSum = 0;
+    let shiftedSquares = 0;
+    let accSum = a0;
+    let valid = l0 >= 0 && l0 < Infinity && a0 >= 0 && a0 <= 1;
+    const first = +(l0 < lo);
+    let prev = first;
+    let changes = 0;
+    let rowBelow = first;
+    let rowInside = +(l0 < hi) - first;
+    for (let t = 1; t < T; t++) {
+      const l = loss[base + t]!;
+      const a = acc[base + t]!;
+      if (t < Te) earlyLoss += l;
+      const d = Math.exp(-l) - p0;
+      shiftedSum += d;
+      shiftedSquares += d * d;
+      accSum += a;
+      if (!(l >= 0 && l < Infinity && a >= 0 && a <= 1)) valid = false;
+      const cur = +(l < lo);
+      changes += prev ^ cur;
+      prev = cur;
+      rowBelow += cur;
+      rowInside += +(l < hi) - cur;
+    }
+    if (!valid) throwFirstInvalidCell(dyn, i);
+    const meanShift = shiftedSum / T;
+    difficulty[i] = earlyLoss / Te;
+    confidence[i] = p0 + meanShift;
+    variability[i] = Math.sqrt(Math.max(0, shiftedSquares / T - meanShift * meanShift));
+    correctness[i] = accSum / T;
+    // Forget events (1 → 0) = (all changes + first − last) / 2: 0 → 1 and 1 → 0 alternate.
+    forgetEvents[i] = (changes + first - prev) >> 1;
+    neverLearned[i] = rowBelow === 0 ? 1 : 0;
+    below += rowBelow;
+    if (rowInside !== 0) {
+      ambiguousRow[i] = 1;
+      inside.gatherRow(loss, base, T, lo, hi);
+    }
+  }
+  return below;
+}
+
+function throwFirstInvalidCell(dyn: DynamicsMatrix, i: number): void {
+  const { ids, epochs: T, loss, acc } = dyn;
+  for (let t = 0; t < T; t++) {
+    const l = loss[i * T + t]!;
+    if (!(Number.isFinite(l) && l >= 0)) throw new InvalidDynamicsValueError(ids[i]!, t, "loss", l);
+    const a = acc[i * T + t]!;
+    if (!(a >= 0 && a <= 1)) throw new InvalidDynamicsValueError(ids[i]!, t, "acc", a);
+  }
+}
+
+/**
+ * The exact median from the cells inside the bracket, given that `below` cells lie under it.
+ * Null when the middle ranks fall outside the bracket.
+ */
+function medianFromBracket(cells: number, inside: Float32Array, below: number): number | null {
+  const k2 = cells >>> 1;
+  const k1 = cells % 2 === 0 ? k2 - 1 : k2;
+  if (k1 < below || k2 >= below + inside.length) return null;
+  const a = selectKth(inside, k1 - below);
+  if (k1 === k2) return a;
+  // After selecting rank k1, rank k1 + 1 is the smallest value to its right.
+  return (a + minFrom(inside, k1 - below + 1)) / 2;
+}
+
+/**
+ * Toneva et al.'s forget events with learned ⇔ loss < ε, for all rows or the flagged ones.
+ * Branch-free like the scan: the rows recounted are exactly those with losses near ε.
+ */
+function countForgetEventsByLoss(
+  loss: Float32Array,
+  T: number,
+  epsilon: number,
+  onlyRows: Uint8Array | null,
+  forgetEvents: Int32Array,
+  neverLearned: Uint8Array,
+): void {
+  const N = forgetEvents.length;
+  for (let i = 0, base = 0; i < N; i++, base += T) {
+    if (onlyRows !== null && onlyRows[i] === 0) continue;
+    const first = +(loss[base]! < epsilon);
+    let prev = first;
+    let changes = 0;
+    for (let t = 1; t < T; t++) {
+      const cur = +(loss[base + t]! < epsilon);
+      changes += prev ^ cur;
+      prev = cur;
+    }
+    forgetEvents[i] = (changes + first - prev) >> 1;
+    neverLearned[i] = changes === 0 && first === 0 ? 1 : 0;
+  }
+}
+
+/** Toneva et al.'s forget events with learned ⇔ acc ≥ τ (τ = 1 on 0/1 accuracy is their count). */
+function countForgetEventsByAccuracy(acc: Float32Array, T: number, tau: number, forgetEvents: Int32Array, neverLearned: Uint8Array): void {
+  const N = forgetEvents.length;
+  for (let i = 0, base = 0; i < N; i++, base += T) {
+    const first = +(acc[base]! >= tau);
+    let prev = first;
+    let changes = 0;
+    for (let t = 1; t < T; t++) {
+      const cur = +(acc[base + t]! >= tau);
+      changes += prev ^ cur;
+      prev = cur;
+    }
+    forgetEvents[i] = (changes + first - prev) >> 1;
+    neverLearned[i] = changes === 0 && first === 0 ? 1 : 0;
+  }
+}
