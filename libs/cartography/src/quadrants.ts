@@ -64,8 +64,9 @@ function resolveThresholds(scores: Pick<Scores, "difficulty" | "memorization">, 
 
 /**
  * Places each example in a quadrant (DESIGN.md §1). "High" means strictly greater than the
- * threshold; memorization 0 is never high, whatever the threshold. Quantile thresholds are
- * lower quantiles (see `lowerQuantile`), so ties at the threshold are low.
+ * threshold; memorization ≤ 0 is never high, whatever the threshold (no loss drop, no forget
+ * event: nothing memorized). Quantile thresholds are lower quantiles (see `lowerQuantile`), so
+ * ties at the threshold are low.
  */
 export function assignQuadrants(
   scores: Pick<Scores, "difficulty" | "memorization">,
