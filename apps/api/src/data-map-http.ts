@@ -21,7 +21,8 @@ export const DATA_MAP_FORMAT = "gdc.data-map/1";
  * Encodes a run's data map as an Arrow IPC file. Row i is run ordinal i. Columns:
  * `difficulty` and `memorization` (float32, as stored), `quadrant` (dictionary of the four
  * quadrant names, uint8 codes), `is_canary` (bool), and with `ids` first an `example_id`
- * column (UUID text). Schema metadata: gdc.format, gdc.runId, gdc.count, gdc.thresholds (JSON).
+ * column (UUID text). Schema metadata: gdc.format, gdc.runId, gdc.count, gdc.thresholds (JSON),
+ * gdc.memorizationSignal (which signal the `memorization` column is: Run.memorizationSignal).
  */
 export function encodeDataMapArrow(c: DataMapColumns, options: { ids: boolean }): Uint8Array {
   const n = c.count;
@@ -45,6 +46,7 @@ export function encodeDataMapArrow(c: DataMapColumns, options: { ids: boolean })
     ["gdc.runId", c.runId],
     ["gdc.count", String(n)],
     ["gdc.thresholds", JSON.stringify(c.thresholds)],
+    ["gdc.memorizationSignal", c.memorizationSignal],
   ]);
   const schema = new Schema(fields, metadata);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, children }));

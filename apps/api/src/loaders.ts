@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import type { Database, ExampleScoreRow } from "@gdc/db";
+import { SCORE_SIGNAL_COLUMNS, scoreRowOf, type Database, type ExampleScoreRow } from "@gdc/db";
 
 /**
  * Per-request batch loaders (created in buildContext, dropped with the request: nothing is
@@ -30,27 +30,12 @@ export function createLoaders(db: Database): Loaders {
     exampleScore: new DataLoader(async (keys) => {
       const { owners, examples } = pairs(keys);
       const rows = await db.sql<Record<string, unknown>>(
-        `SELECT s.run_id::text || ':' || s.example_id::text AS key, s.difficulty, s.memorization, s.forget_events, s.never_learned,
-                s.confidence, s.variability, s.correctness, s.quadrant::text AS quadrant
+        `SELECT s.run_id::text || ':' || s.example_id::text AS key, ${SCORE_SIGNAL_COLUMNS}, s.quadrant::text AS quadrant
            FROM unnest($1::uuid[], $2::uuid[]) AS k(run_id, example_id)
            JOIN example_scores s ON s.run_id = k.run_id AND s.example_id = k.example_id`,
         [owners, examples],
       );
-      const byKey = new Map(
-        rows.map((r) => [
-          r.key as string,
-          {
-            difficulty: Number(r.difficulty),
-            memorization: Number(r.memorization),
-            forgetEvents: Number(r.forget_events),
-            neverLearned: Boolean(r.never_learned),
-            confidence: Number(r.confidence),
-            variability: Number(r.variability),
-            correctness: Number(r.correctness),
-            quadrant: r.quadrant as string,
-          },
-        ]),
-      );
+      const byKey = new Map(rows.map((r) => [r.key as string, scoreRowOf(r)]));
       return keys.map((k) => byKey.get(k) ?? null);
     }),
     exampleWeight: new DataLoader(async (keys) => {

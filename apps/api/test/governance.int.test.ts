@@ -49,7 +49,8 @@ describe("proposals", () => {
     expect(first.interventions.map((i: any) => i.example.key).sort()).toEqual(["ex-16", "ex-17", "ex-18", "ex-19"]);
     const top = first.interventions.find((i: any) => i.example.key === "ex-19");
     expect(top).toMatchObject({ action: "PRUNE", weight: 0, status: "PROPOSED", policy, proposedBy: { id: h.users.ENGINEER.user.id } });
-    expect(top.evidence).toMatchObject({ runId: run.id, memorization: 0.95, quadrant: "HOTSPOT_MEMORIZED", reason: "top memorized" });
+    // The fixture run's scoringResolved names no signal, as runs scored before the signals: its memorization is the forget frequency.
+    expect(top.evidence).toMatchObject({ runId: run.id, memorization: 0.95, memorizationSignal: "forgetFrequency", quadrant: "HOTSPOT_MEMORIZED", reason: "top memorized" });
     expect(top.evidence.thresholds).toMatchObject({ source: "absolute", memorization: 0.25 });
     expect(await h.auditCount()).toBe(before + 1);
 

@@ -198,16 +198,36 @@ describe("an external run end to end through the HTTP API", () => {
   test("an example's trajectory and score in the run", async () => {
     const { run } = await ok(tokens.VIEWER, `query ($id: ID!) { run(id: $id) { examples(first: 1, orderBy: { field: MEMORIZATION, direction: DESC }) { edges { node { id } } } } }`, { id: runId });
     const exampleId = run.examples.edges[0].node.id;
-    const { example } = await ok(
+    const { run: scoredRun, example } = await ok(
       tokens.VIEWER,
-      `query ($e: ID!, $r: ID!) { example(id: $e) { key score(runId: $r) { forgetEvents memorization } trajectory(runId: $r) { epochs loss accuracy forgetEpochs epsilon } } }`,
+      `query ($e: ID!, $r: ID!) {
+        run(id: $r) { memorizationSignal scoringResolved }
+        example(id: $e) {
+          key
+          score(runId: $r) { forgetEvents memorization forgetFrequency lossDrop relativeLossDrop accuracyGain meanLoss difficulty }
+          trajectory(runId: $r) { epochs loss accuracy forgetEpochs epsilon }
+        }
+      }`,
       { e: exampleId, r: runId },
     );
     expect(example.trajectory.epochs).toBe(T);
     expect(example.trajectory.loss).toHaveLength(T);
     expect(example.trajectory.loss.every((l: number | null) => typeof l === "number")).toBe(true);
     expect(example.trajectory.forgetEpochs).toHaveLength(example.score.forgetEvents);
-    expect(example.score.memorization).toBeCloseTo(example.score.forgetEvents / (T - 1), 6);
+    expect(example.score.forgetFrequency).toBeCloseTo(example.score.forgetEvents / (T - 1), 6);
+    // Default scoring: memorization is the loss drop, early (first Te = 2) minus late (last Tl = Te = 2) mean loss.
+    expect(scoredRun.memorizationSignal).toBe("lossDrop");
+    expect(scoredRun.scoringResolved).toMatchObject({ memorizationSignal: "lossDrop", earlyEpochs: 2, lateEpochs: 2, learnedBy: "loss", learnedBySource: "fractional-accuracy" });
+    expect(example.score.memorization).toBe(example.score.lossDrop);
+    const [l0, l1, , l3, l4] = example.trajectory.loss as number[];
+    const [a0, a1, , a3, a4] = example.trajectory.accuracy as number[];
+    const early = (l0! + l1!) / 2;
+    const late = (l3! + l4!) / 2;
+    expect(example.score.difficulty).toBeCloseTo(early, 5);
+    expect(example.score.lossDrop).toBeCloseTo(early - late, 5);
+    expect(example.score.relativeLossDrop).toBeCloseTo(1 - late / early, 5);
+    expect(example.score.accuracyGain).toBeCloseTo((a3! + a4!) / 2 - (a0! + a1!) / 2, 5);
+    expect(example.score.meanLoss).toBeCloseTo((example.trajectory.loss as number[]).reduce((sum, l) => sum + l, 0) / T, 5);
     expect(typeof example.trajectory.epsilon).toBe("number");
   });
 });
@@ -247,5 +267,23 @@ describe("mutations through the API", () => {
     expect(again.errors?.[0]?.extensions?.code).toBe("CONFLICT");
     const { runs } = await ok(tokens.VIEWER, `query ($v: ID!) { runs(versionId: $v) { id status } }`, { v: version.id });
     expect(runs).toEqual([{ id: run.id, status: "CANCELLED" }]);
+  });
+
+  test("a scoring config naming an unknown memorization signal is refused naming the field; a known one is kept; memorizationSignal is null before scoring", async () => {
+    const { actor } = await seedUser(t.db, "ENGINEER");
+    const { version } = await seedDataset(t.db, actor, { examples: 3 });
+    const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id scoringConfig memorizationSignal } }`;
+    for (const [mutation, input] of [
+      [START, { versionId: version.id, scoringConfig: { memorizationSignal: "loudness" } }],
+      [CREATE_EXTERNAL, { versionId: version.id, epochs: 3, scoringConfig: { memorizationSignal: "loudness" } }],
+    ] as const) {
+      const refused = await gql(tokens.ENGINEER, mutation, { input });
+      expect(refused.errors?.[0]?.message).toMatch(/^scoringConfig\.memorizationSignal: /);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "scoringConfig.memorizationSignal" });
+    }
+    const scoringConfig = { memorizationSignal: "forgetFrequency", learnedBy: "auto", lateEpochs: 2 };
+    const { startRun: run } = await ok(tokens.ENGINEER, START, { input: { versionId: version.id, scoringConfig } });
+    expect(run).toMatchObject({ scoringConfig, memorizationSignal: null });
+    await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(runId: $id) { status } }`, { id: run.id });
   });
 });

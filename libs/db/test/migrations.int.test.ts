@@ -135,6 +135,48 @@ describe("migrateDeploy()", () => {
   });
 });
 
+describe("the example_score_signals migration", () => {
+  // Runs scored before it stored memorization = forget frequency and no memorizationSignal.
+  it("keeps what earlier runs recorded: forget_frequency from memorization, the other signals NULL, memorizationSignal forgetFrequency", async () => {
+    const signals = realMigrations.findIndex((name) => name.endsWith("_example_score_signals"));
+    expect(signals).toBeGreaterThan(0);
+    const before = path.join(tmp, "before-signals");
+    for (const name of realMigrations.slice(0, signals)) fs.cpSync(path.join(repo, "prisma/migrations", name), path.join(before, name), { recursive: true });
+    const db = await PGlite.create();
+    try {
+      await migrateDeploy({ pglite: db }, { migrationsDir: before });
+      await db.exec(`
+        INSERT INTO datasets (id, name) VALUES ('00000000-0000-7000-8000-000000000001', 'd');
+        INSERT INTO dataset_versions (id, dataset_id, number) VALUES ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001', 1);
+        INSERT INTO examples (id, dataset_id, key, content_hash, text) VALUES
+          ('00000000-0000-7000-8000-000000000003', '00000000-0000-7000-8000-000000000001', 'a', 'ha', 'a'),
+          ('00000000-0000-7000-8000-000000000004', '00000000-0000-7000-8000-000000000001', 'b', 'hb', 'b');
+        INSERT INTO runs (id, version_id, kind, status, epochs, scoring_resolved) VALUES
+          ('00000000-0000-7000-8000-000000000005', '00000000-0000-7000-8000-000000000002', 'EXTERNAL', 'SUCCEEDED', 4, '{"learnedBy": "loss", "epsilon": 0.5, "earlyEpochs": 1}'),
+          ('00000000-0000-7000-8000-000000000006', '00000000-0000-7000-8000-000000000002', 'EXTERNAL', 'QUEUED', 4, NULL);
+        INSERT INTO example_scores (run_id, example_id, ordinal, difficulty, memorization, forget_events, never_learned, confidence, variability, correctness, quadrant) VALUES
+          ('00000000-0000-7000-8000-000000000005', '00000000-0000-7000-8000-000000000003', 0, 1.5, 0.5, 2, false, 0.5, 0.1, 0.5, 'HOTSPOT_MEMORIZED'),
+          ('00000000-0000-7000-8000-000000000005', '00000000-0000-7000-8000-000000000004', 1, 0.5, 0, 0, false, 0.9, 0, 1, 'STABLE_EASY');
+      `);
+      expect((await migrateDeploy({ pglite: db })).applied).toEqual(realMigrations.slice(signals));
+      const scores = await db.query(
+        `SELECT memorization, forget_frequency, loss_drop, relative_loss_drop, accuracy_gain, mean_loss FROM example_scores ORDER BY ordinal`,
+      );
+      expect(scores.rows).toEqual([
+        { memorization: 0.5, forget_frequency: 0.5, loss_drop: null, relative_loss_drop: null, accuracy_gain: null, mean_loss: null },
+        { memorization: 0, forget_frequency: 0, loss_drop: null, relative_loss_drop: null, accuracy_gain: null, mean_loss: null },
+      ]);
+      const runs = await db.query<{ resolved: unknown }>(`SELECT scoring_resolved AS resolved FROM runs ORDER BY id`);
+      expect(runs.rows.map((r) => r.resolved)).toEqual([
+        { learnedBy: "loss", epsilon: 0.5, earlyEpochs: 1, memorizationSignal: "forgetFrequency", learnedBySource: "configured" },
+        null,
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe("a failing migration", () => {
   // The good migration has ";" inside string literals: it only passes if scripts are sent whole.
   let migrationsDir: string;

@@ -102,6 +102,18 @@ describe("startRun and createExternalRun", () => {
     });
     await expect(startRun(t.db, queue, engineer, { versionId: version.id, epochs: 3, seed: 0, scoringConfig: { earlyEpochs: 9 } })).rejects.toThrow("scoringConfig.earlyEpochs");
     await expect(createExternalRun(t.db, engineer, { versionId: version.id, epochs: 3, scoringConfig: { bogus: 1 } })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    for (const create of [
+      (scoringConfig: Record<string, unknown>) => startRun(t.db, queue, engineer, { versionId: version.id, epochs: 3, seed: 0, scoringConfig }),
+      (scoringConfig: Record<string, unknown>) => createExternalRun(t.db, engineer, { versionId: version.id, epochs: 3, scoringConfig }),
+    ]) {
+      await expect(create({ memorizationSignal: "vibes" })).rejects.toMatchObject({ code: "BAD_USER_INPUT", field: "scoringConfig.memorizationSignal" });
+      await expect(create({ memorizationSignal: "vibes" })).rejects.toThrow(/^scoringConfig\.memorizationSignal: .*lossDrop/);
+      await expect(create({ lateEpochs: 4 })).rejects.toMatchObject({ code: "BAD_USER_INPUT", field: "scoringConfig.lateEpochs" });
+      await expect(create({ lateEpochs: 0 })).rejects.toMatchObject({ code: "BAD_USER_INPUT", field: "scoringConfig.lateEpochs" });
+      await expect(create({ learnedBy: "vibes" })).rejects.toMatchObject({ code: "BAD_USER_INPUT", field: "scoringConfig.learnedBy" });
+      // learnedBy "auto" (the default) takes ε as "by loss": a τ beside it is a mistake.
+      await expect(create({ epsilon: 1, tau: 0.5 })).rejects.toMatchObject({ code: "BAD_USER_INPUT", field: "scoringConfig.tau" });
+    }
     expect(await t.db.prisma.run.count()).toBe(before);
     expect(queue.jobs).toHaveLength(0);
   });
@@ -300,17 +312,58 @@ describe("finishRun and scoreRun", () => {
       expect(s.exampleId).toBe(matrix.ids[i]);
       expect(s.difficulty).toBeCloseTo(expected.difficulty[i]!, 5);
       expect(s.memorization).toBeCloseTo(expected.memorization[i]!, 6);
+      // Every signal is stored (REAL: float32; Prisma reads it back as its shortest decimal),
+      // and memorization is the default one, the loss drop.
+      expect(Math.fround(s.forgetFrequency!)).toBe(Math.fround(expected.forgetFrequency[i]!));
+      expect(Math.fround(s.lossDrop!)).toBe(Math.fround(expected.lossDrop[i]!));
+      expect(Math.fround(s.relativeLossDrop!)).toBe(Math.fround(expected.relativeLossDrop[i]!));
+      expect(Math.fround(s.accuracyGain!)).toBe(Math.fround(expected.accuracyGain[i]!));
+      expect(Math.fround(s.meanLoss!)).toBe(Math.fround(expected.meanLoss[i]!));
+      expect(s.memorization).toBe(s.lossDrop);
       expect(s.forgetEvents).toBe(expected.forgetEvents[i]);
       expect(s.quadrant).toBe(["STABLE_EASY", "AMBIGUOUS_HARD", "HOTSPOT_MEMORIZED", "NOISY_OUTLIER"][quadrants.quadrant[i]!]);
     });
     const scored = await t.db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
     expect(scored.status).toBe("SUCCEEDED");
-    expect(scored.scoringResolved).toMatchObject({ learnedBy: "loss", epsilon: expected.config.epsilon, epsilonSource: "median", earlyEpochs: 2, epochs: 6, thresholds: quadrants.thresholds });
+    // Fractional accuracies: "auto" learns by loss; memorization is the loss drop over Te = Tl = 2.
+    expect(scored.scoringResolved).toMatchObject({
+      learnedBy: "loss",
+      learnedBySource: "fractional-accuracy",
+      memorizationSignal: "lossDrop",
+      epsilon: expected.config.epsilon,
+      epsilonSource: "median",
+      earlyEpochs: 2,
+      lateEpochs: 2,
+      epochs: 6,
+      thresholds: quadrants.thresholds,
+    });
     expect(scored.metrics).toMatchObject({ examples: 43, quadrantCounts: quadrants.counts });
 
     const again = await scoreRun(t.db, worker, { runId: run.id });
     expect(again.status).toBe("SUCCEEDED");
     expect(await t.db.prisma.exampleScore.count({ where: { runId: run.id } })).toBe(43);
+  });
+
+  test('memorizationSignal "forgetFrequency" gives the paper\'s map: memorization is the forget frequency', async () => {
+    const { version } = await seedDataset(t.db, engineer, { examples: 20 });
+    const run = await createExternalRun(t.db, engineer, { versionId: version.id, epochs: 5, scoringConfig: { memorizationSignal: "forgetFrequency", lateEpochs: 1 } });
+    const keys = (await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [run.id])).map((r) => r.key);
+    await ingestDynamics(t.db, engineer, { runId: run.id, cells: syntheticDynamics(keys, 5, 4) });
+    await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
+    expect((await scoreRun(t.db, systemActor("worker"), { runId: run.id })).status).toBe("SUCCEEDED");
+
+    const expected = computeScores(await readDynamicsMatrix(t.db, run.id), { memorizationSignal: "forgetFrequency", lateEpochs: 1 });
+    const stored = await t.db.prisma.exampleScore.findMany({ where: { runId: run.id }, orderBy: { ordinal: "asc" } });
+    expect(stored).toHaveLength(20);
+    stored.forEach((s, i) => {
+      expect(s.memorization).toBe(s.forgetFrequency);
+      expect(Math.fround(s.forgetFrequency!)).toBe(Math.fround(s.forgetEvents / 4));
+      expect(Math.fround(s.lossDrop!)).toBe(Math.fround(expected.lossDrop[i]!));
+    });
+    // Some example was forgotten, so the paper's memorization is not all zeros here.
+    expect(stored.some((s) => s.forgetEvents > 0)).toBe(true);
+    const scored = await t.db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(scored.scoringResolved).toMatchObject({ memorizationSignal: "forgetFrequency", earlyEpochs: 2, lateEpochs: 1 });
   });
 
   test("a run with a policy proposes interventions in its creator's name", async () => {

@@ -24,9 +24,31 @@ export const typeDefs = /* GraphQL */ `
     secret: String!
   }
 
+  """
+  An example's scores in one run. Te and Tl are the run's early and late windows
+  (Run.scoringResolved.earlyEpochs, lateEpochs). The memorization signals (forgetFrequency,
+  lossDrop, relativeLossDrop, accuracyGain, meanLoss) are null for runs scored before they
+  were stored, except forgetFrequency, which such runs recorded as their memorization.
+  """
   type ExampleScore {
+    "mean loss over the first Te epochs (nats)"
     difficulty: Float!
+    """
+    The run's chosen memorization signal, the one quadrants, policies and the data map use:
+    equal to the field Run.memorizationSignal names (Run.scoringResolved.memorizationSignal).
+    """
     memorization: Float!
+    "forget events / (T − 1), in [0, 1]: the paper's memorization (0 when T = 1)"
+    forgetFrequency: Float
+    "mean loss over the first Te epochs − mean loss over the last Tl epochs (nats; negative when the loss rose)"
+    lossDrop: Float
+    "1 − (mean loss over the last Tl epochs) / (mean loss over the first Te epochs); 0 when the early loss is 0"
+    relativeLossDrop: Float
+    "mean accuracy over the last Tl epochs − mean accuracy over the first Te epochs, in [−1, 1]"
+    accuracyGain: Float
+    "mean loss over all T epochs (nats): the cumulative-loss proxy of the C-score"
+    meanLoss: Float
+    "transitions t ≥ 1 from learned at t − 1 to not learned at t"
     forgetEvents: Int!
     neverLearned: Boolean!
     confidence: Float!

@@ -6,6 +6,7 @@ import {
   findRun,
   finishRun,
   ingestDynamics,
+  memorizationSignalOf,
   queryDataMap,
   runExampleCount,
   startRun,
@@ -35,8 +36,15 @@ export const typeDefs = /* GraphQL */ `
     epochs: Int!
     "as requested, with the policy (if any) under scoringConfig.policy"
     scoringConfig: JSON!
-    "exact ε, Te, thresholds used"
+    "exact ε, Te, Tl, thresholds, learned-by rule and memorization signal used"
     scoringResolved: JSON
+    """
+    What ExampleScore.memorization and the data map's memorization axis are in this run: one of
+    lossDrop, relativeLossDrop, accuracyGain, meanLoss, forgetFrequency (the paper's). From
+    scoringResolved; "forgetFrequency" for runs scored before the choice was recorded; null
+    until the run is scored.
+    """
+    memorizationSignal: String
     metrics: JSON
     progress: RunProgress!
     error: String
@@ -117,7 +125,7 @@ export const typeDefs = /* GraphQL */ `
     seed: Int! = 0
     "model hyper-parameters (see libs/model)"
     modelConfig: JSON
-    "learned-by, ε, τ, Te, quantiles (see libs/cartography)"
+    "learnedBy (auto, loss, accuracy), memorizationSignal, ε, τ, Te (earlyEpochs), Tl (lateEpochs), quantiles (see libs/cartography)"
     scoringConfig: JSON
     "a policy spec run automatically after scoring (proposals, see libs/cartography)"
     policy: JSON
@@ -128,6 +136,7 @@ export const typeDefs = /* GraphQL */ `
     epochs: Int!
     framework: String
     dynamicsSource: DynamicsSource = TRAIN_FORWARD
+    "as StartRunInput.scoringConfig"
     scoringConfig: JSON
   }
   input DynamicsCellInput {
@@ -268,5 +277,6 @@ export const resolvers = {
     },
     examples: (r: Run, args: ExamplesArgs, ctx: ApiContext) => examplesPage(ctx, { runId: r.id }, args),
     dataMap: (r: Run, _: unknown, ctx: ApiContext) => queryDataMap(ctx.db, r.id),
+    memorizationSignal: (r: Run) => memorizationSignalOf(r.scoringResolved),
   },
 };

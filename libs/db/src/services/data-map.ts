@@ -1,5 +1,6 @@
-import { QUADRANTS, type Quadrant } from "@gdc/cartography";
+import { QUADRANTS, type MemorizationSignal, type Quadrant } from "@gdc/cartography";
 import type { Database } from "../database.ts";
+import { memorizationSignalOf } from "./run-scoring-config.ts";
 
 export interface DataMapThresholds {
   difficulty: number;
@@ -29,6 +30,8 @@ export interface DataMapColumns {
   /** 1 for canaries. */
   isCanary: Uint8Array;
   thresholds: DataMapThresholds;
+  /** The signal `memorization` is (memorizationSignalOf the run's scoringResolved). */
+  memorizationSignal: MemorizationSignal;
 }
 
 /** The data map as the GraphQL `dataMap` field returns it: plain arrays. */
@@ -44,6 +47,8 @@ export interface DataMap {
   quadrants: readonly Quadrant[];
   isCanary: boolean[];
   thresholds: DataMapThresholds;
+  /** The signal `memorization` is. */
+  memorizationSignal: MemorizationSignal;
 }
 
 /** SQL for a run's score version: scoreRun stamps metrics.scoredAt in the transaction that writes the scores. */
@@ -117,6 +122,7 @@ export async function readDataMapColumns(db: Database, runId: string): Promise<D
     quadrant: Uint8Array.from(row.quadrant!.subarray(0, n)),
     isCanary,
     thresholds: thresholdsOf(row.resolved),
+    memorizationSignal: memorizationSignalOf(row.resolved) ?? "forgetFrequency",
   };
 }
 
@@ -148,6 +154,7 @@ export async function queryDataMap(db: Database, runId: string): Promise<DataMap
     quadrants: QUADRANTS,
     isCanary,
     thresholds: thresholdsOf(row.resolved),
+    memorizationSignal: memorizationSignalOf(row.resolved) ?? "forgetFrequency",
   };
 }
 

@@ -16,6 +16,8 @@ import { canonicalJson } from "../canonical-json.ts";
 import { DomainError, badInput, conflict, notFound } from "../errors.ts";
 import type { Intervention } from "../generated/prisma/client.ts";
 import { parseOptions } from "./parse-options.ts";
+import { SCORE_SIGNAL_COLUMNS, scoreRowOf } from "./query-examples.ts";
+import { memorizationSignalOf } from "./run-scoring-config.ts";
 import { timeOrderedIds } from "./time-ordered-ids.ts";
 import { assertDraft } from "./versions.ts";
 
@@ -253,7 +255,7 @@ async function candidatesFromPolicy(
     exampleId: p.exampleId,
     action: p.action,
     weight: p.weight,
-    evidence: { ...p.evidence, thresholds, runId: run.id, ...(reason ? { reason } : {}) },
+    evidence: { ...p.evidence, memorizationSignal: memorizationSignalOf(run.scoringResolved), thresholds, runId: run.id, ...(reason ? { reason } : {}) },
   }));
 }
 
@@ -280,25 +282,19 @@ async function candidatesFromSelection(
   const scores = new Map<string, Record<string, unknown>>();
   if (runId) {
     // One array parameter (a selection may hold up to MAX_SELECTION ids, more than a statement's bind parameters allow).
-    const rows = await tx.$queryRawUnsafe<{ example_id: string; difficulty: number; memorization: number; forget_events: number; never_learned: boolean; confidence: number; variability: number; correctness: number; quadrant: string }[]>(
-      `SELECT example_id, difficulty, memorization, forget_events, never_learned, confidence, variability, correctness, quadrant::text AS quadrant
-       FROM example_scores WHERE run_id = $1::uuid AND example_id = ANY($2::uuid[])`,
+    const rows = await tx.$queryRawUnsafe<Record<string, unknown>[]>(
+      `SELECT s.example_id, ${SCORE_SIGNAL_COLUMNS}, s.quadrant::text AS quadrant
+       FROM example_scores s WHERE s.run_id = $1::uuid AND s.example_id = ANY($2::uuid[])`,
       runId,
       unique,
     );
     const thresholds = storedThresholds(run?.scoringResolved);
-    for (const s of rows) {
-      scores.set(s.example_id, {
-        difficulty: s.difficulty,
-        memorization: s.memorization,
-        forgetEvents: s.forget_events,
-        neverLearned: s.never_learned,
-        confidence: s.confidence,
-        variability: s.variability,
-        correctness: s.correctness,
-        quadrant: s.quadrant,
-        thresholds,
-      });
+    const memorizationSignal = memorizationSignalOf(run?.scoringResolved);
+    for (const row of rows) {
+      const { memorization, ...rest } = scoreRowOf(row);
+      // The signals are null for runs scored before they were stored: left out then.
+      const signals = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== null));
+      scores.set(row.example_id as string, { memorization, memorizationSignal, ...signals, thresholds });
     }
   }
   const candidates: Candidate[] = [];

@@ -22,7 +22,14 @@ export interface ExampleFilter {
 
 export interface ExampleScoreRow {
   difficulty: number;
+  /** The run's chosen signal (memorizationSignalOf(run.scoringResolved)). */
   memorization: number;
+  /** The signals, null for runs scored before they were stored (forgetFrequency was backfilled). */
+  forgetFrequency: number | null;
+  lossDrop: number | null;
+  relativeLossDrop: number | null;
+  accuracyGain: number | null;
+  meanLoss: number | null;
   forgetEvents: number;
   neverLearned: boolean;
   confidence: number;
@@ -76,6 +83,31 @@ const SCORE_COLUMN: Record<Exclude<ExampleOrderField, "KEY">, { column: string; 
   VARIABILITY: { column: "s.variability", cast: "real" },
   CORRECTNESS: { column: "s.correctness", cast: "real" },
 };
+/** The score columns of `example_scores s` (without the quadrant), as scoreRowOf reads them. */
+export const SCORE_SIGNAL_COLUMNS =
+  "s.difficulty, s.memorization, s.forget_frequency, s.loss_drop, s.relative_loss_drop, s.accuracy_gain, s.mean_loss, s.forget_events, s.never_learned, s.confidence, s.variability, s.correctness";
+
+const nullableNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+/** An ExampleScoreRow from a row holding SCORE_SIGNAL_COLUMNS and `quadrant` (text). */
+export function scoreRowOf(row: Record<string, unknown>): ExampleScoreRow {
+  return {
+    difficulty: Number(row.difficulty),
+    memorization: Number(row.memorization),
+    forgetFrequency: nullableNumber(row.forget_frequency),
+    lossDrop: nullableNumber(row.loss_drop),
+    relativeLossDrop: nullableNumber(row.relative_loss_drop),
+    accuracyGain: nullableNumber(row.accuracy_gain),
+    meanLoss: nullableNumber(row.mean_loss),
+    forgetEvents: Number(row.forget_events),
+    neverLearned: Boolean(row.never_learned),
+    confidence: Number(row.confidence),
+    variability: Number(row.variability),
+    correctness: Number(row.correctness),
+    quadrant: row.quadrant as string,
+  };
+}
+
 const SPLITS = new Set(["TRAIN", "VALIDATION", "TEST"]);
 /** A qualified column's name in the selected row ("s.forget_events" → "forget_events"). */
 const columnName = (column: string) => column.slice(column.indexOf(".") + 1);
@@ -198,7 +230,7 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
   const rows = await db.sql<Record<string, unknown>>(
     `SELECT e.id, e.dataset_id, e.key, e.content_hash, e.text, e.split::text AS split, e.is_canary, e.canary_prefix, e.canary_secret,
             ${options.runId ? `${tiebreak.column} AS ordinal, NULL::real AS weight` : "NULL::int AS ordinal, ve.weight"},
-            ${options.runId ? "s.difficulty, s.memorization, s.forget_events, s.never_learned, s.confidence, s.variability, s.correctness, s.quadrant::text AS quadrant" : "NULL AS quadrant"}
+            ${options.runId ? `${SCORE_SIGNAL_COLUMNS}, s.quadrant::text AS quadrant` : "NULL AS quadrant"}
        FROM ${from}
       WHERE ${where.join(" AND ")}
       ORDER BY ${orderBy}
@@ -248,18 +280,7 @@ function toListedExample(row: Record<string, unknown>, runId: string | null): Li
         ? null
         : {
             runId,
-            score: scored
-              ? {
-                  difficulty: Number(row.difficulty),
-                  memorization: Number(row.memorization),
-                  forgetEvents: Number(row.forget_events),
-                  neverLearned: Boolean(row.never_learned),
-                  confidence: Number(row.confidence),
-                  variability: Number(row.variability),
-                  correctness: Number(row.correctness),
-                  quadrant: row.quadrant as string,
-                }
-              : null,
+            score: scored ? scoreRowOf(row) : null,
           },
   };
 }

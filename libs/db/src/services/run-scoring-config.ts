@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { ConfigError, parsePolicySpec, type PolicySpec, type QuadrantOptions, type ScoringConfig } from "@gdc/cartography";
+import {
+  ConfigError,
+  MEMORIZATION_SIGNALS,
+  PAPER_MEMORIZATION_SIGNAL,
+  parsePolicySpec,
+  type MemorizationSignal,
+  type PolicySpec,
+  type QuadrantOptions,
+  type ScoringConfig,
+} from "@gdc/cartography";
 import { badInput } from "../errors.ts";
 
 /**
@@ -9,10 +18,12 @@ import { badInput } from "../errors.ts";
  * fails the mutation instead of the scoring job hours later.
  */
 export const runScoringConfigSchema = z.strictObject({
-  learnedBy: z.enum(["loss", "accuracy"]).optional(),
+  learnedBy: z.enum(["auto", "loss", "accuracy"]).optional(),
+  memorizationSignal: z.enum(MEMORIZATION_SIGNALS).optional(),
   epsilon: z.number().finite().optional(),
   tau: z.number().min(0).max(1).optional(),
   earlyEpochs: z.number().int().min(1).optional(),
+  lateEpochs: z.number().int().min(1).optional(),
   qDifficulty: z.number().min(0).max(1).optional(),
   qMemorization: z.number().min(0).max(1).optional(),
   thresholds: z.strictObject({ difficulty: z.number().finite(), memorization: z.number().finite() }).optional(),
@@ -28,11 +39,16 @@ export function parseRunScoringConfig(value: unknown, epochs: number, field = "s
     throw badInput([field, ...issue.path.map(String)].join("."), issue.message);
   }
   const config = parsed.data;
-  if (config.earlyEpochs !== undefined && config.earlyEpochs > epochs) {
-    throw badInput(`${field}.earlyEpochs`, `must be at most the number of epochs (${epochs})`);
+  for (const name of ["earlyEpochs", "lateEpochs"] as const) {
+    const value = config[name];
+    if (value !== undefined && value > epochs) throw badInput(`${field}.${name}`, `must be at most the number of epochs (${epochs})`);
   }
+  // With learnedBy "auto" (the default) an ε means loss and a τ accuracy (libs/cartography
+  // resolveLearnedBy); both at once, or either against an explicit other criterion, is a mistake.
   if (config.epsilon !== undefined && config.learnedBy === "accuracy") throw badInput(`${field}.epsilon`, 'applies only with learnedBy "loss"');
-  if (config.tau !== undefined && config.learnedBy !== "accuracy") throw badInput(`${field}.tau`, 'applies only with learnedBy "accuracy"');
+  if (config.tau !== undefined && (config.learnedBy === "loss" || (config.learnedBy !== "accuracy" && config.epsilon !== undefined))) {
+    throw badInput(`${field}.tau`, 'applies only with learnedBy "accuracy"');
+  }
   if (config.thresholds && (config.qDifficulty !== undefined || config.qMemorization !== undefined)) {
     throw badInput(`${field}.thresholds`, "give either absolute thresholds or quantiles (qDifficulty, qMemorization), not both");
   }
@@ -52,9 +68,11 @@ export function parseRunScoringConfig(value: unknown, epochs: number, field = "s
 export function engineOptions(config: RunScoringConfig): { scoring: ScoringConfig; quadrants: QuadrantOptions } {
   const scoring: ScoringConfig = {};
   if (config.learnedBy !== undefined) scoring.learnedBy = config.learnedBy;
+  if (config.memorizationSignal !== undefined) scoring.memorizationSignal = config.memorizationSignal;
   if (config.epsilon !== undefined) scoring.epsilon = config.epsilon;
   if (config.tau !== undefined) scoring.tau = config.tau;
   if (config.earlyEpochs !== undefined) scoring.earlyEpochs = config.earlyEpochs;
+  if (config.lateEpochs !== undefined) scoring.lateEpochs = config.lateEpochs;
   const quadrants: QuadrantOptions = config.thresholds
     ? { difficulty: config.thresholds.difficulty, memorization: config.thresholds.memorization }
     : {
@@ -62,6 +80,17 @@ export function engineOptions(config: RunScoringConfig): { scoring: ScoringConfi
         ...(config.qMemorization !== undefined ? { qMemorization: config.qMemorization } : {}),
       };
   return { scoring, quadrants };
+}
+
+/**
+ * The signal a scored run's `memorization` is, from its `scoringResolved`: what it recorded,
+ * or "forgetFrequency" for a run scored before the signal was recorded (its memorization was
+ * the forget frequency); null before scoring.
+ */
+export function memorizationSignalOf(scoringResolved: unknown): MemorizationSignal | null {
+  if (scoringResolved === null || typeof scoringResolved !== "object" || Array.isArray(scoringResolved)) return null;
+  const signal = (scoringResolved as { memorizationSignal?: unknown }).memorizationSignal;
+  return (MEMORIZATION_SIGNALS as readonly unknown[]).includes(signal) ? (signal as MemorizationSignal) : PAPER_MEMORIZATION_SIGNAL;
 }
 
 /** A run's epochs: at least 1 (memorization needs ≥ 2 to be non-zero), at most 10 000. */

@@ -116,10 +116,16 @@ export const QUADRANT_MAPPING = {
 
 const count = (flags: Uint8Array) => flags.reduce((n, f) => n + f, 0);
 
-/** Postgres array literal of numbers: one text parameter is far cheaper to send than a JS array of numbers. */
+/**
+ * Postgres array literal of numbers: one text parameter is far cheaper to send than a JS array
+ * of numbers. Each value is rounded to float32 here (Math.fround: round half to even), so that a
+ * REAL column stores exactly Math.fround of the engine's value: PostgreSQL would round the
+ * shortest float64 decimal instead, which lands on the other float32 when the value is a tie
+ * (a loss drop, a difference of float32 losses, can be exactly one). Integers are unchanged.
+ */
 function numberArray(values: ArrayLike<number>, from: number, to: number): string {
   const parts = new Array<string>(to - from);
-  for (let i = from; i < to; i++) parts[i - from] = String(values[i]);
+  for (let i = from; i < to; i++) parts[i - from] = String(Math.fround(values[i]!));
   return `{${parts.join(",")}}`;
 }
 
@@ -129,15 +135,21 @@ async function insertScores(tx: Tx, runId: string, ids: readonly string[], score
     const quadrants = Array.from(assignment.quadrant.subarray(from, to), (code) => QUADRANTS[code]!);
     // Row i of the matrix is run ordinal i (readDynamicsMatrix reads in ordinal order).
     await tx.$executeRawUnsafe(
-      `INSERT INTO example_scores (run_id, example_id, ordinal, difficulty, memorization, forget_events, never_learned, confidence, variability, correctness, quadrant)
-       SELECT $1::uuid, u.id, (u.i - 1 + $2)::int, u.d, u.m, u.f, u.n <> 0, u.c, u.v, u.k, u.q::"Quadrant"
-         FROM unnest($3::uuid[], $4::real[], $5::real[], $6::int[], $7::int[], $8::real[], $9::real[], $10::real[], $11::text[])
-              WITH ORDINALITY AS u(id, d, m, f, n, c, v, k, q, i)`,
+      `INSERT INTO example_scores (run_id, example_id, ordinal, difficulty, memorization, forget_frequency, loss_drop, relative_loss_drop, accuracy_gain, mean_loss,
+                                   forget_events, never_learned, confidence, variability, correctness, quadrant)
+       SELECT $1::uuid, u.id, (u.i - 1 + $2)::int, u.d, u.m, u.ff, u.ld, u.rld, u.ag, u.ml, u.f, u.n <> 0, u.c, u.v, u.k, u.q::"Quadrant"
+         FROM unnest($3::uuid[], $4::real[], $5::real[], $6::real[], $7::real[], $8::real[], $9::real[], $10::real[], $11::int[], $12::int[], $13::real[], $14::real[], $15::real[], $16::text[])
+              WITH ORDINALITY AS u(id, d, m, ff, ld, rld, ag, ml, f, n, c, v, k, q, i)`,
       runId,
       from,
       `{${ids.slice(from, to).join(",")}}`,
       numberArray(scores.difficulty, from, to),
       numberArray(scores.memorization, from, to),
+      numberArray(scores.forgetFrequency, from, to),
+      numberArray(scores.lossDrop, from, to),
+      numberArray(scores.relativeLossDrop, from, to),
+      numberArray(scores.accuracyGain, from, to),
+      numberArray(scores.meanLoss, from, to),
       numberArray(scores.forgetEvents, from, to),
       numberArray(scores.neverLearned, from, to),
       numberArray(scores.confidence, from, to),
