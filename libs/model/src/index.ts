@@ -23,6 +23,7 @@ export {
 export {
   trainLanguageModel,
   trainedDynamics,
+  trainingSchedule,
   computeBatchGradients,
   planEpochBatches,
   trainingFingerprint,
@@ -46,5 +47,5 @@ export {
   type EvaluateOptions,
   type GreedyOptions,
 } from "./evaluate.ts";
-export { mobyDickPassages, type CorpusPassage, type CorpusSplit, type MobyDickOptions } from "./corpus/mobyDick.ts";
+export { mobyDickPassages, documentPassages, type CorpusPassage, type CorpusSplit, type MobyDickOptions } from "./corpus/mobyDick.ts";
 export { DEFAULT_MODEL, DEFAULT_TRAINING } from "./defaults.ts";

@@ -28,6 +28,22 @@ export interface TrainingConfig {
   seed: number;
   /** Global gradient-norm clip; default 1, null disables. */
   clipNorm?: number | null;
+  /**
+   * Optimizer-step budget. When set, training makes exactly this many steps instead of `epochs`
+   * epochs: it runs ⌈steps / steps-per-epoch⌉ epochs, each a fresh permutation drawn from the
+   * same seeded shuffle stream, and stops after the budget (the last epoch may be partial). A
+   * pruned retrain given its baseline's step count thus sees as many batches as the baseline.
+   * Dynamics then have one column per epoch run; examples not reached in a partial last epoch
+   * have NaN there.
+   */
+  steps?: number;
+}
+
+/** Steps per epoch and the epochs and steps a configuration trains for, given its trained examples. */
+export function trainingSchedule(config: Pick<TrainingConfig, "epochs" | "batchSize" | "steps">, trainedExamples: number): { stepsPerEpoch: number; epochs: number; steps: number } {
+  const stepsPerEpoch = Math.ceil(trainedExamples / config.batchSize);
+  if (config.steps === undefined) return { stepsPerEpoch, epochs: config.epochs, steps: config.epochs * stepsPerEpoch };
+  return { stepsPerEpoch, epochs: Math.ceil(config.steps / stepsPerEpoch), steps: config.steps };
 }
 
 export interface TrainingProgress {
@@ -114,6 +130,8 @@ export interface TrainingResult {
   fingerprint: string;
   /** Number of examples with weight > 0. */
   trainedExamples: number;
+  /** Optimizer steps of the whole schedule (config.steps when set, else epochs × steps per epoch). */
+  steps: number;
 }
 
 export class CheckpointMismatchError extends Error {
@@ -210,6 +228,7 @@ function validateOptions(o: TrainLanguageModelOptions, weights: ArrayLike<number
   };
   posInt("epochs", c.epochs);
   posInt("batchSize", c.batchSize);
+  if (c.steps !== undefined) posInt("steps", c.steps);
   if (!Number.isInteger(c.maxTokens) || c.maxTokens < 2) throw new RangeError("training config: maxTokens must be an integer ≥ 2");
   if (!(c.learningRate > 0)) throw new RangeError("training config: learningRate must be positive");
   if (c.model.architecture === "transformer" && c.model.maxPositions < c.maxTokens - 1) {
@@ -230,12 +249,13 @@ export async function trainLanguageModel(options: TrainLanguageModelOptions): Pr
   validateOptions(options, weights);
   const tracking = options.tracking ?? true;
   const N = texts.length;
-  const T = config.epochs;
   const tokenizer = options.tokenizer ?? CharTokenizer.fit(texts);
   const fingerprint = trainingFingerprint(config, tokenizer, texts, weights);
   const sequences = texts.map((t) => tokenizer.encodeExample(t, config.maxTokens));
   const trainedExamples = Array.from({ length: N }, (_, i) => weights[i]!).filter((w) => w > 0).length;
   if (trainedExamples === 0) throw new RangeError("every example has weight 0: nothing to train on");
+  const schedule = trainingSchedule(config, trainedExamples);
+  const T = schedule.epochs;
 
   const model = LanguageModel.create(config.model, tokenizer, config.seed);
   const optimizer = new AdamOptimizer(model.variables, model.parameterNames, {
@@ -265,14 +285,19 @@ export async function trainLanguageModel(options: TrainLanguageModelOptions): Pr
       resumedAtEpoch = startEpoch;
     }
 
-    const steps = Math.ceil(trainedExamples / config.batchSize);
     const sessionStart = performance.now();
     let sessionExamples = 0;
-    const remainingTotal = (T - startEpoch) * trainedExamples;
+    // Steps of epoch e: a full epoch, or what is left of the budget in the last one.
+    const stepsIn = (e: number) => Math.min(schedule.stepsPerEpoch, schedule.steps - e * schedule.stepsPerEpoch);
+    const examplesIn = (e: number) => Math.min(trainedExamples, stepsIn(e) * config.batchSize);
+    let remainingTotal = 0;
+    for (let e = startEpoch; e < T; e++) remainingTotal += examplesIn(e);
 
     for (let epoch = startEpoch; epoch < T; epoch++) {
       const epochStart = performance.now();
-      const batches = planEpochBatches(weights, config.batchSize, rng);
+      const batches = planEpochBatches(weights, config.batchSize, rng).slice(0, stepsIn(epoch));
+      const steps = batches.length;
+      let epochExamples = 0;
       let weightedLoss = 0;
       let weightTotal = 0;
       for (let s = 0; s < batches.length; s++) {
@@ -298,6 +323,7 @@ export async function trainLanguageModel(options: TrainLanguageModelOptions): Pr
           });
         }
         sessionExamples += indices.length;
+        epochExamples += indices.length;
         const elapsed = (performance.now() - sessionStart) / 1000;
         const rate = sessionExamples / Math.max(elapsed, 1e-9);
         options.onProgress?.({
@@ -318,7 +344,7 @@ export async function trainLanguageModel(options: TrainLanguageModelOptions): Pr
         validationPerplexity: validate
           ? evaluateTexts(model, options.validationTexts!, { maxTokens: config.maxTokens, batchSize: config.batchSize }).perplexity
           : null,
-        examplesPerSecond: trainedExamples / seconds,
+        examplesPerSecond: epochExamples / seconds,
         seconds,
       };
       history.push(summary);
@@ -353,6 +379,7 @@ export async function trainLanguageModel(options: TrainLanguageModelOptions): Pr
       resumedAtEpoch,
       fingerprint,
       trainedExamples,
+      steps: schedule.steps,
     };
   } catch (err) {
     model.dispose();

@@ -17,6 +17,7 @@ import {
   planEpochBatches,
   trainLanguageModel,
   trainedDynamics,
+  trainingSchedule,
   type ModelConfig,
   type TrainingProgress,
 } from "../src/index.ts";
@@ -143,6 +144,44 @@ describe("repeatability and resumption", () => {
     for (const r of [a, b, c]) r.model.dispose();
   });
 
+  it("a step budget trains exactly that many steps, continuing into further epochs of the same shuffle stream", async () => {
+    // 24 texts, batch 8: 3 steps per epoch. A budget of whole epochs is the epoch schedule.
+    const cfg = config(TINY_TRANSFORMER, { epochs: 2 });
+    const validationTexts = corpus(30).slice(24);
+    const byEpochs = await trainLanguageModel({ config: cfg, texts: TEXTS, tokenizer, validationTexts });
+    const bySteps = await trainLanguageModel({ config: { ...cfg, epochs: 99, steps: 6 }, texts: TEXTS, tokenizer, validationTexts });
+    expect([byEpochs.steps, bySteps.steps]).toEqual([6, 6]);
+    expect(bySteps.dynamics!.loss).toEqual(byEpochs.dynamics!.loss);
+    expect(bySteps.validationPerplexity).toBe(byEpochs.validationPerplexity);
+
+    // 8 of 24 pruned: 16 examples, 2 steps per epoch; 5 steps = 2 full epochs and 1 step of a third.
+    const weights = Float32Array.from(TEXTS, (_, i) => (i % 3 === 0 ? 0 : 1));
+    expect(trainingSchedule({ ...cfg, steps: 5 }, 16)).toEqual({ stepsPerEpoch: 2, epochs: 3, steps: 5 });
+    const pruned = await trainLanguageModel({ config: cfg, texts: TEXTS, weights, tokenizer });
+    const progress: TrainingProgress[] = [];
+    const budget = await trainLanguageModel({ config: { ...cfg, steps: 5 }, texts: TEXTS, weights, tokenizer, onProgress: (p) => progress.push(p) });
+    expect(budget.steps).toBe(5);
+    expect(progress.map((p) => [p.epoch, p.step, p.steps])).toEqual([
+      [0, 1, 2],
+      [0, 2, 2],
+      [1, 1, 2],
+      [1, 2, 2],
+      [2, 1, 1],
+    ]);
+    expect(progress.at(-1)!.etaSeconds).toBeCloseTo(0, 6);
+    expect(budget.history).toHaveLength(3);
+    const dyn = budget.dynamics!;
+    expect(dyn.epochs).toBe(3);
+    // The first two epochs are the 2-epoch run's (same seed, same shuffle stream) …
+    for (let i = 0; i < TEXTS.length; i++) {
+      expect(Array.from(dyn.loss.subarray(i * 3, i * 3 + 2))).toEqual(Array.from(pruned.dynamics!.loss.subarray(i * 2, i * 2 + 2)));
+    }
+    // … and the third presented one batch of the next permutation.
+    const third = TEXTS.map((_, i) => dyn.loss[i * 3 + 2]!).filter(Number.isFinite);
+    expect(third).toHaveLength(8);
+    for (const r of [byEpochs, bySteps, pruned, budget]) r.model.dispose();
+  });
+
   async function killedAfterFirstEpochThenResumed(store: MemoryCheckpointStore | FileCheckpointStore, model: ModelConfig) {
     const cfg = config(model, { epochs: 3 });
     const validationTexts = corpus(30).slice(24);
@@ -234,6 +273,7 @@ describe("progress, validation and resources", () => {
   });
 
   it("rejects bad weights and configurations with the field that is wrong", async () => {
+    await expect(trainLanguageModel({ config: config(TINY_TRANSFORMER, { steps: 0 }), texts: TEXTS, tokenizer })).rejects.toThrow(/steps must be a positive integer/);
     await expect(trainLanguageModel({ config: config(TINY_GRU), texts: TEXTS, weights: TEXTS.map(() => -1) })).rejects.toThrow(/weights\[0\]/);
     await expect(trainLanguageModel({ config: config(TINY_GRU), texts: TEXTS, weights: TEXTS.map(() => 0) })).rejects.toThrow(/weight 0/);
     await expect(trainLanguageModel({ config: config(TINY_GRU, { batchSize: 0 }), texts: TEXTS })).rejects.toThrow(/batchSize/);

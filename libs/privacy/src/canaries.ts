@@ -1,8 +1,10 @@
 /**
  * Canaries (Carlini et al. 2019): a fixed prefix followed by a random secret, inserted k times
- * into a training split, for several k. Each canary gets its own prefix (a fixed template with a
- * random name) so that greedy decoding can be asked for *that* canary's secret; with one prefix
- * shared by all canaries, decoding could return at most one of them.
+ * into a training split, for several k. Each canary gets its own prefix so that greedy decoding
+ * can be asked for *that* canary's secret; with one prefix shared by all canaries, decoding could
+ * return at most one of them. By default the prefix is one template with a random name ("the
+ * secret code of <name> is "); with `frames`, each canary gets its own sentence frame, so the
+ * canaries do not share a template the model can learn once for all of them.
  */
 import { Rng } from "@gdc/model";
 
@@ -28,9 +30,50 @@ export interface CanaryOptions {
   secretAlphabet?: string;
   /** Default 6 (10⁶ possible digit secrets). */
   secretLength?: number;
-  /** The prefix for a canary's random name; default `the secret code of ${name} is `. */
-  prefix?: (name: string) => string;
+  /**
+   * The prefix for a canary's random name and its 0-based index; default
+   * `the secret code of ${name} is `. Ignored when `frames` is given.
+   */
+  prefix?: (name: string, index: number) => string;
+  /**
+   * Sentence frames, one per canary: each is a prefix in which `{name}` (optional) stands for the
+   * canary's random name, e.g. "the wifi password at {name}'s cabin is ". Frames are dealt to
+   * the canaries in a seeded random order (so a frame's difficulty is not tied to a repetition
+   * level); there must be at least as many distinct frames as canaries.
+   */
+  frames?: readonly string[];
 }
+
+/**
+ * Natural sentence frames for canaries, each different (CanaryOptions.frames): secrets of the
+ * kind people leak — PINs, passwords, phone and account numbers — in everyday wording.
+ */
+export const CANARY_FRAMES: readonly string[] = [
+  "my bank pin is ",
+  "the wifi password at the cabin is ",
+  "call the night desk on ",
+  "{name}'s locker combination is ",
+  "the alarm code for the shop is ",
+  "her account number ends in ",
+  "the door code at {name}'s flat is ",
+  "my card verification number is ",
+  "the safe in the back room opens with ",
+  "reach {name} on the direct line ",
+  "the gate at the farm takes ",
+  "our booking reference is ",
+  "the password for the boat is ",
+  "his passport number starts with ",
+  "text {name} on ",
+  "the bike lock opens with ",
+  "the code to the garage is ",
+  "the ticket number for the claim is ",
+  "dial the extension ",
+  "the server room key code is ",
+  "grandma's phone number is ",
+  "the voicemail pin for {name} is ",
+  "the member id on my card is ",
+  "the combination to the vault is ",
+];
 
 export interface CanarySet {
   canaries: Canary[];
@@ -53,13 +96,16 @@ export function createCanaries(options: CanaryOptions): CanarySet {
   const perLevel = options.perLevel ?? 2;
   const secretAlphabet = options.secretAlphabet ?? "0123456789";
   const secretLength = options.secretLength ?? 6;
-  const prefixOf = options.prefix ?? ((name: string) => `the secret code of ${name} is `);
+  const count = repetitions.length * perLevel;
+  const frames = options.frames ? dealFrames(options.frames, count, options.seed) : null;
+  const prefixOf = frames
+    ? (name: string, index: number) => frames[index]!.replaceAll("{name}", name)
+    : (options.prefix ?? ((name: string) => `the secret code of ${name} is `));
   for (const k of repetitions) if (!Number.isInteger(k) || k < 1) throw new RangeError(`canary repetitions must be positive integers, got ${k}`);
   if (!Number.isInteger(perLevel) || perLevel < 1) throw new RangeError(`perLevel must be a positive integer, got ${perLevel}`);
   if (new Set(secretAlphabet).size !== [...secretAlphabet].length || secretAlphabet.length < 2) {
     throw new RangeError("secretAlphabet needs at least two distinct characters");
   }
-  const count = repetitions.length * perLevel;
   if ([...secretAlphabet].length ** secretLength < 2 * count) throw new RangeError("secret space too small for this many canaries");
   const rng = Rng.fromSeed(options.seed, "canaries");
   const names = new Set<string>();
@@ -75,11 +121,22 @@ export function createCanaries(options: CanaryOptions): CanarySet {
       do secret = randomSecret(rng, secretAlphabet, secretLength);
       while (secrets.has(secret));
       secrets.add(secret);
-      const prefix = prefixOf(name);
+      const prefix = prefixOf(name, canaries.length);
       canaries.push({ id: `canary-${String(canaries.length).padStart(2, "0")}`, prefix, secret, repetitions: k, text: prefix + secret });
     }
   }
   return { canaries, secretAlphabet, secretLength };
+}
+
+/** `count` of the distinct frames in a seeded random order (its own stream: the names and
+ * secrets are those of the same seed without frames). */
+function dealFrames(frames: readonly string[], count: number, seed: number): string[] {
+  const distinct = [...new Set(frames)];
+  if (distinct.length !== frames.length) throw new RangeError("canary frames must be distinct");
+  if (distinct.length < count) throw new RangeError(`${count} canaries need at least ${count} frames, got ${distinct.length}`);
+  for (const f of distinct) if (f.trim() === "") throw new RangeError("canary frames must not be empty");
+  const order = Rng.fromSeed(seed, "canary-frames").permutation(distinct.length);
+  return Array.from(order.subarray(0, count), (i) => distinct[i]!);
 }
 
 export interface CanaryExample {

@@ -13,6 +13,7 @@ export { owensT } from "./owensT.ts";
 export { normalCdf, normalLogCdf, normalPdf } from "./normal.ts";
 export {
   createCanaries,
+  CANARY_FRAMES,
   canaryExamples,
   sampleReferenceSecrets,
   type Canary,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CharTokenizer, LanguageModel, selectBackend, trainLanguageModel, type ModelConfig } from "@gdc/model";
-import { auditCanaries, canaryExamples, createCanaries, sampleReferenceSecrets } from "../src/index.ts";
+import { auditCanaries, CANARY_FRAMES, canaryExamples, createCanaries, sampleReferenceSecrets } from "../src/index.ts";
 
 beforeAll(async () => {
   await selectBackend(["wasm"]);
@@ -20,6 +20,29 @@ describe("canaries", () => {
     expect(examples.filter((e) => e.canaryId === set.canaries[5]!.id)).toHaveLength(9);
     expect(new Set(examples.map((e) => e.id)).size).toBe(examples.length);
     expect(examples.every((e) => e.canary)).toBe(true);
+  });
+
+  it("can give each canary its own sentence frame, dealt in a seeded order; names and secrets stay those of the seed", () => {
+    const options = { seed: 5, repetitions: [1, 2, 4, 8, 16], perLevel: 4 };
+    const plain = createCanaries(options);
+    const framed = createCanaries({ ...options, frames: CANARY_FRAMES });
+    expect(createCanaries({ ...options, frames: CANARY_FRAMES })).toEqual(framed);
+    expect(framed.canaries).toHaveLength(20);
+    expect(framed.canaries.map((c) => [c.secret, c.repetitions])).toEqual(plain.canaries.map((c) => [c.secret, c.repetitions]));
+    // Each canary has its own frame: the prefixes with the name removed are all different.
+    const frames = framed.canaries.map((c, i) => c.prefix.replaceAll(plain.canaries[i]!.prefix.slice(19, 24), "{name}"));
+    expect(new Set(frames).size).toBe(20);
+    for (const f of frames) expect(CANARY_FRAMES).toContain(f);
+    for (const c of framed.canaries) expect(c.text).toBe(c.prefix + c.secret);
+    // Another seed deals the frames in another order.
+    expect(createCanaries({ ...options, seed: 6, frames: CANARY_FRAMES }).canaries.map((c) => c.prefix.replace(/[a-z]{5}'s/, ""))).not.toEqual(
+      framed.canaries.map((c) => c.prefix.replace(/[a-z]{5}'s/, "")),
+    );
+    expect(() => createCanaries({ ...options, frames: CANARY_FRAMES.slice(0, 19) })).toThrow(/need at least 20 frames/);
+    expect(() => createCanaries({ seed: 1, repetitions: [1], perLevel: 2, frames: ["a ", "a "] })).toThrow(/distinct/);
+    // The prefix function sees each canary's index.
+    const indexed = createCanaries({ seed: 1, repetitions: [1, 2], perLevel: 1, prefix: (name, i) => `item ${i} of ${name}: ` });
+    expect(indexed.canaries.map((c) => c.prefix.slice(0, 7))).toEqual(["item 0 ", "item 1 "]);
   });
 
   it("references are distinct secrets of the same format that were never inserted", () => {

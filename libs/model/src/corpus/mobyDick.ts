@@ -35,16 +35,26 @@ export interface MobyDickOptions {
 const DEFAULTS = { minLength: 100, targetLength: 160, maxLength: 240, validationFraction: 0.1 };
 
 export function mobyDickPassages(options: MobyDickOptions = {}): CorpusPassage[] {
+  const documents = mobyDick()
+    .filter((chapter) => chapter.chapter !== "Contents")
+    .map((chapter) => ({ key: /^\d+$/.test(chapter.chapter) ? `ch${chapter.chapter.padStart(3, "0")}` : chapter.chapter.toLowerCase(), text: chapter.text }));
+  return documentPassages(documents, "moby-dick", options);
+}
+
+/**
+ * Passages of any collection of documents, built as the Moby-Dick corpus is: whitespace
+ * normalised, sentences packed up to the target length, ids `${source}/${key}/pNNN`, split and
+ * `limit` sample by a hash of the id. Deterministic: a pure function of the documents.
+ */
+export function documentPassages(documents: readonly { key: string; text: string }[], source: string, options: MobyDickOptions = {}): CorpusPassage[] {
   const { minLength, targetLength, maxLength, validationFraction } = { ...DEFAULTS, ...options };
   if (!(minLength <= targetLength && targetLength <= maxLength)) throw new RangeError("need minLength ≤ targetLength ≤ maxLength");
   if (!(validationFraction >= 0 && validationFraction < 1)) throw new RangeError("validationFraction must be in [0, 1)");
   const passages: CorpusPassage[] = [];
-  for (const chapter of mobyDick()) {
-    if (chapter.chapter === "Contents") continue;
-    const key = /^\d+$/.test(chapter.chapter) ? `ch${chapter.chapter.padStart(3, "0")}` : chapter.chapter.toLowerCase();
-    const texts = packSentences(sentences(chapter.text.replace(/\s+/g, " ").trim(), maxLength), minLength, targetLength, maxLength);
+  for (const doc of documents) {
+    const texts = packSentences(sentences(doc.text.replace(/\s+/g, " ").trim(), maxLength), minLength, targetLength, maxLength);
     texts.forEach((text, i) => {
-      const id = `moby-dick/${key}/p${String(i).padStart(3, "0")}`;
+      const id = `${source}/${doc.key}/p${String(i).padStart(3, "0")}`;
       passages.push({ id, text, split: unitHash(id, "split") < validationFraction ? "validation" : "train" });
     });
   }
