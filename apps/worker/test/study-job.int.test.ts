@@ -41,7 +41,7 @@ test("startStudy → study job on the version's examples and canaries → SUCCEE
   expect(done.finishedAt).not.toBeNull();
   const report = done.report as {
     summary: { extractionRatio: number | null; perplexityIncrease: number | null; policy: string };
-    policies: { name: string; perSeed: { caughtShare: number }[] }[];
+    policies: { name: string; perSeed: { caughtShare: number; pruned: number }[] }[];
     config: { corpus: { source: string; canaryCopies: number; validationPassages: number }; canaries: { canaries: number; repetitions: number[] } };
     markdown: string;
     charts: { file: string; svg: string }[];
@@ -49,12 +49,15 @@ test("startStudy → study job on the version's examples and canaries → SUCCEE
   expect(report.summary.policy).toBe("gdc-prune-memorization");
   expect("extractionRatio" in report.summary).toBe(true);
   expect(typeof report.summary.perplexityIncrease).toBe("number");
-  expect(report.policies.map((p) => p.name)).toEqual(["baseline", "gdc-prune-memorization", "gdc-downweight-hotspots", "random-prune", "loss-prune"]);
+  expect(report.policies.map((p) => p.name)).toEqual(["baseline", "gdc-prune-memorization", "gdc-downweight-hotspots", "gdc-prune-forget-frequency", "random-prune", "loss-prune", "dedup-exact"]);
   // The version's own canaries, k from payload.repetitions or from listed copies (8 + 1 + 2); no synthetic ones.
   expect(report.config.corpus.source).toContain(version.id);
   expect(report.config.canaries.canaries).toBe(3);
   expect(report.config.canaries.repetitions).toEqual([1, 2, 8]);
   expect(report.config.corpus.canaryCopies).toBe(11);
+  // Exact-duplicate removal keeps one copy of each text: it prunes 7 copies of c-1, 1 of c-3 and any repeated passage.
+  const repeatedPassages = passages.filter((p) => p.split === "train").length - new Set(passages.filter((p) => p.split === "train").map((p) => p.text)).size;
+  expect(report.policies.find((p) => p.name === "dedup-exact")!.perSeed[0]!.pruned).toBe(8 + repeatedPassages);
   expect(report.config.corpus.validationPassages).toBe(passages.filter((p) => p.split === "validation").length);
   expect(report.markdown).toContain("# Intervention study");
   expect(report.markdown).toContain("data:image/svg+xml;base64,");

@@ -1,7 +1,7 @@
 /**
  * The report's charts as SVG strings, rendered server-side by ECharts (no DOM, no canvas):
- * the data map of the first seed's baseline, extraction vs perplexity per policy, and extraction
- * per canary repetition level.
+ * the data map of the first seed's baseline, and exposure and extraction vs perplexity per
+ * policy and per canary repetition level.
  */
 import * as echarts from "echarts";
 import { QUADRANTS, type Quadrant } from "@gdc/cartography";
@@ -96,7 +96,14 @@ function dataMapChart(report: StudyReport): StudyChart | null {
   };
 }
 
-function extractionChart(report: StudyReport): StudyChart {
+type ChartMetric = "extractionRate" | "meanExposureRank";
+const METRIC = {
+  extractionRate: { name: "canary extraction rate", short: "extraction", max: 1 as number | undefined, file: "extraction" },
+  meanExposureRank: { name: "mean exposure (rank, bits)", short: "exposure", max: undefined as number | undefined, file: "exposure" },
+};
+
+function extractionChart(report: StudyReport, metric: ChartMetric = "extractionRate"): StudyChart {
+  const m = METRIC[metric];
   const series = report.policies.flatMap((p, i) => {
     const color = POLICY_COLORS[i % POLICY_COLORS.length];
     const symbol = POLICY_SYMBOLS[i % POLICY_SYMBOLS.length];
@@ -107,7 +114,7 @@ function extractionChart(report: StudyReport): StudyChart {
         symbol,
         symbolSize: 16,
         itemStyle: { color, opacity: 0.85 },
-        data: [[p.validationPerplexity, p.extractionRate]],
+        data: [[p.validationPerplexity, p[metric]]],
       },
       {
         name: p.label,
@@ -115,57 +122,64 @@ function extractionChart(report: StudyReport): StudyChart {
         symbol,
         symbolSize: 7,
         itemStyle: { color, opacity: 0.4 },
-        data: p.perSeed.map((s) => [s.validationPerplexity, s.extractionRate]),
+        data: p.perSeed.map((s) => [s.validationPerplexity, s[metric]]),
       },
     ];
   });
   const svg = render(
     {
-      title: { text: "Canary extraction vs validation perplexity (large: mean; small: one seed)", left: "center", textStyle: { fontSize: 13 } },
+      title: { text: `Canary ${m.short} vs validation perplexity (large: mean; small: one seed)`, left: "center", textStyle: { fontSize: 13 } },
       legend: { bottom: 0, orient: "vertical", data: report.policies.map((p) => p.label) },
       grid: { left: 64, right: 32, top: 40, bottom: 150 },
       xAxis: { type: "value", name: "validation perplexity", nameLocation: "middle", nameGap: 28, scale: true },
-      yAxis: { type: "value", name: "canary extraction rate", nameLocation: "middle", nameGap: 44, min: 0, max: 1 },
+      yAxis: { type: "value", name: m.name, nameLocation: "middle", nameGap: 44, min: 0, ...(m.max === undefined ? {} : { max: m.max }) },
       series,
     },
     760,
     600,
   );
   return {
-    file: "extraction-vs-perplexity.svg",
-    title: "Extraction vs perplexity per policy",
-    alt: "Scatter of canary extraction rate against validation perplexity, one large point per policy (mean over seeds) and small points per seed",
+    file: `${m.file}-vs-perplexity.svg`,
+    title: `${m.short[0]!.toUpperCase()}${m.short.slice(1)} vs perplexity per policy`,
+    alt: `Scatter of ${m.name} against validation perplexity, one large point per policy (mean over seeds) and small points per seed`,
     svg,
   };
 }
 
-function repetitionChart(report: StudyReport): StudyChart {
+function repetitionChart(report: StudyReport, metric: ChartMetric = "extractionRate"): StudyChart {
+  const m = METRIC[metric];
   const levels = [...new Set(report.policies.flatMap((p) => p.byRepetitions.map((r) => r.repetitions)))].sort((a, b) => a - b);
   const svg = render(
     {
-      title: { text: "Canary extraction by repetitions k (mean over seeds)", left: "center", textStyle: { fontSize: 13 } },
+      title: { text: `Canary ${m.short} by repetitions k (mean over seeds)`, left: "center", textStyle: { fontSize: 13 } },
       legend: { bottom: 0, orient: "vertical", data: report.policies.map((p) => p.label) },
       grid: { left: 64, right: 32, top: 40, bottom: 150 },
       xAxis: { type: "category", name: "copies of the canary in the training split (k)", nameLocation: "middle", nameGap: 28, data: levels.map(String) },
-      yAxis: { type: "value", name: "extraction rate", nameLocation: "middle", nameGap: 44, min: 0, max: 1 },
+      yAxis: { type: "value", name: m.name, nameLocation: "middle", nameGap: 44, min: 0, ...(m.max === undefined ? {} : { max: m.max }) },
       series: report.policies.map((p, i) => ({
         name: p.label,
         type: "bar",
         itemStyle: { color: POLICY_COLORS[i % POLICY_COLORS.length] },
-        data: levels.map((k) => p.byRepetitions.find((r) => r.repetitions === k)?.extractionRate ?? 0),
+        data: levels.map((k) => p.byRepetitions.find((r) => r.repetitions === k)?.[metric] ?? 0),
       })),
     },
     760,
     560,
   );
   return {
-    file: "extraction-by-repetitions.svg",
-    title: "Extraction by canary repetitions",
-    alt: "Bar chart of canary extraction rate per repetition level k, one bar per policy",
+    file: `${m.file}-by-repetitions.svg`,
+    title: `${m.short[0]!.toUpperCase()}${m.short.slice(1)} by canary repetitions`,
+    alt: `Bar chart of ${m.name} per repetition level k, one bar per policy`,
     svg,
   };
 }
 
 export function renderStudyCharts(report: StudyReport): StudyChart[] {
-  return [dataMapChart(report), extractionChart(report), repetitionChart(report)].filter((c): c is StudyChart => c !== null);
+  return [
+    dataMapChart(report),
+    extractionChart(report, "meanExposureRank"),
+    repetitionChart(report, "meanExposureRank"),
+    extractionChart(report, "extractionRate"),
+    repetitionChart(report, "extractionRate"),
+  ].filter((c): c is StudyChart => c !== null);
 }

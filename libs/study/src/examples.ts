@@ -87,7 +87,13 @@ export function buildStudyData(corpus: readonly StudyPassage[], synthetic: Canar
   }
   const canaries = [...corpusCanaries];
   if (synthetic) {
-    const set = createCanaries(synthetic);
+    let set: CanarySet;
+    try {
+      set = createCanaries(synthetic);
+    } catch (err) {
+      if (err instanceof RangeError) throw new StudyInputError("canaries", err.message);
+      throw err;
+    }
     auditGroups.push({ set });
     canaries.push(...set.canaries);
     for (const c of canaryExamples(set)) examples.push({ id: c.id, text: c.text, canaryId: c.canaryId });

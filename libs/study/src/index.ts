@@ -1,5 +1,8 @@
 export {
   bundledStudyCorpus,
+  BUNDLED_CORPORA,
+  isBundledCorpusName,
+  type BundledCorpusName,
   parseCorpusJsonl,
   validateCorpus,
   DEFAULT_STUDY_CORPUS,
@@ -20,21 +23,43 @@ export {
 export {
   defaultStudyPolicies,
   curatedWeights,
+  duplicateCopies,
   resolvePolicySpec,
   SUMMARY_POLICY,
+  FORGET_FREQUENCY_POLICY,
+  DEDUP_POLICY,
+  type DedupSpec,
+  type ResolvedPolicySpec,
   type StudyPolicy,
   type StudyPolicyKind,
   type StudyPolicySpec,
   type CuratedWeights,
 } from "./policies.ts";
-export { spreadOf, jaccard, pairwiseJaccard, type Spread, type PairwiseJaccard } from "./stats.ts";
-export { summarize, PAPER_CLAIM, BEAT_RULE } from "./verdict.ts";
+export {
+  spreadOf,
+  jaccard,
+  pairwiseJaccard,
+  pairedBootstrap,
+  quantileSorted,
+  rocAuc,
+  topRecall,
+  topShare,
+  type Spread,
+  type PairwiseJaccard,
+  type Interval,
+  type BootstrapOptions,
+  type PairedBootstrap,
+  type IntSource,
+} from "./stats.ts";
+export { signalScores, topSet, SignalsAccumulator, type SignalScore, type SignalRow, type SignalSeedResult, type SignalsTable } from "./signals.ts";
+export { summarize, compareExposures, PAPER_CLAIM, BEAT_RULE } from "./verdict.ts";
 export {
   runInterventionStudy,
   DEFAULT_TRAINING,
   DEFAULT_CANARIES,
   DEFAULT_SEEDS,
   DEFAULT_REFERENCES,
+  DEFAULT_BOOTSTRAP,
   QUICK_STUDY,
   type InterventionStudyOptions,
   type StudyProgress,

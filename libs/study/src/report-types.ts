@@ -4,13 +4,19 @@
  * validation split. Every per-policy number is the mean over seeds at the top level, with its
  * spread in `spread` and the per-seed values in `perSeed`.
  */
-import type { PolicySpec, QuadrantThresholds, Quadrant, ResolvedScoringConfig } from "@gdc/cartography";
+import type { QuadrantThresholds, Quadrant, ResolvedScoringConfig } from "@gdc/cartography";
 import type { ModelConfig } from "@gdc/model";
-import type { StudyPolicyKind, StudyPolicySpec } from "./policies.ts";
+import type { ResolvedPolicySpec, StudyPolicyKind, StudyPolicySpec } from "./policies.ts";
 import type { ForgetEventUnit } from "./scoring.ts";
-import type { PairwiseJaccard, Spread } from "./stats.ts";
+import type { SignalsTable } from "./signals.ts";
+import type { Interval, PairwiseJaccard, Spread } from "./stats.ts";
 
-export const STUDY_REPORT_FORMAT = "gdc-study-report-1";
+/**
+ * Format 2 (this one) adds per-canary exposures, bootstrap intervals, the equal-steps retrains,
+ * the signals table and the exact-duplicate and forget-frequency arms; format 1's fields keep
+ * their meaning.
+ */
+export const STUDY_REPORT_FORMAT = "gdc-study-report-2";
 
 export interface RepetitionResult {
   repetitions: number;
@@ -40,8 +46,57 @@ export interface ArmSeedResult {
   byRepetitions: RepetitionResult[];
   /** Canaries greedy decoding reproduced. */
   extractedCanaries: string[];
-  spec: PolicySpec | null;
+  /** Exposure (rank estimator) of every canary, in StudyReport.canaries order. */
+  canaryExposures: number[];
+  spec: ResolvedPolicySpec | null;
+  /** Optimizer steps this model was trained for (the equal-epochs schedule). */
+  steps: number;
   trainingSeconds: number;
+  /**
+   * The same curated data retrained for the baseline's number of optimizer steps (prune arms
+   * only; null when the arm prunes nothing, where both schedules are the same).
+   */
+  equalSteps: EqualStepsSeedResult | null;
+}
+
+export interface EqualStepsSeedResult {
+  steps: number;
+  /** Epochs that took (the last may be partial). */
+  epochs: number;
+  validationPerplexity: number;
+  perplexityChange: number;
+  /** Null when the study did not audit equal-steps models (auditEqualSteps false). */
+  extractionRate: number | null;
+  extracted: number | null;
+  meanExposureRank: number | null;
+  canaryExposures: number[] | null;
+  trainingSeconds: number;
+}
+
+/** An arm's mean exposure with a bootstrap interval, and its change from a reference arm. */
+export interface ExposureEstimate {
+  mean: number;
+  ci: Interval;
+}
+
+export interface ExposureChange {
+  /** Mean over seeds and canaries of (arm − reference), bits, with its bootstrap interval. */
+  difference: number;
+  differenceCI: Interval;
+  /** (arm − reference) ÷ reference mean exposure: −0.4 is a 40 % cut. */
+  relativeChange: number;
+  relativeChangeCI: Interval;
+  /** True when the interval of the difference excludes 0. */
+  resolved: boolean;
+}
+
+export interface EqualStepsResult {
+  steps: number;
+  validationPerplexity: number;
+  perplexityChange: Spread;
+  extractionRate: number | null;
+  exposure: ExposureEstimate | null;
+  exposureChange: ExposureChange | null;
 }
 
 export type ArmMetric = "extractionRate" | "meanExposureRank" | "meanExposureSkewNormal" | "validationPerplexity" | "perplexityChange" | "caughtShare" | "caughtCanaryShare";
@@ -65,6 +120,12 @@ export interface ArmResult {
   byRepetitions: RepetitionResult[];
   /** How similar the examples this policy selected are across seeds (null for the baseline). */
   selectionJaccard: PairwiseJaccard | null;
+  /** Mean exposure (rank) over seeds and canaries, with its two-level bootstrap interval. */
+  exposure: ExposureEstimate;
+  /** Paired change from the baseline (same seed, same canary); null for the baseline. */
+  exposureChange: ExposureChange | null;
+  /** The equal-steps retrains (null for arms that prune nothing). */
+  equalSteps: EqualStepsResult | null;
   perSeed: ArmSeedResult[];
 }
 
@@ -99,11 +160,45 @@ export interface DataMap {
   canary: boolean[];
 }
 
+export interface VerdictComparison {
+  policy: string;
+  label: string;
+  /** Lower mean exposure than this arm (the rule in Verdict.rule). */
+  beaten: boolean;
+  /** The 95 % interval of the paired exposure difference (policy − this arm) excludes 0. */
+  resolved: boolean;
+  exposureDifference: number;
+  exposureDifferenceCI: Interval;
+  extractionRate: number;
+  meanExposureRank: number;
+  perplexityChange: number;
+  /** At the baseline's number of optimizer steps (null without an equal-steps retrain). */
+  perplexityChangeEqualSteps: number | null;
+  /** Examples this arm pruned, mean over seeds. */
+  pruned: number;
+}
+
+export interface VerdictChecks {
+  /** Share of canary copies the policy pruned or down-weighted; the bar is 85 %. */
+  caughtShare: number;
+  caughtAtLeast85: boolean;
+  /** −relative change of mean exposure from the baseline (0.4 = 40 % cut), with its interval. */
+  exposureCut: number;
+  exposureCutCI: Interval;
+  exposureCutAtLeast40: boolean;
+  /** Beat both the random and the top-loss prune (null when either arm is missing). */
+  beatsRandomAndLoss: boolean | null;
+  perplexityChangeEqualEpochs: number;
+  perplexityChangeEqualSteps: number | null;
+}
+
 export interface Verdict {
   /** The policy the verdict (and the release-gate summary) is about. */
   policy: string;
   /** Comparison policies it was measured against, with the outcome. */
-  comparisons: { policy: string; label: string; beaten: boolean; extractionRate: number; meanExposureRank: number; perplexityChange: number }[];
+  comparisons: VerdictComparison[];
+  /** The bars the study states (null without a GenDataCarto policy). */
+  checks: VerdictChecks | null;
   /** True iff it beat every comparison policy (rule in `rule`); null without comparisons. */
   beatsBaselines: boolean | null;
   rule: string;
@@ -146,6 +241,10 @@ export interface StudyReport {
   summary: StudySummary;
   verdict: Verdict;
   policies: ArmResult[];
+  /** The audited canaries, in the order of every `canaryExposures` array. */
+  canaries: { id: string; repetitions: number; prefix: string }[];
+  /** How well each memorization signal of the baseline's dynamics finds the canary copies. */
+  signals: SignalsTable | null;
   stability: {
     /** Mean pairwise Jaccard of the baseline's HOTSPOT_MEMORIZED sets across seeds. */
     hotspotJaccard: PairwiseJaccard;
@@ -156,15 +255,20 @@ export interface StudyReport {
   dataMap: DataMap | null;
   config: {
     corpus: { source: string; trainPassages: number; validationPassages: number; canaryCopies: number; trainingExamples: number };
-    canaries: { canaries: number; repetitions: number[]; secretLength: number[]; references: number };
-    training: { model: ModelConfig; epochs: number; batchSize: number; learningRate: number; maxTokens: number; clipNorm: number | null; parameters: number };
+    canaries: { canaries: number; repetitions: number[]; secretLength: number[]; references: number; frames: number };
+    training: { model: ModelConfig; epochs: number; batchSize: number; learningRate: number; maxTokens: number; clipNorm: number | null; parameters: number; baselineSteps: number };
     scoring: Record<string, unknown>;
     seeds: number[];
     prunePercent: number | null;
+    /** Resamples and seed of the bootstrap intervals. */
+    bootstrap: { resamples: number; seed: number; level: number };
+    auditEqualSteps: boolean;
   };
   timing: {
     seconds: number;
     trainings: number;
+    /** Of them, equal-steps retrains. */
+    equalStepsTrainings: number;
     trainingSeconds: number;
     auditSeconds: number;
     /** Training examples presented per second over all trainings. */

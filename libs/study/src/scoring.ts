@@ -1,5 +1,6 @@
 /**
- * Scores of a baseline run for the study's policies. Two units of time for forget events:
+ * Scores of a baseline run for the study's policies. Two units of time for forget events (they
+ * matter to the forgetFrequency signal only):
  *
  * - "epoch" (DESIGN.md §1 as is): each example's row of T per-epoch losses, straight through
  *   the cartography engine's `computeScores`.
@@ -98,7 +99,9 @@ export function scoreBaseline(
       const difficulty = early.reduce((a, b) => a + b, 0) / early.length;
       for (const i of members) {
         scores.forgetEvents[i] = g.forgetEvents;
-        scores.memorization[i] = g.presentations > 1 ? g.forgetEvents / (g.presentations - 1) : 0;
+        // memorization is this same array when the signal is forgetFrequency; other signals
+        // are not forget counts and keep their per-epoch values.
+        scores.forgetFrequency[i] = g.presentations > 1 ? g.forgetEvents / (g.presentations - 1) : 0;
         scores.neverLearned[i] = g.neverLearned ? 1 : 0;
         scores.difficulty[i] = difficulty;
       }

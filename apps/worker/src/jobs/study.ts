@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MEMORIZATION_SIGNALS } from "@gdc/cartography";
 import { appendAuditEvent, auditedTransaction, systemActor, type Database, type Prisma } from "@gdc/db";
 import type { StudyPassage, StudyProgress, StudyReport, StudyTrainingConfig } from "@gdc/study";
 import type { JobImplementation } from "./index.ts";
@@ -20,6 +21,12 @@ const studyConfigSchema = z
     references: z.number().int().min(1).max(100_000).optional(),
     /** Bundled-corpus size (studies without a version). */
     passages: z.number().int().min(10).max(100_000).optional(),
+    /** Which bundled corpus (studies without a version; default moby-dick). */
+    corpus: z.enum(["moby-dick", "sotu"]).optional(),
+    /** Retrain prune arms for the baseline's number of optimizer steps too (default true). */
+    equalSteps: z.boolean().optional(),
+    /** Audit the equal-steps retrains' canaries as well (default false). */
+    auditEqualSteps: z.boolean().optional(),
     /** The small configuration of `gdc study --quick`. */
     quick: z.boolean().optional(),
     /** Synthetic canaries: default only when the version has none; false: never. */
@@ -56,7 +63,9 @@ const studyConfigSchema = z
     scoring: z
       .object({
         forgetEventsOver: z.enum(["epoch", "presentation"]).optional(),
-        learnedBy: z.enum(["loss", "accuracy"]).optional(),
+        learnedBy: z.enum(["auto", "loss", "accuracy"]).optional(),
+        memorizationSignal: z.enum(MEMORIZATION_SIGNALS).optional(),
+        lateEpochs: z.number().int().min(1).optional(),
         epsilon: z.number().optional(),
         tau: z.number().min(0).max(1).optional(),
         earlyEpochs: z.number().int().min(1).optional(),
@@ -118,12 +127,17 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
       corpusSource = `dataset version ${row.versionId}`;
       hasCanaries = corpus.some((p) => p.canary);
     } else {
-      corpus = study.bundledStudyCorpus({ limit: config.passages ?? (config.quick ? study.QUICK_STUDY.corpusLimit : study.DEFAULT_STUDY_CORPUS.limit) });
-      corpusSource = `bundled Moby-Dick sample (${corpus.length} passages)`;
+      const name = config.corpus ?? "moby-dick";
+      corpus = study.bundledStudyCorpus({ name, limit: config.passages ?? (config.quick ? study.QUICK_STUDY.corpusLimit : study.DEFAULT_STUDY_CORPUS.limit) });
+      corpusSource = `${study.BUNDLED_CORPORA[name].source}, ${corpus.length} passages`;
       hasCanaries = false;
     }
     const synthetic =
-      config.canaries === false ? null : config.canaries || !hasCanaries ? { ...study.DEFAULT_CANARIES, ...(config.canaries || {}) } : null;
+      config.canaries === false
+        ? null
+        : config.canaries || !hasCanaries
+          ? { ...(config.quick ? study.QUICK_STUDY.canaries : study.DEFAULT_CANARIES), ...(config.canaries || {}) }
+          : null;
     const training: Partial<StudyTrainingConfig> = {
       ...(config.quick ? study.QUICK_STUDY.training : {}),
       ...(config.training ?? {}),
@@ -139,6 +153,8 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
         scoring: config.scoring ?? {},
         seeds: config.seeds ?? (config.quick ? [...study.QUICK_STUDY.seeds] : [...study.DEFAULT_SEEDS]),
         references: config.references ?? (config.quick ? study.QUICK_STUDY.references : study.DEFAULT_REFERENCES),
+        ...(config.equalSteps === undefined ? {} : { equalSteps: config.equalSteps }),
+        ...(config.auditEqualSteps === undefined ? {} : { auditEqualSteps: config.auditEqualSteps }),
         ...(config.prunePercent === undefined ? {} : { prunePercent: config.prunePercent }),
         ...(config.downweight === undefined ? {} : { downweight: config.downweight }),
       },
