@@ -218,7 +218,15 @@ export async function startStack(options: StackOptions = {}): Promise<{ info: St
     for (let i = 0; i < records.length; i += 20_000) await importExamples(db, engineer, { versionId: v1.id, records: records.slice(i, i + 20_000) });
     log(`stack: imported ${records.length} examples`);
 
-    const run = await createExternalRun(db, engineer, { versionId: v1.id, name: "synthetic-dynamics", epochs, framework: "synthetic" });
+    // The synthetic curves put memorization in forget events (syntheticLoss): score them with
+    // the paper's signal, so that every quadrant is populated and hotspots have forget events.
+    const run = await createExternalRun(db, engineer, {
+      versionId: v1.id,
+      name: "synthetic-dynamics",
+      epochs,
+      framework: "synthetic",
+      scoringConfig: { memorizationSignal: "forgetFrequency" },
+    });
     await ingestSynthetic(db, engineer, run.id, records.map((r) => r.id!), epochs);
     await finishRun(db, queue, engineer, { runId: run.id });
     await waitForRun(db, run.id, 120_000);

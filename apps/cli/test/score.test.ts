@@ -8,7 +8,10 @@ import { register, runScore, type ScoreCommandOptions } from "../src/commands/sc
 import { CliError } from "../src/errors.ts";
 import { gdc } from "./run-gdc.ts";
 
-const HEADER = "id,difficulty,memorization,forget_events,never_learned,confidence,variability,correctness,quadrant";
+const HEADER =
+  "id,difficulty,memorization,forget_frequency,loss_drop,relative_loss_drop,accuracy_gain,mean_loss,forget_events,never_learned,confidence,variability,correctness,quadrant";
+/** The CSV's 0.1, as the readers store losses (float32). */
+const F = Math.fround(0.1);
 
 /** Runs `gdc score` in-process (the binary's start-up is slow on a busy machine). */
 async function scoreInProcess(path: string, options: ScoreCommandOptions = {}): Promise<{ stdout: string; stderr: string }> {
@@ -39,7 +42,9 @@ let cartography: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "gdc-score-"));
   csv = join(root, "dynamics.csv");
-  // a: learned, forgotten, learned, forgotten (ε = median 0.55); b: never; c: always.
+  // Accuracies are all 0 or 1, so learnedBy "auto" learns by accuracy (τ = 1: correct), and
+  // with loss < ε = median 0.55 it would be the same: a: correct, wrong, correct, wrong (one
+  // forget event, at epoch 2); b: never correct; c: always. T = 4, so Te = Tl = 1.
   await writeFile(
     csv,
     "id,epoch,loss,accuracy\n" +
@@ -77,22 +82,37 @@ describe("gdc score (the binary)", () => {
     expect(csvRun.code).toBe(0);
     const lines = csvRun.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe(HEADER);
-    expect(lines.slice(1).map((l) => l.split(",").slice(0, 5).join(","))).toEqual([
-      "a,1,0.3333333333333333,1,false",
-      "b,2,0,0,true",
-      "c,0.10000000149011612,0,0,false",
+    // id, difficulty (first epoch's loss), memorization (= loss drop, the default signal), forget
+    // frequency (1 of 3 transitions for a), loss drop (first − last loss), relative loss drop
+    // (1 − last/first), accuracy gain (last − first accuracy), mean loss, forget events, never learned.
+    expect(lines.slice(1).map((l) => l.split(",").slice(0, 10).join(","))).toEqual([
+      `a,1,${1 - F},${1 / 3},${1 - F},${1 - F / 1},1,${(1 + F + 1 + F) / 4},1,false`,
+      "b,2,0,0,0,0,0,2,0,true",
+      `c,${F},0,0,0,0,0,${(F + F + F + F) / 4},0,false`,
     ]);
+    // θd = 1 (the lower median of 0.1, 1, 2) and θm = the lower 0.9-quantile of 0.9, 0, 0, i.e.
+    // a's own loss drop: high means strictly above, so only b is high (difficulty), nothing memorized.
     expect(csvRun.stderr).toMatch(/STABLE_EASY 2, AMBIGUOUS_HARD 1, HOTSPOT_MEMORIZED 0, NOISY_OUTLIER 0; never learned 1/);
+    expect(csvRun.stderr).toContain("learned ⇔ correct (every accuracy is 0 or 1: classifier input)");
+    expect(csvRun.stderr).toContain("memorization = lossDrop (loss drop: mean loss of the first 1 epoch(s) − of the last 1, in nats)");
 
     expect(jsonRun.code).toBe(0);
     expect(jsonRun.stdout).toBe("");
-    const result = JSON.parse(await readFile(out, "utf8")) as { config: unknown; examples: { id: string; forgetEvents: number; correctness: number }[] };
-    expect(result.config).toMatchObject({ learnedBy: "accuracy", tau: 1, epochs: 3, examples: 2 });
+    const result = JSON.parse(await readFile(out, "utf8")) as {
+      config: unknown;
+      examples: { id: string; forgetEvents: number; correctness: number; memorization: number; lossDrop: number; accuracyGain: number; forgetFrequency: number }[];
+    };
+    expect(result.config).toMatchObject({ learnedBy: "accuracy", learnedBySource: "configured", memorizationSignal: "lossDrop", tau: 1, epochs: 3, earlyEpochs: 1, lateEpochs: 1, examples: 2 });
     // Forget events with --learned-by accuracy --tau 1: correctness 1 → 0 transitions.
-    expect(result.examples.map((e) => [e.id, e.forgetEvents, e.correctness])).toEqual([
-      ["x", 1, 2 / 3],
-      ["y", 0, 1 / 3],
+    expect(result.examples.map((e) => [e.id, e.forgetEvents, e.forgetFrequency, e.correctness, e.accuracyGain])).toEqual([
+      ["x", 1, 1 / 2, 2 / 3, 0],
+      ["y", 0, 0, 1 / 3, 1],
     ]);
+    // Loss drop: x ends where it started (logits [2,0] at epochs 0 and 2); y goes from logits
+    // [0,2] to [2,0] for gold 0: log(1 + e²) − log(1 + e⁻²) = 2 nats. memorization is the loss drop.
+    expect(result.examples[0]!.lossDrop).toBeCloseTo(0, 6);
+    expect(result.examples[1]!.lossDrop).toBeCloseTo(2, 5);
+    for (const e of result.examples) expect(e.memorization).toBe(e.lossDrop);
     expect((await readdir(root)).filter((f) => f.includes(".tmp-"))).toEqual([]);
 
     expect(badRun.code).toBe(2);
@@ -109,13 +129,31 @@ describe("gdc score (in-process)", () => {
     expect(lines).toHaveLength(4);
     expect(lines[2]!.endsWith(",AMBIGUOUS_HARD")).toBe(true);
     expect(stderr).toContain("scored 3 examples × 4 epochs");
-    expect(stderr).toContain("(median of the loss matrix)");
+    expect(stderr).toContain("learned ⇔ correct (every accuracy is 0 or 1: classifier input)");
     expect(stderr).toContain("thresholds (quantiles q_d = 0.5, q_m = 0.9)");
+  });
+
+  it("--learned-by loss uses the median ε; --memorization-signal forgetFrequency gives the paper's memorization", async () => {
+    const { stdout, stderr } = await scoreInProcess(csv, { learnedBy: "loss", memorizationSignal: "forgetFrequency" });
+    // Same forget events as by accuracy here (loss < 0.55 ⇔ correct), so a's memorization is 1/3.
+    expect(stdout.split("\n").slice(1, 4).map((l) => l.split(",").slice(0, 4).join(","))).toEqual([`a,1,${1 / 3},${1 / 3}`, "b,2,0,0", `c,${F},0,0`]);
+    expect(stderr).toContain(`learned ⇔ loss < ε = ${(1 + F) / 2} (median of the loss matrix)`);
+    expect(stderr).toContain("memorization = forgetFrequency (forget frequency: forget events / (T − 1), the paper's memorization)");
+    expect(stderr).toContain("memorization > 0.3333333333333333");
+  });
+
+  it("--late-epochs sets Tl: the late window of the loss drop", async () => {
+    // Te = 1, Tl = 2: a's late loss is the mean of 1 and 0.1; b and c are flat.
+    const { stdout, stderr } = await scoreInProcess(csv, { lateEpochs: "2" });
+    expect(stdout.split("\n")[1]!.split(",").slice(0, 5)).toEqual(["a", "1", String(1 - (1 + F) / 2), String(1 / 3), String(1 - (1 + F) / 2)]);
+    expect(stderr).toContain("mean loss of the first 1 epoch(s) − of the last 2");
   });
 
   it("honours --epsilon, --early-epochs and the quantile flags", async () => {
     const { stdout, stderr } = await scoreInProcess(csv, { epsilon: "1.5", earlyEpochs: "2", qMemorization: "0" });
-    expect(stdout.split("\n")[1]).toMatch(/^a,0\.55000000074505\d*,0,0,false,/);
+    // An ε means learned by loss: every loss of a is < 1.5, so no forget event. Te = Tl = 2:
+    // difficulty (1 + 0.1) / 2, and the first two epochs equal the last two, so every drop and gain is 0.
+    expect(stdout.split("\n")[1]).toMatch(/^a,0\.55000000074505\d*,0,0,0,0,0,0\.55000000074505\d*,0,false,/);
     expect(stderr).toContain("ε = 1.5 (absolute)");
     expect(stderr).toContain("first 2 epoch(s)");
     expect(stderr).toContain("q_m = 0");
@@ -123,11 +161,16 @@ describe("gdc score (in-process)", () => {
 
   it("rejects bad flags with exit code 2 and a message naming the flag or file", async () => {
     const cases: [string[], RegExp][] = [
-      [[csv, "--tau", "0.5"], /^--tau: applies only with --learned-by accuracy$/],
+      [[csv, "--learned-by", "loss", "--tau", "0.5"], /^--tau: applies only with --learned-by accuracy$/],
+      // "auto" with an ε learns by loss: a τ beside it is a mistake.
+      [[csv, "--epsilon", "1", "--tau", "0.5"], /^--tau: applies only with --learned-by accuracy$/],
+      [[csv, "--memorization-signal", "loudness"], /^--memorization-signal: "loudness" is not one of lossDrop, relativeLossDrop, accuracyGain, meanLoss, forgetFrequency$/],
+      [[csv, "--late-epochs", "9"], /^--late-epochs: must be an integer in \[1, 4\]/],
+      [[csv, "--late-epochs", "2.5"], /^--late-epochs: "2.5" is not an integer$/],
       [[csv, "--epsilon", "abc"], /^--epsilon: "abc" is not a number$/],
       [[csv, "--early-epochs", "9"], /^--early-epochs: must be an integer in \[1, 4\]/],
       [[csv, "--early-epochs", "1.5"], /^--early-epochs: "1.5" is not an integer$/],
-      [[csv, "--learned-by", "vibes"], /^--learned-by: "vibes" is not one of loss, accuracy/],
+      [[csv, "--learned-by", "vibes"], /^--learned-by: "vibes" is not one of auto, loss, accuracy/],
       [[csv, "--format", "parquet"], /^--format: "parquet" is not one of cartography, jsonl, csv/],
       [[csv, "--output-format", "xml"], /^--output-format: "xml" is not one of csv, json/],
       [[csv, "--q-difficulty", "2"], /^--q-difficulty: must be in \[0, 1\], got 2$/],

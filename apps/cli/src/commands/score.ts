@@ -10,11 +10,14 @@ import {
   ConfigError,
   DYNAMICS_FORMATS,
   inferDynamicsFormat,
+  isMemorizationSignal,
+  MEMORIZATION_SIGNALS,
   QUADRANTS,
   readDynamics,
   scoreCsvLines,
   scoreRows,
   type DynamicsFormat,
+  type MemorizationSignal,
   type QuadrantAssignment,
   type Scores,
   type ScoringConfig,
@@ -25,9 +28,11 @@ import { createProgress, type Progress } from "../progress.ts";
 export interface ScoreCommandOptions {
   format?: string;
   learnedBy?: string;
+  memorizationSignal?: string;
   epsilon?: string;
   tau?: string;
   earlyEpochs?: string;
+  lateEpochs?: string;
   qDifficulty?: string;
   qMemorization?: string;
   out?: string;
@@ -38,9 +43,11 @@ export interface ScoreCommandOptions {
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 const FLAG_OF_FIELD: Record<string, string> = {
   learnedBy: "--learned-by",
+  memorizationSignal: "--memorization-signal",
   epsilon: "--epsilon",
   tau: "--tau",
   earlyEpochs: "--early-epochs",
+  lateEpochs: "--late-epochs",
   qDifficulty: "--q-difficulty",
   qMemorization: "--q-memorization",
 };
@@ -50,14 +57,26 @@ export function register(program: Command): void {
     .command("score")
     .description(
       "Score training dynamics without a database: per-example difficulty, memorization, forget events and " +
-        "cartography metrics, with quadrants. Writes one row per example, in input id order.",
+        "cartography metrics, with quadrants. Writes one row per example, in input id order. memorization is one of " +
+        "the memorization signals (--memorization-signal; every signal has its own column too).",
     )
     .argument("<path>", "allenai/cartography model folder (or its training_dynamics/), a .jsonl file or a .csv file")
     .option("--format <format>", `input format: ${DYNAMICS_FORMATS.join("|")} (default: a folder is cartography, else the extension)`)
-    .option("--learned-by <criterion>", "learned means loss < ε (loss) or accuracy ≥ τ (accuracy)", "loss")
+    .option(
+      "--learned-by <criterion>",
+      "learned means loss < ε (loss) or accuracy ≥ τ (accuracy); auto: accuracy when every accuracy is 0 or 1 (classifier input), " +
+        "else loss (an --epsilon means loss, a --tau accuracy)",
+      "auto",
+    )
+    .option(
+      "--memorization-signal <name>",
+      `what memorization is: ${MEMORIZATION_SIGNALS.join("|")} (forgetFrequency reproduces the paper's map)`,
+      "lossDrop",
+    )
     .option("--epsilon <x>", "absolute ε in nats (default: the median of the whole loss matrix)")
     .option("--tau <x>", "accuracy threshold τ in [0, 1] for --learned-by accuracy (default 1)")
     .option("--early-epochs <n>", "Te, the epochs difficulty averages over (default max(1, ceil(T/4)))")
+    .option("--late-epochs <n>", "Tl, the last epochs the late loss and accuracy of the signals average over (default Te)")
     .option("--q-difficulty <q>", "quantile of difficulty above which an example is hard (default 0.5)")
     .option("--q-memorization <q>", "quantile of memorization above which an example is memorized (default 0.9)")
     .option("--out <file>", "write here instead of stdout (written to a temporary file, then renamed)")
@@ -81,17 +100,23 @@ function parseIntegerFlag(flag: string, value: string | undefined): number | und
 }
 
 function scoringConfigOf(options: ScoreCommandOptions): ScoringConfig {
-  const learnedBy = options.learnedBy ?? "loss";
-  if (learnedBy !== "loss" && learnedBy !== "accuracy") {
-    throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of loss, accuracy`);
+  const learnedBy = options.learnedBy ?? "auto";
+  if (learnedBy !== "auto" && learnedBy !== "loss" && learnedBy !== "accuracy") {
+    throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of auto, loss, accuracy`);
   }
-  const config: ScoringConfig = { learnedBy };
+  const memorizationSignal = options.memorizationSignal ?? "lossDrop";
+  if (!isMemorizationSignal(memorizationSignal)) {
+    throw new CliError(`--memorization-signal: ${JSON.stringify(memorizationSignal)} is not one of ${MEMORIZATION_SIGNALS.join(", ")}`);
+  }
+  const config: ScoringConfig = { learnedBy, memorizationSignal };
   const epsilon = parseNumberFlag("--epsilon", options.epsilon);
   const tau = parseNumberFlag("--tau", options.tau);
   const earlyEpochs = parseIntegerFlag("--early-epochs", options.earlyEpochs);
+  const lateEpochs = parseIntegerFlag("--late-epochs", options.lateEpochs);
   if (epsilon !== undefined) config.epsilon = epsilon;
   if (tau !== undefined) config.tau = tau;
   if (earlyEpochs !== undefined) config.earlyEpochs = earlyEpochs;
+  if (lateEpochs !== undefined) config.lateEpochs = lateEpochs;
   return config;
 }
 
@@ -216,17 +241,35 @@ async function writeFileAtomically(file: string, chunks: Iterable<string>): Prom
   }
 }
 
+/** What each signal is, for the summary: Te and Tl are filled in. */
+const SIGNAL_DESCRIPTIONS: Record<MemorizationSignal, (te: number, tl: number) => string> = {
+  lossDrop: (te, tl) => `loss drop: mean loss of the first ${te} epoch(s) − of the last ${tl}, in nats`,
+  relativeLossDrop: (te, tl) => `relative loss drop: 1 − mean loss of the last ${tl} epoch(s) ÷ of the first ${te}`,
+  accuracyGain: (te, tl) => `accuracy gain: mean accuracy of the last ${tl} epoch(s) − of the first ${te}`,
+  meanLoss: () => "mean loss over all epochs, in nats",
+  forgetFrequency: () => "forget frequency: forget events / (T − 1), the paper's memorization",
+};
+
 function summaryOf(scores: Scores, quadrants: QuadrantAssignment): string {
   const c = scores.config;
-  const criterion =
-    c.learnedBy === "loss" ? `loss < ε = ${c.epsilon} (${c.epsilonSource === "median" ? "median of the loss matrix" : "absolute"})` : `accuracy ≥ τ = ${c.tau}`;
+  // How "learned" was decided: as configured (--learned-by, --epsilon, --tau), or by "auto" from the accuracies.
+  let criterion: string;
+  if (c.learnedBySource === "binary-accuracy") {
+    criterion = `correct (every accuracy is 0 or 1: classifier input)`;
+  } else if (c.learnedBy === "loss") {
+    const auto = c.learnedBySource === "fractional-accuracy" ? "; accuracies are fractional" : "";
+    criterion = `loss < ε = ${c.epsilon} (${c.epsilonSource === "median" ? "median of the loss matrix" : "absolute"}${auto})`;
+  } else {
+    criterion = `accuracy ≥ τ = ${c.tau}`;
+  }
   const t = quadrants.thresholds;
   const source = t.source === "quantile" ? `quantiles q_d = ${t.qDifficulty}, q_m = ${t.qMemorization}` : "absolute";
   let neverLearned = 0;
   for (let i = 0; i < scores.neverLearned.length; i++) neverLearned += scores.neverLearned[i]!;
   const counts = QUADRANTS.map((q) => `${q} ${quadrants.counts[q]}`).join(", ");
   return (
-    `scored ${c.examples} examples × ${c.epochs} epochs; learned: ${criterion}; difficulty over the first ${c.earlyEpochs} epoch(s)\n` +
+    `scored ${c.examples} examples × ${c.epochs} epochs; learned ⇔ ${criterion}; difficulty over the first ${c.earlyEpochs} epoch(s)\n` +
+    `memorization = ${c.memorizationSignal} (${SIGNAL_DESCRIPTIONS[c.memorizationSignal](c.earlyEpochs, c.lateEpochs)})\n` +
     `thresholds (${source}): difficulty > ${t.difficulty}, memorization > ${t.memorization}\n` +
     `${counts}; never learned ${neverLearned}\n`
   );
