@@ -21,6 +21,8 @@ export interface FixtureOptions {
   ids?: boolean;
   thresholds?: { difficulty: number; memorization: number; source: string };
   format?: string;
+  /** gdc.memorizationSignal (default "lossDrop", as the API writes for a run scored by default; null: left out). */
+  memorizationSignal?: string | null;
 }
 
 export const API_ORDER = ["STABLE_EASY", "AMBIGUOUS_HARD", "HOTSPOT_MEMORIZED", "NOISY_OUTLIER"];
@@ -42,6 +44,8 @@ export function dataMapFile(points: FixturePoint[], options: FixtureOptions = {}
     ["gdc.count", String(points.length)],
     ["gdc.thresholds", JSON.stringify(options.thresholds ?? { difficulty: 1.5, memorization: 0.2, source: "quantile" })],
   ]);
+  const signal = options.memorizationSignal === undefined ? "lossDrop" : options.memorizationSignal;
+  if (signal !== null) metadata.set("gdc.memorizationSignal", signal);
   const schema = new Schema(fields, metadata);
   const size = options.batchSize ?? Math.max(1, points.length);
   // One dictionary for every batch: the IPC file format has no replacement dictionaries.

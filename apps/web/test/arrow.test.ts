@@ -79,6 +79,7 @@ describe("Arrow data-map file → prepared map", () => {
       canaryBits: Uint8Array.of(0b1010_0000, 0b0000_0001),
       canaryBitOffset: 3,
       thresholds: { difficulty: 1, memorization: 0.5, source: "fixed" },
+      memorizationSignal: null,
       ids: null,
     };
     expect(prepareDataMap(columns).canaryIndices).toEqual([2, 4, 5]);
@@ -110,6 +111,12 @@ describe("Arrow data-map file → prepared map", () => {
     expect(samePoints(map, decodeDataMapArrow(dataMapFile(requadrant, { ids: true })))).toBe(false);
     expect(samePoints(map, decodeDataMapArrow(dataMapFile(TEN.slice(0, 9), { ids: true })))).toBe(false);
     expect(samePoints(map, decodeDataMapArrow(dataMapFile(TEN, { ids: true, runId: "run-2" })))).toBe(false);
+  });
+
+  it("reads which signal the memorization column is (gdc.memorizationSignal); null when the file does not say", () => {
+    expect(prepareDataMap(decodeDataMapArrow(dataMapFile(TEN))).memorizationSignal).toBe("lossDrop");
+    expect(decodeDataMapArrow(dataMapFile(TEN, { memorizationSignal: "forgetFrequency" })).memorizationSignal).toBe("forgetFrequency");
+    expect(decodeDataMapArrow(dataMapFile(TEN, { memorizationSignal: null })).memorizationSignal).toBeNull();
   });
 
   it("refuses files it cannot draw", () => {

@@ -60,14 +60,45 @@ describe("scales", () => {
     expect(makeScales(moved, plot).x(makeScales(v, plot).invertX(450))).toBeCloseTo(550, 6);
   });
 
-  it("fitView contains every point and always [0, 1] in memorization", () => {
+  it("fitView contains every point, and memorization's range is the data's with 0 included", () => {
     const v = fitView([1, 2, 3.5], [0, 0.2, 0.4]);
     expect(v.xMin).toBeLessThan(1);
     expect(v.xMax).toBeGreaterThan(3.5);
     expect(v.yMin).toBeLessThan(0);
-    expect(v.yMax).toBeGreaterThan(1);
-    const single = fitView([2, 2], [0, 0]);
-    expect(single.xMax - single.xMin).toBeGreaterThan(0);
+    // The data's top, not a fixed 1 (a forget frequency of at most 0.4 fills the plot).
+    expect(v.yMax).toBeGreaterThan(0.4);
+    expect(v.yMax).toBeLessThan(0.5);
+    // A loss drop, in nats, may exceed 1 or be negative: all of it is shown, and 0 too.
+    const drops = fitView([1, 2, 3], [-0.5, 2.5, 4]);
+    expect(drops.yMin).toBeLessThan(-0.5);
+    expect(drops.yMax).toBeGreaterThan(4);
+    const positive = fitView([1, 2], [1.5, 3]);
+    expect(positive.yMin).toBeLessThanOrEqual(0);
+    expect(positive.yMin).toBeGreaterThan(-0.5);
+    const negative = fitView([1, 2], [-3, -1]);
+    expect(negative.yMax).toBeGreaterThanOrEqual(0);
+    // Every point is inside, whatever the values.
+    fc.assert(
+      fc.property(fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: 50 }), (points) => {
+        const w = fitView(
+          points.map((p) => p[0]),
+          points.map((p) => p[1]),
+        );
+        for (const [x, y] of points) {
+          expect(x).toBeGreaterThanOrEqual(w.xMin);
+          expect(x).toBeLessThanOrEqual(w.xMax);
+          expect(y).toBeGreaterThanOrEqual(w.yMin);
+          expect(y).toBeLessThanOrEqual(w.yMax);
+        }
+        expect(w.yMin).toBeLessThanOrEqual(0);
+        expect(w.yMax).toBeGreaterThanOrEqual(0);
+      }),
+    );
+    // Nothing memorized anywhere: [0, 1].
+    const zeros = fitView([2, 2], [0, 0]);
+    expect(zeros.xMax - zeros.xMin).toBeGreaterThan(0);
+    expect(zeros.yMin).toBeLessThan(0);
+    expect(zeros.yMax).toBeGreaterThan(1);
     expect(fitView([], [])).toMatchObject({ xMin: expect.any(Number) });
   });
 

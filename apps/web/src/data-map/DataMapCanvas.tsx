@@ -10,6 +10,7 @@ import { useCallback, useEffect, useRef } from "react";
 import { nearestPoint, pointsInPolygon, pointsInRect, simplifyPath, type Point, type ScreenPoints } from "./hit-test";
 import { applyVisibility, jitterPixels, projectPoints, type PreparedDataMap } from "./model";
 import { CANARY_COLOR, QUADRANT_ORDER, packRgba, quadrantStyle } from "./palette";
+import { memorizationAxisLabel } from "./signals";
 import { fitView, formatTick, makeScales, niceTicks, panView, wheelZoomFactor, zoomView, type PlotRect, type View } from "./scales";
 
 export type SelectionMode = "box" | "lasso";
@@ -59,6 +60,8 @@ function drawOrder(names: readonly string[]): number[] {
   };
   return names.map((_, i) => i).sort((a, b) => priority(names[a]!) - priority(names[b]!));
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function DataMapCanvas(props: DataMapCanvasProps) {
   const { height = 540 } = props;
@@ -195,7 +198,7 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
     ctx.translate(14, plot.top + plot.height / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textBaseline = "middle";
-    ctx.fillText("Memorization — forget events / (T−1) →", 0, 0);
+    ctx.fillText(`${capitalize(memorizationAxisLabel(map.memorizationSignal))} →`, 0, 0);
     ctx.restore();
 
     ctx.beginPath();
@@ -465,7 +468,7 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
         ref={canvasRef}
         tabIndex={0}
         role="img"
-        aria-label={`Data map: ${props.map.count} examples plotted by difficulty (x) and memorization (y). Wheel or +/− to zoom, drag or arrow keys to pan, shift-drag to select.`}
+        aria-label={`Data map: ${props.map.count} examples plotted by difficulty (x) and ${memorizationAxisLabel(props.map.memorizationSignal)} (y). Wheel or +/− to zoom, drag or arrow keys to pan, shift-drag to select.`}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}

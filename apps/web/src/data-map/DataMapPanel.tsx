@@ -10,6 +10,7 @@ import { DataMapCanvas, type SelectionMode } from "./DataMapCanvas";
 import { countByQuadrant, type PreparedDataMap } from "./model";
 import { quadrantStyle } from "./palette";
 import { ProposeForm } from "./ProposeForm";
+import { memorizationAxisLabel } from "./signals";
 import { DataMapSource, type DataMapSnapshot, type IdsState } from "./source";
 import type { Point } from "./hit-test";
 
@@ -247,7 +248,7 @@ function DataMapExplorer({
                 {detail ? (detail.text ?? "(text redacted for your role)") : idsError ? `Example ids could not be loaded: ${idsError}` : "Loading text…"}
               </div>
               <div className="muted">
-                {detail ? `${detail.key} · ` : ""}difficulty {formatNumber(map.difficulty[hoverIndex])} · memorization{" "}
+                {detail ? `${detail.key} · ` : ""}difficulty {formatNumber(map.difficulty[hoverIndex])} · {memorizationAxisLabel(map.memorizationSignal)}{" "}
                 {formatNumber(map.memorization[hoverIndex])}
                 {detail?.score ? ` · ${detail.score.forgetEvents} forget events · confidence ${formatNumber(detail.score.confidence)}` : ""}
               </div>

@@ -28,6 +28,11 @@ export interface DataMapColumns {
   canaryBits: Uint8Array;
   canaryBitOffset: number;
   thresholds: Thresholds;
+  /**
+   * `gdc.memorizationSignal`: which signal the memorization column is (Run.memorizationSignal,
+   * e.g. "lossDrop" or the paper's "forgetFrequency"); null when the file does not say.
+   */
+  memorizationSignal: string | null;
   /** The `example_id` column (`?include=ids`), else null. */
   ids: ExampleIds | null;
 }
@@ -190,6 +195,7 @@ export function decodeDataMapArrow(bytes: Uint8Array): DataMapColumns {
     canaryBits: canary.bits,
     canaryBitOffset: canary.offset,
     thresholds: parseThresholds(metadata.get("gdc.thresholds")),
+    memorizationSignal: metadata.get("gdc.memorizationSignal") || null,
     ids: idVector ? new ExampleIds(idVector) : null,
   };
 }

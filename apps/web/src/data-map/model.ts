@@ -10,13 +10,17 @@ export type { DataMapColumns, Thresholds } from "./arrow";
  * What the canvas draws: the decoded columns (the float and quadrant arrays as they are, cut
  * to `count`), with the canary bits unpacked and the per-point jitter made.
  */
-export interface PreparedDataMap extends Pick<DataMapColumns, "runId" | "count" | "difficulty" | "memorization" | "quadrant" | "quadrantNames" | "thresholds"> {
+export interface PreparedDataMap
+  extends Pick<DataMapColumns, "runId" | "count" | "difficulty" | "memorization" | "quadrant" | "quadrantNames" | "thresholds" | "memorizationSignal"> {
   /** 1 for canaries, else 0. */
   isCanary: Uint8Array;
   canaryIndices: number[];
   /** Deterministic per-point value in [-1, 1], scaled to a few pixels when jitter is on. */
   jitter: Float32Array;
-  /** Smallest gap between distinct memorization values (they are multiples of 1/(T−1)). */
+  /**
+   * Smallest gap between distinct memorization values: 1/(T−1) for the forget frequency, whose
+   * values are its multiples; next to 0 for a continuous signal such as the loss drop (no jitter).
+   */
   memorizationStep: number;
 }
 
@@ -51,6 +55,7 @@ export function prepareDataMap(columns: DataMapColumns): PreparedDataMap {
     isCanary,
     canaryIndices,
     thresholds: columns.thresholds,
+    memorizationSignal: columns.memorizationSignal,
     jitter,
     memorizationStep: smallestStep(memorization),
   };

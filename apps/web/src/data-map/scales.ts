@@ -35,18 +35,24 @@ export function makeScales(view: View, plot: PlotRect): Scales {
   };
 }
 
-/** A view that shows every point with a margin; memorization always shows [0, 1]. */
+/**
+ * A view that shows every point with a margin. Memorization's range comes from the data, with
+ * 0 always included (0 is "not memorized"; a loss drop may be negative, in nats, or above 1);
+ * when every value is 0 it shows [0, 1].
+ */
 export function fitView(difficulty: ArrayLike<number>, memorization: ArrayLike<number>, padding = 0.04): View {
   let xMin = Infinity;
   let xMax = -Infinity;
   let yMin = 0;
-  let yMax = 1;
+  let yMax = 0;
   for (let i = 0; i < difficulty.length; i++) {
     const x = difficulty[i]!;
     if (Number.isFinite(x)) {
       if (x < xMin) xMin = x;
       if (x > xMax) xMax = x;
     }
+  }
+  for (let i = 0; i < memorization.length; i++) {
     const y = memorization[i]!;
     if (Number.isFinite(y)) {
       if (y < yMin) yMin = y;
@@ -61,6 +67,7 @@ export function fitView(difficulty: ArrayLike<number>, memorization: ArrayLike<n
     xMin -= 0.5;
     xMax += 0.5;
   }
+  if (yMax - yMin < 1e-9) yMax = yMin + 1;
   const px = (xMax - xMin) * padding;
   const py = (yMax - yMin) * padding;
   return { xMin: xMin - px, xMax: xMax + px, yMin: yMin - py, yMax: yMax + py };

@@ -1,18 +1,19 @@
 "use client";
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { useMemo } from "react";
+import { Fragment, useMemo } from "react";
 import { useQuery } from "urql";
 import { EChart, type ChartOption } from "../../../../../components/EChart";
 import { ErrorNote, Loading, RequireSession, StatusBadge } from "../../../../../components/Shell";
 import { quadrantStyle } from "../../../../../data-map/palette";
+import { SIGNALS, signalInfo } from "../../../../../data-map/signals";
 import { formatDate, formatNumber, summarizeJson } from "../../../../../lib/format";
 import { errorMessage } from "../../../../../lib/session";
 import { trajectoryChart } from "../../../../../lib/charts";
 
 const EXAMPLE = /* GraphQL */ `
   query ExampleInRun($id: ID!, $runId: ID!) {
-    run(id: $runId) { id name version { id number dataset { id name } } }
+    run(id: $runId) { id name memorizationSignal version { id number dataset { id name } } }
     example(id: $id) {
       id
       key
@@ -24,6 +25,11 @@ const EXAMPLE = /* GraphQL */ `
       score(runId: $runId) {
         difficulty
         memorization
+        forgetFrequency
+        lossDrop
+        relativeLossDrop
+        accuracyGain
+        meanLoss
         forgetEvents
         neverLearned
         confidence
@@ -49,7 +55,7 @@ const EXAMPLE = /* GraphQL */ `
 `;
 
 interface ExampleData {
-  run: { id: string; name: string; version: { id: string; number: number; dataset: { id: string; name: string } } } | null;
+  run: { id: string; name: string; memorizationSignal: string | null; version: { id: string; number: number; dataset: { id: string; name: string } } } | null;
   example: {
     id: string;
     key: string;
@@ -61,6 +67,11 @@ interface ExampleData {
     score: {
       difficulty: number;
       memorization: number;
+      forgetFrequency: number | null;
+      lossDrop: number | null;
+      relativeLossDrop: number | null;
+      accuracyGain: number | null;
+      meanLoss: number | null;
       forgetEvents: number;
       neverLearned: boolean;
       confidence: number;
@@ -84,6 +95,9 @@ interface ExampleData {
   } | null;
 }
 
+/** The memorization signals: each is also an ExampleScore field of that name. */
+const SIGNAL_FIELDS = ["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss", "forgetFrequency"] as const;
+
 export default function ExamplePage() {
   return <RequireSession>{() => <Example />}</RequireSession>;
 }
@@ -99,6 +113,7 @@ function Example() {
   if (result.error && !example) return <ErrorNote message={errorMessage(result.error)} />;
   if (!example) return <p>Example not found.</p>;
   const score = example.score;
+  const memorizationInfo = signalInfo(run?.memorizationSignal);
 
   return (
     <div>
@@ -140,7 +155,27 @@ function Example() {
               <dt>Difficulty</dt>
               <dd>{formatNumber(score.difficulty, 4)}</dd>
               <dt>Memorization</dt>
-              <dd>{formatNumber(score.memorization, 4)}</dd>
+              <dd>
+                {formatNumber(score.memorization, 4)}
+                {memorizationInfo ? <span className="muted"> — this run&apos;s signal: {memorizationInfo.name}</span> : null}
+              </dd>
+              {SIGNAL_FIELDS.map((signal) => {
+                const info = SIGNALS[signal]!;
+                const value = score[signal];
+                return (
+                  <Fragment key={signal}>
+                    <dt>
+                      {info.name.charAt(0).toUpperCase() + info.name.slice(1)}
+                      {signal === run?.memorizationSignal ? " (memorization)" : ""}
+                    </dt>
+                    <dd>
+                      {value === null ? <span className="muted">not recorded (scored before the signals were stored)</span> : formatNumber(value, 4)}
+                      {info.unit && value !== null ? ` ${info.unit}` : ""}
+                      <div className="hint">{info.explanation}</div>
+                    </dd>
+                  </Fragment>
+                );
+              })}
               <dt>Forget events</dt>
               <dd>{score.forgetEvents}</dd>
               <dt>Never learned</dt>
