@@ -4,7 +4,7 @@
 import { readEnv } from "@gdc/db";
 import { runProcesses, startApiProcess } from "@gdc/api";
 
-await runProcesses(readEnv().apiProcesses, () => startApiProcess({ port: Number(process.env.PORT ?? 0), production: true }), {
+await runProcesses(readEnv().apiProcesses, () => startApiProcess({ port: Number(process.env.PORT ?? 0) }), {
   log: (message) => process.stderr.write(`${message}\n`),
   ready: (url) => process.stdout.write(`READY ${url}\n`),
 });

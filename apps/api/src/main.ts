@@ -7,7 +7,7 @@ const env = readEnv();
 if (env.apiProcesses > 1 && !env.databaseUrl) {
   throw new Error("GDC_API_PROCESSES > 1 needs DATABASE_URL: the embedded store belongs to one process");
 }
-await runProcesses(env.apiProcesses, () => startApiProcess({ port: Number(process.env.PORT ?? 4000), host: process.env.HOST ?? "0.0.0.0", production: env.production }), {
+await runProcesses(env.apiProcesses, () => startApiProcess({ port: Number(process.env.PORT ?? 4000), host: process.env.HOST ?? "0.0.0.0", introspection: env.introspection, debugErrors: env.debugErrors }), {
   log: (message) => process.stderr.write(`${message}\n`),
   ready: (url, processes) => process.stderr.write(`GraphQL API: ${url}${processes > 1 ? ` (${processes} processes)` : ""}\n`),
 });

@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { openDatabase, openJobQueue } from "@gdc/db";
-import { startApi } from "./server.ts";
+import { startApi, type ApiServerOptions } from "./server.ts";
 
 /**
  * Runs `start` in `count` processes that share one listening port (node:cluster: the primary
@@ -56,7 +56,7 @@ export async function runProcesses(
 }
 
 /** One API process: its own database handle and job queue, and the server. */
-export async function startApiProcess(options: { port: number; host?: string; production: boolean }): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startApiProcess(options: ApiServerOptions & { port: number; host?: string }): Promise<{ url: string; stop(): Promise<void> }> {
   const db = await openDatabase();
   const queue = await openJobQueue(db);
   const api = await startApi({ db, queue }, options);

@@ -6,19 +6,15 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import {
   GraphQLError,
   Kind,
-  KnownFragmentNamesRule,
-  NoFragmentCyclesRule,
   getNullableType,
   isListType,
-  validate,
   type DocumentNode,
+  type FragmentDefinitionNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  type ValidationRule,
 } from "graphql";
-import depthLimit from "graphql-depth-limit";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
 import { DomainError, exportLine, exportVersion } from "@gdc/db";
 import { typeDefs, resolvers } from "./schema/index.ts";
@@ -26,11 +22,12 @@ import { authenticate, buildContext, type ApiContext, type ApiDeps } from "./con
 import { authorizeQueryFields } from "./permissions.ts";
 import { ARROW_FILE_TYPE, DATA_MAP_PATH, DataMapCache } from "./data-map-http.ts";
 import { TokenCache } from "./token-cache.ts";
+import { MAX_TOKENS, invalidTextInArguments, limitRules, tokenLimitError } from "./request-limits.ts";
+
+export { MAX_ALIASES, MAX_DIRECTIVES, MAX_QUERY_DEPTH, MAX_TOKENS, ONCE_PER_OPERATION_FIELDS } from "./request-limits.ts";
 
 /** Largest accepted request body: big enough for a 50 k-cell dynamics chunk, small enough to refuse abuse. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
-/** Deepest selection accepted (introspection fields do not count). */
-export const MAX_QUERY_DEPTH = 12;
 /**
  * Highest estimated cost accepted. Each field costs 1 plus its children's cost, times `first`
  * where the field takes one (connections' `edges` do not multiply again), times 10 for other
@@ -44,17 +41,6 @@ const costEstimator: ComplexityEstimator = ({ field, args, childComplexity }) =>
   if (typeof args.first === "number") return 1 + Math.max(0, args.first) * childComplexity;
   const list = isListType(getNullableType(field.type)) && field.name !== "edges";
   return 1 + (list ? UNPAGED_LIST_ESTIMATE : 1) * childComplexity;
-};
-
-/**
- * graphql-depth-limit as a validation rule. It crashes on unknown fragments and recurses
- * forever on fragment cycles, so it only runs once the standard rules for those would pass
- * (they report the problem themselves).
- */
-const depthLimitRule: ValidationRule = (context) => {
-  const document = context.getDocument();
-  if (validate(context.getSchema(), document, [KnownFragmentNamesRule, NoFragmentCyclesRule]).length) return {};
-  return depthLimit(MAX_QUERY_DEPTH)(context) as ReturnType<ValidationRule>;
 };
 
 /** The operation's top-level field names, through fragments. */
@@ -79,8 +65,10 @@ function topLevelFields(operation: OperationDefinitionNode, document: DocumentNo
 
 /**
  * Runs after parsing and validation, before execution: anonymous callers may only read the
- * public query fields, and no operation may cost more than MAX_QUERY_COMPLEXITY. (Cost is
- * checked here rather than as a validation rule because it needs the variables: `first: $n`.)
+ * public query fields, no argument may carry text PostgreSQL cannot store (NUL, invalid
+ * Unicode: BAD_USER_INPUT naming the argument path), and no operation may cost more than
+ * MAX_QUERY_COMPLEXITY. (These are checked here rather than as validation rules because they
+ * need the variables: `first: $n`, `text: $t`.)
  */
 const operationGuard: ApolloServerPlugin<ApiContext> = {
   async requestDidStart() {
@@ -93,6 +81,12 @@ const operationGuard: ApolloServerPlugin<ApiContext> = {
             const e = err as DomainError;
             throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: 401 } } });
           }
+        }
+        if (operation) {
+          const fragments = new Map<string, FragmentDefinitionNode>();
+          for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+          const invalid = invalidTextInArguments(operation, fragments, request.variables ?? {});
+          if (invalid) throw invalid;
         }
         let cost: number;
         try {
@@ -152,24 +146,32 @@ function isUniqueViolation(err: unknown): boolean {
   return prismaCode === "P2002" || state === "23505";
 }
 
-/** A value PostgreSQL cannot read as its column type (22P02), e.g. an id that is not a UUID. */
+/**
+ * A value PostgreSQL cannot read as its column type (22P02), e.g. an id that is not a UUID, or
+ * text it cannot store (22021 NUL byte / invalid encoding, 22P05 a \u0000 in JSON). The request
+ * guard refuses such text before any resolver runs, naming the argument; this is the backstop.
+ */
 function invalidValueMessage(err: unknown): string | null {
   const { state, message } = sqlState(err);
-  return state === "22P02" ? `A value is malformed: ${message ?? "invalid input syntax"}` : null;
+  if (state === "22P02") return `A value is malformed: ${message ?? "invalid input syntax"}`;
+  if (state === "22021" || state === "22P05") return "A text value contains characters the database cannot store (NUL or invalid Unicode)";
+  return null;
 }
 
 /**
  * Maps every error to a typed `extensions.code`: DomainError codes (with `field` for
  * BAD_USER_INPUT), malformed values (a non-UUID id) → BAD_USER_INPUT, unique violations →
- * CONFLICT, GraphQL's own client errors as they are, and
- * anything else → INTERNAL_SERVER_ERROR, logged here and, in production, with a generic message.
+ * CONFLICT, GraphQL's own client errors as they are, and anything else →
+ * INTERNAL_SERVER_ERROR with the generic message "Internal server error", logged here. Only with
+ * `debug` (GDC_DEBUG_ERRORS=1) do internal errors keep their message (SQL, file paths) and
+ * responses carry stack traces; the mode (NODE_ENV) plays no part.
  */
-export function formatError(options: { production: boolean; log?: (message: string) => void }) {
+export function formatError(options: { debug: boolean; log?: (message: string) => void }) {
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const base = { ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
-    const stack = !options.production && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {};
+    const stack = options.debug && formatted.extensions?.stacktrace ? { stacktrace: formatted.extensions.stacktrace } : {};
     if (original instanceof DomainError) {
       return { message: original.message, ...base, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}), ...stack } };
     }
@@ -187,15 +189,23 @@ export function formatError(options: { production: boolean; log?: (message: stri
     }
     log(`internal error: ${original instanceof Error ? (original.stack ?? original.message) : String(original)}`);
     return {
-      message: options.production ? "Internal server error" : formatted.message,
+      message: options.debug ? formatted.message : "Internal server error",
       ...base,
       extensions: { code: "INTERNAL_SERVER_ERROR", ...stack },
     };
   };
 }
 
-export function createApolloServer(options: { production?: boolean; plugins?: ApolloServerPlugin<ApiContext>[] } = {}) {
-  const production = options.production ?? false;
+/** Settings of the API server; every one is off unless turned on (readEnv: GDC_INTROSPECTION, GDC_DEBUG_ERRORS). */
+export interface ApiServerOptions {
+  /** Answer introspection queries (`__schema`, `__type`). Default off, in every mode. */
+  introspection?: boolean;
+  /** Internal errors keep their message and carry stack traces. Default off, in every mode. */
+  debugErrors?: boolean;
+}
+
+export function createApolloServer(options: ApiServerOptions & { plugins?: ApolloServerPlugin<ApiContext>[] } = {}) {
+  const debug = options.debugErrors ?? false;
   return new ApolloServer<ApiContext>({
     typeDefs,
     resolvers,
@@ -205,11 +215,14 @@ export function createApolloServer(options: { production?: boolean; plugins?: Ap
     // `x-apollo-operation-name`) header. The API reads tokens from `Authorization` only, never
     // from cookies.
     csrfPrevention: true,
-    includeStacktraceInErrorResponses: !production,
-    // The committed apps/api/schema.graphql is the schema's documentation; production does not introspect.
-    introspection: !production,
-    validationRules: [depthLimitRule],
-    formatError: formatError({ production }),
+    includeStacktraceInErrorResponses: debug,
+    // The committed apps/api/schema.graphql is the schema's documentation; introspection only when asked for.
+    introspection: options.introspection ?? false,
+    // GraphQL Armor's depth, alias and directive limits, and fields allowed once per operation (request-limits.ts).
+    validationRules: limitRules,
+    // The token limit is checked before parsing (startApi); this is graphql's own backstop for other callers.
+    parseOptions: { maxTokens: MAX_TOKENS },
+    formatError: formatError({ debug }),
     // No cache hints are used: the default cache-control plugin would only add a hook to every resolved field.
     plugins: [operationGuard, ApolloServerPluginCacheControlDisabled(), ...(options.plugins ?? [])],
   });
@@ -249,7 +262,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `GET /export/runs/<id>/data-map.arrow` (Bearer token, any role): a run's data map as an
  * Arrow IPC file, from an in-memory cache (see data-map-http.ts).
  */
-export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?: string; production?: boolean } = {}): Promise<RunningApi> {
+export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { port?: number; host?: string } = {}): Promise<RunningApi> {
   const tokens = apiDeps.tokens ?? (await TokenCache.open(apiDeps.db));
   const deps: ApiDeps = { ...apiDeps, tokens };
   const httpServer = http.createServer();
@@ -258,7 +271,8 @@ export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
   const apollo = createApolloServer({
-    production: options.production ?? false,
+    introspection: options.introspection ?? false,
+    debugErrors: options.debugErrors ?? false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();
@@ -270,7 +284,7 @@ export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?
         res.destroy();
         return;
       }
-      sendJsonError(res, 500, "INTERNAL_SERVER_ERROR", options.production ? "Internal server error" : String(err));
+      sendJsonError(res, 500, "INTERNAL_SERVER_ERROR", options.debugErrors ? String(err) : "Internal server error");
     });
   });
 
@@ -283,12 +297,14 @@ export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?
     }
     const dataMapMatch = DATA_MAP_PATH.exec(url.pathname);
     if (dataMapMatch) {
-      await handleDataMap(req, res, decodeURIComponent(dataMapMatch[1]!), url.searchParams);
+      const runId = await admitDownload(req, res, ["GET", "HEAD"], "runId", dataMapMatch[1]!);
+      if (runId) await handleDataMap(req, res, runId, url.searchParams);
       return;
     }
     const exportMatch = EXPORT_PATH.exec(url.pathname);
     if (exportMatch) {
-      await handleExport(req, res, decodeURIComponent(exportMatch[1]!));
+      const versionId = await admitDownload(req, res, ["GET"], "versionId", exportMatch[1]!);
+      if (versionId) await handleExport(req, res, versionId);
       return;
     }
     if (url.pathname !== "/graphql" && url.pathname !== "/") {
@@ -314,6 +330,11 @@ export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?
         return;
       }
     }
+    const tooManyTokens = tokenLimitError(parsed && typeof parsed === "object" ? (parsed as { query?: unknown }).query : url.searchParams.get("query"));
+    if (tooManyTokens) {
+      sendJsonError(res, 400, "GRAPHQL_PARSE_FAILED", tooManyTokens.message);
+      return;
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: (req.method ?? "GET").toUpperCase(), headers, search: url.search, body: parsed },
       context: () => buildContext(deps, req.headers),
@@ -330,23 +351,32 @@ export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?
 
   /**
    * What every /export download checks first, in this order: the method, a valid token (any
-   * role), and that the id in the path is a UUID. False once it has answered with the error.
+   * role), and that the id in the path (still percent-encoded, `raw`) decodes to a UUID. The
+   * decoded id, or null once it has answered with the error: nothing about the path is looked
+   * at, or echoed, before the token is.
    */
-  async function admitDownload(req: http.IncomingMessage, res: http.ServerResponse, methods: string[], field: string, id: string): Promise<boolean> {
+  async function admitDownload(req: http.IncomingMessage, res: http.ServerResponse, methods: string[], field: string, raw: string): Promise<string | null> {
     if (!methods.includes(req.method ?? "")) {
       res.setHeader("allow", methods.join(", "));
       sendJsonError(res, 405, "BAD_REQUEST", "Use GET");
-      return false;
+      return null;
     }
     if (!(await authenticate(deps, req.headers))) {
       sendJsonError(res, 401, "UNAUTHENTICATED", "A valid API token is required (Authorization: Bearer <token>)");
-      return false;
+      return null;
+    }
+    let id: string;
+    try {
+      id = decodeURIComponent(raw);
+    } catch {
+      sendJsonError(res, 400, "BAD_USER_INPUT", `${field}: the path has a malformed percent-escape`);
+      return null;
     }
     if (!UUID.test(id)) {
-      sendJsonError(res, 400, "BAD_USER_INPUT", `${field}: "${id}" is not a UUID`);
-      return false;
+      sendJsonError(res, 400, "BAD_USER_INPUT", `${field}: ${JSON.stringify(id.slice(0, 80))} is not a UUID`);
+      return null;
     }
-    return true;
+    return id;
   }
 
   /**
@@ -355,7 +385,6 @@ export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?
    * 304 for a matching If-None-Match.
    */
   async function handleDataMap(req: http.IncomingMessage, res: http.ServerResponse, runId: string, search: URLSearchParams) {
-    if (!(await admitDownload(req, res, ["GET", "HEAD"], "runId", runId))) return;
     const include = search.get("include");
     if (include !== null && include !== "ids") {
       sendJsonError(res, 400, "BAD_USER_INPUT", `include: only "ids" (adds the example_id column) is known, got "${include}"`);
@@ -391,7 +420,6 @@ export async function startApi(apiDeps: ApiDeps, options: { port?: number; host?
   }
 
   async function handleExport(req: http.IncomingMessage, res: http.ServerResponse, versionId: string) {
-    if (!(await admitDownload(req, res, ["GET"], "versionId", versionId))) return;
     let exported: Awaited<ReturnType<typeof exportVersion>>;
     try {
       exported = await exportVersion(deps.db, { versionId });

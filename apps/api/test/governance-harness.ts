@@ -1,6 +1,6 @@
 import { openJobQueue, type Database, type JobQueue, type Quadrant, type Role } from "@gdc/db";
 import { createTestDatabase, seedUser, type TestDatabase } from "@gdc/db/testing";
-import { startApi, type RunningApi } from "../src/index.ts";
+import { startApi, type ApiServerOptions, type RunningApi } from "../src/index.ts";
 
 /** A GraphQL response as the client sees it. */
 export interface GqlResponse<T = Record<string, any>> {
@@ -25,11 +25,11 @@ export interface GovernanceHarness {
   close(): Promise<void>;
 }
 
-/** A fresh database, the real HTTP server on a free port, and users of every role. */
-export async function startGovernanceHarness(options: { production?: boolean } = {}): Promise<GovernanceHarness> {
+/** A fresh database, the real HTTP server on a free port (with the given settings; all off by default), and users of every role. */
+export async function startGovernanceHarness(options: ApiServerOptions = {}): Promise<GovernanceHarness> {
   const t = await createTestDatabase();
   const queue = await openJobQueue(t.db, { pollingIntervalSeconds: 0.5 });
-  const api = await startApi({ db: t.db, queue }, { port: 0, production: options.production ?? false });
+  const api = await startApi({ db: t.db, queue }, { port: 0, ...options });
   const users = {
     ADMIN: await seedUser(t.db, "ADMIN"),
     ENGINEER: await seedUser(t.db, "ENGINEER"),

@@ -4,14 +4,15 @@ import { formatError, MAX_BODY_BYTES, MAX_QUERY_DEPTH } from "../src/server.ts";
 import { startGovernanceHarness, type GovernanceHarness } from "./governance-harness.ts";
 
 let h: GovernanceHarness;
-let prod: GovernanceHarness;
+/** With the settings that are off by default turned on: GDC_INTROSPECTION=1, GDC_DEBUG_ERRORS=1. */
+let debug: GovernanceHarness;
 beforeAll(async () => {
   h = await startGovernanceHarness();
-  prod = await startGovernanceHarness({ production: true });
+  debug = await startGovernanceHarness({ introspection: true, debugErrors: true });
 });
 afterAll(async () => {
   await h?.close();
-  await prod?.close();
+  await debug?.close();
 });
 
 describe("query limits", () => {
@@ -21,7 +22,7 @@ describe("query limits", () => {
     const response = await h.gql(h.users.VIEWER.token, `query Deep { datasets { versions { ${selection} } } }`);
     expect(response.status).toBe(400);
     expect(response.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
-    expect(response.errors?.[0]?.message).toMatch(/exceeds maximum operation depth/);
+    expect(response.errors?.[0]?.message).toMatch(new RegExp(`Query depth limit of ${MAX_QUERY_DEPTH} exceeded`));
   });
 
   test("too expensive a query is refused, counting `first` given through variables", async () => {
@@ -39,9 +40,12 @@ describe("query limits", () => {
     }
   });
 
-  test("introspection still works in development (not counted against depth or cost)", async () => {
-    const response = await h.gql(null, `{ __schema { types { name fields { name args { name type { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } } }`);
-    expect(response.errors).toBeUndefined();
+  test("introspection is off unless GDC_INTROSPECTION turns it on (then it is not counted against depth)", async () => {
+    const query = `{ __schema { types { name fields { name args { name type { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } } }`;
+    const off = await h.gql(null, query);
+    expect(off.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(off.errors?.[0]?.message).toMatch(/introspection is not allowed/i);
+    expect((await debug.gql(null, query)).errors).toBeUndefined();
   });
 
   test("unknown fragments and fragment cycles are reported, not crashed on", async () => {
@@ -73,11 +77,11 @@ describe("requests", () => {
 });
 
 describe("typed errors", () => {
-  test("DomainErrors carry their code (and field); production responses have no stack trace", async () => {
-    for (const harness of [h, prod]) {
+  test("DomainErrors carry their code (and field); responses have no stack trace unless GDC_DEBUG_ERRORS is on", async () => {
+    for (const harness of [h, debug]) {
       const response = await harness.gql(harness.users.ENGINEER.token, `mutation { createDataset(name: "no/slashes") { id } }`);
       expect(response.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "name" });
-      if (harness === prod) expect(response.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
+      if (harness === h) expect(response.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
     }
     const missing = await h.gql(h.users.VIEWER.token, `{ version(id: "00000000-0000-4000-8000-000000000000") { id } }`);
     expect(missing.errors).toBeUndefined();
@@ -105,17 +109,17 @@ describe("typed errors", () => {
     expect(responses.filter((r) => r.errors).map((r) => r.errors?.[0]?.extensions?.code)).toEqual(Array(5).fill("CONFLICT"));
   });
 
-  test("unknown errors are INTERNAL_SERVER_ERROR; in production with a generic message and no stack", () => {
+  test("unknown errors are INTERNAL_SERVER_ERROR with a generic message and no stack, unless debugging", () => {
     const logged: string[] = [];
     const error = new Error("connection to 10.0.0.5 refused: password authentication failed");
     const formatted = { message: error.message, extensions: { code: "INTERNAL_SERVER_ERROR", stacktrace: ["Error: …"] } };
-    const production = formatError({ production: true, log: (m) => logged.push(m) })(formatted, error);
+    const production = formatError({ debug: false, log: (m) => logged.push(m) })(formatted, error);
     expect(production).toEqual({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
     expect(logged[0]).toMatch(/password authentication failed/);
-    const development = formatError({ production: false, log: () => {} })(formatted, error);
+    const development = formatError({ debug: true, log: () => {} })(formatted, error);
     expect(development.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
     expect(development.message).toMatch(/refused/);
-    const domain = formatError({ production: true, log: () => {} })({ message: "x" }, new DomainError("NOT_FOUND", "Run 1 not found"));
+    const domain = formatError({ debug: false, log: () => {} })({ message: "x" }, new DomainError("NOT_FOUND", "Run 1 not found"));
     expect(domain).toEqual({ message: "Run 1 not found", extensions: { code: "NOT_FOUND" } });
   });
 });

@@ -27,7 +27,7 @@ export function register(program: Command): void {
       const db = await openDatabase({ migrate: true, onStep: say });
       const queue = await openJobQueue(db);
       await startWorker({ db, queue, log: (m) => (process.env.GDC_VERBOSE ? say(m) : undefined) });
-      const api = await startApi({ db, queue }, { port: apiPort, host: opts.host, production: env.production });
+      const api = await startApi({ db, queue }, { port: apiPort, host: opts.host, introspection: env.introspection, debugErrors: env.debugErrors });
       const demo = opts.demo ? await ensureDemo(db, queue, path.join(path.dirname(env.dataDir), "demo-tokens.json"), say) : null;
       const admin = demo ? null : await ensureAdminToken(db, path.join(path.dirname(env.dataDir), "admin-token.json"));
       const web = opts.web ? await startWeb({ port: webPort, host: opts.host, apiUrl: api.url, onStep: say }) : null;

@@ -1,0 +1,269 @@
+// The abuse suite (issue 13): each attack from the security probe, against the real HTTP server
+// and PostgreSQL. Every attack must fail cleanly — an error naming the limit or rule, nothing
+// written — while the server keeps answering another client's cheap query.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { openJobQueue, readEnv, type JobQueue } from "@gdc/db";
+import { createTestDatabase, seedDataset, type TestDatabase } from "@gdc/db/testing";
+import { MAX_ALIASES, MAX_DIRECTIVES, MAX_TOKENS, startApi, type RunningApi } from "../src/index.ts";
+import { GQL, startGovernanceHarness, type GovernanceHarness, type GqlResponse } from "./governance-harness.ts";
+
+let h: GovernanceHarness;
+beforeAll(async () => {
+  h = await startGovernanceHarness();
+});
+afterAll(async () => h?.close());
+
+/** Rows in the tables an attack could write to: all must be unchanged after a refused one. */
+async function writes() {
+  const [audit, users, tokens, examples, versions, runs, interventions, reviews] = await Promise.all([
+    h.db.prisma.auditEvent.count(),
+    h.db.prisma.user.count(),
+    h.db.prisma.apiToken.count(),
+    h.db.prisma.example.count(),
+    h.db.prisma.datasetVersion.count(),
+    h.db.prisma.run.count(),
+    h.db.prisma.intervention.count(),
+    h.db.prisma.review.count(),
+  ]);
+  return { audit, users, tokens, examples, versions, runs, interventions, reviews };
+}
+
+/**
+ * Runs `attack` while another client (REVIEWER2) asks `{ me { id } }`: returns the attack's
+ * result and how long the bystander waited; the bystander must get its answer, during the
+ * attack and after it.
+ */
+async function whileAttacking<T>(attack: () => Promise<T>): Promise<{ result: T; bystanderMs: number }> {
+  const bystander = async () => {
+    const started = performance.now();
+    const { me } = await h.ok<{ me: { id: string } }>(h.users.REVIEWER2.token, `{ me { id } }`);
+    expect(me.id).toBe(h.users.REVIEWER2.user.id);
+    return performance.now() - started;
+  };
+  const [result, bystanderMs] = await Promise.all([attack(), bystander()]);
+  await bystander();
+  return { result, bystanderMs };
+}
+
+/** POSTs a raw GraphQL request (the harness's gql, plus the raw body length). */
+async function post(token: string | null, body: unknown, api: { url: string } = h.api): Promise<GqlResponse & { bytes: number; text: string }> {
+  const response = await fetch(api.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, bytes: text.length, text, ...(JSON.parse(text) as Omit<GqlResponse, "status">) };
+}
+
+const messages = (r: GqlResponse) => (r.errors ?? []).map((e) => e.message).join("\n");
+const INTROSPECTION = `__schema { types { name description fields { name description args { name description type { name } } type { name kind ofType { name } } } } }`;
+
+describe("F1: one anonymous request cannot take the API down", () => {
+  test("introspection is off by default (NODE_ENV plays no part); GDC_INTROSPECTION=1 turns it on", () => {
+    expect(readEnv({}).introspection).toBe(false);
+    expect(readEnv({ NODE_ENV: "development" }).introspection).toBe(false);
+    expect(readEnv({ GDC_INTROSPECTION: "1" }).introspection).toBe(true);
+    expect(() => readEnv({ GDC_INTROSPECTION: "maybe" })).toThrow(/GDC_INTROSPECTION must be 1 or 0/);
+  });
+
+  test("100 aliased introspection queries: refused (introspection off, alias limit), small answer, others still served", async () => {
+    const before = await writes();
+    const query = `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: __schema { types { name } }`).join(" ")} }`;
+    const { result, bystanderMs } = await whileAttacking(() => post(null, { query }));
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(messages(result)).toContain(`Aliases limit of ${MAX_ALIASES} exceeded, found 100`);
+    expect(messages(result)).toMatch(/introspection is not allowed/i);
+    expect(messages(result)).toMatch(/Query\.__schema may be selected at most once per operation/);
+    expect(result.bytes).toBeLessThan(100_000);
+    expect(bystanderMs).toBeLessThan(5_000);
+    expect(await writes()).toEqual(before);
+  });
+
+  test("the probe's 2,000-copy request is refused by the token limit before it is parsed", async () => {
+    let query = "{";
+    for (let i = 0; i < 2000; i++) query += ` a${i}: ${INTROSPECTION}`;
+    const { result, bystanderMs } = await whileAttacking(() => post(null, { query: `${query} }` }));
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
+    expect(messages(result)).toContain(`Token limit of ${MAX_TOKENS} exceeded`);
+    expect(result.bytes).toBeLessThan(1_000);
+    expect(bystanderMs).toBeLessThan(5_000);
+  });
+
+  test("the 14,000-copy request (2 MB) is refused by the token limit before it is parsed", async () => {
+    let query = "{";
+    for (let i = 0; i < 14_000; i++) query += ` a${i}: ${INTROSPECTION}`;
+    expect(query.length).toBeGreaterThan(2_000_000);
+    const { result, bystanderMs } = await whileAttacking(() => post(null, { query: `${query} }` }));
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
+    expect(messages(result)).toContain(`Token limit of ${MAX_TOKENS} exceeded`);
+    expect(bystanderMs).toBeLessThan(5_000);
+  });
+
+  test("with introspection turned on, aliases of __schema are still refused: once per operation, and the alias limit", async () => {
+    const open = await startGovernanceHarness({ introspection: true });
+    try {
+      expect((await open.gql(null, `{ ${INTROSPECTION} }`)).errors).toBeUndefined();
+      const twice = await open.gql(null, `{ a: ${INTROSPECTION} b: ${INTROSPECTION} }`);
+      expect(twice.status).toBe(400);
+      expect(messages(twice)).toMatch(/Query\.__schema may be selected at most once per operation/);
+      const many = await open.gql(null, `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: __typename`).join(" ")} }`);
+      expect(messages(many)).toContain(`Aliases limit of ${MAX_ALIASES} exceeded, found 40`);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe("F2: whole-table fields cannot be repeated", () => {
+  test("200 aliases of verifyAuditChain (a VIEWER): refused naming the rule and the alias limit, others still served", async () => {
+    const before = await writes();
+    const query = `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: verifyAuditChain { ok checked }`).join(" ")} }`;
+    const { result, bystanderMs } = await whileAttacking(() => post(h.users.VIEWER.token, { query }));
+    expect(result.status).toBe(400);
+    expect(messages(result)).toContain(`Aliases limit of ${MAX_ALIASES} exceeded`);
+    expect(messages(result)).toMatch(/Query\.verifyAuditChain may be selected at most once per operation \(it re-hashes the whole audit trail\); this operation selects it 200 times/);
+    expect(bystanderMs).toBeLessThan(5_000);
+    expect(await writes()).toEqual(before);
+  });
+
+  test("twice is refused too, also through fragments; once is fine", async () => {
+    const two = await h.gql(h.users.VIEWER.token, `{ a: verifyAuditChain { ok } b: verifyAuditChain { ok } }`);
+    expect(two.status).toBe(400);
+    expect(two.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(messages(two)).toMatch(/Query\.verifyAuditChain may be selected at most once per operation/);
+    const fragments = await h.gql(h.users.VIEWER.token, `{ ...A ...B } fragment A on Query { verifyAuditChain { ok } } fragment B on Query { again: verifyAuditChain { checked } }`);
+    expect(messages(fragments)).toMatch(/Query\.verifyAuditChain may be selected at most once per operation/);
+    const once = await h.ok<{ verifyAuditChain: { ok: boolean } }>(h.users.VIEWER.token, `{ verifyAuditChain { ok checked } }`);
+    expect(once.verifyAuditChain.ok).toBe(true);
+  });
+
+  test("Run.dataMap and ExampleConnection.totalCount: once per operation, and never inside a list", async () => {
+    const id = "00000000-0000-4000-8000-000000000000";
+    const cases: [string, RegExp][] = [
+      [`{ run(id: "${id}") { a: dataMap { count } b: dataMap { count } } }`, /Run\.dataMap may be selected at most once per operation \(it reads every score of the run\); this operation selects it 2 times/],
+      [`{ runs { dataMap { count } } }`, /Run\.dataMap may be selected at most once per operation .* inside a list, where it would run once per item/],
+      [`{ a: run(id: "${id}") { dataMap { count } } b: run(id: "${id}") { dataMap { count } } }`, /Run\.dataMap may be selected at most once per operation/],
+      [`{ runs { examples { totalCount } } }`, /ExampleConnection\.totalCount may be selected at most once per operation/],
+    ];
+    for (const [query, message] of cases) {
+      const response = await h.gql(h.users.VIEWER.token, query);
+      expect(response.status, query).toBe(400);
+      expect(messages(response), query).toMatch(message);
+    }
+    expect((await h.gql(h.users.VIEWER.token, `{ run(id: "${id}") { dataMap { count } examples { totalCount } } }`)).errors).toBeUndefined();
+  });
+
+  test("directive, depth and cost limits name the limit", async () => {
+    const directives = await h.gql(h.users.VIEWER.token, `{ me { ${Array.from({ length: MAX_DIRECTIVES + 1 }, () => `id @include(if: true)`).join(" ")} } }`);
+    expect(messages(directives)).toContain(`Directives limit of ${MAX_DIRECTIVES} exceeded, found ${MAX_DIRECTIVES + 1}`);
+    let selection = "id";
+    for (let i = 0; i < 13; i++) selection = `parent { ${selection} }`;
+    expect(messages(await h.gql(h.users.VIEWER.token, `{ datasets { versions { ${selection} } } }`))).toMatch(/Query depth limit of 12 exceeded/);
+    const expensive = await h.gql(h.users.VIEWER.token, `{ reviewQueue(first: 500) { id example { interventions { reviews { reviewer { email } } proposedBy { email } } } } }`);
+    expect(messages(expensive)).toMatch(/too expensive \(estimated cost \d+, at most 25000\)/);
+  });
+});
+
+describe("F4: NUL bytes and invalid text are BAD_USER_INPUT naming the argument", () => {
+  test("every probed mutation argument and the example search, inline and through variables: refused, nothing written", async () => {
+    const { version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 3 });
+    const someId = "00000000-0000-4000-8000-000000000001";
+    const NUL = "a\u0000b";
+    const E = h.users.ENGINEER.token;
+    const cases: { who: string; query: string; variables?: Record<string, unknown>; field: string }[] = [
+      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine" }, { text: NUL }] }, field: "examples.1.text" },
+      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine", payload: { note: NUL } }] }, field: "examples.0.payload.note" },
+      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine", payload: { [NUL]: 1 } }] }, field: "examples.0.payload.a\\u0000b" },
+      { who: E, query: `mutation { importExamples(versionId: "${version.id}", examples: [{ text: "x\\u0000y" }]) { received } }`, field: "examples.0.text" },
+      { who: E, query: `mutation ($name: String!) { createApiToken(name: $name) { token } }`, variables: { name: NUL }, field: "name" },
+      { who: E, query: `mutation { createApiToken(name: "\\u0000") { token } }`, field: "name" },
+      { who: E, query: GQL.createDraft, variables: { parent: version.id, note: NUL }, field: "note" },
+      { who: E, query: `mutation ($input: CreateExternalRunInput!) { createExternalRun(input: $input) { id } }`, variables: { input: { versionId: version.id, epochs: 2, name: NUL } }, field: "input.name" },
+      { who: E, query: `mutation { createExternalRun(input: { versionId: "${version.id}", epochs: 2, framework: "py\\u0000torch" }) { id } }`, field: "input.framework" },
+      { who: h.users.ADMIN.token, query: `mutation ($name: String!) { createUser(email: "nul@example.test", name: $name, role: VIEWER) { id } }`, variables: { name: NUL }, field: "name" },
+      { who: E, query: GQL.propose, variables: { input: { versionId: version.id, exampleIds: [someId], action: "PRUNE", reason: NUL } }, field: "input.reason" },
+      { who: h.users.REVIEWER.token, query: GQL.review, variables: { input: { interventionId: someId, decision: "APPROVE", reason: NUL } }, field: "input.reason" },
+      { who: h.users.REVIEWER.token, query: `mutation ($ids: [ID!]!) { reviewInterventions(input: { interventionIds: $ids, decision: REJECT, reason: "no" }) { id } }`, variables: { ids: [someId, `${someId}\u0000`] }, field: "input.interventionIds.1" },
+      { who: h.users.VIEWER.token, query: `query ($id: ID!, $s: String) { version(id: $id) { examples(filter: { search: $s }) { edges { node { id } } } } }`, variables: { id: version.id, s: NUL }, field: "filter.search" },
+      { who: h.users.VIEWER.token, query: `query ($f: ExampleFilter) { version(id: "${version.id}") { examples(filter: $f) { edges { node { id } } } } }`, variables: { f: { search: "\ud800" } }, field: "filter.search" },
+    ];
+    const before = await writes();
+    for (const { who, query, variables, field } of cases) {
+      const { result, bystanderMs } = await whileAttacking(() => h.gql(who, query, variables));
+      expect(result.errors?.[0]?.extensions, `${field}: ${JSON.stringify(result.errors)}`).toMatchObject({ code: "BAD_USER_INPUT", field });
+      expect(result.errors?.[0]?.message).toMatch(/must not contain NUL characters|is not valid Unicode text/);
+      expect(result.data ?? null).toBeNull();
+      expect(bystanderMs).toBeLessThan(5_000);
+    }
+    expect(await writes()).toEqual(before);
+  });
+});
+
+describe("F6: no stack traces, SQL or file paths in any response", () => {
+  const LEAK = /stacktrace|\/(work|home|usr|tmp|app)\/|node_modules|\.ts:\d+|SELECT |relation "|invocation/;
+
+  test("debug output is off by default in every mode, on only with GDC_DEBUG_ERRORS=1", () => {
+    expect(readEnv({}).debugErrors).toBe(false);
+    expect(readEnv({ NODE_ENV: "development" }).debugErrors).toBe(false);
+    expect(readEnv({ GDC_DEBUG_ERRORS: "1" }).debugErrors).toBe(true);
+  });
+
+  test("client errors of every kind, anonymous or not, carry no stack trace", async () => {
+    const answers = [
+      await post(null, { query: `{ datasets { id } }` }),
+      await post(null, { query: `{ datasets { id ` }),
+      await post(h.users.VIEWER.token, { query: `{ nope }` }),
+      await post(h.users.VIEWER.token, { query: `mutation { createDataset(name: "x") { id } }` }),
+      await post(h.users.VIEWER.token, { query: `{ version(id: "not-a-uuid") { id } }` }),
+    ];
+    const csrf = await fetch(h.api.url, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ query: "{ me { id } }" }) });
+    for (const text of [...answers.map((a) => a.text), await csrf.text()]) expect(text).not.toMatch(LEAK);
+  });
+
+  test("an internal error (a real SQL failure) answers 'Internal server error' with no SQL, path or stack", async () => {
+    const t: TestDatabase = await createTestDatabase();
+    let queue: JobQueue | undefined;
+    let api: RunningApi | undefined;
+    try {
+      // The datasets query fails inside PostgreSQL, as a broken deployment would.
+      const prisma = new Proxy(t.db.prisma, {
+        get: (target, prop, receiver) => (prop === "dataset" ? { findMany: () => target.$queryRawUnsafe(`SELECT * FROM no_such_table_for_the_abuse_test`) } : Reflect.get(target, prop, receiver)),
+      });
+      const db = Object.create(t.db, { prisma: { value: prisma } }) as typeof t.db;
+      queue = await openJobQueue(t.db, { pollingIntervalSeconds: 0.5 });
+      const { seedUser } = await import("@gdc/db/testing");
+      const viewer = await seedUser(t.db, "VIEWER");
+      api = await startApi({ db, queue }, { port: 0 });
+      const response = await post(viewer.token, { query: `{ datasets { id } }` }, api);
+      expect(response.errors?.[0]).toEqual({ message: "Internal server error", locations: expect.any(Array), path: ["datasets"], extensions: { code: "INTERNAL_SERVER_ERROR" } });
+      expect(response.text).not.toMatch(LEAK);
+      expect(response.text).not.toContain("no_such_table");
+      // The same server still answers.
+      expect((await post(viewer.token, { query: `{ me { id } }` }, api)).data).toEqual({ me: { id: viewer.user.id } });
+    } finally {
+      await api?.stop();
+      await queue?.stop();
+      await t.dispose();
+    }
+  });
+
+  test("a malformed percent-escape in an /export path: 401 without a token, 400 naming the id with one; never 500", async () => {
+    const base = h.api.url.replace(/\/graphql$/, "");
+    for (const path of ["/export/versions/%E0%A4%A.jsonl", "/export/runs/%E0%A4%A/data-map.arrow"]) {
+      const anonymous = await fetch(`${base}${path}`);
+      expect(anonymous.status).toBe(401);
+      const anonymousText = await anonymous.text();
+      expect(anonymousText).not.toContain("%E0");
+      expect(anonymousText).not.toMatch(LEAK);
+      const withToken = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${h.users.VIEWER.token}` } });
+      expect(withToken.status).toBe(400);
+      const body = (await withToken.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]!.extensions.code).toBe("BAD_USER_INPUT");
+      expect(body.errors[0]!.message).toMatch(/^(versionId|runId): the path has a malformed percent-escape$/);
+    }
+  });
+});
