@@ -2,8 +2,8 @@
 // and PostgreSQL. Every attack must fail cleanly — an error naming the limit or rule, nothing
 // written — while the server keeps answering another client's cheap query.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { openJobQueue, readEnv, type JobQueue } from "@gdc/db";
-import { createTestDatabase, seedDataset, type TestDatabase } from "@gdc/db/testing";
+import { createApiToken, openJobQueue, readEnv, systemActor, type JobQueue } from "@gdc/db";
+import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { MAX_ALIASES, MAX_DIRECTIVES, MAX_TOKENS, startApi, type RunningApi } from "../src/index.ts";
 import { GQL, startGovernanceHarness, type GovernanceHarness, type GqlResponse } from "./governance-harness.ts";
 
@@ -235,7 +235,6 @@ describe("F6: no stack traces, SQL or file paths in any response", () => {
       });
       const db = Object.create(t.db, { prisma: { value: prisma } }) as typeof t.db;
       queue = await openJobQueue(t.db, { pollingIntervalSeconds: 0.5 });
-      const { seedUser } = await import("@gdc/db/testing");
       const viewer = await seedUser(t.db, "VIEWER");
       api = await startApi({ db, queue }, { port: 0 });
       const response = await post(viewer.token, { query: `{ datasets { id } }` }, api);
@@ -265,5 +264,69 @@ describe("F6: no stack traces, SQL or file paths in any response", () => {
       expect(body.errors[0]!.extensions.code).toBe("BAD_USER_INPUT");
       expect(body.errors[0]!.message).toMatch(/^(versionId|runId): the path has a malformed percent-escape$/);
     }
+  });
+});
+
+describe("F3: four eyes that identity tricks cannot pass", () => {
+  const CREATE_TOKEN = `mutation ($userId: ID, $name: String!) { createApiToken(userId: $userId, name: $name) { token } }`;
+  const BATCH = `mutation ($input: ReviewBatchInput!) { reviewInterventions(input: $input) { id status } }`;
+
+  /** A draft with examples and one intervention proposed with `token`; its id. */
+  async function proposal(token: string) {
+    const { version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 3 });
+    const example = await h.db.prisma.versionExample.findFirstOrThrow({ where: { versionId: version.id } });
+    const { proposeInterventions } = await h.ok(token, GQL.propose, { input: { versionId: version.id, exampleIds: [example.exampleId], action: "PRUNE", reason: "memorized" } });
+    return proposeInterventions.interventions[0].id as string;
+  }
+
+  /** The review is FORBIDDEN naming the rule, and nothing is written; the server still answers others. */
+  async function refused(token: string, interventionId: string, rule: RegExp) {
+    const before = await writes();
+    const { result } = await whileAttacking(() => h.gql(token, GQL.review, { input: { interventionId, decision: "APPROVE", reason: "looks fine" } }));
+    expect(result.errors?.[0]?.extensions?.code, JSON.stringify(result.errors)).toBe("FORBIDDEN");
+    expect(result.errors?.[0]?.message).toMatch(rule);
+    const batch = await h.gql(token, BATCH, { input: { interventionIds: [interventionId], decision: "APPROVE", reason: "looks fine" } });
+    expect(batch.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", field: "interventionIds.0" });
+    expect(await writes()).toEqual(before);
+    expect((await h.db.prisma.intervention.findUniqueOrThrow({ where: { id: interventionId } })).status).toBe("PROPOSED");
+  }
+
+  test("(a) an ADMIN mints a token for an existing reviewer and approves their own proposal with it: refused", async () => {
+    const { ADMIN, REVIEWER } = h.users;
+    const id = await proposal(ADMIN.token);
+    const { createApiToken: minted } = await h.ok(ADMIN.token, CREATE_TOKEN, { userId: REVIEWER.user.id, name: "imp" });
+    expect(await h.db.prisma.apiToken.findFirst({ where: { userId: REVIEWER.user.id, name: "imp" }, select: { createdById: true } })).toEqual({ createdById: ADMIN.user.id });
+    await refused(minted.token, id, /Four eyes: one of your API tokens was issued by the proposer/);
+    // A token the minted one makes for "itself" is still the ADMIN's doing, and so is the reviewer's own: the tie is between the people.
+    const { createApiToken: laundered } = await h.ok(minted.token, CREATE_TOKEN, { name: "own" });
+    await refused(laundered.token, id, /one of your API tokens was issued by the proposer/);
+    await refused(REVIEWER.token, id, /one of your API tokens was issued by the proposer/);
+    // The review queue's canReview says the same before anyone tries.
+    const canReview = async (token: string) => (await h.ok<{ intervention: { canReview: boolean } }>(token, `query ($id: ID!) { intervention(id: $id) { canReview } }`, { id })).intervention.canReview;
+    expect(await canReview(minted.token)).toBe(false);
+    expect(await canReview(REVIEWER.token)).toBe(false);
+    expect(await canReview(h.users.REVIEWER2.token)).toBe(true);
+    // An independent reviewer may review it.
+    const approved = await h.ok(h.users.REVIEWER2.token, GQL.review, { input: { interventionId: id, decision: "APPROVE", reason: "independent" } });
+    expect(approved.reviewIntervention.status).toBe("APPROVED");
+  });
+
+  test("(b) an ADMIN creates a new REVIEWER and reviews with it: refused, even with a token the ADMIN did not issue", async () => {
+    const { ADMIN } = h.users;
+    const id = await proposal(ADMIN.token);
+    const { createUser } = await h.ok(ADMIN.token, `mutation { createUser(email: "sock-${Date.now()}@example.test", name: "Sock puppet", role: REVIEWER) { id } }`);
+    expect((await h.db.prisma.user.findUniqueOrThrow({ where: { id: createUser.id } })).createdById).toBe(ADMIN.user.id);
+    const { createApiToken: minted } = await h.ok(ADMIN.token, CREATE_TOKEN, { userId: createUser.id, name: "puppet" });
+    await refused(minted.token, id, /Four eyes: your account was created by the proposer/);
+    const systemIssued = await createApiToken(h.db, systemActor("setup"), { userId: createUser.id, name: "setup" });
+    await refused(systemIssued.token, id, /Four eyes: your account was created by the proposer/);
+  });
+
+  test("(c) the other way round: an ADMIN proposes in an engineer's name with a token it minted, then reviews as itself: refused", async () => {
+    const { ADMIN } = h.users;
+    const { createUser } = await h.ok(ADMIN.token, `mutation { createUser(email: "eng-${Date.now()}@example.test", name: "Engineer", role: ENGINEER) { id } }`);
+    const { createApiToken: minted } = await h.ok(ADMIN.token, CREATE_TOKEN, { userId: createUser.id, name: "onboarding" });
+    const id = await proposal(minted.token);
+    await refused(ADMIN.token, id, /Four eyes: you issued an API token to the proposer/);
   });
 });

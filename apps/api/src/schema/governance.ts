@@ -1,5 +1,7 @@
+import DataLoader from "dataloader";
 import {
   actorFor,
+  fourEyesTies,
   proposeInterventions,
   releaseVersion,
   reviewIntervention,
@@ -15,6 +17,23 @@ import {
 import type { ApiContext } from "../context.ts";
 import { authorize, MUTATION_PERMISSIONS } from "../permissions.ts";
 import { pageSize } from "./common.ts";
+
+/**
+ * Per request: the caller's four-eyes ties to proposers (fourEyesTies), one query per queue page
+ * rather than one per intervention. Kept beside its one user, canReview, rather than in loaders.ts.
+ */
+const tiesLoaders = new WeakMap<ApiContext, DataLoader<string, string | null>>();
+function fourEyesTiesLoader(ctx: ApiContext, reviewerId: string): DataLoader<string, string | null> {
+  let loader = tiesLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader(async (proposerIds: readonly string[]) => {
+      const ties = await fourEyesTies(ctx.db, reviewerId, proposerIds);
+      return proposerIds.map((id) => ties.get(id) ?? null);
+    });
+    tiesLoaders.set(ctx, loader);
+  }
+  return loader;
+}
 
 export const typeDefs = /* GraphQL */ `
   type Intervention {
@@ -210,7 +229,8 @@ export const resolvers = {
       const user = ctx.user;
       const roles: readonly string[] = MUTATION_PERMISSIONS.reviewIntervention;
       if (!user || !roles.includes(user.role) || user.id === i.proposedById || i.status !== "PROPOSED") return false;
-      return (await ctx.loaders.versionStatus.load(i.versionId)) === "DRAFT";
+      if ((await ctx.loaders.versionStatus.load(i.versionId)) !== "DRAFT") return false;
+      return !(await fourEyesTiesLoader(ctx, user.id).load(i.proposedById));
     },
   },
   Review: {

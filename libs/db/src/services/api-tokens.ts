@@ -19,7 +19,12 @@ function assertMayManageTokensOf(actor: Actor, ownerId: string, verb: string) {
   throw forbidden(`Only an ADMIN can ${verb} another user's API token`);
 }
 
-/** Creates a token for a user. The plain token is returned once; only its hash is stored. */
+/**
+ * Creates a token for a user. The plain token is returned once; only its hash is stored. Who
+ * created it is recorded (`createdById`; null for system actors): an ADMIN who issues a token
+ * to someone else holds it too, so four eyes never lets the issuer and the owner review each
+ * other's proposals (review-intervention.ts).
+ */
 export async function createApiToken(db: Database, actor: Actor, options: CreateApiTokenOptions) {
   const { name } = options;
   const userId = options.userId ?? actor.userId;
@@ -32,7 +37,7 @@ export async function createApiToken(db: Database, actor: Actor, options: Create
     const user = await tx.user.findUnique({ where: { id: userId } });
     if (!user) throw notFound("User", userId);
     const row = await tx.apiToken.create({
-      data: { userId, name: name.trim(), tokenHash: hashToken(token), prefix: token.slice(0, 10) },
+      data: { userId, name: name.trim(), tokenHash: hashToken(token), prefix: token.slice(0, 10), createdById: actor.userId },
     });
     return {
       result: { token, id: row.id, prefix: row.prefix, name: row.name, apiToken: row },

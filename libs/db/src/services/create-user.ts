@@ -15,7 +15,8 @@ export async function createUser(db: Database, actor: Actor, { email, name, role
   if (!name.trim()) throw badInput("name", "must not be empty");
   return auditedTransaction(db, actor, async (tx) => {
     if (await tx.user.findUnique({ where: { email: normalized } })) throw conflict(`A user with email ${normalized} already exists`);
-    const user = await tx.user.create({ data: { email: normalized, name: name.trim(), role } });
+    // Who created the account is kept for four eyes: its creator may never be its reviewer (review-intervention.ts).
+    const user = await tx.user.create({ data: { email: normalized, name: name.trim(), role, createdById: actor.userId } });
     return { result: user, audit: { action: "user.create", targetType: "User", targetId: user.id, after: { email: normalized, role } } };
   });
 }

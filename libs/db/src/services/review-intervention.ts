@@ -15,7 +15,8 @@ export type ReviewInterventionOptions = z.input<typeof optionsSchema>;
 
 /**
  * Approves or rejects one PROPOSED intervention, with a required reason. Four eyes: whoever
- * proposed it can never review it, whatever their role. The Review row, the status change and
+ * proposed it can never review it, whatever their role, nor can anyone the proposer could act as
+ * or who could act as the proposer (see `independence`). The Review row, the status change and
  * the audit event commit together; the intervention row is locked so two reviewers racing on
  * it get one success and one CONFLICT.
  */
@@ -52,6 +53,61 @@ export async function reviewInterventions(db: Database, actor: Actor, options: R
   return review(db, actor, interventionIds, decision, reason, { batch: true });
 }
 
+type Tx = Parameters<Parameters<typeof auditedTransaction>[2]>[0];
+
+/**
+ * Four eyes beyond "not one's own proposal": who may not review whose proposals because one of
+ * them can act as the other. For each proposer, the first tie found (as the reason's start), or
+ * none. The controls (apps/api/GOVERNANCE.md):
+ * - the proposer created the reviewer's account (`users.created_by_id`): a creator could hold it;
+ * - the proposer issued one of the reviewer's API tokens, revoked ones included
+ *   (`api_tokens.created_by_id`): the issuer has held a credential of the reviewer;
+ * - the reviewer issued one of the proposer's API tokens: the reviewer could have proposed in
+ *   the proposer's name.
+ */
+async function independence(tx: Tx, reviewerId: string, proposerIds: string[]): Promise<Map<string, string>> {
+  if (!proposerIds.length) return new Map();
+  return tiesOf(await tx.$queryRawUnsafe<TieRow[]>(TIES_SQL, reviewerId, proposerIds));
+}
+
+/**
+ * The four-eyes ties (see `independence`) between a would-be reviewer and each of the given
+ * proposers, outside a review: what `Intervention.canReview` shows. Proposers without a tie are
+ * absent from the map.
+ */
+export async function fourEyesTies(db: Database, reviewerId: string, proposerIds: readonly string[]): Promise<Map<string, string>> {
+  if (!proposerIds.length) return new Map();
+  return tiesOf(await db.sql<TieRow>(TIES_SQL, [reviewerId, [...proposerIds]]));
+}
+
+interface TieRow {
+  proposer_id: string;
+  created_account: boolean;
+  issued_reviewer_token: boolean;
+  reviewer_issued_token: boolean;
+}
+
+const TIES_SQL = `SELECT p.id AS proposer_id,
+         EXISTS (SELECT 1 FROM users u WHERE u.id = $1::uuid AND u.created_by_id = p.id) AS created_account,
+         EXISTS (SELECT 1 FROM api_tokens t WHERE t.user_id = $1::uuid AND t.created_by_id = p.id) AS issued_reviewer_token,
+         EXISTS (SELECT 1 FROM api_tokens t WHERE t.user_id = p.id AND t.created_by_id = $1::uuid) AS reviewer_issued_token
+  FROM unnest($2::uuid[]) AS p(id)`;
+
+function tiesOf(rows: TieRow[]): Map<string, string> {
+  const ties = new Map<string, string>();
+  for (const r of rows) {
+    const tie = r.created_account
+      ? "your account was created by"
+      : r.issued_reviewer_token
+        ? "one of your API tokens was issued by"
+        : r.reviewer_issued_token
+          ? "you issued an API token to"
+          : null;
+    if (tie) ties.set(r.proposer_id, tie);
+  }
+  return ties;
+}
+
 /**
  * The review rules, for one intervention or many: the rows are locked in id order (racing
  * reviewers serialize, concurrent batches cannot deadlock), every one is checked before
@@ -73,11 +129,14 @@ async function review(db: Database, actor: Actor, interventionIds: readonly stri
         interventionIds,
       );
       const found = new Map(rows.map((r) => [r.id, r]));
+      const ties = await independence(tx, reviewerId, [...new Set(rows.map((r) => r.proposed_by_id))]);
       interventionIds.forEach((id, i) => {
         const row = found.get(id);
         const field = options.batch ? `interventionIds.${i}` : undefined;
         if (!row) throw new DomainError("NOT_FOUND", `Intervention ${id} not found`, field);
         if (row.proposed_by_id === reviewerId) throw new DomainError("FORBIDDEN", `Four eyes: you proposed intervention ${id}, so another reviewer must review it`, field);
+        const tie = ties.get(row.proposed_by_id);
+        if (tie) throw new DomainError("FORBIDDEN", `Four eyes: ${tie} the proposer of intervention ${id}, so another reviewer must review it`, field);
         if (row.status !== "PROPOSED") throw new DomainError("CONFLICT", `Intervention ${id} is ${row.status}; only PROPOSED interventions can be reviewed`, field);
         assertDraft({ id: row.version_id, status: row.version_status, number: row.version_number });
       });
