@@ -8,21 +8,15 @@
 // printed. A breakdown times the parts separately: the median bracket (sample + select), the
 // scan alone (ε given exactly, so nothing to recount), and the whole default call.
 //   npx tsx bench/cartography/scoring.ts [examples] [epochs] [rounds]
-import { readFileSync } from "node:fs";
 import { computeScores } from "@gdc/cartography";
 import { computeScoresWithBracket, medianBracket } from "../../libs/cartography/src/scores.ts";
+import { mainThreadCpuMs, median } from "./cpu.ts";
 import { syntheticDynamics } from "./synthetic.ts";
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const epochs = Number(process.argv[3] ?? 20);
 const rounds = Number(process.argv[4] ?? 11);
 
-const statFile = `/proc/self/task/${process.pid}/stat`;
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(statFile, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
-}
 
 function expFloor(loss: Float32Array): number {
   let sum = 0;
@@ -30,10 +24,6 @@ function expFloor(loss: Float32Array): number {
   return sum;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
 
 interface Timing {
   wall: number;

@@ -4,22 +4,15 @@
 // alternately in one process on the same 1 M × 20 matrix, timed like scoring.ts (main-thread
 // CPU from /proc, and wall clock), after a warm-up. Ratios of medians are printed.
 //   npx tsx bench/cartography/signals.ts [examples] [epochs] [rounds]
-import { readFileSync } from "node:fs";
 import { computeScores, type DynamicsMatrix } from "@gdc/cartography";
 import { computeScores as computeScoresBefore } from "./baseline/scores-before-signals.ts";
+import { mainThreadCpuMs, median } from "./cpu.ts";
 import { syntheticDynamics } from "./synthetic.ts";
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const epochs = Number(process.argv[3] ?? 20);
 const rounds = Number(process.argv[4] ?? 11);
 
-const statFile = `/proc/self/task/${process.pid}/stat`;
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(statFile, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 const lm = syntheticDynamics(n, epochs);
 // Classifier input: the same losses, accuracy 1 where the target's probability is above ½.

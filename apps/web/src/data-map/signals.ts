@@ -11,18 +11,21 @@ export interface SignalInfo {
   explanation: string;
 }
 
-export const SIGNALS: Record<string, SignalInfo> = {
+/** One entry per signal of libs/cartography's MEMORIZATION_SIGNALS, in its order. */
+export const SIGNALS = {
   lossDrop: { name: "loss drop", unit: "nats", explanation: "mean loss of the first Te epochs − mean loss of the last Tl epochs" },
   relativeLossDrop: { name: "relative loss drop", unit: null, explanation: "1 − mean loss of the last Tl epochs ÷ mean loss of the first Te epochs" },
   accuracyGain: { name: "accuracy gain", unit: null, explanation: "mean accuracy of the last Tl epochs − mean accuracy of the first Te epochs" },
   meanLoss: { name: "mean loss", unit: "nats", explanation: "mean loss over all epochs (the C-score's cumulative-loss proxy)" },
   forgetFrequency: { name: "forget frequency", unit: null, explanation: "forget events ÷ (T − 1): the paper's memorization" },
-};
+} as const satisfies Record<string, SignalInfo>;
+
+export type MemorizationSignal = keyof typeof SIGNALS;
 
 /** The signal's info; an unknown name is shown as it is. */
 export function signalInfo(signal: string | null | undefined): SignalInfo | null {
   if (!signal) return null;
-  return SIGNALS[signal] ?? { name: signal, unit: null, explanation: signal };
+  return (SIGNALS as Record<string, SignalInfo | undefined>)[signal] ?? { name: signal, unit: null, explanation: signal };
 }
 
 /** The data map's y-axis label: "memorization: loss drop (nats)", "memorization: forget frequency". */
@@ -31,3 +34,6 @@ export function memorizationAxisLabel(signal: string | null | undefined): string
   if (!info) return "memorization";
   return `memorization: ${info.name}${info.unit ? ` (${info.unit})` : ""}`;
 }
+
+/** The signals in libs/cartography's order; each is also an ExampleScore field of that name. */
+export const SIGNAL_FIELDS = Object.keys(SIGNALS) as MemorizationSignal[];

@@ -6,7 +6,7 @@ import { useQuery } from "urql";
 import { EChart, type ChartOption } from "../../../../../components/EChart";
 import { ErrorNote, Loading, RequireSession, StatusBadge } from "../../../../../components/Shell";
 import { quadrantStyle } from "../../../../../data-map/palette";
-import { SIGNALS, signalInfo } from "../../../../../data-map/signals";
+import { SIGNAL_FIELDS, SIGNALS, signalInfo } from "../../../../../data-map/signals";
 import { formatDate, formatNumber, summarizeJson } from "../../../../../lib/format";
 import { errorMessage } from "../../../../../lib/session";
 import { trajectoryChart } from "../../../../../lib/charts";
@@ -94,9 +94,6 @@ interface ExampleData {
     }[];
   } | null;
 }
-
-/** The memorization signals: each is also an ExampleScore field of that name. */
-const SIGNAL_FIELDS = ["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss", "forgetFrequency"] as const;
 
 export default function ExamplePage() {
   return <RequireSession>{() => <Example />}</RequireSession>;
