@@ -32,7 +32,7 @@ export interface DemoInfo {
 
 /**
  * The demo a newcomer gets from `npm start`: users of every role with tokens, the bundled
- * Moby-Dick corpus (short passages, as in `gdc study`) with canaries inserted 1, 4 and 16 times, and a tracked training run whose
+ * Moby-Dick corpus (short passages, as in `gdc study`) with its canaries (DEFAULT_CANARIES: 1 to 16 copies each), and a tracked training run whose
  * scores feed a "prune the top 10 % by memorization" policy, proposed in the engineer's name
  * for the reviewer to decide. Created once; later starts reuse it.
  * Tokens are kept in `tokenFile` (a local, single-user convenience: the demo's only secret).

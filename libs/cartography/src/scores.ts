@@ -28,7 +28,7 @@ export type MemorizationSignal = (typeof MEMORIZATION_SIGNALS)[number];
  * (docs/study/README.md: chosen on the Moby-Dick corpus, confirmed out of sample on the
  * State of the Union corpus and on a label-noise classifier).
  */
-export const DEFAULT_MEMORIZATION_SIGNAL: MemorizationSignal = "lossDrop";
+export const DEFAULT_MEMORIZATION_SIGNAL: MemorizationSignal = "accuracyGain";
 
 /** The setting that reproduces the paper's data map exactly. */
 export const PAPER_MEMORIZATION_SIGNAL: MemorizationSignal = "forgetFrequency";

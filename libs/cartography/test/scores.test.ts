@@ -18,7 +18,7 @@ describe("computeScores on hand-computed matrices", () => {
     expect(scores.config).toEqual({
       learnedBy: "loss",
       learnedBySource: "configured",
-      memorizationSignal: "lossDrop",
+      memorizationSignal: "accuracyGain",
       epsilon: 1,
       epsilonSource: "absolute",
       tau: null,
@@ -60,8 +60,8 @@ describe("computeScores on hand-computed matrices", () => {
     expect(Array.from(scores.meanLoss)).toEqual([(0.5 * 3 + 2 * 2) / 5, 3, 0.25, 4.5 / 5]);
     // accuracy gain: forgetful late (0 + 1) / 2 − early (1 + 0) / 2 = 0; tie: 0 − 0.
     expect(Array.from(scores.accuracyGain)).toEqual([0, 0, 0, 0]);
-    // memorization is lossDrop by default.
-    expect(scores.memorization).toBe(scores.lossDrop);
+    // memorization is accuracyGain by default.
+    expect(scores.memorization).toBe(scores.accuracyGain);
   });
 
   it("ranks a secret memorized early and stably above a forgetful passage (the case forget frequency gets backwards)", () => {

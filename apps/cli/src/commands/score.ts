@@ -10,6 +10,7 @@ import {
   ConfigError,
   DYNAMICS_FORMATS,
   inferDynamicsFormat,
+  DEFAULT_MEMORIZATION_SIGNAL,
   isMemorizationSignal,
   MEMORIZATION_SIGNALS,
   QUADRANTS,
@@ -71,7 +72,7 @@ export function register(program: Command): void {
     .option(
       "--memorization-signal <name>",
       `what memorization is: ${MEMORIZATION_SIGNALS.join("|")} (forgetFrequency reproduces the paper's map)`,
-      "lossDrop",
+      DEFAULT_MEMORIZATION_SIGNAL,
     )
     .option("--epsilon <x>", "absolute ε in nats (default: the median of the whole loss matrix)")
     .option("--tau <x>", "accuracy threshold τ in [0, 1] for --learned-by accuracy (default 1)")
@@ -104,7 +105,7 @@ function scoringConfigOf(options: ScoreCommandOptions): ScoringConfig {
   if (learnedBy !== "auto" && learnedBy !== "loss" && learnedBy !== "accuracy") {
     throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of auto, loss, accuracy`);
   }
-  const memorizationSignal = options.memorizationSignal ?? "lossDrop";
+  const memorizationSignal = options.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNAL;
   if (!isMemorizationSignal(memorizationSignal)) {
     throw new CliError(`--memorization-signal: ${JSON.stringify(memorizationSignal)} is not one of ${MEMORIZATION_SIGNALS.join(", ")}`);
   }

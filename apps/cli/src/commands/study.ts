@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
+import { DEFAULT_MEMORIZATION_SIGNAL, MEMORIZATION_SIGNALS } from "@gdc/cartography";
 import type { InterventionStudyOptions, StudyProgress, StudyReport, StudyScoringConfig, StudyTrainingConfig } from "@gdc/study";
 import { CliError } from "../errors.ts";
 import { createProgress, type Progress } from "../progress.ts";
@@ -49,11 +50,11 @@ export function register(program: Command): void {
     .option("--downweight <w>", "weight the down-weight policy gives HOTSPOT_MEMORIZED examples, in (0, 1) (default 0.5)")
     .option("--out <dir>", "directory for report.json, report.md and the SVG charts", "study-report")
     .option("--quick", "a small, fast study that checks the machinery (300 passages, 6 canaries, tiny model, 3 epochs, 2 seeds)")
-    .option("--passages <n>", "passages of the bundled corpus to use (default 900; --quick: 300)")
+    .option("--passages <n>", "passages of the bundled corpus to use (default 1800; --quick: 300)")
     .option("--references <n>", "reference secrets per canary for exposure (default 500; --quick: 200)")
     .option("--repetitions <list>", "canary repetition levels k, comma-separated (default 1,2,4,8,16); ignored when the corpus has canaries")
     .option("--canaries-per-level <n>", "canaries per repetition level (default 4; each canary has its own sentence frame, at most 24 canaries)")
-    .option("--memorization-signal <name>", "the memorization signal the policies and quadrants use: lossDrop (default), relativeLossDrop, accuracyGain, meanLoss or forgetFrequency (the paper's)")
+    .option("--memorization-signal <name>", `the memorization signal the policies and quadrants use: ${MEMORIZATION_SIGNALS.join(", ")} (default ${DEFAULT_MEMORIZATION_SIGNAL}; forgetFrequency is the paper's)`)
     .option("--no-equal-steps", "skip retraining the prune arms for the baseline's number of optimizer steps")
     .option("--audit-equal-steps", "audit the canaries of the equal-steps retrains too (default: their perplexity only)")
     .option("--training <json>", "training-config overrides as JSON, e.g. '{\"learningRate\":0.003,\"model\":{…}}'")
@@ -99,14 +100,16 @@ function parseTraining(value: string | undefined): Partial<StudyTrainingConfig> 
   return parsed as Partial<StudyTrainingConfig>;
 }
 
-function scoringOf(options: StudyCommandOptions, signals: readonly string[]): StudyScoringConfig {
+function scoringOf(options: StudyCommandOptions): StudyScoringConfig {
   const unit = options.forgetEvents ?? "epoch";
   if (unit !== "epoch" && unit !== "presentation") throw new CliError(`--forget-events: ${JSON.stringify(unit)} is not one of epoch, presentation`);
   const learnedBy = options.learnedBy ?? "auto";
   if (learnedBy !== "loss" && learnedBy !== "accuracy" && learnedBy !== "auto") throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of auto, loss, accuracy`);
   const scoring: StudyScoringConfig = { forgetEventsOver: unit, ...(learnedBy === "auto" ? {} : { learnedBy }) };
   if (options.memorizationSignal !== undefined) {
-    if (!signals.includes(options.memorizationSignal)) throw new CliError(`--memorization-signal: ${JSON.stringify(options.memorizationSignal)} is not one of ${signals.join(", ")}`);
+    if (!(MEMORIZATION_SIGNALS as readonly string[]).includes(options.memorizationSignal)) {
+      throw new CliError(`--memorization-signal: ${JSON.stringify(options.memorizationSignal)} is not one of ${MEMORIZATION_SIGNALS.join(", ")}`);
+    }
     scoring.memorizationSignal = options.memorizationSignal as NonNullable<StudyScoringConfig["memorizationSignal"]>;
   }
   const epsilon = parseNumber("--epsilon", options.epsilon, Number.isFinite, "a number");
@@ -138,7 +141,6 @@ export interface StudyOutput {
 export async function runStudyCommand(corpusPath: string | undefined, options: StudyCommandOptions, io: StudyOutput = process): Promise<StudyReport> {
   // Loaded here, not at start-up: TensorFlow.js is heavy and only this command needs it.
   const study = await import("@gdc/study");
-  const { MEMORIZATION_SIGNALS } = await import("@gdc/cartography");
   const quick = Boolean(options.quick);
   const seeds = parseList("--seeds", options.seeds, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, "a list of integers in [0, 2³²)") ?? (quick ? [...study.QUICK_STUDY.seeds] : [...study.DEFAULT_SEEDS]);
   if (new Set(seeds).size !== seeds.length) throw new CliError("--seeds: seeds must be distinct");
@@ -150,7 +152,7 @@ export async function runStudyCommand(corpusPath: string | undefined, options: S
   const repetitions = parseList("--repetitions", options.repetitions, positiveInteger, "a list of positive integers");
   const perLevel = parseNumber("--canaries-per-level", options.canariesPerLevel, positiveInteger, "a positive integer");
   const trainingOverrides = parseTraining(options.training);
-  const scoring = scoringOf(options, MEMORIZATION_SIGNALS);
+  const scoring = scoringOf(options);
   if (corpusPath !== undefined && passages !== undefined) throw new CliError("--passages: applies only to the bundled corpus (no corpus argument)");
   if (corpusPath !== undefined && options.corpus !== undefined) throw new CliError("--corpus: names a bundled corpus; give it or a corpus file, not both");
   const bundled = options.corpus ?? "moby-dick";
