@@ -240,13 +240,43 @@ function resolveStaticConfig(config: ScoringConfig, epochs: number, learnedBy: L
  */
 export function computeScores(dyn: DynamicsMatrix, config: ScoringConfig = {}): Scores {
   assertDynamicsShape(dyn);
-  const learned = resolveLearnedBy(config, dyn.acc);
+  const learned = resolveLearnedByFast(config, dyn.acc);
   resolveStaticConfig(config, dyn.epochs, learned.learnedBy);
-  let bracket: MedianBracket | null = null;
-  if (learned.learnedBy === "loss") {
-    bracket = config.epsilon === undefined ? medianBracket(dyn.loss, dyn.epochs) : { lo: config.epsilon, hi: config.epsilon, insideShare: 0 };
+  if (learned.source === "binary-accuracy") {
+    // The sample said 0/1 accuracy; the forget-event pass checks every accuracy on the way, and
+    // a fractional one the sample missed sends the whole matrix down the loss path after all.
+    const scores = scoreWithBracket(dyn, config, learned, null);
+    if (scores !== null) return scores;
+    return scoreByLoss(dyn, config, { learnedBy: "loss", source: "fractional-accuracy" });
   }
-  return scoreWithBracket(dyn, config, learned, bracket);
+  if (learned.learnedBy === "loss") return scoreByLoss(dyn, config, learned);
+  return scoreWithBracket(dyn, config, learned, null)!;
+}
+
+function scoreByLoss(dyn: DynamicsMatrix, config: ScoringConfig, learned: { learnedBy: LearnedBy; source: LearnedBySource }): Scores {
+  const bracket = config.epsilon === undefined ? medianBracket(dyn.loss, dyn.epochs) : { lo: config.epsilon, hi: config.epsilon, insideShare: 0 };
+  return scoreWithBracket(dyn, config, learned, bracket)!;
+}
+
+/** Accuracies probed, evenly spaced, before "auto" trusts them to be 0/1 (see resolveLearnedByFast). */
+const BINARY_PROBES = 4096;
+
+/**
+ * resolveLearnedBy without its full pass over the accuracies: a fractional accuracy among
+ * BINARY_PROBES evenly spaced cells settles "loss" at once (language-model input); otherwise
+ * the answer is "accuracy" on trust, and the forget-event pass, which reads every accuracy
+ * anyway, confirms it (computeScores falls back to "loss" when it does not).
+ */
+function resolveLearnedByFast(config: Pick<ScoringConfig, "learnedBy" | "epsilon" | "tau">, acc: Float32Array): { learnedBy: LearnedBy; source: LearnedBySource } {
+  if ((config.learnedBy ?? "auto") !== "auto" || config.epsilon !== undefined || config.tau !== undefined || acc.length === 0) {
+    return resolveLearnedBy(config, acc);
+  }
+  const step = Math.max(1, Math.floor(acc.length / BINARY_PROBES));
+  for (let j = 0; j < acc.length; j += step) {
+    const a = acc[j]!;
+    if (a !== 0 && a !== 1) return { learnedBy: "loss", source: "fractional-accuracy" };
+  }
+  return { learnedBy: "accuracy", source: "binary-accuracy" };
 }
 
 /**
@@ -255,7 +285,7 @@ export function computeScores(dyn: DynamicsMatrix, config: ScoringConfig = {}): 
  */
 export function computeScoresWithBracket(dyn: DynamicsMatrix, config: ScoringConfig, bracket: MedianBracket | null): Scores {
   assertDynamicsShape(dyn);
-  return scoreWithBracket(dyn, config, resolveLearnedBy(config, dyn.acc), bracket);
+  return scoreWithBracket(dyn, config, resolveLearnedBy(config, dyn.acc), bracket)!;
 }
 
 function scoreWithBracket(
@@ -263,7 +293,7 @@ function scoreWithBracket(
   config: ScoringConfig,
   { learnedBy, source: learnedBySource }: { learnedBy: LearnedBy; source: LearnedBySource },
   bracket: MedianBracket | null,
-): Scores {
+): Scores | null {
   const { ids, epochs: T, loss, acc } = dyn;
   const N = ids.length;
   const { earlyEpochs: Te, lateEpochs: Tl, memorizationSignal } = resolveStaticConfig(config, T, learnedBy);
@@ -304,7 +334,9 @@ function scoreWithBracket(
     }
   } else {
     tau = config.tau ?? DEFAULT_TAU;
-    countForgetEventsByAccuracy(acc, T, tau, forgetEvents, neverLearned);
+    const binary = countForgetEventsByAccuracy(acc, T, tau, forgetEvents, neverLearned);
+    // "auto" chose accuracy from a sample; a fractional accuracy means it must learn by loss.
+    if (learnedBySource === "binary-accuracy" && !binary) return null;
   }
   if (T > 1) {
     const transitions = T - 1;
@@ -419,6 +451,9 @@ function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBr
     let shiftedSum = 0;
     let shiftedSquares = 0;
     let accSum = a0;
+    let earlyAcc = a0;
+    let lateLoss = lateFrom === 0 ? l0 : 0;
+    let lateAcc = lateFrom === 0 ? a0 : 0;
     let valid = l0 >= 0 && l0 < Infinity && a0 >= 0 && a0 <= 1;
     const first = +(l0 < lo);
     let prev = first;
@@ -428,7 +463,14 @@ function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBr
     for (let t = 1; t < T; t++) {
       const l = loss[base + t]!;
       const a = acc[base + t]!;
-      if (t < Te) earlyLoss += l;
+      if (t < Te) {
+        earlyLoss += l;
+        earlyAcc += a;
+      }
+      if (t >= lateFrom) {
+        lateLoss += l;
+        lateAcc += a;
+      }
       lossSum += l;
       const d = Math.exp(-l) - p0;
       shiftedSum += d;
@@ -444,16 +486,6 @@ function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBr
     if (!valid) throwFirstInvalidCell(dyn, i);
     const meanShift = shiftedSum / T;
     const early = earlyLoss / Te;
-    // The windows' other sums re-read a few cells of this row, still in cache: cheaper than
-    // more accumulators in the loop above, which V8 spills around every Math.exp call.
-    let lateLoss = 0;
-    let lateAcc = 0;
-    let earlyAcc = 0;
-    for (let t = lateFrom; t < T; t++) {
-      lateLoss += loss[base + t]!;
-      lateAcc += acc[base + t]!;
-    }
-    for (let t = 0; t < Te; t++) earlyAcc += acc[base + t]!;
     const late = lateLoss / Tl;
     difficulty[i] = early;
     lossDrop[i] = early - late;
@@ -527,19 +559,29 @@ function countForgetEventsByLoss(
   }
 }
 
-/** Toneva et al.'s forget events with learned ⇔ acc ≥ τ (τ = 1 on 0/1 accuracy is their count). */
-function countForgetEventsByAccuracy(acc: Float32Array, T: number, tau: number, forgetEvents: Int32Array, neverLearned: Uint8Array): void {
+/**
+ * Toneva et al.'s forget events with learned ⇔ acc ≥ τ (τ = 1 on 0/1 accuracy is their count).
+ * Returns whether every accuracy was 0 or 1 (isBinaryAccuracy, on the same reads).
+ */
+function countForgetEventsByAccuracy(acc: Float32Array, T: number, tau: number, forgetEvents: Int32Array, neverLearned: Uint8Array): boolean {
   const N = forgetEvents.length;
+  let fractional = 0;
   for (let i = 0, base = 0; i < N; i++, base += T) {
-    const first = +(acc[base]! >= tau);
+    const a0 = acc[base]!;
+    const first = +(a0 >= tau);
+    // Branch-free (a branch on random 0/1 accuracies mispredicts half the time).
+    fractional |= +(a0 !== 0) & +(a0 !== 1);
     let prev = first;
     let changes = 0;
     for (let t = 1; t < T; t++) {
-      const cur = +(acc[base + t]! >= tau);
+      const a = acc[base + t]!;
+      const cur = +(a >= tau);
+      fractional |= +(a !== 0) & +(a !== 1);
       changes += prev ^ cur;
       prev = cur;
     }
     forgetEvents[i] = (changes + first - prev) >> 1;
     neverLearned[i] = changes === 0 && first === 0 ? 1 : 0;
   }
+  return fractional === 0 && acc.length > 0;
 }

@@ -116,6 +116,24 @@ describe("computeScores on hand-computed matrices", () => {
     expect(computeScores(classifier, { learnedBy: "loss" }).config).toMatchObject({ learnedBy: "loss", learnedBySource: "configured" });
   });
 
+  it("learns by loss when the only fractional accuracy is one that auto's probe sample skips", () => {
+    // 3,000 × 4 = 12,000 cells: the probes are every 2nd cell, so an odd cell goes unprobed and
+    // only the forget-event pass sees it. The answer must still be the exact rule's.
+    const rows: Record<string, { loss: number[]; acc: number[] }> = {};
+    for (let i = 0; i < 3000; i++) rows[`e${i}`] = { loss: [2 - (i % 7) * 0.1, 1, 0.5 + (i % 3) * 0.4, 0.2], acc: [0, i % 2, 1, 1] };
+    rows.e1501!.acc[3] = 0.75; // cell 1501 × 4 + 3 = 6007, odd
+    const dyn = matrix(rows);
+    const auto = computeScores(dyn);
+    const byLoss = computeScores(dyn, { learnedBy: "loss" });
+    expect(auto.config).toMatchObject({ learnedBy: "loss", learnedBySource: "fractional-accuracy", epsilon: byLoss.config.epsilon });
+    expect(Array.from(auto.forgetEvents)).toEqual(Array.from(byLoss.forgetEvents));
+    expect(Array.from(auto.neverLearned)).toEqual(Array.from(byLoss.neverLearned));
+    expect(Array.from(auto.memorization)).toEqual(Array.from(byLoss.accuracyGain));
+    // Without it, the same matrix is classifier input.
+    rows.e1501!.acc[3] = 1;
+    expect(computeScores(matrix(rows)).config).toMatchObject({ learnedBy: "accuracy", learnedBySource: "binary-accuracy" });
+  });
+
   it("defaults ε to the median of the whole loss matrix (mean of the middle two when even)", () => {
     const even = matrix({ a: { loss: [0.5, 1.5] }, b: { loss: [1, 2] } });
     const s = computeScores(even);
