@@ -70,9 +70,9 @@ describe("GET /export/runs/<id>/data-map.arrow", () => {
     expect(metadata.get("gdc.format")).toBe("gdc.data-map/1");
     expect(metadata.get("gdc.runId")).toBe(runId);
     expect(JSON.parse(metadata.get("gdc.thresholds")!)).toEqual(map.thresholds);
-    // The run was scored with the default signal: the memorization column is the accuracy gain.
-    expect(metadata.get("gdc.memorizationSignal")).toBe("accuracyGain");
-    expect(map.memorizationSignal).toBe("accuracyGain");
+    // The run was scored with the default signal: the memorization column is the relative loss drop.
+    expect(metadata.get("gdc.memorizationSignal")).toBe("relativeLossDrop");
+    expect(map.memorizationSignal).toBe("relativeLossDrop");
   });
 
   test("?include=ids adds the example ids; other include values are refused", async () => {

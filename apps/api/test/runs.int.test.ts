@@ -215,10 +215,10 @@ describe("an external run end to end through the HTTP API", () => {
     expect(example.trajectory.loss.every((l: number | null) => typeof l === "number")).toBe(true);
     expect(example.trajectory.forgetEpochs).toHaveLength(example.score.forgetEvents);
     expect(example.score.forgetFrequency).toBeCloseTo(example.score.forgetEvents / (T - 1), 6);
-    // Default scoring: memorization is the accuracy gain, late (last Tl = Te = 2) minus early (first Te = 2) mean accuracy.
-    expect(scoredRun.memorizationSignal).toBe("accuracyGain");
-    expect(scoredRun.scoringResolved).toMatchObject({ memorizationSignal: "accuracyGain", earlyEpochs: 2, lateEpochs: 2, learnedBy: "loss", learnedBySource: "fractional-accuracy" });
-    expect(example.score.memorization).toBe(example.score.accuracyGain);
+    // Default scoring of language-model input: memorization is the relative loss drop, 1 − late (last Tl = Te = 2) / early (first Te = 2) mean loss.
+    expect(scoredRun.memorizationSignal).toBe("relativeLossDrop");
+    expect(scoredRun.scoringResolved).toMatchObject({ memorizationSignal: "relativeLossDrop", memorizationSignalSource: "language-model-input", earlyEpochs: 2, lateEpochs: 2, learnedBy: "loss", learnedBySource: "fractional-accuracy" });
+    expect(example.score.memorization).toBe(example.score.relativeLossDrop);
     const [l0, l1, , l3, l4] = example.trajectory.loss as number[];
     const [a0, a1, , a3, a4] = example.trajectory.accuracy as number[];
     const early = (l0! + l1!) / 2;

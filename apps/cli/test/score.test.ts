@@ -82,19 +82,19 @@ describe("gdc score (the binary)", () => {
     expect(csvRun.code).toBe(0);
     const lines = csvRun.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe(HEADER);
-    // id, difficulty (first epoch's loss), memorization (= accuracy gain, the default signal), forget
+    // id, difficulty (first epoch's loss), memorization (= loss drop, the default signal), forget
     // frequency (1 of 3 transitions for a), loss drop (first − last loss), relative loss drop
     // (1 − last/first), accuracy gain (last − first accuracy), mean loss, forget events, never learned.
     expect(lines.slice(1).map((l) => l.split(",").slice(0, 10).join(","))).toEqual([
-      `a,1,1,${1 / 3},${1 - F},${1 - F / 1},1,${(1 + F + 1 + F) / 4},1,false`,
+      `a,1,${1 - F},${1 / 3},${1 - F},${1 - F / 1},1,${(1 + F + 1 + F) / 4},1,false`,
       "b,2,0,0,0,0,0,2,0,true",
       `c,${F},0,0,0,0,0,${(F + F + F + F) / 4},0,false`,
     ]);
     // θd = 1 (the lower median of 0.1, 1, 2) and θm = the lower 0.9-quantile of 0.9, 0, 0, i.e.
-    // a's own accuracy gain: high means strictly above, so only b is high (difficulty), nothing memorized.
+    // a's own loss drop: high means strictly above, so only b is high (difficulty), nothing memorized.
     expect(csvRun.stderr).toMatch(/STABLE_EASY 2, AMBIGUOUS_HARD 1, HOTSPOT_MEMORIZED 0, NOISY_OUTLIER 0; never learned 1/);
     expect(csvRun.stderr).toContain("learned ⇔ correct (every accuracy is 0 or 1: classifier input)");
-    expect(csvRun.stderr).toContain("memorization = accuracyGain (accuracy gain: mean accuracy of the last 1 epoch(s) − of the first 1)");
+    expect(csvRun.stderr).toContain("memorization = lossDrop (loss drop: mean loss of the first 1 epoch(s) − of the last 1, in nats)");
 
     expect(jsonRun.code).toBe(0);
     expect(jsonRun.stdout).toBe("");
@@ -102,17 +102,17 @@ describe("gdc score (the binary)", () => {
       config: unknown;
       examples: { id: string; forgetEvents: number; correctness: number; memorization: number; lossDrop: number; accuracyGain: number; forgetFrequency: number }[];
     };
-    expect(result.config).toMatchObject({ learnedBy: "accuracy", learnedBySource: "configured", memorizationSignal: "accuracyGain", tau: 1, epochs: 3, earlyEpochs: 1, lateEpochs: 1, examples: 2 });
+    expect(result.config).toMatchObject({ learnedBy: "accuracy", learnedBySource: "configured", memorizationSignal: "lossDrop", tau: 1, epochs: 3, earlyEpochs: 1, lateEpochs: 1, examples: 2 });
     // Forget events with --learned-by accuracy --tau 1: correctness 1 → 0 transitions.
     expect(result.examples.map((e) => [e.id, e.forgetEvents, e.forgetFrequency, e.correctness, e.accuracyGain])).toEqual([
       ["x", 1, 1 / 2, 2 / 3, 0],
       ["y", 0, 0, 1 / 3, 1],
     ]);
     // Loss drop: x ends where it started (logits [2,0] at epochs 0 and 2); y goes from logits
-    // [0,2] to [2,0] for gold 0: log(1 + e²) − log(1 + e⁻²) = 2 nats. memorization is the accuracy gain.
+    // [0,2] to [2,0] for gold 0: log(1 + e²) − log(1 + e⁻²) = 2 nats. memorization is the loss drop.
     expect(result.examples[0]!.lossDrop).toBeCloseTo(0, 6);
     expect(result.examples[1]!.lossDrop).toBeCloseTo(2, 5);
-    for (const e of result.examples) expect(e.memorization).toBe(e.accuracyGain);
+    for (const e of result.examples) expect(e.memorization).toBe(e.lossDrop);
     expect((await readdir(root)).filter((f) => f.includes(".tmp-"))).toEqual([]);
 
     expect(badRun.code).toBe(2);
@@ -142,15 +142,11 @@ describe("gdc score (in-process)", () => {
     expect(stderr).toContain("memorization > 0.3333333333333333");
   });
 
-  it("--late-epochs sets Tl: the late window of the accuracy gain and the loss drop", async () => {
-    // Te = 1, Tl = 2: a's late accuracy is the mean of 0 and 1 (gain 0.5 over the first epoch's
-    // 0), its late loss the mean of 1 and 0.1; b and c are flat.
+  it("--late-epochs sets Tl: the late window of the loss drop", async () => {
+    // Te = 1, Tl = 2: a's late loss is the mean of 1 and 0.1; b and c are flat.
     const { stdout, stderr } = await scoreInProcess(csv, { lateEpochs: "2" });
-    expect(stdout.split("\n")[1]!.split(",").slice(0, 5)).toEqual(["a", "1", "0.5", String(1 / 3), String(1 - (1 + F) / 2)]);
-    expect(stderr).toContain("mean accuracy of the last 2 epoch(s) − of the first 1");
-    const drop = await scoreInProcess(csv, { lateEpochs: "2", memorizationSignal: "lossDrop" });
-    expect(drop.stdout.split("\n")[1]!.split(",").slice(0, 3)).toEqual(["a", "1", String(1 - (1 + F) / 2)]);
-    expect(drop.stderr).toContain("mean loss of the first 1 epoch(s) − of the last 2");
+    expect(stdout.split("\n")[1]!.split(",").slice(0, 5)).toEqual(["a", "1", String(1 - (1 + F) / 2), String(1 / 3), String(1 - (1 + F) / 2)]);
+    expect(stderr).toContain("mean loss of the first 1 epoch(s) − of the last 2");
   });
 
   it("honours --epsilon, --early-epochs and the quantile flags", async () => {

@@ -5,7 +5,7 @@ export { CartographyError, ConfigError, DynamicsReadError, DynamicsShapeError, I
 export {
   computeScores,
   defaultEarlyEpochs,
-  DEFAULT_MEMORIZATION_SIGNAL,
+  DEFAULT_MEMORIZATION_SIGNALS,
   DEFAULT_TAU,
   isBinaryAccuracy,
   isMemorizationSignal,
@@ -15,6 +15,7 @@ export {
   type LearnedBy,
   type LearnedBySource,
   type MemorizationSignal,
+  type MemorizationSignalSource,
   type ResolvedScoringConfig,
   type Scores,
   type ScoringConfig,

@@ -24,11 +24,24 @@ export const MEMORIZATION_SIGNALS = ["lossDrop", "relativeLossDrop", "accuracyGa
 export type MemorizationSignal = (typeof MEMORIZATION_SIGNALS)[number];
 
 /**
- * The default memorization signal, chosen by validation on held-out canaries and label noise
- * (docs/study/README.md: chosen on the Moby-Dick corpus, confirmed out of sample on the
- * State of the Union corpus and on a label-noise classifier).
+ * The default memorization signal for each kind of input, chosen by validation
+ * (docs/study/README.md):
+ * - language-model input (fractional, per-token accuracies): `relativeLossDrop`, the best
+ *   signal for held-out canaries by ROC-AUC and by recall in the Moby-Dick study, and again in
+ *   the State of the Union study. Ordinary text keeps an irreducible loss (the entropy of
+ *   language), a memorized secret loses nearly all of its loss: the share of the loss that
+ *   went away separates them better than the absolute drop.
+ * - classifier input (every accuracy 0 or 1): `lossDrop`, ROC-AUC 0.999 for flipped labels on
+ *   the digits fixture. There every clean example's loss goes to ~0 as well, so the relative
+ *   drop ranks clean examples highest (AUC 0.30) and must not be used.
  */
-export const DEFAULT_MEMORIZATION_SIGNAL: MemorizationSignal = "accuracyGain";
+export const DEFAULT_MEMORIZATION_SIGNALS = {
+  languageModel: "relativeLossDrop",
+  classifier: "lossDrop",
+} as const satisfies Record<string, MemorizationSignal>;
+
+/** How the memorization signal was chosen: as configured, or from the kind of input. */
+export type MemorizationSignalSource = "configured" | "classifier-input" | "language-model-input";
 
 /** The setting that reproduces the paper's data map exactly. */
 export const PAPER_MEMORIZATION_SIGNAL: MemorizationSignal = "forgetFrequency";
@@ -48,7 +61,10 @@ export interface ScoringConfig {
    * forgetfulness and Toneva et al.'s forget events exactly), else "loss".
    */
   learnedBy?: LearnedBy | "auto";
-  /** Which signal `memorization` is (default DEFAULT_MEMORIZATION_SIGNAL). */
+  /**
+   * Which signal `memorization` is. Default: DEFAULT_MEMORIZATION_SIGNALS for the input, i.e.
+   * `lossDrop` when every accuracy is 0 or 1 (classifier input), else `relativeLossDrop`.
+   */
   memorizationSignal?: MemorizationSignal;
   /** Tl, the last epochs that the late loss and accuracy average over. Default Te. */
   lateEpochs?: number;
@@ -67,6 +83,8 @@ export interface ResolvedScoringConfig {
   learnedBySource: LearnedBySource;
   /** The signal `memorization` is. */
   memorizationSignal: MemorizationSignal;
+  /** "configured", or the kind of input the default was chosen for. */
+  memorizationSignalSource: MemorizationSignalSource;
   /** ε used (null with learnedBy "accuracy"). */
   epsilon: number | null;
   epsilonSource: "median" | "absolute" | null;
@@ -202,8 +220,8 @@ export function resolveLearnedBy(config: Pick<ScoringConfig, "learnedBy" | "epsi
 }
 
 function resolveStaticConfig(config: ScoringConfig, epochs: number, learnedBy: LearnedBy) {
-  const memorizationSignal = config.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNAL;
-  if (!isMemorizationSignal(memorizationSignal)) {
+  const memorizationSignal = config.memorizationSignal ?? null;
+  if (memorizationSignal !== null && !isMemorizationSignal(memorizationSignal)) {
     throw new ConfigError("memorizationSignal", `must be one of ${MEMORIZATION_SIGNALS.join(", ")}, got ${JSON.stringify(memorizationSignal)}`);
   }
   if (config.epsilon !== undefined) {
@@ -296,7 +314,7 @@ function scoreWithBracket(
 ): Scores | null {
   const { ids, epochs: T, loss, acc } = dyn;
   const N = ids.length;
-  const { earlyEpochs: Te, lateEpochs: Tl, memorizationSignal } = resolveStaticConfig(config, T, learnedBy);
+  const { earlyEpochs: Te, lateEpochs: Tl, memorizationSignal: configuredSignal } = resolveStaticConfig(config, T, learnedBy);
   const epsilonIsMedian = learnedBy === "loss" && config.epsilon === undefined;
 
   const out: RowOutputs = {
@@ -342,6 +360,7 @@ function scoreWithBracket(
     const transitions = T - 1;
     for (let i = 0; i < N; i++) forgetFrequency[i] = forgetEvents[i]! / transitions;
   }
+  const { signal: memorizationSignal, source: memorizationSignalSource } = chooseMemorizationSignal(configuredSignal, learnedBySource, acc);
   const signals: Record<MemorizationSignal, Float64Array> = {
     lossDrop: out.lossDrop,
     relativeLossDrop: out.relativeLossDrop,
@@ -355,6 +374,7 @@ function scoreWithBracket(
       learnedBy,
       learnedBySource,
       memorizationSignal,
+      memorizationSignalSource,
       epsilon,
       epsilonSource: learnedBy === "loss" ? (epsilonIsMedian ? "median" : "absolute") : null,
       tau,
@@ -376,6 +396,22 @@ function scoreWithBracket(
     variability,
     correctness,
   };
+}
+
+/**
+ * The configured signal, or the default for the kind of input. "auto" has already told 0/1
+ * accuracies from fractional ones; with "learned" configured, the accuracies are checked here.
+ */
+function chooseMemorizationSignal(
+  configured: MemorizationSignal | null,
+  learnedBySource: LearnedBySource,
+  acc: Float32Array,
+): { signal: MemorizationSignal; source: MemorizationSignalSource } {
+  if (configured !== null) return { signal: configured, source: "configured" };
+  const classifier = learnedBySource === "configured" ? isBinaryAccuracy(acc) : learnedBySource === "binary-accuracy";
+  return classifier
+    ? { signal: DEFAULT_MEMORIZATION_SIGNALS.classifier, source: "classifier-input" }
+    : { signal: DEFAULT_MEMORIZATION_SIGNALS.languageModel, source: "language-model-input" };
 }
 
 interface RowOutputs {

@@ -84,9 +84,9 @@ describe("default scoring of classifier input (allenai layout)", () => {
     expect(differ + neverDiffer).toBeGreaterThan(50);
   });
 
-  it("memorization (accuracy gain, the default) finds the flipped labels of a classifier that fits them: ROC-AUC ≥ 0.9", () => {
+  it("memorization (loss drop, the default for classifier input) finds the flipped labels of a classifier that fits them: ROC-AUC ≥ 0.9", () => {
     const s = computeScores(full);
-    expect(s.config.memorizationSignal).toBe("accuracyGain");
+    expect(s.config).toMatchObject({ memorizationSignal: "lossDrop", memorizationSignalSource: "classifier-input" });
     expect(naiveAuc(s.memorization, bundle.flipped)).toBeGreaterThanOrEqual(0.9);
   });
 

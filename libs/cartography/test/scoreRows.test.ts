@@ -15,9 +15,9 @@ describe("score rows", () => {
     const lines = [...scoreCsvLines(dyn.ids, scores, quadrants)];
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe(`${SCORE_CSV_COLUMNS.join(",")}\n`);
-    // T = 2, Te = Tl = 1. 'say "hi", ok': memorization = accuracy gain 0 − 1 = −1, forget
-    // frequency 1, loss drop 0.5 − 2 = −1.5, relative drop 1 − 2 / 0.5 = −3, mean loss 1.25.
-    expect(lines[1]).toBe(`"say ""hi"", ok",0.5,-1,1,-1.5,-3,-1,1.25,1,false,${scores.confidence[0]},${scores.variability[0]},0.5,STABLE_EASY\n`);
+    // T = 2, Te = Tl = 1. 'say "hi", ok': memorization = lossDrop 0.5 − 2 = −1.5, forget
+    // frequency 1, relative drop 1 − 2 / 0.5 = −3, accuracy gain 0 − 1 = −1, mean loss 1.25.
+    expect(lines[1]).toBe(`"say ""hi"", ok",0.5,-1.5,1,-1.5,-3,-1,1.25,1,false,${scores.confidence[0]},${scores.variability[0]},0.5,STABLE_EASY\n`);
     expect(lines[2]).toBe(`plain,2,0,0,0,0,0,2,0,true,${Math.exp(-2)},0,0,AMBIGUOUS_HARD\n`);
     expect(csvField("a\nb")).toBe('"a\nb"');
   });

@@ -18,7 +18,9 @@ describe("computeScores on hand-computed matrices", () => {
     expect(scores.config).toEqual({
       learnedBy: "loss",
       learnedBySource: "configured",
-      memorizationSignal: "accuracyGain",
+      // Fractional accuracies: language-model input, whose default signal is the relative drop.
+      memorizationSignal: "relativeLossDrop",
+      memorizationSignalSource: "language-model-input",
       epsilon: 1,
       epsilonSource: "absolute",
       tau: null,
@@ -60,8 +62,8 @@ describe("computeScores on hand-computed matrices", () => {
     expect(Array.from(scores.meanLoss)).toEqual([(0.5 * 3 + 2 * 2) / 5, 3, 0.25, 4.5 / 5]);
     // accuracy gain: forgetful late (0 + 1) / 2 − early (1 + 0) / 2 = 0; tie: 0 − 0.
     expect(Array.from(scores.accuracyGain)).toEqual([0, 0, 0, 0]);
-    // memorization is accuracyGain by default.
-    expect(scores.memorization).toBe(scores.accuracyGain);
+    // memorization is relativeLossDrop by default for language-model input.
+    expect(scores.memorization).toBe(scores.relativeLossDrop);
   });
 
   it("ranks a secret memorized early and stably above a forgetful passage (the case forget frequency gets backwards)", () => {
@@ -128,10 +130,35 @@ describe("computeScores on hand-computed matrices", () => {
     expect(auto.config).toMatchObject({ learnedBy: "loss", learnedBySource: "fractional-accuracy", epsilon: byLoss.config.epsilon });
     expect(Array.from(auto.forgetEvents)).toEqual(Array.from(byLoss.forgetEvents));
     expect(Array.from(auto.neverLearned)).toEqual(Array.from(byLoss.neverLearned));
-    expect(Array.from(auto.memorization)).toEqual(Array.from(byLoss.accuracyGain));
+    expect(auto.config).toMatchObject({ memorizationSignal: "relativeLossDrop", memorizationSignalSource: "language-model-input" });
+    expect(Array.from(auto.memorization)).toEqual(Array.from(byLoss.relativeLossDrop));
     // Without it, the same matrix is classifier input.
     rows.e1501!.acc[3] = 1;
-    expect(computeScores(matrix(rows)).config).toMatchObject({ learnedBy: "accuracy", learnedBySource: "binary-accuracy" });
+    expect(computeScores(matrix(rows)).config).toMatchObject({
+      learnedBy: "accuracy",
+      learnedBySource: "binary-accuracy",
+      memorizationSignal: "lossDrop",
+      memorizationSignalSource: "classifier-input",
+    });
+  });
+
+  it("chooses the default memorization signal by the kind of input, and records why", () => {
+    const classifier = matrix({ a: { loss: [2, 0.2], acc: [0, 1] }, b: { loss: [1, 1], acc: [1, 1] } });
+    const lm = matrix({ a: { loss: [2, 0.2], acc: [0.25, 1] }, b: { loss: [1, 1], acc: [0.5, 0.5] } });
+    for (const [dyn, signal, source] of [
+      [classifier, "lossDrop", "classifier-input"],
+      [lm, "relativeLossDrop", "language-model-input"],
+    ] as const) {
+      // Whether "learned" was chosen by auto or configured, the accuracies decide the signal.
+      for (const config of [{}, { learnedBy: "loss" as const }, { learnedBy: "accuracy" as const }, { epsilon: 1.5 }]) {
+        const s = computeScores(dyn, config);
+        expect(s.config, JSON.stringify(config)).toMatchObject({ memorizationSignal: signal, memorizationSignalSource: source });
+        expect(s.memorization).toBe(s[signal]);
+      }
+      expect(computeScores(dyn, { memorizationSignal: "meanLoss" }).config).toMatchObject({ memorizationSignal: "meanLoss", memorizationSignalSource: "configured" });
+    }
+    // a: 1 − 0.2 / 2 = 0.9 of its loss went away, b: none.
+    expect(Array.from(computeScores(lm).memorization)).toEqual([1 - Math.fround(0.2) / 2, 0]);
   });
 
   it("defaults ε to the median of the whole loss matrix (mean of the middle two when even)", () => {

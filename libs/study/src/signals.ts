@@ -5,7 +5,7 @@
  * ROC-AUC of canary copies against every other example; across seeds, how stable the top x %
  * set is. This is the validation DESIGN.md §1 picks the default memorization signal by.
  */
-import { computeScores, DEFAULT_MEMORIZATION_SIGNAL, MEMORIZATION_SIGNALS, type MemorizationSignal, type ScoringConfig } from "@gdc/cartography";
+import { computeScores, DEFAULT_MEMORIZATION_SIGNALS, MEMORIZATION_SIGNALS, type MemorizationSignal, type ScoringConfig } from "@gdc/cartography";
 import type { TrainingDynamics } from "@gdc/model";
 import { pairwiseJaccard, rocAuc, spreadOf, topRecall, type PairwiseJaccard, type Spread } from "./stats.ts";
 
@@ -111,7 +111,7 @@ export class SignalsAccumulator {
 
   constructor(
     private readonly topPercent: number,
-    private readonly configured: MemorizationSignal = DEFAULT_MEMORIZATION_SIGNAL,
+    private readonly configured: MemorizationSignal = DEFAULT_MEMORIZATION_SIGNALS.languageModel,
   ) {}
 
   add(seed: number, ids: readonly string[], dynamics: TrainingDynamics, scoring: ScoringConfig, copyRepetitions: readonly (number | null)[]): void {

@@ -5,7 +5,7 @@
  * its validation perplexity. No database: callers (CLI, worker job) supply the corpus and store
  * the report.
  */
-import { DEFAULT_MEMORIZATION_SIGNAL, QUADRANTS, type Quadrant } from "@gdc/cartography";
+import { DEFAULT_MEMORIZATION_SIGNALS, QUADRANTS, type Quadrant } from "@gdc/cartography";
 import {
   CharTokenizer,
   Rng,
@@ -186,7 +186,7 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
   const topDecileSets: Set<string>[] = [];
   const seedScoring: SeedScoring[] = [];
   let dataMap: DataMap | null = null;
-  const signals = new SignalsAccumulator(prunePercent, scoring.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNAL);
+  const signals = new SignalsAccumulator(prunePercent, scoring.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNALS.languageModel);
   const canaryOf = new Map(data.canaries.map((c) => [c.id, c]));
   const copyRepetitions = data.examples.map((e) => (e.canaryId === null ? null : canaryOf.get(e.canaryId)!.repetitions));
 
@@ -302,7 +302,7 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
         parameters,
         baselineSteps,
       },
-      scoring: { forgetEventsOver: "epoch", memorizationSignal: scoring.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNAL, ...scoring },
+      scoring: { forgetEventsOver: "epoch", memorizationSignal: scoring.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNALS.languageModel, ...scoring },
       seeds: [...seeds],
       prunePercent,
       bootstrap,

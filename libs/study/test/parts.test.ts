@@ -107,6 +107,7 @@ describe("forget events over presentations", () => {
       learnedBy: "loss",
       learnedBySource: "configured",
       memorizationSignal: "forgetFrequency",
+      memorizationSignalSource: "configured",
       epsilon: 1,
       epsilonSource: "absolute",
       tau: null,
@@ -420,7 +421,7 @@ describe("signals table", () => {
     expect(drop.recallAll.mean).toBe(1);
     expect(drop.topJaccard.mean).toBe(1);
     expect(t.bestByAuc).toBe("lossDrop");
-    expect([t.examples, t.canaryCopies, t.topPercent, t.configured]).toEqual([10, 2, 20, "accuracyGain"]);
+    expect([t.examples, t.canaryCopies, t.topPercent, t.configured]).toEqual([10, 2, 20, "relativeLossDrop"]);
   });
 });
 

@@ -180,7 +180,7 @@ describe("a quick intervention study", () => {
     const t = report.signals!;
     const keys = t.rows.map((r) => r.key);
     for (const k of ["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "difficulty", "oneMinusConfidence"]) expect(keys).toContain(k);
-    expect(t.configured).toBe("accuracyGain");
+    expect(t.configured).toBe("relativeLossDrop");
     expect(t.canaryCopies).toBe(9);
     for (const r of t.rows) {
       expect(r.perSeed.map((s) => s.seed)).toEqual([1, 2]);

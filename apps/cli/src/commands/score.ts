@@ -10,7 +10,7 @@ import {
   ConfigError,
   DYNAMICS_FORMATS,
   inferDynamicsFormat,
-  DEFAULT_MEMORIZATION_SIGNAL,
+  DEFAULT_MEMORIZATION_SIGNALS,
   isMemorizationSignal,
   MEMORIZATION_SIGNALS,
   QUADRANTS,
@@ -71,8 +71,8 @@ export function register(program: Command): void {
     )
     .option(
       "--memorization-signal <name>",
-      `what memorization is: ${MEMORIZATION_SIGNALS.join("|")} (forgetFrequency reproduces the paper's map)`,
-      DEFAULT_MEMORIZATION_SIGNAL,
+      `what memorization is: ${MEMORIZATION_SIGNALS.join("|")} (default ${DEFAULT_MEMORIZATION_SIGNALS.languageModel} for ` +
+        `language-model input, ${DEFAULT_MEMORIZATION_SIGNALS.classifier} for classifier input (every accuracy 0 or 1); forgetFrequency reproduces the paper's map)`,
     )
     .option("--epsilon <x>", "absolute ε in nats (default: the median of the whole loss matrix)")
     .option("--tau <x>", "accuracy threshold τ in [0, 1] for --learned-by accuracy (default 1)")
@@ -105,11 +105,11 @@ function scoringConfigOf(options: ScoreCommandOptions): ScoringConfig {
   if (learnedBy !== "auto" && learnedBy !== "loss" && learnedBy !== "accuracy") {
     throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of auto, loss, accuracy`);
   }
-  const memorizationSignal = options.memorizationSignal ?? DEFAULT_MEMORIZATION_SIGNAL;
-  if (!isMemorizationSignal(memorizationSignal)) {
+  const memorizationSignal = options.memorizationSignal;
+  if (memorizationSignal !== undefined && !isMemorizationSignal(memorizationSignal)) {
     throw new CliError(`--memorization-signal: ${JSON.stringify(memorizationSignal)} is not one of ${MEMORIZATION_SIGNALS.join(", ")}`);
   }
-  const config: ScoringConfig = { learnedBy, memorizationSignal };
+  const config: ScoringConfig = { learnedBy, ...(memorizationSignal === undefined ? {} : { memorizationSignal }) };
   const epsilon = parseNumberFlag("--epsilon", options.epsilon);
   const tau = parseNumberFlag("--tau", options.tau);
   const earlyEpochs = parseIntegerFlag("--early-epochs", options.earlyEpochs);

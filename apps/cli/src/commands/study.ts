@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
-import { DEFAULT_MEMORIZATION_SIGNAL, MEMORIZATION_SIGNALS } from "@gdc/cartography";
+import { DEFAULT_MEMORIZATION_SIGNALS, MEMORIZATION_SIGNALS } from "@gdc/cartography";
 import type { InterventionStudyOptions, StudyProgress, StudyReport, StudyScoringConfig, StudyTrainingConfig } from "@gdc/study";
 import { CliError } from "../errors.ts";
 import { createProgress, type Progress } from "../progress.ts";
@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .option("--references <n>", "reference secrets per canary for exposure (default 500; --quick: 200)")
     .option("--repetitions <list>", "canary repetition levels k, comma-separated (default 1,2,4,8,16); ignored when the corpus has canaries")
     .option("--canaries-per-level <n>", "canaries per repetition level (default 4; each canary has its own sentence frame, at most 24 canaries)")
-    .option("--memorization-signal <name>", `the memorization signal the policies and quadrants use: ${MEMORIZATION_SIGNALS.join(", ")} (default ${DEFAULT_MEMORIZATION_SIGNAL}; forgetFrequency is the paper's)`)
+    .option("--memorization-signal <name>", `the memorization signal the policies and quadrants use: ${MEMORIZATION_SIGNALS.join(", ")} (default ${DEFAULT_MEMORIZATION_SIGNALS.languageModel}, the default for language-model input; forgetFrequency is the paper's)`)
     .option("--no-equal-steps", "skip retraining the prune arms for the baseline's number of optimizer steps")
     .option("--audit-equal-steps", "audit the canaries of the equal-steps retrains too (default: their perplexity only)")
     .option("--training <json>", "training-config overrides as JSON, e.g. '{\"learningRate\":0.003,\"model\":{…}}'")
