@@ -1,11 +1,17 @@
 // The abuse suite (issue 13): each attack from the security probe, against the real HTTP server
 // and PostgreSQL. Every attack must fail cleanly — an error naming the limit or rule, nothing
 // written — while the server keeps answering another client's cheap query.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createApiToken, openJobQueue, readEnv, systemActor, type JobQueue } from "@gdc/db";
+import { createApiToken, importExamples, openJobQueue, readEnv, systemActor, type ExampleRecord, type JobQueue } from "@gdc/db";
 import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { MAX_ALIASES, MAX_DIRECTIVES, MAX_TOKENS, startApi, type RunningApi } from "../src/index.ts";
 import { GQL, startGovernanceHarness, type GovernanceHarness, type GqlResponse } from "./governance-harness.ts";
+import { ApiClient } from "../../cli/src/api-client.ts";
+import { CliError } from "../../cli/src/errors.ts";
+import { importExamplesFile } from "../../cli/src/commands/import-examples.ts";
 
 let h: GovernanceHarness;
 beforeAll(async () => {
@@ -328,5 +334,61 @@ describe("F3: four eyes that identity tricks cannot pass", () => {
     const { createApiToken: minted } = await h.ok(ADMIN.token, CREATE_TOKEN, { userId: createUser.id, name: "onboarding" });
     const id = await proposal(minted.token);
     await refused(ADMIN.token, id, /Four eyes: you issued an API token to the proposer/);
+  });
+});
+
+describe("F5: an import is all or nothing", () => {
+  const BAD_AT = 12_346;
+  const bads: { record: unknown; field: string; message: RegExp }[] = [
+    { record: { id: "bad", text: "nul\u0000byte" }, field: "text", message: /NUL character/ },
+    { record: { id: "bad", text: "lone \ud800 surrogate" }, field: "text", message: /not valid Unicode/ },
+    { record: { id: "bad", text: "fine", payload: { nested: ["ok", "nul\u0000"] } }, field: "payload.nested.1", message: /NUL character/ },
+    { record: { id: "bad", text: "fine", canary: { prefix: "p", secret: "\udc00" } }, field: "canary.secret", message: /not valid Unicode/ },
+  ];
+
+  test("gdc import-examples: a bad line at 12,346 of 20,000 writes no example and no audit event, and the error names line and field", async () => {
+    const { dataset, version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 0 });
+    const dir = mkdtempSync(path.join(tmpdir(), "gdc-abuse-import-"));
+    try {
+      const client = new ApiClient(h.api.url, h.users.ENGINEER.token);
+      const good = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ id: `row-${i}`, text: `row number ${i}` }));
+      for (const [n, bad] of bads.entries()) {
+        const file = path.join(dir, `bad-${n}.jsonl`);
+        const lines = [...good];
+        lines[BAD_AT - 1] = JSON.stringify(bad.record);
+        writeFileSync(file, lines.join("\n") + "\n");
+        const before = await writes();
+        const error = await importExamplesFile(client, { file, versionId: version.id }).then(
+          () => null,
+          (err: unknown) => err,
+        );
+        expect(error).toBeInstanceOf(CliError);
+        expect((error as CliError).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${BAD_AT}: ${bad.field.replace(/\./g, "\\.")}: `));
+        expect((error as CliError).message).toMatch(bad.message);
+        expect((error as CliError).message).toMatch(/nothing was imported$/);
+        expect(await writes()).toEqual(before);
+      }
+      expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the importExamples service (and the mutation) refuse the batch before writing, naming the record and field", async () => {
+    const { version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 0 });
+    const records = Array.from({ length: 20_000 }, (_, i): ExampleRecord => ({ id: `svc-${i}`, text: `service row ${i}` }));
+    for (const bad of bads) {
+      const before = await writes();
+      const withBad = [...records];
+      withBad[BAD_AT - 1] = bad.record as ExampleRecord;
+      await expect(importExamples(h.db, h.users.ENGINEER.actor, { versionId: version.id, records: withBad, describe: (i) => `line ${i + 1}` })).rejects.toThrow(
+        new RegExp(`^line ${BAD_AT}: ${bad.field.replace(/\./g, "\\.")}: `),
+      );
+      const response = await h.gql(h.users.ENGINEER.token, GQL.importExamples, { versionId: version.id, examples: [{ text: "fine" }, bad.record] });
+      expect(response.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+      // The API's input guard or the record schema answers first; either names the record and the field.
+      expect(messages(response)).toMatch(new RegExp(`examples(\\[1\\]: |\\.1\\.)${bad.field.split(".")[0]}`));
+      expect(await writes()).toEqual(before);
+    }
   });
 });

@@ -80,7 +80,8 @@ function parseLine(file: string, line: number, text: string): ExampleRecord {
 }
 
 /**
- * Checks every line of the file — JSON, the record schema, and that no id names two different
+ * Checks every line of the file — JSON, the record schema (including what the database would
+ * refuse: NUL characters and invalid Unicode in any string), and that no id names two different
  * contents — without sending anything. Throws one CliError listing the first bad lines.
  */
 export async function validateExamplesFile(file: string): Promise<{ records: number }> {

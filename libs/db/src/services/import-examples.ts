@@ -6,16 +6,57 @@ import { canonicalJson } from "../canonical-json.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { assertDraft } from "./versions.ts";
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why PostgreSQL would refuse to store `s` in a text or jsonb column, or null: a NUL character
+ * (text and jsonb both reject \u0000) or invalid Unicode (a lone UTF-16 surrogate). Checked
+ * before anything is written, so a bad record late in a file writes nothing.
+ */
+export function unstorableTextReason(s: string): string | null {
+  const nul = s.indexOf("\u0000");
+  if (nul >= 0) return `contains a NUL character (\\u0000) at position ${nul}, which the database cannot store`;
+  const lone = LONE_SURROGATE.exec(s);
+  if (lone) return `is not valid Unicode (a lone surrogate \\u${lone[0].charCodeAt(0).toString(16).toUpperCase()} at position ${lone.index})`;
+  return null;
+}
+
+/** A string the database can store (see unstorableTextReason). */
+const storable = (schema: z.ZodString) =>
+  schema.superRefine((s, ctx) => {
+    const reason = unstorableTextReason(s);
+    if (reason) ctx.addIssue({ code: "custom", message: reason });
+  });
+
+/** Every key and string inside a payload must be storable in jsonb too; the issue names the path. */
+function checkPayload(value: unknown, path: (string | number)[], ctx: z.RefinementCtx): void {
+  if (typeof value === "string") {
+    const reason = unstorableTextReason(value);
+    if (reason) ctx.addIssue({ code: "custom", message: reason, path });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => checkPayload(v, [...path, i], ctx));
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const reason = unstorableTextReason(k);
+      if (reason) ctx.addIssue({ code: "custom", message: `key ${reason}`, path: [...path, k] });
+      checkPayload(v, [...path, k], ctx);
+    }
+  }
+}
+
 export const exampleRecordSchema = z
   .object({
-    id: z.string().min(1).max(200).optional(),
-    text: z.string().min(1, "must not be empty").max(1_000_000),
+    id: storable(z.string().min(1).max(200)).optional(),
+    text: storable(z.string().min(1, "must not be empty").max(1_000_000)),
     split: z.enum(["train", "validation", "test", "TRAIN", "VALIDATION", "TEST"]).optional(),
     canary: z
-      .object({ prefix: z.string().min(1), secret: z.string().min(1) })
+      .object({ prefix: storable(z.string().min(1)), secret: storable(z.string().min(1)) })
       .strict()
       .optional(),
-    payload: z.record(z.string(), z.unknown()).optional(),
+    payload: z
+      .record(z.string(), z.unknown())
+      .superRefine((p, ctx) => checkPayload(p, [], ctx))
+      .optional(),
   })
   .strict();
 export type ExampleRecord = z.infer<typeof exampleRecordSchema>;
@@ -56,6 +97,8 @@ export interface ImportExamplesResult {
 export async function importExamples(db: Database, actor: Actor, options: ImportExamplesOptions): Promise<ImportExamplesResult> {
   const { versionId, records } = options;
   const describe = options.describe ?? ((i: number) => `records[${i}]`);
+  // Every record is checked (schema, NUL, invalid Unicode) before anything is written.
+  records.forEach((r, i) => parseExampleRecord(r, describe(i)));
   const rows = records.map((r, i) => {
     const contentHash = exampleContentHash(r);
     return {
