@@ -430,12 +430,30 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
       }
       throw err;
     }
+    // The first row is read before the status is sent: exportVersion checks a page whole (and the
+    // last page against the release hash) before yielding from it, so content that no longer
+    // matches its release is refused here with 409 when the export fits one page. Past the first
+    // page, a mismatch aborts the response before the last page: the client sees the connection
+    // close without the final chunk (a truncated body, never a complete 200).
+    const iterator = exported.rows[Symbol.asyncIterator]();
+    let next: IteratorResult<Awaited<ReturnType<typeof iterator.next>>["value"]>;
+    try {
+      next = await iterator.next();
+    } catch (err) {
+      if (err instanceof DomainError) {
+        process.stderr.write(`export refused: ${err.message}\n`);
+        sendJsonError(res, 409, err.code, err.message);
+        return;
+      }
+      throw err;
+    }
     res.statusCode = 200;
     res.setHeader("content-type", "application/x-ndjson; charset=utf-8");
     res.setHeader("x-gdc-example-count", String(exported.count));
     res.setHeader("x-gdc-content-hash", exported.version.contentHash ?? "");
-    for await (const row of exported.rows) {
-      if (!res.write(exportLine(row))) await drained(res);
+    while (!next.done) {
+      if (!res.write(exportLine(next.value))) await drained(res);
+      next = await iterator.next();
     }
     res.end();
   }
