@@ -392,3 +392,53 @@ describe("F5: an import is all or nothing", () => {
     }
   });
 });
+
+describe("F7: nothing derived from a canary's text reaches roles that may not read it", () => {
+  test("VIEWER and REVIEWER get no content hash, no hash-shaped key and no text of a canary; ENGINEER and ADMIN do", async () => {
+    const { version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 0 });
+    await importExamples(h.db, h.users.ENGINEER.actor, {
+      versionId: version.id,
+      records: [
+        { text: "the secret code of abcde is 123456", canary: { prefix: "the secret code of abcde is ", secret: "123456" } },
+        { id: "canary-named", text: "the secret code of fghij is 654321", canary: { prefix: "the secret code of fghij is ", secret: "654321" } },
+        { id: "plain", text: "an ordinary example" },
+      ],
+    });
+    const stored = await h.db.prisma.example.findMany({ where: { memberships: { some: { versionId: version.id } } }, orderBy: { key: "asc" } });
+    const canaries = stored.filter((e) => e.isCanary);
+    expect(canaries).toHaveLength(2);
+    const fields = `id key contentHash text isCanary canary { prefix secret }`;
+    const page = `query ($id: ID!) { version(id: $id) { examples(first: 10) { edges { node { ${fields} } } } } }`;
+    const one = `query ($id: ID!) { example(id: $id) { ${fields} } }`;
+    type Node = { id: string; key: string; contentHash: string | null; text: string | null; isCanary: boolean; canary: unknown };
+    const read = async (token: string) => {
+      const { version: datasetVersion } = await h.ok<{ version: { examples: { edges: { node: Node }[] } } }>(token, page, { id: version.id });
+      const singles = await Promise.all(stored.map(async (e) => (await h.ok<{ example: Node }>(token, one, { id: e.id })).example));
+      return [...datasetVersion.examples.edges.map((edge) => edge.node), ...singles];
+    };
+    for (const role of ["VIEWER", "REVIEWER"] as const) {
+      const nodes = await read(h.users[role].token);
+      expect(nodes).toHaveLength(6);
+      for (const node of nodes) {
+        const e = stored.find((s) => s.id === node.id)!;
+        if (!node.isCanary) {
+          expect(node.contentHash).toBe(e.contentHash);
+          continue;
+        }
+        expect(node.contentHash).toBeNull();
+        expect(node.text).toBeNull();
+        expect(node.canary).toBeNull();
+        // A key that is the content hash is the hash: shown as canary:<id> instead; a chosen id stays.
+        expect(node.key).toBe(e.key === e.contentHash ? `canary:${e.id}` : e.key);
+        expect(JSON.stringify(node)).not.toContain(e.contentHash);
+        expect(JSON.stringify(node)).not.toContain(e.contentHash.slice(0, 12));
+      }
+    }
+    for (const role of ["ENGINEER", "ADMIN"] as const) {
+      for (const node of await read(h.users[role].token)) {
+        const e = stored.find((s) => s.id === node.id)!;
+        expect(node).toMatchObject({ key: e.key, contentHash: e.contentHash, text: e.text });
+      }
+    }
+  });
+});

@@ -5,8 +5,10 @@ import { canSeeCanarySecrets } from "../permissions.ts";
 export const typeDefs = /* GraphQL */ `
   type Example {
     id: ID!
+    "For a canary imported without an id the key is its content hash: REVIEWER and VIEWER then see canary:<example id> instead."
     key: String!
-    contentHash: String!
+    "sha256 of the canonical {text, payload}. Null for canaries for REVIEWER and VIEWER (it would let them guess the secret)."
+    contentHash: String
     "Canary text is redacted (null) for REVIEWER and VIEWER."
     text: String
     split: Split!
@@ -146,6 +148,9 @@ export const resolvers = {
     examples: (v: { id: string }, args: ExamplesArgs, ctx: ApiContext) => examplesPage(ctx, { versionId: v.id }, args),
   },
   Example: {
+    // Nothing derived from a canary's content (text, hash, a key that is the hash) reaches roles that may not read it.
+    key: (e: Example, _: unknown, ctx: ApiContext) => (e.isCanary && !canSeeCanarySecrets(ctx) && e.key === e.contentHash ? `canary:${e.id}` : e.key),
+    contentHash: (e: Example, _: unknown, ctx: ApiContext) => (e.isCanary && !canSeeCanarySecrets(ctx) ? null : e.contentHash),
     text: (e: Example, _: unknown, ctx: ApiContext) => (e.isCanary && !canSeeCanarySecrets(ctx) ? null : e.text),
     canary: (e: Example, _: unknown, ctx: ApiContext) =>
       e.isCanary && canSeeCanarySecrets(ctx) && e.canaryPrefix !== null && e.canarySecret !== null ? { prefix: e.canaryPrefix, secret: e.canarySecret } : null,
