@@ -442,3 +442,27 @@ describe("F7: nothing derived from a canary's text reaches roles that may not re
     }
   });
 });
+
+describe("F12: API-token prefixes in the audit trail are for ADMINs only", () => {
+  test("VIEWER, REVIEWER and ENGINEER read apiToken.create events with prefix null; ADMIN reads the prefix", async () => {
+    const { createApiToken: minted } = await h.ok<{ createApiToken: { token: string; apiToken: { id: string; prefix: string } } }>(
+      h.users.ADMIN.token,
+      `mutation ($userId: ID, $name: String!) { createApiToken(userId: $userId, name: $name) { token apiToken { id prefix } } }`,
+      { userId: h.users.REVIEWER.user.id, name: "prefix-probe" },
+    );
+    expect(minted.apiToken.prefix).toMatch(/^gdc_/);
+    const EVENTS = `query ($targetId: String) { auditEvents(targetType: "ApiToken", targetId: $targetId) { edges { action before after } } }`;
+    type Page = { auditEvents: { edges: { action: string; before: unknown; after: Record<string, unknown> | null }[] } };
+    for (const role of ["VIEWER", "REVIEWER", "ENGINEER"] as const) {
+      const { auditEvents } = await h.ok<Page>(h.users[role].token, EVENTS, { targetId: minted.apiToken.id });
+      const created = auditEvents.edges.find((e) => e.action === "apiToken.create");
+      expect(created?.after).toMatchObject({ name: "prefix-probe", prefix: null });
+      expect(JSON.stringify(auditEvents)).not.toContain(minted.apiToken.prefix);
+      // Nor in the unfiltered trail.
+      const all = await h.ok<Page>(h.users[role].token, `{ auditEvents(first: 500) { edges { action before after } } }`);
+      expect(JSON.stringify(all)).not.toContain(minted.apiToken.prefix);
+    }
+    const { auditEvents } = await h.ok<Page>(h.users.ADMIN.token, EVENTS, { targetId: minted.apiToken.id });
+    expect(auditEvents.edges.find((e) => e.action === "apiToken.create")?.after).toMatchObject({ prefix: minted.apiToken.prefix });
+  });
+});

@@ -11,6 +11,7 @@ export const typeDefs = /* GraphQL */ `
     action: String!
     targetType: String!
     targetId: String!
+    "The state before and after. An API token's prefix (ApiToken events) is null for everyone but ADMIN."
     before: JSON
     after: JSON
     prevHash: String!
@@ -55,5 +56,15 @@ export const resolvers = {
   },
   AuditEvent: {
     seq: (e: { seq: bigint }) => e.seq.toString(),
+    before: (e: AuditEventRow, _: unknown, ctx: ApiContext) => withoutTokenPrefix(e, e.before, ctx),
+    after: (e: AuditEventRow, _: unknown, ctx: ApiContext) => withoutTokenPrefix(e, e.after, ctx),
   },
 };
+
+type AuditEventRow = { targetType: string; before: unknown; after: unknown };
+
+/** Token prefixes identify other people's API tokens: only ADMIN sees them in the trail (issue 13). */
+function withoutTokenPrefix(e: AuditEventRow, state: unknown, ctx: ApiContext): unknown {
+  if (ctx.user?.role === "ADMIN" || e.targetType !== "ApiToken" || state === null || typeof state !== "object" || Array.isArray(state)) return state;
+  return "prefix" in state ? { ...state, prefix: null } : state;
+}
