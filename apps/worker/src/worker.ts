@@ -12,7 +12,7 @@ export interface WorkerDeps {
  * Registers every job handler on the queue. With pg-boss, any number of these run on any
  * number of machines; each job is handed to exactly one of them.
  */
-export async function startWorker(deps: WorkerDeps): Promise<void> {
+export async function startWorker(deps: WorkerDeps, options: { sweepSeconds?: number } = {}): Promise<RunningWorker> {
   const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   for (const [name, handler] of Object.entries(jobHandlers) as [JobName, (deps: WorkerDeps, data: never) => Promise<void>][]) {
     const run: JobHandler<JobName> = async (data, job) => {
@@ -30,6 +30,59 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
   }
   const recovered = await recoverInterruptedWork(deps);
   if (recovered) log(`re-enqueued ${recovered} interrupted job(s)`);
+  const sweepSeconds = options.sweepSeconds ?? recoverySweepSeconds();
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweepStaleWork(deps)
+      .then((n) => n && log(`recovery sweep: re-enqueued ${n} run(s)/study(ies) with a stale heartbeat`))
+      .catch((err: unknown) => log(`recovery sweep failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => (sweeping = false));
+  }, sweepSeconds * 1000);
+  sweep.unref();
+  return { stop: () => clearInterval(sweep) };
+}
+
+export interface RunningWorker {
+  /** Stops the recovery sweep (the queue is stopped by whoever opened it). */
+  stop(): void;
+}
+
+/** Seconds between two recovery sweeps (GDC_RECOVERY_SWEEP_SECONDS, default 15). */
+export const recoverySweepSeconds = () => {
+  const raw = process.env.GDC_RECOVERY_SWEEP_SECONDS;
+  const value = raw === undefined || raw === "" ? 15 : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`GDC_RECOVERY_SWEEP_SECONDS must be a positive number of seconds (got ${raw})`);
+  return value;
+};
+
+/**
+ * The periodic half of recovery (issue 13 F10): while the process runs, every
+ * GDC_RECOVERY_SWEEP_SECONDS it re-enqueues tracked runs and studies that are RUNNING with a
+ * heartbeat older than the stale limit (GDC_HEARTBEAT_STALE_SECONDS, default 120; live jobs beat
+ * every 10 s). Their worker died (kill -9, a lost machine) while its pg-boss job still looks
+ * active (it would expire only after hours), so without the sweep such a run waits for a restart.
+ * A stale run is thus picked up within stale limit + sweep interval. The new job claims the run
+ * atomically (only if the heartbeat is still stale) and resumes from its last checkpoint; a
+ * duplicate job is harmless. Unlike the startup recovery it never clears a heartbeat: a live
+ * worker elsewhere keeps its run.
+ */
+export async function sweepStaleWork({ db, queue }: WorkerDeps): Promise<number> {
+  const stale = staleAfterSeconds();
+  const runs = await db.sql<{ id: string }>(
+    `SELECT id FROM runs WHERE kind = 'TRACKED' AND status = 'RUNNING'
+       AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::float8))`,
+    [stale],
+  );
+  for (const run of runs) await queue.enqueue("train", { runId: run.id }, { singletonKey: `sweep-train:${run.id}` });
+  const studies = await db.sql<{ id: string }>(
+    `SELECT id FROM studies WHERE status = 'RUNNING'
+       AND (progress IS NULL OR NOT (progress ? 'heartbeatAt') OR (progress ->> 'heartbeatAt')::timestamptz < now() - make_interval(secs => $1::float8))`,
+    [stale],
+  );
+  for (const study of studies) await queue.enqueue("study", { studyId: study.id }, { singletonKey: `sweep-study:${study.id}` });
+  return runs.length + studies.length;
 }
 
 /**
