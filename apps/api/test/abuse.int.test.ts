@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createApiToken, importExamples, openJobQueue, readEnv, systemActor, type ExampleRecord, type JobQueue } from "@gdc/db";
+import { createApiToken, createExternalRun, importExamples, ingestDynamics, openJobQueue, readEnv, systemActor, type ExampleRecord, type JobQueue } from "@gdc/db";
 import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { MAX_ALIASES, MAX_DIRECTIVES, MAX_TOKENS, startApi, type RunningApi } from "../src/index.ts";
 import { GQL, startGovernanceHarness, type GovernanceHarness, type GqlResponse } from "./governance-harness.ts";
@@ -464,5 +464,43 @@ describe("F12: API-token prefixes in the audit trail are for ADMINs only", () =>
     }
     const { auditEvents } = await h.ok<Page>(h.users.ADMIN.token, EVENTS, { targetId: minted.apiToken.id });
     expect(auditEvents.edges.find((e) => e.action === "apiToken.create")?.after).toMatchObject({ prefix: minted.apiToken.prefix });
+  });
+});
+
+describe("issue 13 item 15: a repeat that changes nothing writes no audit event", () => {
+  test("an identical import (service, mutation, CLI) and an identical ingest chunk add no audit event; a changing one does", async () => {
+    const { ENGINEER } = h.users;
+    const { version } = await seedDataset(h.db, ENGINEER.actor, { examples: 0 });
+    const records: ExampleRecord[] = Array.from({ length: 30 }, (_, i) => ({ id: `repeat-${i}`, text: `repeat ${i}` }));
+    const events = () => h.db.prisma.auditEvent.count({ where: { targetId: version.id, action: "examples.import" } });
+    expect(await importExamples(h.db, ENGINEER.actor, { versionId: version.id, records })).toMatchObject({ created: 30, addedToVersion: 30 });
+    expect(await events()).toBe(1);
+    expect(await importExamples(h.db, ENGINEER.actor, { versionId: version.id, records })).toEqual({ received: 30, created: 0, alreadyPresent: 30, addedToVersion: 0 });
+    const { importExamples: viaApi } = await h.ok<{ importExamples: { created: number } }>(ENGINEER.token, GQL.importExamples, { versionId: version.id, examples: records });
+    expect(viaApi.created).toBe(0);
+    const dir = mkdtempSync(path.join(tmpdir(), "gdc-abuse-repeat-"));
+    try {
+      const file = path.join(dir, "repeat.jsonl");
+      writeFileSync(file, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const totals = await importExamplesFile(new ApiClient(h.api.url, ENGINEER.token), { file, versionId: version.id, batchSize: 10 });
+      expect(totals).toMatchObject({ received: 30, created: 0, addedToVersion: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(await events()).toBe(1);
+    // One new record among known ones is a change: one event.
+    await importExamples(h.db, ENGINEER.actor, { versionId: version.id, records: [...records, { id: "repeat-new", text: "new" }] });
+    expect(await events()).toBe(2);
+
+    const run = await createExternalRun(h.db, ENGINEER.actor, { versionId: version.id, epochs: 2, framework: "jax" });
+    const cells = records.slice(0, 5).map((r) => ({ exampleKey: r.id!, epoch: 0, loss: 0.5, accuracy: 1 }));
+    const ingests = () => h.db.prisma.auditEvent.count({ where: { targetId: run.id, action: "dynamics.ingest" } });
+    expect((await ingestDynamics(h.db, ENGINEER.actor, { runId: run.id, cells })).accepted).toBe(5);
+    expect(await ingests()).toBe(1);
+    expect(await ingestDynamics(h.db, ENGINEER.actor, { runId: run.id, cells })).toMatchObject({ accepted: 0, unchanged: 5 });
+    expect(await ingests()).toBe(1);
+    // Changed values are a change: one more event.
+    expect((await ingestDynamics(h.db, ENGINEER.actor, { runId: run.id, cells: cells.map((c) => ({ ...c, loss: 0.25 })) })).accepted).toBe(5);
+    expect(await ingests()).toBe(2);
   });
 });

@@ -115,45 +115,59 @@ export async function importExamples(db: Database, actor: Actor, options: Import
   });
   assertUniqueWithinBatch(rows);
 
-  return auditedTransaction(
-    db,
-    actor,
-    async (tx) => {
-      const version = await tx.datasetVersion.findUnique({ where: { id: versionId } });
-      if (!version) throw notFound("DatasetVersion", versionId);
-      assertDraft(version);
-      const datasetId = version.datasetId;
-      await assertKeysMatchContent(tx, datasetId, rows);
+  try {
+    return await auditedTransaction(
+      db,
+      actor,
+      async (tx) => {
+        const version = await tx.datasetVersion.findUnique({ where: { id: versionId } });
+        if (!version) throw notFound("DatasetVersion", versionId);
+        assertDraft(version);
+        const datasetId = version.datasetId;
+        await assertKeysMatchContent(tx, datasetId, rows);
 
-      const created = await tx.$executeRawUnsafe(
-        `INSERT INTO examples (id, dataset_id, key, content_hash, text, payload, split, is_canary, canary_prefix, canary_secret)
-         SELECT gen_random_uuid(), $1::uuid, k, h, t, p::jsonb, s::"Split", c, cp, cs
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[], $9::text[])
-           AS r(k, h, t, p, s, c, cp, cs)
-         ON CONFLICT (dataset_id, content_hash) DO NOTHING`,
-        datasetId,
-        rows.map((r) => r.key),
-        rows.map((r) => r.contentHash),
-        rows.map((r) => r.text),
-        rows.map((r) => r.payload),
-        rows.map((r) => r.split),
-        rows.map((r) => r.isCanary),
-        rows.map((r) => r.canaryPrefix),
-        rows.map((r) => r.canarySecret),
-      );
-      const added = await tx.$executeRawUnsafe(
-        `INSERT INTO version_examples (version_id, example_id, weight)
-         SELECT $1::uuid, e.id, 1 FROM examples e WHERE e.dataset_id = $2::uuid AND e.content_hash = ANY($3::text[])
-         ON CONFLICT DO NOTHING`,
-        versionId,
-        datasetId,
-        rows.map((r) => r.contentHash),
-      );
-      const result = { received: rows.length, created, alreadyPresent: rows.length - created, addedToVersion: added };
-      return { result, audit: { action: "examples.import", targetType: "DatasetVersion", targetId: versionId, after: result } };
-    },
-    { timeoutMs: 600_000 },
-  );
+        const created = await tx.$executeRawUnsafe(
+          `INSERT INTO examples (id, dataset_id, key, content_hash, text, payload, split, is_canary, canary_prefix, canary_secret)
+           SELECT gen_random_uuid(), $1::uuid, k, h, t, p::jsonb, s::"Split", c, cp, cs
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[], $9::text[])
+             AS r(k, h, t, p, s, c, cp, cs)
+           ON CONFLICT (dataset_id, content_hash) DO NOTHING`,
+          datasetId,
+          rows.map((r) => r.key),
+          rows.map((r) => r.contentHash),
+          rows.map((r) => r.text),
+          rows.map((r) => r.payload),
+          rows.map((r) => r.split),
+          rows.map((r) => r.isCanary),
+          rows.map((r) => r.canaryPrefix),
+          rows.map((r) => r.canarySecret),
+        );
+        const added = await tx.$executeRawUnsafe(
+          `INSERT INTO version_examples (version_id, example_id, weight)
+           SELECT $1::uuid, e.id, 1 FROM examples e WHERE e.dataset_id = $2::uuid AND e.content_hash = ANY($3::text[])
+           ON CONFLICT DO NOTHING`,
+          versionId,
+          datasetId,
+          rows.map((r) => r.contentHash),
+        );
+        const result = { received: rows.length, created, alreadyPresent: rows.length - created, addedToVersion: added };
+        // A repeat that creates and adds nothing changed nothing: no audit event (GOVERNANCE.md).
+        if (created === 0 && added === 0) throw new NothingChanged(result);
+        return { result, audit: { action: "examples.import", targetType: "DatasetVersion", targetId: versionId, after: result } };
+      },
+      { timeoutMs: 600_000 },
+    );
+  } catch (err) {
+    if (err instanceof NothingChanged) return err.result;
+    throw err;
+  }
+}
+
+/** Ends a transaction that wrote nothing without an audit event; carries the result out. */
+class NothingChanged extends Error {
+  constructor(readonly result: ImportExamplesResult) {
+    super("nothing changed");
+  }
 }
 
 function assertUniqueWithinBatch(rows: { where: string; key: string; contentHash: string }[]) {

@@ -66,56 +66,70 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
   if (cells.length > MAX_CELLS_PER_CHUNK) throw badInput("cells", `at most ${MAX_CELLS_PER_CHUNK} cells per chunk, got ${cells.length}; split the chunk`);
   for (let i = 0; i < cells.length; i++) checkCell(cells[i]!, i);
 
-  return auditedSqlTransaction(db, actor, async (tx) => {
-    // FOR KEY SHARE: chunks of one run ingest concurrently, but never while finishRun or
-    // cancelRun (FOR UPDATE) changes its status.
-    const [run] = await tx.sql<{ kind: string; status: string; epochs: number; dataset_id: string; examples: number | null }>(
-      `SELECT r.kind, r.status, r.epochs, v.dataset_id, (SELECT max(ordinal) + 1 FROM run_examples WHERE run_id = r.id) AS examples
-         FROM runs r JOIN dataset_versions v ON v.id = r.version_id
-        WHERE r.id = $1::uuid FOR KEY SHARE OF r`,
-      [runId],
-    );
-    if (!run) throw notFound("Run", runId);
-    if (run.kind !== "EXTERNAL") throw conflict(`Run ${runId} is ${run.kind}: only EXTERNAL runs take ingested dynamics`);
-    if (run.status !== "RUNNING") {
-      forgetRunKeys(db, runId);
-      throw conflict(`Run ${runId} is ${run.status}: dynamics are ingested only while it is RUNNING`);
-    }
-    const T = run.epochs;
-    for (let i = 0; i < cells.length; i++) {
-      if (cells[i]!.epoch >= T) throw cellError(i, "epoch", `must be in [0, ${T - 1}] (the run has ${T} epochs), got ${cells[i]!.epoch}`);
-    }
-
-    const N = Number(run.examples ?? 0);
-    const ordinalOf =
-      cells.length === 0
-        ? new Map<string, number>()
-        : await runKeyOrdinals(db, tx, { runId, datasetId: run.dataset_id, examples: N }, () => [...new Set(cells.map((c) => c.exampleKey))]);
-    const blocks = new BlockCellsBuilder(N);
-    for (let i = 0; i < cells.length; i++) {
-      const cell = cells[i]!;
-      const ordinal = ordinalOf.get(cell.exampleKey);
-      if (ordinal === undefined) {
-        throw cellError(i, "exampleKey", `${JSON.stringify(cell.exampleKey)} is not a training example of run ${runId}`);
+  try {
+    return await auditedSqlTransaction(db, actor, async (tx) => {
+      // FOR KEY SHARE: chunks of one run ingest concurrently, but never while finishRun or
+      // cancelRun (FOR UPDATE) changes its status.
+      const [run] = await tx.sql<{ kind: string; status: string; epochs: number; dataset_id: string; examples: number | null }>(
+        `SELECT r.kind, r.status, r.epochs, v.dataset_id, (SELECT max(ordinal) + 1 FROM run_examples WHERE run_id = r.id) AS examples
+           FROM runs r JOIN dataset_versions v ON v.id = r.version_id
+          WHERE r.id = $1::uuid FOR KEY SHARE OF r`,
+        [runId],
+      );
+      if (!run) throw notFound("Run", runId);
+      if (run.kind !== "EXTERNAL") throw conflict(`Run ${runId} is ${run.kind}: only EXTERNAL runs take ingested dynamics`);
+      if (run.status !== "RUNNING") {
+        forgetRunKeys(db, runId);
+        throw conflict(`Run ${runId} is ${run.status}: dynamics are ingested only while it is RUNNING`);
       }
-      if (!blocks.set(ordinal, cell.epoch, cell.loss, cell.accuracy)) {
-        const first = cells.findIndex((c) => c.exampleKey === cell.exampleKey && c.epoch === cell.epoch);
-        throw new DomainError(
-          "BAD_USER_INPUT",
-          `cells[${i}]: repeats cells[${first}] (exampleKey ${JSON.stringify(cell.exampleKey)}, epoch ${cell.epoch}); send each cell once per chunk`,
-          `cells[${i}]`,
-        );
+      const T = run.epochs;
+      for (let i = 0; i < cells.length; i++) {
+        if (cells[i]!.epoch >= T) throw cellError(i, "epoch", `must be in [0, ${T - 1}] (the run has ${T} epochs), got ${cells[i]!.epoch}`);
       }
-    }
 
-    const written = await writeDynamicsBlocks(tx, runId, blocks.sorted());
-    // The run row is not written here (its progress is derived from the blocks when read):
-    // concurrent chunks of one run then share it without waiting on each other.
-    const completeness = await dynamicsCompleteness(tx, runId, T, N);
-    const result: IngestDynamicsResult = { ...written, received: cells.length, missing: completeness.missing };
-    return {
-      result,
-      audit: { action: "dynamics.ingest", targetType: "Run", targetId: runId, after: { ...result, cellsReceivedTotal: completeness.received } },
-    };
-  });
+      const N = Number(run.examples ?? 0);
+      const ordinalOf =
+        cells.length === 0
+          ? new Map<string, number>()
+          : await runKeyOrdinals(db, tx, { runId, datasetId: run.dataset_id, examples: N }, () => [...new Set(cells.map((c) => c.exampleKey))]);
+      const blocks = new BlockCellsBuilder(N);
+      for (let i = 0; i < cells.length; i++) {
+        const cell = cells[i]!;
+        const ordinal = ordinalOf.get(cell.exampleKey);
+        if (ordinal === undefined) {
+          throw cellError(i, "exampleKey", `${JSON.stringify(cell.exampleKey)} is not a training example of run ${runId}`);
+        }
+        if (!blocks.set(ordinal, cell.epoch, cell.loss, cell.accuracy)) {
+          const first = cells.findIndex((c) => c.exampleKey === cell.exampleKey && c.epoch === cell.epoch);
+          throw new DomainError(
+            "BAD_USER_INPUT",
+            `cells[${i}]: repeats cells[${first}] (exampleKey ${JSON.stringify(cell.exampleKey)}, epoch ${cell.epoch}); send each cell once per chunk`,
+            `cells[${i}]`,
+          );
+        }
+      }
+
+      const written = await writeDynamicsBlocks(tx, runId, blocks.sorted());
+      // The run row is not written here (its progress is derived from the blocks when read):
+      // concurrent chunks of one run then share it without waiting on each other.
+      const completeness = await dynamicsCompleteness(tx, runId, T, N);
+      const result: IngestDynamicsResult = { ...written, received: cells.length, missing: completeness.missing };
+      // A repeated chunk whose every cell was already stored changed nothing: no audit event (GOVERNANCE.md).
+      if (written.accepted === 0) throw new NothingChanged(result);
+      return {
+        result,
+        audit: { action: "dynamics.ingest", targetType: "Run", targetId: runId, after: { ...result, cellsReceivedTotal: completeness.received } },
+      };
+    });
+  } catch (err) {
+    if (err instanceof NothingChanged) return err.result;
+    throw err;
+  }
+}
+
+/** Ends (rolls back) a transaction that changed nothing, without an audit event; carries the result out. */
+class NothingChanged extends Error {
+  constructor(readonly result: IngestDynamicsResult) {
+    super("nothing changed");
+  }
 }
