@@ -1,4 +1,4 @@
-import type { Database, JobName, JobQueue, JobHandler } from "@gdc/db";
+import { readAuditKey, recordAuditAnchor, type Database, type JobName, type JobQueue, type JobHandler } from "@gdc/db";
 import { jobHandlers } from "./jobs/index.ts";
 import { staleAfterSeconds } from "./jobs/train.ts";
 
@@ -12,7 +12,7 @@ export interface WorkerDeps {
  * Registers every job handler on the queue. With pg-boss, any number of these run on any
  * number of machines; each job is handed to exactly one of them.
  */
-export async function startWorker(deps: WorkerDeps, options: { sweepSeconds?: number } = {}): Promise<RunningWorker> {
+export async function startWorker(deps: WorkerDeps, options: { sweepSeconds?: number; auditAnchorFile?: string | null } = {}): Promise<RunningWorker> {
   const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   for (const [name, handler] of Object.entries(jobHandlers) as [JobName, (deps: WorkerDeps, data: never) => Promise<void>][]) {
     const run: JobHandler<JobName> = async (data, job) => {
@@ -31,12 +31,20 @@ export async function startWorker(deps: WorkerDeps, options: { sweepSeconds?: nu
   const recovered = await recoverInterruptedWork(deps);
   if (recovered) log(`re-enqueued ${recovered} interrupted job(s)`);
   const sweepSeconds = options.sweepSeconds ?? recoverySweepSeconds();
+  // Each sweep also checkpoints the audit chain head into the anchor file, when there is one
+  // (GDC_AUDIT_ANCHOR_FILE; `gdc start` defaults it next to the embedded data dir), signed with
+  // the audit key when one is set (GDC_AUDIT_KEY / GDC_AUDIT_KEY_FILE): see libs/db/src/audit.ts.
+  const anchorFile = options.auditAnchorFile === undefined ? (process.env.GDC_AUDIT_ANCHOR_FILE ?? null) : options.auditAnchorFile;
+  const auditKey = anchorFile ? readAuditKey() : null;
   let sweeping = false;
   const sweep = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
     sweepStaleWork(deps)
-      .then((n) => n && log(`recovery sweep: re-enqueued ${n} run(s)/study(ies) with a stale heartbeat`))
+      .then(async (n) => {
+        if (n) log(`recovery sweep: re-enqueued ${n} run(s)/study(ies) with a stale heartbeat`);
+        if (anchorFile) await recordAuditAnchor(deps.db, anchorFile, auditKey);
+      })
       .catch((err: unknown) => log(`recovery sweep failed: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => (sweeping = false));
   }, sweepSeconds * 1000);

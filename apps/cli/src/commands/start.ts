@@ -26,7 +26,10 @@ export function register(program: Command): void {
       say(env.databaseUrl ? "Using PostgreSQL from DATABASE_URL" : `Using the embedded database in ${env.dataDir}`);
       const db = await openDatabase({ migrate: true, onStep: say });
       const queue = await openJobQueue(db);
-      await startWorker({ db, queue, log: (m) => (process.env.GDC_VERBOSE ? say(m) : undefined) });
+      // The worker's recovery sweep re-enqueues stale runs and studies, and checkpoints the audit
+      // chain head into an anchor file outside the database (embedded: next to the data dir).
+      const auditAnchorFile = process.env.GDC_AUDIT_ANCHOR_FILE ?? (env.databaseUrl ? null : path.join(path.dirname(env.dataDir), "audit-anchor.jsonl"));
+      await startWorker({ db, queue, log: (m) => (process.env.GDC_VERBOSE ? say(m) : undefined) }, { auditAnchorFile });
       const api = await startApi({ db, queue }, { port: apiPort, host: opts.host, introspection: env.introspection, debugErrors: env.debugErrors });
       const demo = opts.demo ? await ensureDemo(db, queue, path.join(path.dirname(env.dataDir), "demo-tokens.json"), say) : null;
       const admin = demo ? null : await ensureAdminToken(db, path.join(path.dirname(env.dataDir), "admin-token.json"));
