@@ -268,7 +268,7 @@ export function readAuditKey(env: NodeJS.ProcessEnv = process.env): Buffer | nul
 
 /** The chain head (the newest event), or null for an empty trail. */
 export async function auditHead(db: Database): Promise<{ seq: string; hash: string } | null> {
-  const [row] = await db.sql<{ seq: string; hash: string }>(`SELECT seq::text AS seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`);
+  const [row] = await db.sql<{ seq: string; hash: string }>(`SELECT e.seq::text AS seq, e.hash FROM audit_events e ORDER BY e.seq DESC LIMIT 1`);
   return row ?? null;
 }
 

@@ -64,9 +64,12 @@ describe("audit anchor", () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
     expect(await verifyAuditAnchors(db, file, KEY)).toEqual({ ok: true, checked: 2 });
-    // Later events do not disturb earlier anchors.
-    await createDataset(db, systemActor(), { name: `later-${n}` });
+    // Later events do not disturb earlier anchors; the head is the numerically greatest seq (9 < 10 < 100).
+    for (let i = 0; i < 12; i++) await createDataset(db, systemActor(), { name: `later-${n}-${i}` });
     expect(await verifyAuditAnchors(db, file, KEY)).toEqual({ ok: true, checked: 2 });
+    const newest = await db.prisma.auditEvent.findFirstOrThrow({ orderBy: { seq: "desc" } });
+    expect(BigInt(newest.seq)).toBeGreaterThanOrEqual(10n);
+    expect(await auditHead(db)).toEqual({ seq: newest.seq.toString(), hash: newest.hash });
   });
 
   test("deleting the last events passes the chain but not the anchor: truncation, named", async () => {
