@@ -1,11 +1,13 @@
 // The abuse suite (issue 13): each attack from the security probe, against the real HTTP server
 // and PostgreSQL. Every attack must fail cleanly — an error naming the limit or rule, nothing
 // written — while the server keeps answering another client's cheap query.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createApiToken, createExternalRun, importExamples, ingestDynamics, openJobQueue, readEnv, systemActor, type ExampleRecord, type JobQueue } from "@gdc/db";
+import { createApiToken, createExternalRun, ensurePrivateDir, importExamples, ingestDynamics, openDatabase, openJobQueue, readEnv, systemActor, type ExampleRecord, type JobQueue } from "@gdc/db";
 import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { MAX_ALIASES, MAX_DIRECTIVES, MAX_TOKENS, startApi, type RunningApi } from "../src/index.ts";
 import { GQL, startGovernanceHarness, type GovernanceHarness, type GqlResponse } from "./governance-harness.ts";
@@ -503,4 +505,89 @@ describe("issue 13 item 15: a repeat that changes nothing writes no audit event"
     expect((await ingestDynamics(h.db, ENGINEER.actor, { runId: run.id, cells: cells.map((c) => ({ ...c, loss: 0.25 })) })).accepted).toBe(5);
     expect(await ingests()).toBe(2);
   });
+});
+
+describe("issue 13 items 13 and F11: the embedded data folder", () => {
+  test("is created 0700, and an existing wider folder is tightened to 0700 when opened", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "gdc-abuse-pgdata-"));
+    try {
+      const fresh = path.join(root, "nested", "pgdata");
+      const db = await openDatabase({ dataDir: fresh, databaseUrl: null, migrate: false });
+      try {
+        expect(db.kind).toBe("pglite");
+        expect(statSync(fresh).mode & 0o777).toBe(0o700);
+        expect(statSync(path.join(root, "nested")).mode & 0o077).toBe(0);
+      } finally {
+        await db.close();
+      }
+      const wide = path.join(root, "wide");
+      mkdirSync(wide, { mode: 0o755 });
+      chmodSync(wide, 0o755);
+      expect(statSync(wide).mode & 0o777).toBe(0o755);
+      ensurePrivateDir(wide);
+      expect(statSync(wide).mode & 0o777).toBe(0o700);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test("20 processes opening one folder at once after a crash (stale lock, empty lock): exactly one wins each time", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "gdc-abuse-lock-"));
+    const databaseTs = path.resolve(import.meta.dirname, "../../../libs/db/src/database.ts");
+    const script = `
+      import { register } from "tsx/esm/api";
+      import { createInterface } from "node:readline";
+      register();
+      const { lockDataDir } = await import(${JSON.stringify(databaseTs)});
+      process.stdout.write("ready\\n");
+      for await (const line of createInterface({ input: process.stdin })) {
+        if (line === "exit") process.exit(0);
+        const dir = line.slice("lock ".length);
+        await lockDataDir(dir, 0).then(
+          () => process.stdout.write("won " + dir + "\\n"),
+          (err) => process.stdout.write("refused " + dir + " " + String(err.message).split("\\n")[0] + "\\n"),
+        );
+      }
+    `;
+    // A pid that is surely dead: a process that has exited.
+    const dead = spawn(process.execPath, ["-e", ""]);
+    await new Promise((r) => dead.on("close", r));
+    const children = Array.from({ length: 20 }, () => spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: path.resolve(import.meta.dirname, "../../.."), stdio: ["pipe", "pipe", "inherit"] }));
+    const outputs = children.map(() => [] as string[]);
+    const waiters: ((failure?: Error) => void)[] = [];
+    children.forEach((child, i) =>
+      createInterface({ input: child.stdout! }).on("line", (line) => {
+        outputs[i]!.push(line);
+        waiters.splice(0).forEach((w) => w());
+      }),
+    );
+    children.forEach((child) => child.on("close", (code) => waiters.splice(0).forEach((w) => w(new Error(`a locking process exited early (code ${code})`)))));
+    const until = async (done: () => boolean) => {
+      while (!done()) await new Promise<void>((resolve, reject) => waiters.push((failure) => (failure ? reject(failure) : resolve())));
+    };
+    try {
+      await until(() => outputs.every((o) => o.includes("ready")));
+      for (const [name, content] of [
+        ["stale", String(dead.pid)],
+        ["empty", ""],
+      ] as const) {
+        const dir = path.join(root, name);
+        mkdirSync(dir);
+        writeFileSync(path.join(dir, "gdc.lock"), content);
+        for (const child of children) child.stdin!.write(`lock ${dir}\n`);
+        await until(() => outputs.every((o) => o.some((l) => l.includes(` ${dir}`))));
+        const answers = outputs.map((o) => o.find((l) => l.includes(` ${dir}`))!);
+        const winners = answers.flatMap((a, i) => (a.startsWith("won ") ? [children[i]!.pid] : []));
+        expect(winners, `${name}: ${answers.join("\n")}`).toHaveLength(1);
+        expect(readFileSync(path.join(dir, "gdc.lock"), "utf8")).toBe(String(winners[0]));
+        for (const a of answers.filter((a) => a.startsWith("refused "))) expect(a).toMatch(/is in use by process \d+|is being taken over/);
+        // Nothing is left behind but the lock itself.
+        expect(readdirSync(dir)).toEqual(["gdc.lock"]);
+      }
+    } finally {
+      for (const child of children) child.stdin!.end("exit\n");
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on("close", r)))));
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

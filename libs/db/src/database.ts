@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
@@ -131,7 +131,7 @@ async function openEmbedded(dataDir: string, options: OpenDatabaseOptions): Prom
   if (!inMemory) {
     const fresh = !fs.existsSync(path.join(dataDir, "PG_VERSION"));
     if (fresh) options.onStep?.(`Creating the embedded database in ${dataDir} (first run only, ~10 s)…`);
-    fs.mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     releaseLock = await lockDataDir(dataDir);
   }
   let pglite: PGlite;
@@ -167,6 +167,15 @@ async function openEmbedded(dataDir: string, options: OpenDatabaseOptions): Prom
   };
 }
 
+/**
+ * Creates the embedded data folder readable by its owner only (0700): it holds example text and
+ * canary secrets. A folder that already exists with wider permissions is tightened.
+ */
+export function ensurePrivateDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if ((fs.statSync(dataDir).mode & 0o077) !== 0) fs.chmodSync(dataDir, 0o700);
+}
+
 /** Names of the committed migrations, in order. */
 export function migrationNames(): string[] {
   const dir = path.join(repoRoot, "prisma", "migrations");
@@ -192,36 +201,109 @@ async function hasPendingMigrations(query: (text: string) => Promise<unknown[]>)
 /**
  * PGlite is a single process: two processes on one folder corrupt it. A pid lock file turns
  * that into a clear error instead.
+ *
+ * Every step is atomic, so that of any number of processes opening one folder at the same
+ * moment exactly one gets it, also after a crash left a stale lock:
+ * - the lock file appears with its pid already in it (written to a private file, then hard-linked
+ *   to `gdc.lock`; link fails if the name exists), so no one ever reads a half-written lock;
+ * - a stale lock (its process is gone, or the file is empty or garbled) is replaced only by the
+ *   holder of `gdc.lock.takeover`, itself created the same exclusive way, after re-reading the
+ *   lock under it: two takers cannot both replace it.
  */
-async function lockDataDir(dataDir: string, waitMs = 5_000): Promise<() => void> {
+export async function lockDataDir(dataDir: string, waitMs = 5_000): Promise<() => void> {
   const lockFile = path.join(dataDir, "gdc.lock");
-  // A process that is just closing the folder (e.g. the migration CLI) releases it within a
-  // second or two: wait a little before calling the folder busy.
-  for (const deadline = Date.now() + waitMs; ; ) {
-    try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
-      break;
-    } catch {
-      const holder = Number(fs.readFileSync(lockFile, "utf8"));
-      if (!holder || holder === process.pid || !isAlive(holder)) {
-        fs.writeFileSync(lockFile, String(process.pid));
-        break;
-      }
-      if (Date.now() > deadline) {
+  const takeoverFile = `${lockFile}.takeover`;
+  const mine = String(process.pid);
+  const draft = path.join(dataDir, `gdc.lock.${process.pid}.${randomBytes(6).toString("hex")}`);
+  fs.writeFileSync(draft, mine, { mode: 0o600 });
+  try {
+    // A process that is just closing the folder (e.g. the migration CLI) releases it within a
+    // second or two: wait a little before calling the folder busy.
+    for (const deadline = Date.now() + waitMs; ; ) {
+      if (tryLink(draft, lockFile)) break;
+      const holder = readPid(lockFile);
+      if (holder === undefined) continue; // released between our link and read: try again
+      if (holder === process.pid) break;
+      if (holder === null || !isAlive(holder)) {
+        if (takeOver(draft, lockFile, takeoverFile, holder)) break;
+      } else if (Date.now() > deadline) {
         throw new Error(
           `The embedded database in ${dataDir} is in use by process ${holder}. Stop it, or set DATABASE_URL to use a PostgreSQL server.`,
         );
       }
-      await new Promise((r) => setTimeout(r, 200));
+      // A takeover in progress ends within milliseconds; the next round sees its winner.
+      if (Date.now() > deadline + 2_000) throw new Error(`The embedded database in ${dataDir} is being taken over by another process; try again.`);
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
     }
+  } finally {
+    fs.rmSync(draft, { force: true });
   }
   return () => {
     try {
-      if (fs.readFileSync(lockFile, "utf8") === String(process.pid)) fs.unlinkSync(lockFile);
+      if (fs.readFileSync(lockFile, "utf8") === mine) fs.unlinkSync(lockFile);
     } catch {
       /* already gone */
     }
   };
+}
+
+/** Creates `to` as a hard link to `from`; false if `to` exists. */
+function tryLink(from: string, to: string): boolean {
+  try {
+    fs.linkSync(from, to);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
+}
+
+/** The pid in a lock file: undefined if there is no file, null if it holds no pid (empty, garbled). */
+function readPid(file: string): number | null | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  return /^\d+$/.test(text.trim()) && Number(text) > 0 ? Number(text) : null;
+}
+
+/**
+ * Replaces a stale lock (holder `stale`: a dead pid, or null for an empty or garbled file) with
+ * ours, under the exclusive takeover file; true if the folder is now ours.
+ */
+function takeOver(draft: string, lockFile: string, takeoverFile: string, stale: number | null): boolean {
+  if (!tryLink(draft, takeoverFile)) {
+    // Another process is taking over. If it died doing so, its takeover file is stale too:
+    // move it aside under a unique name (rename is atomic) and let the next round retry.
+    const taker = readPid(takeoverFile);
+    if (taker !== undefined && (taker === null || !isAlive(taker))) {
+      const aside = `${takeoverFile}.${process.pid}.${randomBytes(6).toString("hex")}`;
+      try {
+        fs.renameSync(takeoverFile, aside);
+        // If a live process created a new takeover file in the meantime, we moved that one: put it back.
+        const moved = readPid(aside);
+        if (moved !== taker && moved !== undefined) tryLink(aside, takeoverFile);
+        fs.rmSync(aside, { force: true });
+      } catch {
+        /* someone else moved it */
+      }
+    }
+    return false;
+  }
+  try {
+    // Under the takeover file no one else replaces the lock; it is still the stale one we saw
+    // unless its holder released it (then link normally) or was itself a takeover winner.
+    const now = readPid(lockFile);
+    if (now === undefined) return tryLink(draft, lockFile);
+    if (now !== stale) return false;
+    fs.renameSync(draft, lockFile); // atomic replace: the lock never goes missing
+    return true;
+  } finally {
+    fs.rmSync(takeoverFile, { force: true });
+  }
 }
 
 function isAlive(pid: number): boolean {
