@@ -116,6 +116,21 @@ describe("the permission table", () => {
   });
 });
 
+describe("me.permissions", () => {
+  test("lists, for each role, exactly the mutations the table lets it call (what clients show or refuse up front)", async () => {
+    for (const role of ROLES) {
+      const { me } = await h.ok(h.users[role].token, `{ me { role permissions } }`);
+      const allowed = (Object.keys(MUTATION_PERMISSIONS) as MutationName[]).filter((m) => (MUTATION_PERMISSIONS[m] as readonly Role[]).includes(role));
+      expect(me, role).toEqual({ role, permissions: allowed });
+    }
+    // Spot checks against the table as written, so that a wrong derivation cannot pass.
+    const of = async (role: Role) => (await h.ok(h.users[role].token, `{ me { permissions } }`)).me.permissions as string[];
+    expect(await of("VIEWER")).toEqual(["createApiToken", "revokeApiToken"]);
+    expect(await of("REVIEWER")).toContain("reviewIntervention");
+    expect(await of("ENGINEER")).not.toContain("reviewIntervention");
+  });
+});
+
 describe("queries", () => {
   test("every query field needs a token (except the public ones); any role may read", async () => {
     const fields = schema.getQueryType()!.getFields();

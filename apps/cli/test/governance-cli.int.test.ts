@@ -178,6 +178,16 @@ describe("curation from the command line", () => {
     const lasso = await gdc(["propose", "--version", v2.id, "--examples", examples.filter((e) => !e.isCanary).slice(0, 2).map((e) => e.id).join(","), "--action", "downweight", "--weight", "0.5"], envOf(h.users.REVIEWER.token));
     expect(lasso.stdout).toMatch(/proposed \d interventions/);
 
+    // A queue is one version's: without --version nothing is reviewed. A role that may not
+    // review is refused up front, with a non-zero exit, instead of "left for another reviewer".
+    const unscoped = await gdc(["review", "--queue", "--approve", "--reason", "memorized"], envOf(h.users.REVIEWER.token));
+    expect(unscoped.code).toBe(2);
+    expect(unscoped.stderr).toMatch(/--queue: give --version <id>/);
+    const byEngineer = await gdc(["review", "--queue", "--version", v2.id, "--approve", "--reason", "memorized"], envOf(h.users.ENGINEER.token));
+    expect(byEngineer.code).toBe(2);
+    expect(byEngineer.stderr).toMatch(/\(ENGINEER\) may not review interventions/);
+    expect(await h.db.prisma.review.count({ where: { intervention: { versionId: v2.id } } })).toBe(0);
+
     // REVIEWER proposed the lasso: their queue run approves only the engineer's proposals.
     const reviewed = await gdc(["review", "--queue", "--version", v2.id, "--approve", "--reason", "memorized"], envOf(h.users.REVIEWER.token));
     expect(reviewed.code).toBe(0);

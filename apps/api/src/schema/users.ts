@@ -1,6 +1,6 @@
 import { actorFor, createApiToken, createUser, revokeApiToken, type ApiToken, type Role } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
-import { authorize, requireUser } from "../permissions.ts";
+import { authorize, MUTATION_PERMISSIONS, requireUser } from "../permissions.ts";
 
 export const typeDefs = /* GraphQL */ `
   type User {
@@ -8,6 +8,12 @@ export const typeDefs = /* GraphQL */ `
     email: String!
     name: String!
     role: Role!
+    """
+    The mutations this user's role may call, from the one permission table (apps/api
+    permissions.ts). Rules on the data still apply per call (four eyes, released versions,
+    token ownership): a listed mutation can still be refused for a given item.
+    """
+    permissions: [String!]!
   }
 
   type ApiToken {
@@ -46,6 +52,9 @@ export const typeDefs = /* GraphQL */ `
 `;
 
 export const resolvers = {
+  User: {
+    permissions: (u: { role: Role }) => Object.entries(MUTATION_PERMISSIONS).flatMap(([name, roles]) => ((roles as readonly Role[]).includes(u.role) ? [name] : [])),
+  },
   Query: {
     me: (_: unknown, __: unknown, ctx: ApiContext) => (ctx.user ? ctx.db.prisma.user.findUnique({ where: { id: ctx.user.id } }) : null),
     users: (_: unknown, __: unknown, ctx: ApiContext) => ctx.db.prisma.user.findMany({ orderBy: { email: "asc" } }),

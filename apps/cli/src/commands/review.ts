@@ -15,6 +15,11 @@ const REVIEW_BATCH_MUTATION = /* GraphQL */ `
 `;
 /** Interventions per reviewInterventions call (the API's limit). */
 const BATCH = 500;
+const ME_QUERY = /* GraphQL */ `
+  query Me {
+    me { email role permissions }
+  }
+`;
 const QUEUE_QUERY = /* GraphQL */ `
   query Queue($versionId: ID, $after: String) {
     reviewQueue(versionId: $versionId, first: 500, after: $after) { id canReview }
@@ -40,20 +45,31 @@ export function register(program: Command): void {
       .option("--approve", "approve them")
       .option("--reject", "reject them")
       .option("--reason <text>", "why (required)")
-      .option("--queue", "review every PROPOSED intervention you may review (of --version, if given)")
-      .option("--version <id>", "with --queue: only this version's queue"),
+      .option("--queue", "review every PROPOSED intervention you may review in one version's queue (needs --version)")
+      .option("--version <id>", "with --queue: the dataset version whose queue to review (required: a queue is one version's)"),
   ).action(async (ids: string[], options: ReviewOptions) => {
     if (Boolean(options.approve) === Boolean(options.reject)) throw new CliError("give exactly one of --approve, --reject");
     if (!options.reason?.trim()) throw new CliError("--reason: a review needs a reason");
     if (options.queue === Boolean(ids.length)) throw new CliError("give intervention ids, or --queue (not both)");
+    if (options.queue && !options.version) {
+      throw new CliError("--queue: give --version <id>: the review queue of one dataset version (every dataset's queue at once is too easy to approve by mistake)");
+    }
+    if (options.version && !options.queue) throw new CliError("--version: applies only with --queue");
     const client = ApiClient.from(options);
+    // The API's permission table says whether this role may review at all: refuse up front
+    // instead of reporting every item as "left for another reviewer".
+    const { me }: { me: { email: string; role: string; permissions: string[] } | null } = await client.request(ME_QUERY, {});
+    if (!me) throw new CliError("not signed in: set GDC_TOKEN or --token");
+    if (!me.permissions.includes("reviewIntervention")) {
+      throw new CliError(`${me.email} (${me.role}) may not review interventions: reviewing needs the REVIEWER or ADMIN role`);
+    }
     const decision = options.approve ? "APPROVE" : "REJECT";
     let skipped = 0;
     if (options.queue) {
       ids = [];
       let after: string | null = null;
       for (;;) {
-        const page: { reviewQueue: { id: string; canReview: boolean }[] } = await client.request(QUEUE_QUERY, { versionId: options.version ?? null, after });
+        const page: { reviewQueue: { id: string; canReview: boolean }[] } = await client.request(QUEUE_QUERY, { versionId: options.version, after });
         for (const item of page.reviewQueue) {
           if (item.canReview) ids.push(item.id);
           else skipped++;
