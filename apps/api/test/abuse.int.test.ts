@@ -542,7 +542,8 @@ describe("issue 13 items 13 and F11: the embedded data folder", () => {
       process.stdout.write("ready\\n");
       for await (const line of createInterface({ input: process.stdin })) {
         if (line === "exit") process.exit(0);
-        const dir = line.slice("lock ".length);
+        const [, goAt, dir] = line.split(" ");
+        while (Date.now() < Number(goAt)); // all start at the same moment
         await lockDataDir(dir, 0).then(
           () => process.stdout.write("won " + dir + "\\n"),
           (err) => process.stdout.write("refused " + dir + " " + String(err.message).split("\\n")[0] + "\\n"),
@@ -567,14 +568,13 @@ describe("issue 13 items 13 and F11: the embedded data folder", () => {
     };
     try {
       await until(() => outputs.every((o) => o.includes("ready")));
-      for (const [name, content] of [
-        ["stale", String(dead.pid)],
-        ["empty", ""],
-      ] as const) {
+      const rounds = [1, 2, 3].flatMap((n) => [[`stale-${n}`, String(dead.pid)] as const, [`empty-${n}`, ""] as const]);
+      for (const [name, content] of rounds) {
         const dir = path.join(root, name);
         mkdirSync(dir);
         writeFileSync(path.join(dir, "gdc.lock"), content);
-        for (const child of children) child.stdin!.write(`lock ${dir}\n`);
+        const goAt = Date.now() + 1_000;
+        for (const child of children) child.stdin!.write(`lock ${goAt} ${dir}\n`);
         await until(() => outputs.every((o) => o.some((l) => l.includes(` ${dir}`))));
         const answers = outputs.map((o) => o.find((l) => l.includes(` ${dir}`))!);
         const winners = answers.flatMap((a, i) => (a.startsWith("won ") ? [children[i]!.pid] : []));
