@@ -62,7 +62,8 @@ interface ExampleData {
     text: string | null;
     split: string;
     isCanary: boolean;
-    contentHash: string;
+    /** null for a canary when the viewer's role may not see canary secrets (the hash would give them away) */
+    contentHash: string | null;
     canary: { prefix: string; secret: string } | null;
     score: {
       difficulty: number;
@@ -134,7 +135,8 @@ function Example() {
           </p>
         ) : null}
         <p className="muted">
-          Split {example.split} · content hash <span className="hash">{example.contentHash.slice(0, 16)}</span>
+          Split {example.split} · content hash{" "}
+          {example.contentHash === null ? <em>hidden for canaries</em> : <span className="hash">{example.contentHash.slice(0, 16)}</span>}
         </p>
       </section>
       <div className="grid-2">
