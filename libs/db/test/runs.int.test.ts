@@ -457,6 +457,14 @@ describe("queries", () => {
     expect(search.edges).toHaveLength(4);
     const hidden = await queryExamples(t.db, { runId, first: 500, filter: { search: "my pin" }, canaryTextSearchable: false });
     expect(hidden.edges).toHaveLength(0);
+    // A canary whose key is its content hash (imported without an id): its hash cannot be
+    // probed by key search either, while those who may read canaries still find it.
+    const canary = all.find((s) => s.example.isCanary)!.example;
+    await t.db.sql(`UPDATE examples SET key = content_hash WHERE id = $1`, [canary.id]);
+    const prefix = canary.contentHash.slice(0, 12);
+    expect((await queryExamples(t.db, { runId, first: 500, filter: { search: prefix }, canaryTextSearchable: false })).edges).toHaveLength(0);
+    expect((await queryExamples(t.db, { runId, first: 500, filter: { search: prefix } })).edges.map((e) => e.node.id)).toEqual([canary.id]);
+    await t.db.sql(`UPDATE examples SET key = $2 WHERE id = $1`, [canary.id, canary.key]);
   });
 
   test("page size is capped at 500; a cursor of another ordering is refused", async () => {

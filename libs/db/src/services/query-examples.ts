@@ -209,8 +209,13 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
   if (filter.search != null && filter.search !== "") {
     if (filter.search.length > 200) throw badInput("filter.search", "must be at most 200 characters");
     const pattern = p(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    // Canary text must not be probed by roles that may not read it.
-    where.push(options.canaryTextSearchable === false ? `(e.key ILIKE ${pattern} OR (NOT e.is_canary AND e.text ILIKE ${pattern}))` : `(e.key ILIKE ${pattern} OR e.text ILIKE ${pattern})`);
+    // Canary text must not be probed by roles that may not read it, nor a canary key that is
+    // its content hash (a canary imported without an id): hash prefixes would narrow the secret.
+    where.push(
+      options.canaryTextSearchable === false
+        ? `((e.key ILIKE ${pattern} AND NOT (e.is_canary AND e.key = e.content_hash)) OR (NOT e.is_canary AND e.text ILIKE ${pattern}))`
+        : `(e.key ILIKE ${pattern} OR e.text ILIKE ${pattern})`,
+    );
   }
   const filterWhere = [...where];
   const filterParams = [...params];
