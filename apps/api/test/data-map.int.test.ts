@@ -71,8 +71,8 @@ describe("GET /export/runs/<id>/data-map.arrow", () => {
     expect(metadata.get("gdc.runId")).toBe(runId);
     expect(JSON.parse(metadata.get("gdc.thresholds")!)).toEqual(map.thresholds);
     // The run was scored with the default signal: the memorization column is the relative loss drop.
-    expect(metadata.get("gdc.memorizationSignal")).toBe("relativeLossDrop");
-    expect(map.memorizationSignal).toBe("relativeLossDrop");
+    expect(metadata.get("gdc.memorizationSignal")).toBe("excessLossDrop");
+    expect(map.memorizationSignal).toBe("excessLossDrop");
   });
 
   test("?include=ids adds the example ids; other include values are refused", async () => {

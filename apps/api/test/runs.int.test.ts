@@ -204,7 +204,7 @@ describe("an external run end to end through the HTTP API", () => {
         run(id: $r) { memorizationSignal scoringResolved }
         example(id: $e) {
           key
-          score(runId: $r) { forgetEvents memorization forgetFrequency lossDrop relativeLossDrop accuracyGain meanLoss difficulty }
+          score(runId: $r) { forgetEvents memorization forgetFrequency lossDrop relativeLossDrop excessLossDrop accuracyGain meanLoss difficulty }
           trajectory(runId: $r) { epochs loss accuracy forgetEpochs epsilon }
         }
       }`,
@@ -215,10 +215,11 @@ describe("an external run end to end through the HTTP API", () => {
     expect(example.trajectory.loss.every((l: number | null) => typeof l === "number")).toBe(true);
     expect(example.trajectory.forgetEpochs).toHaveLength(example.score.forgetEvents);
     expect(example.score.forgetFrequency).toBeCloseTo(example.score.forgetEvents / (T - 1), 6);
-    // Default scoring of language-model input: memorization is the relative loss drop, 1 − late (last Tl = Te = 2) / early (first Te = 2) mean loss.
-    expect(scoredRun.memorizationSignal).toBe("relativeLossDrop");
-    expect(scoredRun.scoringResolved).toMatchObject({ memorizationSignal: "relativeLossDrop", memorizationSignalSource: "language-model-input", earlyEpochs: 2, lateEpochs: 2, learnedBy: "loss", learnedBySource: "fractional-accuracy" });
-    expect(example.score.memorization).toBe(example.score.relativeLossDrop);
+    // Default scoring of language-model input: memorization is the excess loss drop (late loss, last Tl = Te = 2 epochs, against early, first Te = 2).
+    expect(scoredRun.memorizationSignal).toBe("excessLossDrop");
+    expect(scoredRun.scoringResolved).toMatchObject({ memorizationSignal: "excessLossDrop", memorizationSignalSource: "language-model-input", earlyEpochs: 2, lateEpochs: 2, learnedBy: "loss", learnedBySource: "fractional-accuracy" });
+    expect(example.score.memorization).toBe(example.score.excessLossDrop);
+    expect(typeof example.score.excessLossDrop).toBe("number");
     const [l0, l1, , l3, l4] = example.trajectory.loss as number[];
     const [a0, a1, , a3, a4] = example.trajectory.accuracy as number[];
     const early = (l0! + l1!) / 2;

@@ -9,7 +9,7 @@ import { CliError } from "../src/errors.ts";
 import { gdc } from "./run-gdc.ts";
 
 const HEADER =
-  "id,difficulty,memorization,forget_frequency,loss_drop,relative_loss_drop,accuracy_gain,mean_loss,forget_events,never_learned,confidence,variability,correctness,quadrant";
+  "id,difficulty,memorization,forget_frequency,loss_drop,relative_loss_drop,excess_loss_drop,accuracy_gain,mean_loss,forget_events,never_learned,confidence,variability,correctness,quadrant";
 /** The CSV's 0.1, as the readers store losses (float32). */
 const F = Math.fround(0.1);
 
@@ -85,11 +85,22 @@ describe("gdc score (the binary)", () => {
     // id, difficulty (first epoch's loss), memorization (= loss drop, the default signal), forget
     // frequency (1 of 3 transitions for a), loss drop (first − last loss), relative loss drop
     // (1 − last/first), accuracy gain (last − first accuracy), mean loss, forget events, never learned.
-    expect(lines.slice(1).map((l) => l.split(",").slice(0, 10).join(","))).toEqual([
+    // (excess loss drop, column 7, is checked below), accuracy gain, mean loss, forget events, never learned.
+    const rows = lines.slice(1).map((l) => l.split(","));
+    expect(rows.map((c) => [...c.slice(0, 6), ...c.slice(7, 11)].join(","))).toEqual([
       `a,1,${1 - F},${1 / 3},${1 - F},${1 - F / 1},1,${(1 + F + 1 + F) / 4},1,false`,
       "b,2,0,0,0,0,0,2,0,true",
       `c,${F},0,0,0,0,0,${(F + F + F + F) / 4},0,false`,
     ]);
+    // Excess loss drop: x = ln(early + δ) = ln 1, ln 2, ln F; y = ln(late + δ) = ln F, ln 2, ln F.
+    // c and b lie on y = x; a ended far below it. Least squares over the three points:
+    const x = [1, 2, F].map((l) => Math.log(l + 1e-6));
+    const y = [F, 2, F].map((l) => Math.log(l + 1e-6));
+    const mx = (x[0]! + x[1]! + x[2]!) / 3;
+    const my = (y[0]! + y[1]! + y[2]!) / 3;
+    const slope = x.reduce((acc, xi, i) => acc + (xi - mx) * (y[i]! - my), 0) / x.reduce((acc, xi) => acc + (xi - mx) ** 2, 0);
+    expect(rows.map((c) => Number(c[6]))).toEqual(x.map((xi, i) => expect.closeTo(my + slope * (xi - mx) - y[i]!, 9)));
+    expect(Number(rows[0]![6])).toBeGreaterThan(Number(rows[2]![6]));
     // θd = 1 (the lower median of 0.1, 1, 2) and θm = the lower 0.9-quantile of 0.9, 0, 0, i.e.
     // a's own loss drop: high means strictly above, so only b is high (difficulty), nothing memorized.
     expect(csvRun.stderr).toMatch(/STABLE_EASY 2, AMBIGUOUS_HARD 1, HOTSPOT_MEMORIZED 0, NOISY_OUTLIER 0; never learned 1/);
@@ -153,7 +164,9 @@ describe("gdc score (in-process)", () => {
     const { stdout, stderr } = await scoreInProcess(csv, { epsilon: "1.5", earlyEpochs: "2", qMemorization: "0" });
     // An ε means learned by loss: every loss of a is < 1.5, so no forget event. Te = Tl = 2:
     // difficulty (1 + 0.1) / 2, and the first two epochs equal the last two, so every drop and gain is 0.
-    expect(stdout.split("\n")[1]).toMatch(/^a,0\.55000000074505\d*,0,0,0,0,0,0\.55000000074505\d*,0,false,/);
+    // The excess drop is 0 up to rounding: every example lies on y = x, the least-squares line.
+    expect(stdout.split("\n")[1]).toMatch(/^a,0\.55000000074505\d*,0,0,0,0,[-\de.]+,0,0\.55000000074505\d*,0,false,/);
+    expect(Math.abs(Number(stdout.split("\n")[1]!.split(",")[6]))).toBeLessThan(1e-12);
     expect(stderr).toContain("ε = 1.5 (absolute)");
     expect(stderr).toContain("first 2 epoch(s)");
     expect(stderr).toContain("q_m = 0");
@@ -164,7 +177,7 @@ describe("gdc score (in-process)", () => {
       [[csv, "--learned-by", "loss", "--tau", "0.5"], /^--tau: applies only with --learned-by accuracy$/],
       // "auto" with an ε learns by loss: a τ beside it is a mistake.
       [[csv, "--epsilon", "1", "--tau", "0.5"], /^--tau: applies only with --learned-by accuracy$/],
-      [[csv, "--memorization-signal", "loudness"], /^--memorization-signal: "loudness" is not one of lossDrop, relativeLossDrop, accuracyGain, meanLoss, forgetFrequency$/],
+      [[csv, "--memorization-signal", "loudness"], /^--memorization-signal: "loudness" is not one of lossDrop, relativeLossDrop, excessLossDrop, accuracyGain, meanLoss, forgetFrequency$/],
       [[csv, "--late-epochs", "9"], /^--late-epochs: must be an integer in \[1, 4\]/],
       [[csv, "--late-epochs", "2.5"], /^--late-epochs: "2.5" is not an integer$/],
       [[csv, "--epsilon", "abc"], /^--epsilon: "abc" is not a number$/],

@@ -21,7 +21,7 @@ export interface FixtureOptions {
   ids?: boolean;
   thresholds?: { difficulty: number; memorization: number; source: string };
   format?: string;
-  /** gdc.memorizationSignal (default "relativeLossDrop", as the API writes for a run scored by default; null: left out). */
+  /** gdc.memorizationSignal (default "excessLossDrop", as the API writes for a run scored by default; null: left out). */
   memorizationSignal?: string | null;
 }
 
@@ -44,7 +44,7 @@ export function dataMapFile(points: FixturePoint[], options: FixtureOptions = {}
     ["gdc.count", String(points.length)],
     ["gdc.thresholds", JSON.stringify(options.thresholds ?? { difficulty: 1.5, memorization: 0.2, source: "quantile" })],
   ]);
-  const signal = options.memorizationSignal === undefined ? "relativeLossDrop" : options.memorizationSignal;
+  const signal = options.memorizationSignal === undefined ? "excessLossDrop" : options.memorizationSignal;
   if (signal !== null) metadata.set("gdc.memorizationSignal", signal);
   const schema = new Schema(fields, metadata);
   const size = options.batchSize ?? Math.max(1, points.length);

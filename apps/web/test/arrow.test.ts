@@ -114,7 +114,7 @@ describe("Arrow data-map file → prepared map", () => {
   });
 
   it("reads which signal the memorization column is (gdc.memorizationSignal); null when the file does not say", () => {
-    expect(prepareDataMap(decodeDataMapArrow(dataMapFile(TEN))).memorizationSignal).toBe("relativeLossDrop");
+    expect(prepareDataMap(decodeDataMapArrow(dataMapFile(TEN))).memorizationSignal).toBe("excessLossDrop");
     expect(decodeDataMapArrow(dataMapFile(TEN, { memorizationSignal: "forgetFrequency" })).memorizationSignal).toBe("forgetFrequency");
     expect(decodeDataMapArrow(dataMapFile(TEN, { memorizationSignal: null })).memorizationSignal).toBeNull();
   });

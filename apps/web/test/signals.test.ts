@@ -11,7 +11,7 @@ describe("memorization signals", () => {
   });
 
   it("know every signal the API may name", () => {
-    expect(Object.keys(SIGNALS).sort()).toEqual(["accuracyGain", "forgetFrequency", "lossDrop", "meanLoss", "relativeLossDrop"]);
+    expect(Object.keys(SIGNALS).sort()).toEqual(["accuracyGain", "excessLossDrop", "forgetFrequency", "lossDrop", "meanLoss", "relativeLossDrop"]);
     expect(signalInfo("forgetFrequency")?.explanation).toContain("paper");
   });
 });

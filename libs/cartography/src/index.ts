@@ -7,6 +7,8 @@ export {
   defaultEarlyEpochs,
   DEFAULT_MEMORIZATION_SIGNALS,
   DEFAULT_TAU,
+  EXCESS_FIT_MIN_VARIANCE,
+  EXCESS_LOSS_FLOOR,
   isBinaryAccuracy,
   isMemorizationSignal,
   MEMORIZATION_SIGNALS,

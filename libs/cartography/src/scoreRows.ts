@@ -10,6 +10,7 @@ export const SCORE_CSV_COLUMNS = [
   "forget_frequency",
   "loss_drop",
   "relative_loss_drop",
+  "excess_loss_drop",
   "accuracy_gain",
   "mean_loss",
   "forget_events",
@@ -29,6 +30,7 @@ export interface ScoreRow {
   forgetFrequency: number;
   lossDrop: number;
   relativeLossDrop: number;
+  excessLossDrop: number;
   accuracyGain: number;
   meanLoss: number;
   forgetEvents: number;
@@ -55,6 +57,7 @@ export function scoreRow(i: number, ids: readonly string[], scores: Scores, quad
     forgetFrequency: scores.forgetFrequency[i]!,
     lossDrop: scores.lossDrop[i]!,
     relativeLossDrop: scores.relativeLossDrop[i]!,
+    excessLossDrop: scores.excessLossDrop[i]!,
     accuracyGain: scores.accuracyGain[i]!,
     meanLoss: scores.meanLoss[i]!,
     forgetEvents: scores.forgetEvents[i]!,
@@ -84,10 +87,10 @@ export function csvField(value: string): string {
 export function* scoreCsvLines(ids: readonly string[], scores: Scores, quadrants: QuadrantAssignment): Generator<string> {
   checkLengths(ids, scores, quadrants);
   yield `${SCORE_CSV_COLUMNS.join(",")}\n`;
-  const { difficulty, memorization, forgetFrequency, lossDrop, relativeLossDrop, accuracyGain, meanLoss } = scores;
+  const { difficulty, memorization, forgetFrequency, lossDrop, relativeLossDrop, excessLossDrop, accuracyGain, meanLoss } = scores;
   const { forgetEvents, neverLearned, confidence, variability, correctness } = scores;
   const codes = quadrants.quadrant;
   for (let i = 0; i < ids.length; i++) {
-    yield `${csvField(ids[i]!)},${difficulty[i]},${memorization[i]},${forgetFrequency[i]},${lossDrop[i]},${relativeLossDrop[i]},${accuracyGain[i]},${meanLoss[i]},${forgetEvents[i]},${neverLearned[i] === 1},${confidence[i]},${variability[i]},${correctness[i]},${quadrantName(codes[i]!)}\n`;
+    yield `${csvField(ids[i]!)},${difficulty[i]},${memorization[i]},${forgetFrequency[i]},${lossDrop[i]},${relativeLossDrop[i]},${excessLossDrop[i]},${accuracyGain[i]},${meanLoss[i]},${forgetEvents[i]},${neverLearned[i] === 1},${confidence[i]},${variability[i]},${correctness[i]},${quadrantName(codes[i]!)}\n`;
   }
 }

@@ -14,29 +14,38 @@ export type LearnedBy = "loss" | "accuracy";
  * - `relativeLossDrop`: 1 − late / early loss (0 when the early loss is 0): the loss relative
  *   to a reference, here the run's own early epochs (as Carlini et al. 2021 rank extraction
  *   candidates by the ratio of the model's loss to a reference's).
+ * - `excessLossDrop`: how much lower this example's late loss is than that of a typical example
+ *   of the same run that started equally hard, in log space. With x = ln(early + δ) and
+ *   y = ln(late + δ) for every example (δ = EXCESS_LOSS_FLOOR, so that a loss of 0 has a
+ *   logarithm), fit y ≈ a + b·x by least squares over the run's examples; the signal is
+ *   (a + b·xᵢ) − yᵢ. The reference is the run's own cohort: relativeLossDrop assumes every
+ *   example keeps the same share of its early loss (b = 1), but hard ordinary text keeps more
+ *   of it (b ≈ 0.6 in both studies), so relativeLossDrop over-ranks merely hard text.
  * - `accuracyGain`: mean accuracy over the last Tl epochs minus over the first Te.
  * - `meanLoss`: mean loss over all epochs, the cumulative-loss proxy of Jiang et al.'s C-score
  *   (a low C-score, i.e. a high cumulative loss, marks atypical examples that must be
  *   memorized to be fit).
  * - `forgetFrequency`: the paper's memorization, forget events / (T − 1) (DESIGN.md §1).
  */
-export const MEMORIZATION_SIGNALS = ["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss", "forgetFrequency"] as const;
+export const MEMORIZATION_SIGNALS = ["lossDrop", "relativeLossDrop", "excessLossDrop", "accuracyGain", "meanLoss", "forgetFrequency"] as const;
 export type MemorizationSignal = (typeof MEMORIZATION_SIGNALS)[number];
 
 /**
  * The default memorization signal for each kind of input, chosen by validation
  * (docs/study/README.md):
- * - language-model input (fractional, per-token accuracies): `relativeLossDrop`, the best
- *   signal for held-out canaries by ROC-AUC and by recall in the Moby-Dick study, and again in
- *   the State of the Union study. Ordinary text keeps an irreducible loss (the entropy of
- *   language), a memorized secret loses nearly all of its loss: the share of the loss that
- *   went away separates them better than the absolute drop.
+ * - language-model input (fractional, per-token accuracies): `excessLossDrop`. It put the most
+ *   copies of canaries repeated ≥ 4 times in the top 10 % (the prune budget) of the Moby-Dick
+ *   study, where it was chosen, and again out of sample in the State of the Union study.
+ *   Ordinary text keeps an irreducible loss (the entropy of language) that grows with how hard
+ *   it started; a memorized secret ends far below what text that started equally hard ends at.
+ *   relativeLossDrop (the default before) ranks by the same idea with the slope fixed at 1 and
+ *   has a slightly higher ROC-AUC, but fewer canary copies inside the budget.
  * - classifier input (every accuracy 0 or 1): `lossDrop`, ROC-AUC 0.999 for flipped labels on
  *   the digits fixture. There every clean example's loss goes to ~0 as well, so the relative
  *   drop ranks clean examples highest (AUC 0.30) and must not be used.
  */
 export const DEFAULT_MEMORIZATION_SIGNALS = {
-  languageModel: "relativeLossDrop",
+  languageModel: "excessLossDrop",
   classifier: "lossDrop",
 } as const satisfies Record<string, MemorizationSignal>;
 
@@ -63,7 +72,7 @@ export interface ScoringConfig {
   learnedBy?: LearnedBy | "auto";
   /**
    * Which signal `memorization` is. Default: DEFAULT_MEMORIZATION_SIGNALS for the input, i.e.
-   * `lossDrop` when every accuracy is 0 or 1 (classifier input), else `relativeLossDrop`.
+   * `lossDrop` when every accuracy is 0 or 1 (classifier input), else `excessLossDrop`.
    */
   memorizationSignal?: MemorizationSignal;
   /** Tl, the last epochs that the late loss and accuracy average over. Default Te. */
@@ -91,7 +100,7 @@ export interface ResolvedScoringConfig {
   /** τ used (null with learnedBy "loss"). */
   tau: number | null;
   earlyEpochs: number;
-  /** Tl: the late window of lossDrop, relativeLossDrop and accuracyGain is epochs T − Tl … T − 1. */
+  /** Tl: the late window of lossDrop, relativeLossDrop, excessLossDrop and accuracyGain is epochs T − Tl … T − 1. */
   lateEpochs: number;
   epochs: number;
   examples: number;
@@ -110,6 +119,8 @@ export interface Scores {
   lossDrop: Float64Array;
   /** 1 − (mean loss of the last Tl epochs) / difficulty; 0 when difficulty is 0. */
   relativeLossDrop: Float64Array;
+  /** (a + b·ln(difficulty + δ)) − ln(late loss + δ), a and b the run's least-squares fit. */
+  excessLossDrop: Float64Array;
   /** Mean accuracy of the last Tl epochs − mean accuracy of the first Te. */
   accuracyGain: Float64Array;
   /** Mean loss over all T epochs. */
@@ -127,6 +138,16 @@ export interface Scores {
 }
 
 export const DEFAULT_TAU = 1;
+
+/**
+ * δ of excessLossDrop (nats): added to the early and late losses before their logarithm, so
+ * that an example learned to a loss of exactly 0 (common for classifiers) has a finite score.
+ * Far below any loss a language model reaches on text, so it leaves those ranks alone.
+ */
+export const EXCESS_LOSS_FLOOR = 1e-6;
+
+/** Below this population variance of ln(early + δ) the fit's slope is 0 (no spread to fit). */
+export const EXCESS_FIT_MIN_VARIANCE = 1e-12;
 
 export function defaultEarlyEpochs(epochs: number): number {
   return Math.max(1, Math.ceil(epochs / 4));
@@ -327,6 +348,7 @@ function scoreWithBracket(
     ambiguousRow: new Uint8Array(N),
     lossDrop: new Float64Array(N),
     relativeLossDrop: new Float64Array(N),
+    excessLossDrop: new Float64Array(N),
     accuracyGain: new Float64Array(N),
     meanLoss: new Float64Array(N),
   };
@@ -338,6 +360,7 @@ function scoreWithBracket(
   const expectedInside = Math.ceil(1.25 * (bracket?.insideShare ?? 0) * loss.length);
   const inside = new InsideCells(Math.min(expectedInside, loss.length >>> 3) + 4 * T + 1024);
   const below = scanRows(dyn, Te, Tl, bracket, out, inside);
+  fitExcessLossDrop(difficulty, out.excessLossDrop);
 
   let epsilon: number | null = null;
   let tau: number | null = null;
@@ -364,6 +387,7 @@ function scoreWithBracket(
   const signals: Record<MemorizationSignal, Float64Array> = {
     lossDrop: out.lossDrop,
     relativeLossDrop: out.relativeLossDrop,
+    excessLossDrop: out.excessLossDrop,
     accuracyGain: out.accuracyGain,
     meanLoss: out.meanLoss,
     forgetFrequency,
@@ -388,6 +412,7 @@ function scoreWithBracket(
     forgetFrequency,
     lossDrop: out.lossDrop,
     relativeLossDrop: out.relativeLossDrop,
+    excessLossDrop: out.excessLossDrop,
     accuracyGain: out.accuracyGain,
     meanLoss: out.meanLoss,
     forgetEvents,
@@ -425,6 +450,8 @@ interface RowOutputs {
   ambiguousRow: Uint8Array;
   lossDrop: Float64Array;
   relativeLossDrop: Float64Array;
+  /** ln(late loss + δ) after the scan; the signal after fitExcessLossDrop. */
+  excessLossDrop: Float64Array;
   accuracyGain: Float64Array;
   meanLoss: Float64Array;
 }
@@ -466,7 +493,7 @@ function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBr
   const { epochs: T, loss, acc } = dyn;
   const N = dyn.ids.length;
   const { difficulty, confidence, variability, correctness, forgetEvents, neverLearned, ambiguousRow } = out;
-  const { lossDrop, relativeLossDrop, accuracyGain, meanLoss } = out;
+  const { lossDrop, relativeLossDrop, excessLossDrop, accuracyGain, meanLoss } = out;
   const lateFrom = T - Tl;
   // With learnedBy "accuracy" no loss is "learned" here and nothing is inside; forget events
   // are counted from acc afterwards.
@@ -526,6 +553,7 @@ function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBr
     difficulty[i] = early;
     lossDrop[i] = early - late;
     relativeLossDrop[i] = early > 0 ? 1 - late / early : 0;
+    excessLossDrop[i] = Math.log(late + EXCESS_LOSS_FLOOR);
     accuracyGain[i] = lateAcc / Tl - earlyAcc / Te;
     meanLoss[i] = lossSum / T;
     confidence[i] = p0 + meanShift;
@@ -541,6 +569,39 @@ function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBr
     }
   }
   return below;
+}
+
+/**
+ * excessLossDrop from the scan's ln(late + δ) (in `out`, overwritten) and the early losses:
+ * the least-squares line y ≈ a + b·x of y = ln(late + δ) on x = ln(early + δ) over every
+ * example, then (a + b·xᵢ) − yᵢ = b·(xᵢ − x̄) − (yᵢ − ȳ). The sums are shifted by the first
+ * example's (x, y), as the scan's variance is, so near-constant columns do not cancel; b = 0
+ * when the early losses are all (numerically) equal: var(x) ≤ EXCESS_FIT_MIN_VARIANCE.
+ */
+function fitExcessLossDrop(difficulty: Float64Array, out: Float64Array): void {
+  const N = out.length;
+  if (N === 0) return;
+  const x0 = Math.log(difficulty[0]! + EXCESS_LOSS_FLOOR);
+  const y0 = out[0]!;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < N; i++) {
+    const dx = Math.log(difficulty[i]! + EXCESS_LOSS_FLOOR) - x0;
+    const dy = out[i]! - y0;
+    sx += dx;
+    sy += dy;
+    sxx += dx * dx;
+    sxy += dx * dy;
+  }
+  const mx = sx / N;
+  const my = sy / N;
+  const varX = sxx / N - mx * mx;
+  const b = varX > EXCESS_FIT_MIN_VARIANCE ? (sxy / N - mx * my) / varX : 0;
+  const meanX = x0 + mx;
+  const meanY = y0 + my;
+  for (let i = 0; i < N; i++) out[i] = b * (Math.log(difficulty[i]! + EXCESS_LOSS_FLOOR) - meanX) - (out[i]! - meanY);
 }
 
 function throwFirstInvalidCell(dyn: DynamicsMatrix, i: number): void {

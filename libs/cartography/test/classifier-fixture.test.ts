@@ -98,9 +98,9 @@ describe("default scoring of classifier input (allenai layout)", () => {
 
   it("prints every signal's AUC (for the record in docs)", () => {
     const s = computeScores(full);
-    const signals = { ...Object.fromEntries((["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "difficulty"] as const).map((k) => [k, s[k]])), oneMinusConfidence: Array.from(s.confidence, (c) => 1 - c) };
+    const signals = { ...Object.fromEntries((["lossDrop", "relativeLossDrop", "excessLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "difficulty"] as const).map((k) => [k, s[k]])), oneMinusConfidence: Array.from(s.confidence, (c) => 1 - c) };
     const aucs = Object.fromEntries(Object.entries(signals).map(([k, v]) => [k, Number(naiveAuc(v, bundle.flipped).toFixed(4))]));
     console.log("ROC-AUC for flipped labels:", JSON.stringify(aucs));
-    expect(Object.keys(aucs)).toHaveLength(7);
+    expect(Object.keys(aucs)).toHaveLength(8);
   });
 });

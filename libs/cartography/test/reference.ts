@@ -1,6 +1,6 @@
 // A deliberately naive implementation of DESIGN.md §1, straight from the definitions (sorted
 // copy for the median, one loop per score), to check the optimised engine against.
-import type { DynamicsMatrix } from "../src/index.ts";
+import { EXCESS_FIT_MIN_VARIANCE, EXCESS_LOSS_FLOOR, type DynamicsMatrix } from "../src/index.ts";
 
 export interface ReferenceScores {
   learnedBy: "loss" | "accuracy";
@@ -10,6 +10,7 @@ export interface ReferenceScores {
   forgetFrequency: number[];
   lossDrop: number[];
   relativeLossDrop: number[];
+  excessLossDrop: number[];
   accuracyGain: number[];
   meanLoss: number[];
   forgetEvents: number[];
@@ -47,6 +48,7 @@ export function referenceScores(
     forgetFrequency: [],
     lossDrop: [],
     relativeLossDrop: [],
+    excessLossDrop: [],
     accuracyGain: [],
     meanLoss: [],
     forgetEvents: [],
@@ -55,6 +57,7 @@ export function referenceScores(
     variability: [],
     correctness: [],
   };
+  const lates: number[] = [];
   for (let i = 0; i < N; i++) {
     const loss = Array.from(dyn.loss.subarray(i * T, (i + 1) * T));
     const acc = Array.from(dyn.acc.subarray(i * T, (i + 1) * T));
@@ -66,6 +69,7 @@ export function referenceScores(
     const early = mean(loss.slice(0, Te));
     const late = mean(loss.slice(T - Tl));
     out.difficulty.push(early);
+    lates.push(late);
     out.lossDrop.push(early - late);
     out.relativeLossDrop.push(early > 0 ? 1 - late / early : 0);
     out.accuracyGain.push(mean(acc.slice(T - Tl)) - mean(acc.slice(0, Te)));
@@ -76,6 +80,19 @@ export function referenceScores(
     out.confidence.push(meanP);
     out.variability.push(Math.sqrt(probs.reduce((s, p) => s + (p - meanP) ** 2, 0) / T));
     out.correctness.push(acc.reduce((s, a) => s + a, 0) / T);
+  }
+  // excessLossDrop: the textbook least-squares line of y = ln(late + δ) on x = ln(early + δ),
+  // then the fitted value minus y.
+  const x = out.difficulty.map((early) => Math.log(early + EXCESS_LOSS_FLOOR));
+  const y = lates.map((late) => Math.log(late + EXCESS_LOSS_FLOOR));
+  if (N > 0) {
+    const mx = mean(x);
+    const my = mean(y);
+    const sxx = x.reduce((s, xi) => s + (xi - mx) ** 2, 0);
+    const sxy = x.reduce((s, xi, i) => s + (xi - mx) * (y[i]! - my), 0);
+    const b = sxx / N > EXCESS_FIT_MIN_VARIANCE ? sxy / sxx : 0;
+    const a = my - b * mx;
+    out.excessLossDrop = x.map((xi, i) => a + b * xi - y[i]!);
   }
   return out;
 }

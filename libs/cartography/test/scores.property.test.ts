@@ -44,7 +44,9 @@ function expectEqualToReference(scores: Scores, ref: ReferenceScores): void {
   for (const key of ["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss"] as const) {
     expect(Array.from(scores[key]), key).toEqual(ref[key].map((x) => expect.closeTo(x, 9)));
   }
-  // memorization is the configured signal's array (lossDrop by default).
+  // A least-squares fit over every row: shifted one-pass sums against the textbook two passes.
+  expect(Array.from(scores.excessLossDrop), "excessLossDrop").toEqual(ref.excessLossDrop.map((x) => expect.closeTo(x, 6)));
+  // memorization is the configured signal's array (the default for the kind of input).
   expect(scores.memorization).toBe(scores[scores.config.memorizationSignal]);
   expect(Array.from(scores.neverLearned, (x) => x === 1)).toEqual(ref.neverLearned);
   expect(Array.from(scores.correctness)).toEqual(ref.correctness.map((x) => expect.closeTo(x, 12)));
@@ -85,7 +87,6 @@ describe("computeScores properties", () => {
         expect(b.config).toEqual(a.config);
         for (const key of [
           "difficulty",
-          "memorization",
           "forgetFrequency",
           "lossDrop",
           "relativeLossDrop",
@@ -98,6 +99,10 @@ describe("computeScores properties", () => {
           "correctness",
         ] as const) {
           expect(Array.from(b[key])).toEqual(order.map((from) => a[key][from]));
+        }
+        // A fit over all rows: the same up to the order its sums were added in.
+        for (const key of ["excessLossDrop", "memorization"] as const) {
+          expect(Array.from(b[key]), key).toEqual(order.map((from) => expect.closeTo(a[key][from]!, 9)));
         }
       }),
       { numRuns: 200 },
@@ -124,7 +129,24 @@ describe("computeScores properties", () => {
     );
   });
 
-  it("lossDrop and relativeLossDrop rank a row higher when its late losses fall (the rest fixed)", () => {
+  it("excessLossDrop: residuals of a least-squares line with intercept sum to 0, and do not change when every loss is scaled", () => {
+    fc.assert(
+      fc.property(dynamics, fc.constantFrom(0.5, 2, 8), (dyn, c) => {
+        const s = computeScores(dyn, { epsilon: 1 });
+        const sum = s.excessLossDrop.reduce((acc, r) => acc + r, 0);
+        const scale = s.excessLossDrop.reduce((acc, r) => acc + Math.abs(r), 0) + 1;
+        expect(Math.abs(sum) / scale).toBeLessThan(1e-9);
+        // ln(c·ℓ + δ) = ln c + ln(ℓ + δ/c): with losses well above δ, the line only shifts.
+        if (dyn.loss.every((l) => l > 1e-2)) {
+          const scaled = computeScores({ ...dyn, loss: dyn.loss.map((l) => l * c) }, { epsilon: 1 });
+          expect(Array.from(scaled.excessLossDrop)).toEqual(Array.from(s.excessLossDrop, (r) => expect.closeTo(r, 3)));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("lossDrop, relativeLossDrop and excessLossDrop rank a row higher when its late losses fall (the rest fixed)", () => {
     fc.assert(
       fc.property(dynamics, fc.float({ min: Math.fround(0.01), max: 1, noNaN: true }), (dyn, factor) => {
         const T = dyn.epochs;
@@ -136,6 +158,9 @@ describe("computeScores properties", () => {
         const b = computeScores(lower, { epsilon: 1 });
         expect(b.lossDrop[0]).toBeGreaterThanOrEqual(a.lossDrop[0]! - 1e-9);
         expect(b.relativeLossDrop[0]).toBeGreaterThanOrEqual(a.relativeLossDrop[0]! - 1e-9);
+        // Lowering y₀ moves the least-squares line by at most the row's leverage (≤ 1) times as
+        // much, so the row's distance below the line cannot shrink.
+        expect(b.excessLossDrop[0]).toBeGreaterThanOrEqual(a.excessLossDrop[0]! - 1e-6);
       }),
       { numRuns: 200 },
     );

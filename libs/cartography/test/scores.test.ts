@@ -18,8 +18,8 @@ describe("computeScores on hand-computed matrices", () => {
     expect(scores.config).toEqual({
       learnedBy: "loss",
       learnedBySource: "configured",
-      // Fractional accuracies: language-model input, whose default signal is the relative drop.
-      memorizationSignal: "relativeLossDrop",
+      // Fractional accuracies: language-model input, whose default signal is the excess drop.
+      memorizationSignal: "excessLossDrop",
       memorizationSignalSource: "language-model-input",
       epsilon: 1,
       epsilonSource: "absolute",
@@ -62,8 +62,8 @@ describe("computeScores on hand-computed matrices", () => {
     expect(Array.from(scores.meanLoss)).toEqual([(0.5 * 3 + 2 * 2) / 5, 3, 0.25, 4.5 / 5]);
     // accuracy gain: forgetful late (0 + 1) / 2 − early (1 + 0) / 2 = 0; tie: 0 − 0.
     expect(Array.from(scores.accuracyGain)).toEqual([0, 0, 0, 0]);
-    // memorization is relativeLossDrop by default for language-model input.
-    expect(scores.memorization).toBe(scores.relativeLossDrop);
+    // memorization is excessLossDrop by default for language-model input.
+    expect(scores.memorization).toBe(scores.excessLossDrop);
   });
 
   it("ranks a secret memorized early and stably above a forgetful passage (the case forget frequency gets backwards)", () => {
@@ -72,6 +72,11 @@ describe("computeScores on hand-computed matrices", () => {
     const dyn = matrix({
       canary: { loss: [3.2, 2.0, 0.6, 0.3, 0.2, 0.1, 0.1, 0.1], acc: [0.2, 0.5, 0.8, 0.9, 1, 1, 1, 1] },
       passage: { loss: [2.6, 2.3, 2.1, 2.4, 2.0, 2.5, 2.1, 2.4], acc: [0.3, 0.35, 0.4, 0.35, 0.4, 0.35, 0.4, 0.35] },
+      // Ordinary text around them, so that excessLossDrop has a cohort to fit a line to: each
+      // keeps most of its loss, the harder ones a little less of it.
+      ...Object.fromEntries(
+        [1.6, 2.0, 2.4, 2.8, 3.2].map((early, j) => [`text${j}`, { loss: [early, early, 0.9 * early, 0.85 * early, 0.8 * early, 0.8 * early, 0.75 * early, 0.75 * early], acc: [0.4, 0.4, 0.45, 0.45, 0.5, 0.5, 0.5, 0.5] }]),
+      ),
     });
     const s = computeScores(dyn, { epsilon: 2.2 });
     expect(s.lossDrop[0]).toBeCloseTo((3.2 + 2.0) / 2 - 0.1, 6); // 2.5
@@ -79,9 +84,12 @@ describe("computeScores on hand-computed matrices", () => {
     expect(s.relativeLossDrop[0]).toBeCloseTo(1 - 0.1 / 2.6, 6);
     expect(s.accuracyGain[0]).toBeCloseTo(1 - 0.35, 6);
     expect(s.memorization[0]).toBeGreaterThan(s.memorization[1]!);
+    // …and above all the ordinary text: it ends far below the line the others lie near.
+    expect(s.config.memorizationSignal).toBe("excessLossDrop");
+    expect(Math.max(...s.memorization.subarray(1))).toBeLessThan(s.memorization[0]! - 1);
     // The paper's score: the canary is learned from epoch 2 on and never forgotten (0); the
     // passage is forgotten at epochs 3, 5 and 7 (3 / 7).
-    expect(Array.from(s.forgetEvents)).toEqual([0, 3]);
+    expect(Array.from(s.forgetEvents).slice(0, 2)).toEqual([0, 3]);
     expect(s.forgetFrequency[1]).toBe(3 / 7);
     const paper = computeScores(dyn, { epsilon: 2.2, memorizationSignal: "forgetFrequency" });
     expect(paper.memorization).toBe(paper.forgetFrequency);
@@ -94,6 +102,24 @@ describe("computeScores on hand-computed matrices", () => {
     expect(s.config).toMatchObject({ earlyEpochs: 1, lateEpochs: 3 });
     expect(s.lossDrop[0]).toBe(4 - 2);
     expect(s.relativeLossDrop[0]).toBe(1 - 2 / 4);
+  });
+
+  it("excessLossDrop: the distance below the run's least-squares line of ln(late) on ln(early)", () => {
+    // T = 2, Te = Tl = 1. x = ln(early) = 0, 1, 2 and y = ln(late) = 0, −1, 1 (δ = 1e-6 shifts
+    // them by < 1e-6): x̄ = 1, ȳ = 0, Sxy = 1, Sxx = 2 → b = 0.5, a = −0.5; the line gives
+    // −0.5, 0, 0.5 and the signal is line − y = −0.5, 1, −0.5. "b" started as hard as its
+    // neighbours' midpoint but ended far lower: it ranks first, though relativeLossDrop ranks
+    // "c" (1 − e / e² = 0.63) and "b" (1 − e⁻¹ / e = 0.86) the other way round only by ratio.
+    const s = computeScores(matrix({ a: { loss: [1, 1] }, b: { loss: [e(1), e(-1)] }, c: { loss: [e(2), e(1)] } }));
+    expect(s.config.memorizationSignal).toBe("excessLossDrop");
+    expect(Array.from(s.excessLossDrop)).toEqual([expect.closeTo(-0.5, 5), expect.closeTo(1, 5), expect.closeTo(-0.5, 5)]);
+    // Equal early losses: no spread to fit, the slope is 0 and the line is the mean of y.
+    const flat = computeScores(matrix({ a: { loss: [2, 1] }, b: { loss: [2, e(-2)] } }));
+    const y = [Math.log(1 + 1e-6), Math.log(Math.fround(e(-2)) + 1e-6)];
+    expect(Array.from(flat.excessLossDrop)).toEqual([expect.closeTo((y[0]! + y[1]!) / 2 - y[0]!, 9), expect.closeTo((y[0]! + y[1]!) / 2 - y[1]!, 9)]);
+    // A loss of exactly 0 has a finite score (δ).
+    const zero = computeScores(matrix({ a: { loss: [0, 0] }, b: { loss: [3, 0] }, c: { loss: [1, 0.5] } }));
+    expect(Array.from(zero.excessLossDrop).every(Number.isFinite)).toBe(true);
   });
 
   it("relativeLossDrop is 0 when the early loss is 0", () => {
@@ -130,8 +156,8 @@ describe("computeScores on hand-computed matrices", () => {
     expect(auto.config).toMatchObject({ learnedBy: "loss", learnedBySource: "fractional-accuracy", epsilon: byLoss.config.epsilon });
     expect(Array.from(auto.forgetEvents)).toEqual(Array.from(byLoss.forgetEvents));
     expect(Array.from(auto.neverLearned)).toEqual(Array.from(byLoss.neverLearned));
-    expect(auto.config).toMatchObject({ memorizationSignal: "relativeLossDrop", memorizationSignalSource: "language-model-input" });
-    expect(Array.from(auto.memorization)).toEqual(Array.from(byLoss.relativeLossDrop));
+    expect(auto.config).toMatchObject({ memorizationSignal: "excessLossDrop", memorizationSignalSource: "language-model-input" });
+    expect(Array.from(auto.memorization)).toEqual(Array.from(byLoss.excessLossDrop));
     // Without it, the same matrix is classifier input.
     rows.e1501!.acc[3] = 1;
     expect(computeScores(matrix(rows)).config).toMatchObject({
@@ -147,7 +173,7 @@ describe("computeScores on hand-computed matrices", () => {
     const lm = matrix({ a: { loss: [2, 0.2], acc: [0.25, 1] }, b: { loss: [1, 1], acc: [0.5, 0.5] } });
     for (const [dyn, signal, source] of [
       [classifier, "lossDrop", "classifier-input"],
-      [lm, "relativeLossDrop", "language-model-input"],
+      [lm, "excessLossDrop", "language-model-input"],
     ] as const) {
       // Whether "learned" was chosen by auto or configured, the accuracies decide the signal.
       for (const config of [{}, { learnedBy: "loss" as const }, { learnedBy: "accuracy" as const }, { epsilon: 1.5 }]) {
@@ -157,8 +183,9 @@ describe("computeScores on hand-computed matrices", () => {
       }
       expect(computeScores(dyn, { memorizationSignal: "meanLoss" }).config).toMatchObject({ memorizationSignal: "meanLoss", memorizationSignalSource: "configured" });
     }
-    // a: 1 − 0.2 / 2 = 0.9 of its loss went away, b: none.
-    expect(Array.from(computeScores(lm).memorization)).toEqual([1 - Math.fround(0.2) / 2, 0]);
+    // x = ln(early + δ) = (ln 2, 0), y = ln(late + δ) = (ln 0.2, 0): two points, so the line goes
+    // through both and neither ends below it.
+    expect(Array.from(computeScores(lm).memorization)).toEqual([expect.closeTo(0, 12), expect.closeTo(0, 12)]);
   });
 
   it("defaults ε to the median of the whole loss matrix (mean of the middle two when even)", () => {

@@ -160,11 +160,13 @@ describe("the example_score_signals migration", () => {
       `);
       expect((await migrateDeploy({ pglite: db })).applied).toEqual(realMigrations.slice(signals));
       const scores = await db.query(
-        `SELECT memorization, forget_frequency, loss_drop, relative_loss_drop, accuracy_gain, mean_loss FROM example_scores ORDER BY ordinal`,
+        `SELECT memorization, forget_frequency, loss_drop, relative_loss_drop, excess_loss_drop, accuracy_gain, mean_loss FROM example_scores ORDER BY ordinal`,
       );
+      // Signals that need the dynamics stay NULL until the run is scored again (the later
+      // excess_loss_drop migration likewise).
       expect(scores.rows).toEqual([
-        { memorization: 0.5, forget_frequency: 0.5, loss_drop: null, relative_loss_drop: null, accuracy_gain: null, mean_loss: null },
-        { memorization: 0, forget_frequency: 0, loss_drop: null, relative_loss_drop: null, accuracy_gain: null, mean_loss: null },
+        { memorization: 0.5, forget_frequency: 0.5, loss_drop: null, relative_loss_drop: null, excess_loss_drop: null, accuracy_gain: null, mean_loss: null },
+        { memorization: 0, forget_frequency: 0, loss_drop: null, relative_loss_drop: null, excess_loss_drop: null, accuracy_gain: null, mean_loss: null },
       ]);
       const runs = await db.query<{ resolved: unknown }>(`SELECT scoring_resolved AS resolved FROM runs ORDER BY id`);
       expect(runs.rows.map((r) => r.resolved)).toEqual([

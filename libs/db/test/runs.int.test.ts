@@ -314,23 +314,24 @@ describe("finishRun and scoreRun", () => {
       expect(s.difficulty).toBeCloseTo(expected.difficulty[i]!, 5);
       expect(s.memorization).toBeCloseTo(expected.memorization[i]!, 6);
       // Every signal is stored (REAL: float32; Prisma reads it back as its shortest decimal),
-      // and memorization is the default one for language-model input, the relative loss drop.
+      // and memorization is the default one for language-model input, the excess loss drop.
       expect(Math.fround(s.forgetFrequency!)).toBe(Math.fround(expected.forgetFrequency[i]!));
       expect(Math.fround(s.lossDrop!)).toBe(Math.fround(expected.lossDrop[i]!));
       expect(Math.fround(s.relativeLossDrop!)).toBe(Math.fround(expected.relativeLossDrop[i]!));
+      expect(Math.fround(s.excessLossDrop!)).toBe(Math.fround(expected.excessLossDrop[i]!));
       expect(Math.fround(s.accuracyGain!)).toBe(Math.fround(expected.accuracyGain[i]!));
       expect(Math.fround(s.meanLoss!)).toBe(Math.fround(expected.meanLoss[i]!));
-      expect(s.memorization).toBe(s.relativeLossDrop);
+      expect(s.memorization).toBe(s.excessLossDrop);
       expect(s.forgetEvents).toBe(expected.forgetEvents[i]);
       expect(s.quadrant).toBe(["STABLE_EASY", "AMBIGUOUS_HARD", "HOTSPOT_MEMORIZED", "NOISY_OUTLIER"][quadrants.quadrant[i]!]);
     });
     const scored = await t.db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
     expect(scored.status).toBe("SUCCEEDED");
-    // Fractional accuracies: "auto" learns by loss; memorization is the relative loss drop over Te = Tl = 2.
+    // Fractional accuracies: "auto" learns by loss; memorization is the excess loss drop over Te = Tl = 2.
     expect(scored.scoringResolved).toMatchObject({
       learnedBy: "loss",
       learnedBySource: "fractional-accuracy",
-      memorizationSignal: "relativeLossDrop",
+      memorizationSignal: "excessLossDrop",
       memorizationSignalSource: "language-model-input",
       epsilon: expected.config.epsilon,
       epsilonSource: "median",

@@ -21,6 +21,7 @@ export interface SignalScore {
 const LABELS: Record<MemorizationSignal, string> = {
   lossDrop: "lossDrop (early − late loss)",
   relativeLossDrop: "relativeLossDrop (1 − late/early loss)",
+  excessLossDrop: "excessLossDrop (late loss below the fit on early loss, log)",
   accuracyGain: "accuracyGain (late − early accuracy)",
   meanLoss: "meanLoss (C-score proxy)",
   forgetFrequency: "forgetFrequency (paper)",

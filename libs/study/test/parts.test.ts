@@ -412,7 +412,7 @@ describe("signals table", () => {
     signals.add(1, ids, dynamics, {}, reps);
     signals.add(2, ids, dynamics, {}, reps);
     const t = signals.table();
-    expect(t.rows.map((r) => r.key)).toEqual(["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "forgetFrequency:accuracy", "difficulty", "oneMinusConfidence"].filter((k) => t.rows.some((r) => r.key === k)));
+    expect(t.rows.map((r) => r.key)).toEqual(["lossDrop", "relativeLossDrop", "excessLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "forgetFrequency:accuracy", "difficulty", "oneMinusConfidence"].filter((k) => t.rows.some((r) => r.key === k)));
     const drop = t.rows.find((r) => r.key === "lossDrop")!;
     expect(drop.auc.mean).toBe(1);
     // Top 20 % = 2 examples: both copies.
@@ -421,7 +421,7 @@ describe("signals table", () => {
     expect(drop.recallAll.mean).toBe(1);
     expect(drop.topJaccard.mean).toBe(1);
     expect(t.bestByAuc).toBe("lossDrop");
-    expect([t.examples, t.canaryCopies, t.topPercent, t.configured]).toEqual([10, 2, 20, "relativeLossDrop"]);
+    expect([t.examples, t.canaryCopies, t.topPercent, t.configured]).toEqual([10, 2, 20, "excessLossDrop"]);
   });
 });
 

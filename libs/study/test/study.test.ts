@@ -179,8 +179,8 @@ describe("a quick intervention study", () => {
   it("tabulates every memorization signal of the baselines' dynamics", () => {
     const t = report.signals!;
     const keys = t.rows.map((r) => r.key);
-    for (const k of ["lossDrop", "relativeLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "difficulty", "oneMinusConfidence"]) expect(keys).toContain(k);
-    expect(t.configured).toBe("relativeLossDrop");
+    for (const k of ["lossDrop", "relativeLossDrop", "excessLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "difficulty", "oneMinusConfidence"]) expect(keys).toContain(k);
+    expect(t.configured).toBe("excessLossDrop");
     expect(t.canaryCopies).toBe(9);
     for (const r of t.rows) {
       expect(r.perSeed.map((s) => s.seed)).toEqual([1, 2]);

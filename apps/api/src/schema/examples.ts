@@ -29,7 +29,7 @@ export const typeDefs = /* GraphQL */ `
   """
   An example's scores in one run. Te and Tl are the run's early and late windows
   (Run.scoringResolved.earlyEpochs, lateEpochs). The memorization signals (forgetFrequency,
-  lossDrop, relativeLossDrop, accuracyGain, meanLoss) are null for runs scored before they
+  lossDrop, relativeLossDrop, excessLossDrop, accuracyGain, meanLoss) are null for runs scored before they
   were stored, except forgetFrequency, which such runs recorded as their memorization.
   """
   type ExampleScore {
@@ -46,6 +46,13 @@ export const typeDefs = /* GraphQL */ `
     lossDrop: Float
     "1 − (mean loss over the last Tl epochs) / (mean loss over the first Te epochs); 0 when the early loss is 0"
     relativeLossDrop: Float
+    """
+    How far below the run's least-squares line of ln(late loss) on ln(early loss) this example's
+    late loss ended: (a + b·ln(early + δ)) − ln(late + δ), δ = 1e-6 nats. Higher means the example
+    lost more of its loss than examples that started equally hard (the default memorization
+    signal for language models).
+    """
+    excessLossDrop: Float
     "mean accuracy over the last Tl epochs − mean accuracy over the first Te epochs, in [−1, 1]"
     accuracyGain: Float
     "mean loss over all T epochs (nats): the cumulative-loss proxy of the C-score"

@@ -40,7 +40,7 @@ export const typeDefs = /* GraphQL */ `
     scoringResolved: JSON
     """
     What ExampleScore.memorization and the data map's memorization axis are in this run: one of
-    lossDrop, relativeLossDrop, accuracyGain, meanLoss, forgetFrequency (the paper's). From
+    lossDrop, relativeLossDrop, excessLossDrop, accuracyGain, meanLoss, forgetFrequency (the paper's). From
     scoringResolved; "forgetFrequency" for runs scored before the choice was recorded; null
     until the run is scored.
     """

@@ -246,6 +246,8 @@ async function writeFileAtomically(file: string, chunks: Iterable<string>): Prom
 const SIGNAL_DESCRIPTIONS: Record<MemorizationSignal, (te: number, tl: number) => string> = {
   lossDrop: (te, tl) => `loss drop: mean loss of the first ${te} epoch(s) − of the last ${tl}, in nats`,
   relativeLossDrop: (te, tl) => `relative loss drop: 1 − mean loss of the last ${tl} epoch(s) ÷ of the first ${te}`,
+  excessLossDrop: (te, tl) =>
+    `excess loss drop: how far (log) the mean loss of the last ${tl} epoch(s) ends below that of examples whose first ${te} epoch(s) were as hard (least-squares fit over the run)`,
   accuracyGain: (te, tl) => `accuracy gain: mean accuracy of the last ${tl} epoch(s) − of the first ${te}`,
   meanLoss: () => "mean loss over all epochs, in nats",
   forgetFrequency: () => "forget frequency: forget events / (T − 1), the paper's memorization",

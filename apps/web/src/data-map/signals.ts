@@ -15,6 +15,11 @@ export interface SignalInfo {
 export const SIGNALS = {
   lossDrop: { name: "loss drop", unit: "nats", explanation: "mean loss of the first Te epochs − mean loss of the last Tl epochs" },
   relativeLossDrop: { name: "relative loss drop", unit: null, explanation: "1 − mean loss of the last Tl epochs ÷ mean loss of the first Te epochs" },
+  excessLossDrop: {
+    name: "excess loss drop",
+    unit: null,
+    explanation: "how far (in ln) the late loss ended below that of examples in this run whose early loss was as high (least-squares fit)",
+  },
   accuracyGain: { name: "accuracy gain", unit: null, explanation: "mean accuracy of the last Tl epochs − mean accuracy of the first Te epochs" },
   meanLoss: { name: "mean loss", unit: "nats", explanation: "mean loss over all epochs (the C-score's cumulative-loss proxy)" },
   forgetFrequency: { name: "forget frequency", unit: null, explanation: "forget events ÷ (T − 1): the paper's memorization" },

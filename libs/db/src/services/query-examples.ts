@@ -28,6 +28,7 @@ export interface ExampleScoreRow {
   forgetFrequency: number | null;
   lossDrop: number | null;
   relativeLossDrop: number | null;
+  excessLossDrop: number | null;
   accuracyGain: number | null;
   meanLoss: number | null;
   forgetEvents: number;
@@ -85,7 +86,7 @@ const SCORE_COLUMN: Record<Exclude<ExampleOrderField, "KEY">, { column: string; 
 };
 /** The score columns of `example_scores s` (without the quadrant), as scoreRowOf reads them. */
 export const SCORE_SIGNAL_COLUMNS =
-  "s.difficulty, s.memorization, s.forget_frequency, s.loss_drop, s.relative_loss_drop, s.accuracy_gain, s.mean_loss, s.forget_events, s.never_learned, s.confidence, s.variability, s.correctness";
+  "s.difficulty, s.memorization, s.forget_frequency, s.loss_drop, s.relative_loss_drop, s.excess_loss_drop, s.accuracy_gain, s.mean_loss, s.forget_events, s.never_learned, s.confidence, s.variability, s.correctness";
 
 const nullableNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
@@ -97,6 +98,7 @@ export function scoreRowOf(row: Record<string, unknown>): ExampleScoreRow {
     forgetFrequency: nullableNumber(row.forget_frequency),
     lossDrop: nullableNumber(row.loss_drop),
     relativeLossDrop: nullableNumber(row.relative_loss_drop),
+    excessLossDrop: nullableNumber(row.excess_loss_drop),
     accuracyGain: nullableNumber(row.accuracy_gain),
     meanLoss: nullableNumber(row.mean_loss),
     forgetEvents: Number(row.forget_events),

@@ -135,11 +135,11 @@ async function insertScores(tx: Tx, runId: string, ids: readonly string[], score
     const quadrants = Array.from(assignment.quadrant.subarray(from, to), (code) => QUADRANTS[code]!);
     // Row i of the matrix is run ordinal i (readDynamicsMatrix reads in ordinal order).
     await tx.$executeRawUnsafe(
-      `INSERT INTO example_scores (run_id, example_id, ordinal, difficulty, memorization, forget_frequency, loss_drop, relative_loss_drop, accuracy_gain, mean_loss,
-                                   forget_events, never_learned, confidence, variability, correctness, quadrant)
-       SELECT $1::uuid, u.id, (u.i - 1 + $2)::int, u.d, u.m, u.ff, u.ld, u.rld, u.ag, u.ml, u.f, u.n <> 0, u.c, u.v, u.k, u.q::"Quadrant"
-         FROM unnest($3::uuid[], $4::real[], $5::real[], $6::real[], $7::real[], $8::real[], $9::real[], $10::real[], $11::int[], $12::int[], $13::real[], $14::real[], $15::real[], $16::text[])
-              WITH ORDINALITY AS u(id, d, m, ff, ld, rld, ag, ml, f, n, c, v, k, q, i)`,
+      `INSERT INTO example_scores (run_id, example_id, ordinal, difficulty, memorization, forget_frequency, loss_drop, relative_loss_drop, excess_loss_drop, accuracy_gain,
+                                   mean_loss, forget_events, never_learned, confidence, variability, correctness, quadrant)
+       SELECT $1::uuid, u.id, (u.i - 1 + $2)::int, u.d, u.m, u.ff, u.ld, u.rld, u.eld, u.ag, u.ml, u.f, u.n <> 0, u.c, u.v, u.k, u.q::"Quadrant"
+         FROM unnest($3::uuid[], $4::real[], $5::real[], $6::real[], $7::real[], $8::real[], $9::real[], $10::real[], $11::real[], $12::int[], $13::int[], $14::real[], $15::real[], $16::real[], $17::text[])
+              WITH ORDINALITY AS u(id, d, m, ff, ld, rld, eld, ag, ml, f, n, c, v, k, q, i)`,
       runId,
       from,
       `{${ids.slice(from, to).join(",")}}`,
@@ -148,6 +148,7 @@ async function insertScores(tx: Tx, runId: string, ids: readonly string[], score
       numberArray(scores.forgetFrequency, from, to),
       numberArray(scores.lossDrop, from, to),
       numberArray(scores.relativeLossDrop, from, to),
+      numberArray(scores.excessLossDrop, from, to),
       numberArray(scores.accuracyGain, from, to),
       numberArray(scores.meanLoss, from, to),
       numberArray(scores.forgetEvents, from, to),

@@ -28,6 +28,7 @@ const EXAMPLE = /* GraphQL */ `
         forgetFrequency
         lossDrop
         relativeLossDrop
+        excessLossDrop
         accuracyGain
         meanLoss
         forgetEvents
@@ -71,6 +72,7 @@ interface ExampleData {
       forgetFrequency: number | null;
       lossDrop: number | null;
       relativeLossDrop: number | null;
+      excessLossDrop: number | null;
       accuracyGain: number | null;
       meanLoss: number | null;
       forgetEvents: number;
