@@ -450,7 +450,7 @@ interface RowOutputs {
   ambiguousRow: Uint8Array;
   lossDrop: Float64Array;
   relativeLossDrop: Float64Array;
-  /** ln(late loss + δ) after the scan; the signal after fitExcessLossDrop. */
+  /** The late loss after the scan; the signal after fitExcessLossDrop. */
   excessLossDrop: Float64Array;
   accuracyGain: Float64Array;
   meanLoss: Float64Array;
@@ -553,7 +553,7 @@ function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBr
     difficulty[i] = early;
     lossDrop[i] = early - late;
     relativeLossDrop[i] = early > 0 ? 1 - late / early : 0;
-    excessLossDrop[i] = Math.log(late + EXCESS_LOSS_FLOOR);
+    excessLossDrop[i] = late;
     accuracyGain[i] = lateAcc / Tl - earlyAcc / Te;
     meanLoss[i] = lossSum / T;
     confidence[i] = p0 + meanShift;
@@ -572,24 +572,28 @@ function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBr
 }
 
 /**
- * excessLossDrop from the scan's ln(late + δ) (in `out`, overwritten) and the early losses:
- * the least-squares line y ≈ a + b·x of y = ln(late + δ) on x = ln(early + δ) over every
- * example, then (a + b·xᵢ) − yᵢ = b·(xᵢ − x̄) − (yᵢ − ȳ). The sums are shifted by the first
- * example's (x, y), as the scan's variance is, so near-constant columns do not cancel; b = 0
- * when the early losses are all (numerically) equal: var(x) ≤ EXCESS_FIT_MIN_VARIANCE.
+ * excessLossDrop from the early losses and the scan's late losses (in `out`, overwritten): the
+ * least-squares line y ≈ a + b·x of y = ln(late + δ) on x = ln(early + δ) over every example,
+ * then (a + b·xᵢ) − yᵢ = b·(xᵢ − x̄) − (yᵢ − ȳ). The sums are shifted by the first example's
+ * (x, y), as the scan's variance is, so near-constant columns do not cancel; b = 0 when the
+ * early losses are all (numerically) equal: var(x) ≤ EXCESS_FIT_MIN_VARIANCE. The logarithms
+ * are kept out of the scan's loop (which they slow down as a whole) and taken once each.
  */
 function fitExcessLossDrop(difficulty: Float64Array, out: Float64Array): void {
   const N = out.length;
   if (N === 0) return;
+  const xs = new Float64Array(N);
   const x0 = Math.log(difficulty[0]! + EXCESS_LOSS_FLOOR);
-  const y0 = out[0]!;
+  const y0 = Math.log(out[0]! + EXCESS_LOSS_FLOOR);
   let sx = 0;
   let sy = 0;
   let sxx = 0;
   let sxy = 0;
   for (let i = 0; i < N; i++) {
     const dx = Math.log(difficulty[i]! + EXCESS_LOSS_FLOOR) - x0;
-    const dy = out[i]! - y0;
+    const dy = Math.log(out[i]! + EXCESS_LOSS_FLOOR) - y0;
+    xs[i] = dx;
+    out[i] = dy;
     sx += dx;
     sy += dy;
     sxx += dx * dx;
@@ -599,9 +603,7 @@ function fitExcessLossDrop(difficulty: Float64Array, out: Float64Array): void {
   const my = sy / N;
   const varX = sxx / N - mx * mx;
   const b = varX > EXCESS_FIT_MIN_VARIANCE ? (sxy / N - mx * my) / varX : 0;
-  const meanX = x0 + mx;
-  const meanY = y0 + my;
-  for (let i = 0; i < N; i++) out[i] = b * (Math.log(difficulty[i]! + EXCESS_LOSS_FLOOR) - meanX) - (out[i]! - meanY);
+  for (let i = 0; i < N; i++) out[i] = b * (xs[i]! - mx) - (out[i]! - my);
 }
 
 function throwFirstInvalidCell(dyn: DynamicsMatrix, i: number): void {
