@@ -42,13 +42,13 @@ export const PERMISSION_NOTES: Partial<Record<MutationName, string>> = {
   revokeApiToken: "one's own tokens; ADMIN any token",
 };
 
-export function requireUser(ctx: ApiContext) {
+export function requireUser(ctx: Pick<ApiContext, "user">) {
   if (!ctx.user) throw new DomainError("UNAUTHENTICATED", "A valid API token is required (Authorization: Bearer <token>)");
   return ctx.user;
 }
 
 /** Throws UNAUTHENTICATED without a token, FORBIDDEN when the role may not call `mutation`. */
-export function authorize(ctx: ApiContext, mutation: MutationName) {
+export function authorize(ctx: Pick<ApiContext, "user">, mutation: MutationName) {
   const user = requireUser(ctx);
   const allowed: readonly Role[] = MUTATION_PERMISSIONS[mutation];
   if (!allowed.includes(user.role)) {

@@ -21,6 +21,7 @@ import { typeDefs, resolvers } from "./schema/index.ts";
 import { authenticate, buildContext, type ApiContext, type ApiDeps } from "./context.ts";
 import { authorizeQueryFields } from "./permissions.ts";
 import { ARROW_FILE_TYPE, DATA_MAP_PATH, DataMapCache } from "./data-map-http.ts";
+import { DYNAMICS_INGEST_PATH, handleDynamicsIngest } from "./dynamics-ingest-http.ts";
 import { TokenCache } from "./token-cache.ts";
 import { MAX_TOKENS, invalidTextInArguments, limitRules, tokenLimitError } from "./request-limits.ts";
 
@@ -260,7 +261,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `GET /export/versions/<id>.jsonl` (Bearer token, any role): a released version as JSONL for
  * Hugging Face `datasets`, streamed page by page (see exportVersion); and
  * `GET /export/runs/<id>/data-map.arrow` (Bearer token, any role): a run's data map as an
- * Arrow IPC file, from an in-memory cache (see data-map-http.ts).
+ * Arrow IPC file, from an in-memory cache (see data-map-http.ts); and
+ * `POST /ingest/runs/<id>/dynamics` (Bearer token, the ingestDynamics roles): one chunk of an
+ * external run's dynamics as Arrow IPC (see dynamics-ingest-http.ts).
  */
 export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { port?: number; host?: string } = {}): Promise<RunningApi> {
   const tokens = apiDeps.tokens ?? (await TokenCache.open(apiDeps.db));
@@ -299,6 +302,11 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
     if (dataMapMatch) {
       const runId = await admitDownload(req, res, ["GET", "HEAD"], "runId", dataMapMatch[1]!);
       if (runId) await handleDataMap(req, res, runId, url.searchParams);
+      return;
+    }
+    const ingestMatch = DYNAMICS_INGEST_PATH.exec(url.pathname);
+    if (ingestMatch) {
+      await handleDynamicsIngest(deps, req, res, ingestMatch[1]!, url.searchParams);
       return;
     }
     const exportMatch = EXPORT_PATH.exec(url.pathname);
