@@ -360,7 +360,8 @@ function scoreWithBracket(
   const expectedInside = Math.ceil(1.25 * (bracket?.insideShare ?? 0) * loss.length);
   const inside = new InsideCells(Math.min(expectedInside, loss.length >>> 3) + 4 * T + 1024);
   const below = scanRows(dyn, Te, Tl, bracket, out, inside);
-  fitExcessLossDrop(difficulty, out.excessLossDrop);
+  // forgetFrequency is written only once forget events are counted: until then it is scratch.
+  fitExcessLossDrop(difficulty, out.excessLossDrop, forgetFrequency);
 
   let epsilon: number | null = null;
   let tau: number | null = null;
@@ -382,6 +383,8 @@ function scoreWithBracket(
   if (T > 1) {
     const transitions = T - 1;
     for (let i = 0; i < N; i++) forgetFrequency[i] = forgetEvents[i]! / transitions;
+  } else {
+    forgetFrequency.fill(0); // it held fitExcessLossDrop's scratch
   }
   const { signal: memorizationSignal, source: memorizationSignalSource } = chooseMemorizationSignal(configuredSignal, learnedBySource, acc);
   const signals: Record<MemorizationSignal, Float64Array> = {
@@ -577,12 +580,13 @@ function scanRows(dyn: DynamicsMatrix, Te: number, Tl: number, bracket: MedianBr
  * then (a + b·xᵢ) − yᵢ = b·(xᵢ − x̄) − (yᵢ − ȳ). The sums are shifted by the first example's
  * (x, y), as the scan's variance is, so near-constant columns do not cancel; b = 0 when the
  * early losses are all (numerically) equal: var(x) ≤ EXCESS_FIT_MIN_VARIANCE. The logarithms
- * are kept out of the scan's loop (which they slow down as a whole) and taken once each.
+ * are kept out of the scan's loop (which they slow down as a whole) and taken once each; `xs`
+ * (length N) holds the centred x between the passes, so that no new array is touched (on these
+ * machines first-touching 8 MB costs about as much as the logarithms).
  */
-function fitExcessLossDrop(difficulty: Float64Array, out: Float64Array): void {
+function fitExcessLossDrop(difficulty: Float64Array, out: Float64Array, xs: Float64Array): void {
   const N = out.length;
   if (N === 0) return;
-  const xs = new Float64Array(N);
   const x0 = Math.log(difficulty[0]! + EXCESS_LOSS_FLOOR);
   const y0 = Math.log(out[0]! + EXCESS_LOSS_FLOOR);
   let sx = 0;
