@@ -46,12 +46,20 @@ test("the allenai/cartography layout imports as-is (guid = example key), in chun
   const logs: string[] = [];
   const options = { api: api.url, token, run: run.id, chunkSize: "10", log: (m: string) => logs.push(m) };
 
+  // Arrow (the default): 3 shards of ≤ 10 examples per epoch; each shard's cells arrive, none twice.
   const first = await importDynamics(folder, { ...options, finish: false });
-  expect(first).toMatchObject({ examples: 23, epochs: 3, cells: 69, chunks: 7, accepted: 69, unchanged: 0, missing: 0, status: "RUNNING" });
+  expect(first).toMatchObject({ examples: 23, epochs: 3, cells: 69, chunks: 9, accepted: 69, unchanged: 0, missing: 0, status: "RUNNING" });
   expect(await dynamicsCompleteness(t.db.prisma, run.id, 3)).toMatchObject({ missing: 0, received: 69 });
+  const events = await t.db.prisma.auditEvent.count({ where: { targetId: run.id, action: "dynamics.ingest" } });
+  expect(events).toBe(9);
+
+  // The JSON path (GraphQL ingestDynamics) finds every cell already stored: the same values.
+  const viaGraphql = await importDynamics(folder, { ...options, transport: "graphql", finish: false });
+  expect(viaGraphql).toMatchObject({ chunks: 7, accepted: 0, unchanged: 69 });
 
   const again = await importDynamics(folder, { ...options, format: "cartography" });
   expect(again).toMatchObject({ accepted: 0, unchanged: 69, status: "SCORING" });
+  expect(await t.db.prisma.auditEvent.count({ where: { targetId: run.id, action: "dynamics.ingest" } })).toBe(events);
   expect((await t.db.prisma.run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("SCORING");
   expect(logs.some((l) => l.includes("finished: SCORING"))).toBe(true);
 });
@@ -62,9 +70,14 @@ test("a file whose epochs or keys do not match the run is refused with a clear m
   const run = await createExternalRun(t.db, actor, { versionId: version.id, epochs: 2 });
   const csv = join(dir, "dyn.csv");
   await writeFile(csv, "id,epoch,loss,accuracy\nk0,0,1.5,0\nk0,1,0.5,1\nnope,0,1,0\nnope,1,1,0\n");
+  // The file's examples are k0 (file row 0) and nope (file row 1): the Arrow request names the row and the file's example.
   const error = await importDynamics(csv, { api: api.url, token, run: run.id, log: () => {} }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(CliError);
-  expect((error as CliError).message).toMatch(/cells\[2\]\.exampleKey: "nope" is not a training example .*\[BAD_USER_INPUT\]/);
+  expect((error as CliError).message).toMatch(/rows\[1\] \(example 1 of the file\)\.example_key: "nope" is not a training example .*\[BAD_USER_INPUT\]/);
+  const viaGraphql = await importDynamics(csv, { api: api.url, token, run: run.id, transport: "graphql", log: () => {} }).catch((e: unknown) => e);
+  expect((viaGraphql as CliError).message).toMatch(/cells\[2\]\.exampleKey: "nope" is not a training example .*\[BAD_USER_INPUT\]/);
+  expect(await dynamicsCompleteness(t.db.prisma, run.id, 2)).toMatchObject({ received: 0 });
+  await expect(importDynamics(csv, { api: api.url, token, run: run.id, transport: "carrier-pigeon", log: () => {} })).rejects.toThrow(/--transport: must be one of arrow, graphql/);
   const threeEpochs = join(dir, "dyn3.csv");
   await writeFile(threeEpochs, "id,epoch,loss,accuracy\nk0,0,1,0\nk0,1,1,0\nk0,2,1,0\n");
   await expect(importDynamics(threeEpochs, { api: api.url, token, run: run.id, log: () => {} })).rejects.toThrow(/holds 3 epochs, but run .* records 2/);
