@@ -30,9 +30,9 @@ test("a viewer sees the data but no buttons for what the role cannot do", async 
   await page.goto(`${stack.webUrl}/versions/${stack.v2Id}`);
   await expect(page.getByRole("heading", { name: `${stack.datasetName} — version 2` })).toBeVisible();
   await expect(page.getByRole("button", { name: /Release version/ })).toHaveCount(0);
-  await expect(page.getByText("Releasing needs the role ADMIN or ENGINEER; you are VIEWER.")).toBeVisible();
+  await expect(page.getByText("Your role (VIEWER) cannot release versions.")).toBeVisible();
 
   await page.goto(`${stack.webUrl}/runs/${stack.runId}`);
   await expect(page.getByTestId("point-count")).toHaveText(fmt(stack.points));
-  await expect(page.getByText(/Proposing interventions needs the role .*; you are VIEWER/)).toBeVisible();
+  await expect(page.getByText("Your role (VIEWER) cannot propose interventions.")).toBeVisible();
 });

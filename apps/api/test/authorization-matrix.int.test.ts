@@ -12,7 +12,7 @@ import {
   type GraphQLInputType,
   type GraphQLSchema,
 } from "graphql";
-import type { Role } from "@gdc/db";
+import { canOverrideReleaseGate, type Role } from "@gdc/db";
 import { buildSchema } from "../src/server.ts";
 import { MUTATION_PERMISSIONS, PUBLIC_QUERY_FIELDS, type MutationName } from "../src/permissions.ts";
 import { startGovernanceHarness, type GovernanceHarness } from "./governance-harness.ts";
@@ -128,6 +128,14 @@ describe("me.permissions", () => {
     expect(await of("VIEWER")).toEqual(["createApiToken", "revokeApiToken"]);
     expect(await of("REVIEWER")).toContain("reviewIntervention");
     expect(await of("ENGINEER")).not.toContain("reviewIntervention");
+  });
+
+  test("canOverrideReleaseGate is the release service's rule (ADMIN only), so the web need not restate it", async () => {
+    for (const role of ROLES) {
+      const { me } = await h.ok(h.users[role].token, `{ me { canOverrideReleaseGate } }`);
+      expect(me.canOverrideReleaseGate, role).toBe(canOverrideReleaseGate(role));
+    }
+    expect(ROLES.filter((r) => canOverrideReleaseGate(r))).toEqual(["ADMIN"]);
   });
 });
 

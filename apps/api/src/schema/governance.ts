@@ -6,6 +6,7 @@ import {
   releaseVersion,
   reviewIntervention,
   reviewInterventions,
+  reviewRefusal,
   versionDiffCounts,
   versionDiffRows,
   type Intervention,
@@ -225,12 +226,14 @@ export const resolvers = {
     run: (i: Intervention, _: unknown, ctx: ApiContext) => (i.runId ? ctx.db.prisma.run.findUnique({ where: { id: i.runId } }) : null),
     proposedBy: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: i.proposedById } }),
     reviews: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.intervention.findUnique({ where: { id: i.id } }).reviews({ orderBy: { createdAt: "asc" } }),
+    // The role from the permission table, the rest from the review service's own rules.
     canReview: async (i: Intervention, _: unknown, ctx: ApiContext) => {
       const user = ctx.user;
       const roles: readonly string[] = MUTATION_PERMISSIONS.reviewIntervention;
-      if (!user || !roles.includes(user.role) || user.id === i.proposedById || i.status !== "PROPOSED") return false;
-      if ((await ctx.loaders.versionStatus.load(i.versionId)) !== "DRAFT") return false;
-      return !(await fourEyesTiesLoader(ctx, user.id).load(i.proposedById));
+      if (!user || !roles.includes(user.role)) return false;
+      const [versionStatus, tie] = await Promise.all([ctx.loaders.versionStatus.load(i.versionId), fourEyesTiesLoader(ctx, user.id).load(i.proposedById)]);
+      if (versionStatus === null) return false;
+      return reviewRefusal({ id: i.id, status: i.status, proposedById: i.proposedById, version: { id: i.versionId, status: versionStatus } }, user.id, tie) === null;
     },
   },
   Review: {

@@ -1,4 +1,4 @@
-import { actorFor, createApiToken, createUser, revokeApiToken, type ApiToken, type Role } from "@gdc/db";
+import { actorFor, canOverrideReleaseGate, createApiToken, createUser, revokeApiToken, type ApiToken, type Role } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { authorize, MUTATION_PERMISSIONS, requireUser } from "../permissions.ts";
 
@@ -14,6 +14,8 @@ export const typeDefs = /* GraphQL */ `
     token ownership): a listed mutation can still be refused for a given item.
     """
     permissions: [String!]!
+    "Whether releaseVersion accepts an overrideReason from this user (release past a blocked gate)."
+    canOverrideReleaseGate: Boolean!
   }
 
   type ApiToken {
@@ -54,6 +56,7 @@ export const typeDefs = /* GraphQL */ `
 export const resolvers = {
   User: {
     permissions: (u: { role: Role }) => Object.entries(MUTATION_PERMISSIONS).flatMap(([name, roles]) => ((roles as readonly Role[]).includes(u.role) ? [name] : [])),
+    canOverrideReleaseGate: (u: { role: Role }) => canOverrideReleaseGate(u.role),
   },
   Query: {
     me: (_: unknown, __: unknown, ctx: ApiContext) => (ctx.user ? ctx.db.prisma.user.findUnique({ where: { id: ctx.user.id } }) : null),

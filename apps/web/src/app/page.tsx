@@ -1,16 +1,14 @@
 "use client";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { useSession } from "../lib/session";
-import { can, type Action } from "../lib/permissions";
+import { can, useSession } from "../lib/session";
 
-const CAPABILITIES: { action: Action; label: string }[] = [
+const CAPABILITIES: { action: string; label: string }[] = [
   { action: "createDataset", label: "create datasets and import examples" },
   { action: "startRun", label: "start training runs and push external training dynamics" },
   { action: "proposeInterventions", label: "propose interventions (prune or down-weight)" },
   { action: "reviewIntervention", label: "approve or reject interventions proposed by others" },
   { action: "releaseVersion", label: "release curated dataset versions" },
-  { action: "overrideReleaseGate", label: "override a blocked release gate (with a reason)" },
 ];
 
 export default function SignInPage() {
@@ -52,9 +50,10 @@ export default function SignInPage() {
           <ul>
             {CAPABILITIES.map((c) => (
               <li key={c.action}>
-                {can(state.me.role, c.action) ? "✓ You can" : "✗ You cannot"} {c.label}
+                {can(state.me, c.action) ? "✓ You can" : "✗ You cannot"} {c.label}
               </li>
             ))}
+            <li>{state.me.canOverrideReleaseGate ? "✓ You can" : "✗ You cannot"} override a blocked release gate (with a reason)</li>
             <li>✓ You can read datasets, runs, data maps, the review queue and the audit log</li>
           </ul>
           <p className="row">

@@ -4,8 +4,7 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorNote } from "../components/Shell";
 import { formatInt } from "../lib/format";
-import { can, rolesFor } from "../lib/permissions";
-import { errorMessage, type Me } from "../lib/session";
+import { can, errorMessage, type Me } from "../lib/session";
 
 const DRAFT_VERSIONS = /* GraphQL */ `
   query DraftVersions($datasetId: ID!) {
@@ -66,8 +65,8 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
   const [result, propose] = useMutation<{ proposeInterventions: { proposed: number; skipped: number } }>(PROPOSE);
   const [done, setDone] = useState<{ proposed: number; skipped: number } | null>(null);
 
-  if (!can(me.role, "proposeInterventions")) {
-    return <p className="muted">Proposing interventions needs the role {rolesFor("proposeInterventions")}; you are {me.role}.</p>;
+  if (!can(me, "proposeInterventions")) {
+    return <p className="muted">Your role ({me.role}) cannot propose interventions.</p>;
   }
 
   async function onSubmit(event: FormEvent) {

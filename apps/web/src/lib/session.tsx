@@ -4,7 +4,6 @@
 // client, so no cached answer from one user is ever shown to another.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { Client, Provider, cacheExchange, fetchExchange, type CombinedError } from "urql";
-import type { Role } from "./permissions";
 
 export const TOKEN_STORAGE_KEY = "gdc.apiToken";
 /** Who the token belonged to when last checked: pages render at once, the check runs alongside. */
@@ -15,7 +14,20 @@ export interface Me {
   id: string;
   email: string;
   name: string;
-  role: Role;
+  role: string;
+  /** The mutations the API's permission table lets this user call (User.permissions). */
+  permissions: string[];
+  /** Whether releaseVersion takes an override of a blocked release gate from this user. */
+  canOverrideReleaseGate: boolean;
+}
+
+/**
+ * Whether the signed-in user's role may call `mutation`, as the API says (me.permissions):
+ * the UI hides or disables what would be refused. The API stays the authority; rules on the
+ * data (four eyes, released versions) can still refuse a given item.
+ */
+export function can(me: Pick<Me, "permissions"> | null | undefined, mutation: string): boolean {
+  return Boolean(me?.permissions.includes(mutation));
 }
 
 type SessionState =
@@ -45,7 +57,8 @@ function makeClient(token: string | null): Client {
 function readCachedMe(): Me | null {
   try {
     const me = JSON.parse(window.localStorage.getItem(ME_STORAGE_KEY) ?? "null") as Me | null;
-    return me && typeof me.id === "string" && typeof me.role === "string" ? me : null;
+    // A cached answer from before permissions were asked for is ignored (refetched below).
+    return me && typeof me.id === "string" && typeof me.role === "string" && Array.isArray(me.permissions) && typeof me.canOverrideReleaseGate === "boolean" ? me : null;
   } catch {
     return null;
   }
@@ -56,7 +69,7 @@ async function whoAmI(token: string): Promise<Me | null> {
   const response = await fetch(GRAPHQL_PATH, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: "query Me { me { id email name role } }" }),
+    body: JSON.stringify({ query: "query Me { me { id email name role permissions canOverrideReleaseGate } }" }),
   });
   const body = (await response.json().catch(() => null)) as { data?: { me: Me | null }; errors?: { message: string; extensions?: { code?: string } }[] } | null;
   if (body?.data?.me) return body.data.me;

@@ -53,6 +53,35 @@ export async function reviewInterventions(db: Database, actor: Actor, options: R
   return review(db, actor, interventionIds, decision, reason, { batch: true });
 }
 
+/** What the review rules look at of one intervention. */
+export interface ReviewableIntervention {
+  id: string;
+  status: string;
+  proposedById: string;
+  version: { id: string; status: string; number?: number };
+}
+
+/**
+ * The review rules on the data, in one place: why `reviewerId` may not review `intervention`
+ * now (four eyes: their own proposal, or a tie to its proposer from `fourEyesTies`; not
+ * PROPOSED; a released version), or null when they may. The role check is the permission
+ * table's (apps/api permissions.ts). Used by the review itself and by `Intervention.canReview`,
+ * so the queue shows exactly what a review would accept.
+ */
+export function reviewRefusal(intervention: ReviewableIntervention, reviewerId: string, tie: string | null, field?: string): DomainError | null {
+  const { id } = intervention;
+  if (intervention.proposedById === reviewerId) return new DomainError("FORBIDDEN", `Four eyes: you proposed intervention ${id}, so another reviewer must review it`, field);
+  if (tie) return new DomainError("FORBIDDEN", `Four eyes: ${tie} the proposer of intervention ${id}, so another reviewer must review it`, field);
+  if (intervention.status !== "PROPOSED") return new DomainError("CONFLICT", `Intervention ${id} is ${intervention.status}; only PROPOSED interventions can be reviewed`, field);
+  try {
+    assertDraft(intervention.version);
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    throw err;
+  }
+  return null;
+}
+
 type Tx = Parameters<Parameters<typeof auditedTransaction>[2]>[0];
 
 /**
@@ -134,11 +163,13 @@ async function review(db: Database, actor: Actor, interventionIds: readonly stri
         const row = found.get(id);
         const field = options.batch ? `interventionIds.${i}` : undefined;
         if (!row) throw new DomainError("NOT_FOUND", `Intervention ${id} not found`, field);
-        if (row.proposed_by_id === reviewerId) throw new DomainError("FORBIDDEN", `Four eyes: you proposed intervention ${id}, so another reviewer must review it`, field);
-        const tie = ties.get(row.proposed_by_id);
-        if (tie) throw new DomainError("FORBIDDEN", `Four eyes: ${tie} the proposer of intervention ${id}, so another reviewer must review it`, field);
-        if (row.status !== "PROPOSED") throw new DomainError("CONFLICT", `Intervention ${id} is ${row.status}; only PROPOSED interventions can be reviewed`, field);
-        assertDraft({ id: row.version_id, status: row.version_status, number: row.version_number });
+        const refusal = reviewRefusal(
+          { id, status: row.status, proposedById: row.proposed_by_id, version: { id: row.version_id, status: row.version_status, number: row.version_number } },
+          reviewerId,
+          ties.get(row.proposed_by_id) ?? null,
+          field,
+        );
+        if (refusal) throw refusal;
       });
       const reviews = await tx.$queryRawUnsafe<{ id: string; intervention_id: string }[]>(
         `INSERT INTO reviews (id, intervention_id, reviewer_id, decision, reason, created_at)

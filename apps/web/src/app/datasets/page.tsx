@@ -3,8 +3,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorNote, Loading, RequireSession, StatusBadge } from "../../components/Shell";
-import { can } from "../../lib/permissions";
-import { errorMessage, type Me } from "../../lib/session";
+import { can, errorMessage, type Me } from "../../lib/session";
 import { formatDate, formatInt } from "../../lib/format";
 
 const DATASETS = /* GraphQL */ `
@@ -84,7 +83,7 @@ function Datasets({ me }: { me: Me }) {
           </tbody>
         </table>
       ) : null}
-      {can(me.role, "createDataset") ? <CreateDatasetForm /> : null}
+      {can(me, "createDataset") ? <CreateDatasetForm /> : null}
     </div>
   );
 }

@@ -5,8 +5,7 @@ import { useMutation, useQuery } from "urql";
 import { ErrorNote, Loading, RequireSession } from "../../components/Shell";
 import { quadrantStyle } from "../../data-map/palette";
 import { formatDate, formatNumber, humanize, summarizeJson } from "../../lib/format";
-import { can, rolesFor } from "../../lib/permissions";
-import { errorMessage, type Me } from "../../lib/session";
+import { can, errorMessage, type Me } from "../../lib/session";
 
 const REVIEW_QUEUE = /* GraphQL */ `
   query ReviewQueue($first: Int) {
@@ -74,14 +73,14 @@ function ReviewQueue({ me }: { me: Me }) {
   const [result] = useQuery<{ reviewQueue: QueueItem[] }>({ query: REVIEW_QUEUE, variables: { first }, requestPolicy: "cache-and-network" });
   const [lastDecision, setLastDecision] = useState<string | null>(null);
   const items = result.data?.reviewQueue ?? [];
-  const mayReview = can(me.role, "reviewIntervention");
+  const mayReview = can(me, "reviewIntervention");
 
   return (
     <div>
       <h1>Review queue</h1>
       <p className="muted">
         Proposed interventions, oldest first. Each needs a decision and a reason from someone other than its proposer (four eyes).
-        {mayReview ? "" : ` Reviewing needs the role ${rolesFor("reviewIntervention")}; you are ${me.role}.`}
+        {mayReview ? "" : ` Your role (${me.role}) cannot review interventions.`}
       </p>
       {lastDecision ? (
         <p className="success" role="status">
@@ -336,7 +335,7 @@ function ReviewItem({ item, me, onDecided }: { item: QueueItem; me: Me; onDecide
         <p className="four-eyes">You proposed this — another reviewer must decide.</p>
       ) : (
         <p className="muted">
-          Your role ({me.role}) cannot review interventions; {rolesFor("reviewIntervention")} can.
+          Your role ({me.role}) cannot review interventions.
         </p>
       )}
     </article>

@@ -3,8 +3,7 @@ import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
 import { useMutation, useQuery } from "urql";
 import { ErrorNote, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
-import { can } from "../../../lib/permissions";
-import { errorMessage, type Me } from "../../../lib/session";
+import { can, errorMessage, type Me } from "../../../lib/session";
 import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/format";
 
 const DATASET = /* GraphQL */ `
@@ -142,7 +141,7 @@ function Dataset({ me }: { me: Me }) {
                 {shortHash(v.contentHash)}
               </td>
               <td>
-                {v.status === "RELEASED" && can(me.role, "createDraftVersion") ? (
+                {v.status === "RELEASED" && can(me, "createDraftVersion") ? (
                   <button type="button" onClick={() => onCreateDraft(v.id, v.number)} disabled={draft.fetching}>
                     New draft from v{v.number}
                   </button>

@@ -6,8 +6,7 @@ import { useMutation, useQuery } from "urql";
 import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
 import { DataMapPanel, useDataMap } from "../../../data-map/DataMapPanel";
 import { formatDate, formatDuration, formatInt, formatNumber, formatPercent } from "../../../lib/format";
-import { can } from "../../../lib/permissions";
-import { errorMessage, type Me } from "../../../lib/session";
+import { can, errorMessage, type Me } from "../../../lib/session";
 
 const RUN = /* GraphQL */ `
   query Run($id: ID!) {
@@ -111,7 +110,7 @@ function Run({ me }: { me: Me }) {
   if (result.error && !run) return <ErrorNote message={errorMessage(result.error)} />;
   if (!run) return <p>Run not found.</p>;
   const p = run.progress;
-  const mayOperate = can(me.role, "cancelRun");
+  const mayOperate = can(me, "cancelRun");
 
   return (
     <div>

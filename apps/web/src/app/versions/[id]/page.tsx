@@ -5,8 +5,7 @@ import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
 import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/format";
-import { can, rolesFor } from "../../../lib/permissions";
-import { errorMessage, type Me } from "../../../lib/session";
+import { can, errorMessage, type Me } from "../../../lib/session";
 
 const VERSION = /* GraphQL */ `
   query Version($id: ID!, $rows: Int) {
@@ -252,8 +251,8 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
   const [study, startStudy] = useMutation<{ startStudy: { id: string } }>(START_STUDY);
   const gate = version.gateVerdict;
   const blocked = gate ? !gate.passed : false;
-  const mayRelease = can(me.role, "releaseVersion");
-  const mayOverride = can(me.role, "overrideReleaseGate");
+  const mayRelease = can(me, "releaseVersion");
+  const mayOverride = me.canOverrideReleaseGate;
 
   async function onRelease(event: FormEvent) {
     event.preventDefault();
@@ -326,9 +325,9 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
               {blocked && mayOverride ? `Override the gate and release version ${version.number}` : `Release version ${version.number}`}
             </button>
           ) : (
-            <p className="muted">Releasing needs the role {rolesFor("releaseVersion")}; you are {me.role}.</p>
+            <p className="muted">Your role ({me.role}) cannot release versions.</p>
           )}
-          {blocked && mayRelease && !mayOverride ? <p className="muted">Only an ADMIN can override a blocked gate.</p> : null}
+          {blocked && mayRelease && !mayOverride ? <p className="muted">Your role cannot override a blocked gate.</p> : null}
         </form>
       )}
       <h3>Intervention study</h3>
@@ -340,7 +339,7 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
       ) : (
         <p className="muted">No study yet: it retrains on the original and the curated data and compares canary extraction, exposure and perplexity.</p>
       )}
-      {can(me.role, "startStudy") ? (
+      {can(me, "startStudy") ? (
         <button type="button" onClick={onStartStudy} disabled={study.fetching}>
           Start a study
         </button>
