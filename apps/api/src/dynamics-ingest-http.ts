@@ -1,6 +1,7 @@
 // Bulk binary ingest of training dynamics: `POST /ingest/runs/<runId>/dynamics[?epoch=N]` with
 // an Apache Arrow IPC body (stream or file format). One request is one chunk of the GraphQL
-// `ingestDynamics` mutation — the same service call (ingestDynamics), so the same validation,
+// `ingestDynamics` mutation — the same service call (ingestDynamics, given the body's columns
+// instead of an object per cell), so the same validation,
 // idempotency, all-or-nothing transaction and audit event — without ~70 bytes of JSON per cell.
 //
 // The body, one row per (example, epoch) cell (column names exact; no other columns):
@@ -35,7 +36,7 @@ import {
   type Data,
   type Vector,
 } from "apache-arrow";
-import { DomainError, MAX_CELLS_PER_CHUNK, actorFor, ingestDynamics, type DynamicsCellInput, type IngestDynamicsResult } from "@gdc/db";
+import { DomainError, MAX_CELLS_PER_CHUNK, actorFor, ingestDynamics, type DynamicsColumnsInput, type IngestDynamicsResult } from "@gdc/db";
 import { authenticate, type ApiDeps } from "./context.ts";
 import { authorize } from "./permissions.ts";
 
@@ -56,8 +57,8 @@ const COLUMNS = ["example_key", "epoch", "loss", "accuracy", "correct"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DynamicsBatch {
-  /** One per row. */
-  keys: readonly string[];
+  /** One per row: the keys, or their column (dynamicsKeyColumn), built once and reused every epoch. */
+  keys: readonly string[] | Data<Utf8>;
   /** The rows' epoch: one for all (sent as ?epoch=N, no column), or one per row (an epoch column). */
   epoch: number | ArrayLike<number>;
   loss: ArrayLike<number>;
@@ -67,13 +68,13 @@ export interface DynamicsBatch {
 /**
  * Encodes a batch as an Arrow IPC stream with the columns above (float32 loss and accuracy, as
  * stored). With a single `epoch` no epoch column is written: send it as `?epoch=N`
- * (dynamicsIngestPath). `keyColumn` may be reused across epochs of the same rows (its keys).
+ * (dynamicsIngestPath).
  */
-export function encodeDynamicsArrow(batch: DynamicsBatch, keyColumn?: Data<Utf8>): Uint8Array {
-  const n = batch.keys.length;
-  const keys = keyColumn ?? dynamicsKeyColumn(batch.keys);
-  if (keys.length !== n || batch.loss.length !== n || batch.accuracy.length !== n) {
-    throw new Error(`encodeDynamicsArrow: ${n} keys, ${keys.length} in the key column, ${batch.loss.length} losses, ${batch.accuracy.length} accuracies`);
+export function encodeDynamicsArrow(batch: DynamicsBatch): Uint8Array {
+  const keys = Array.isArray(batch.keys) ? dynamicsKeyColumn(batch.keys) : (batch.keys as Data<Utf8>);
+  const n = keys.length;
+  if (batch.loss.length !== n || batch.accuracy.length !== n || (typeof batch.epoch !== "number" && batch.epoch.length !== n)) {
+    throw new Error(`encodeDynamicsArrow: ${n} keys, ${batch.loss.length} losses, ${batch.accuracy.length} accuracies`);
   }
   const fields: Field[] = [new Field("example_key", new Utf8(), false)];
   const children: Data[] = [keys];
@@ -159,7 +160,7 @@ function readBools(vector: Vector): Float64Array {
  * (finite, non-negative loss, accuracy in [0, 1], known keys, epochs in range, no repeated
  * cell) are checked by ingestDynamics, whose errors the handler renames to rows[i].<column>.
  */
-export function decodeDynamicsArrow(body: Uint8Array, options: { epoch?: number } = {}): DynamicsCellInput[] {
+export function decodeDynamicsArrow(body: Uint8Array, options: { epoch?: number } = {}): DynamicsColumnsInput {
   let table: Table;
   try {
     table = tableFromIPC(body);
@@ -195,20 +196,18 @@ export function decodeDynamicsArrow(body: Uint8Array, options: { epoch?: number 
   const epochVector = column("epoch", isInt, "an integer column");
   if (!epochVector && options.epoch === undefined) throw columnError("epoch", "missing: give ?epoch=N for the whole request, or an integer epoch column");
 
-  const keys = readKeys(keyVector);
-  const loss = readNumbers(lossVector);
-  const accuracy = accuracyVector ? readNumbers(accuracyVector) : readBools(correctVector!);
   const epochs = epochVector ? readNumbers(epochVector) : null;
-  const cells = new Array<DynamicsCellInput>(n);
-  for (let i = 0; i < n; i++) {
-    let epoch = options.epoch!;
-    if (epochs) {
-      epoch = epochs[i]!;
-      if (options.epoch !== undefined && epoch !== options.epoch) throw rowError(i, "epoch", `is ${epoch}, but the request is for epoch ${options.epoch} (?epoch=${options.epoch})`);
+  if (epochs && options.epoch !== undefined) {
+    for (let i = 0; i < n; i++) {
+      if (epochs[i] !== options.epoch) throw rowError(i, "epoch", `is ${epochs[i]}, but the request is for epoch ${options.epoch} (?epoch=${options.epoch})`);
     }
-    cells[i] = { exampleKey: keys[i]!, epoch, loss: loss[i]!, accuracy: accuracy[i]! };
   }
-  return cells;
+  return {
+    exampleKey: readKeys(keyVector),
+    epoch: epochs ?? options.epoch!,
+    loss: readNumbers(lossVector),
+    accuracy: accuracyVector ? readNumbers(accuracyVector) : readBools(correctVector!),
+  };
 }
 
 /** The service's cell names (cells[i].exampleKey) as the body's (rows[i].example_key). */
@@ -286,8 +285,8 @@ export async function handleDynamicsIngest(deps: ApiDeps, req: http.IncomingMess
 
   let result: IngestDynamicsResult;
   try {
-    const cells = decodeDynamicsArrow(body, { epoch: epochParam === null ? undefined : Number(epochParam) });
-    result = await ingestDynamics(deps.db, actorFor(user!), { runId, cells });
+    const columns = decodeDynamicsArrow(body, { epoch: epochParam === null ? undefined : Number(epochParam) });
+    result = await ingestDynamics(deps.db, actorFor(user!), { runId, columns });
   } catch (err) {
     if (err instanceof DomainError) {
       const e = renameCells(err);

@@ -11,10 +11,19 @@ export interface DynamicsCellInput {
   accuracy: number;
 }
 
-export interface IngestDynamicsOptions {
-  runId: string;
-  cells: readonly DynamicsCellInput[];
+/**
+ * The same cells as columns (row i is one cell): what the bulk binary endpoint decodes, without
+ * an object per cell. `epoch` is one number for every row, or one per row.
+ */
+export interface DynamicsColumnsInput {
+  exampleKey: readonly string[];
+  epoch: number | ArrayLike<number>;
+  loss: ArrayLike<number>;
+  accuracy: ArrayLike<number>;
 }
+
+/** One chunk: `cells` (the GraphQL mutation) or `columns` (the bulk endpoint); errors name `cells[i].<field>` either way. */
+export type IngestDynamicsOptions = { runId: string } & ({ cells: readonly DynamicsCellInput[]; columns?: undefined } | { columns: DynamicsColumnsInput; cells?: undefined });
 
 export interface IngestDynamicsResult {
   /** Cells stored with a new value. */
@@ -35,18 +44,47 @@ const FLOAT32_SAFE = 3.4e38;
 const cellError = (index: number, field: string, message: string) => badInput(`cells[${index}].${field}`, message);
 
 /** Shape and range checks that need no database; errors name the cell and the field. */
-function checkCell(cell: DynamicsCellInput, i: number): void {
-  if (typeof cell !== "object" || cell === null) throw badInput(`cells[${i}]`, "must be an object {exampleKey, epoch, loss, accuracy}");
-  if (typeof cell.exampleKey !== "string" || cell.exampleKey.length === 0) throw cellError(i, "exampleKey", "must be a non-empty string");
-  if (!Number.isInteger(cell.epoch) || cell.epoch < 0) throw cellError(i, "epoch", `must be a non-negative integer, got ${String(cell.epoch)}`);
-  if (typeof cell.loss !== "number" || !Number.isFinite(cell.loss)) throw cellError(i, "loss", `must be finite, got ${String(cell.loss)}`);
-  if (cell.loss < 0) throw cellError(i, "loss", `must be ≥ 0 (a cross-entropy), got ${cell.loss}`);
+function checkCell(exampleKey: unknown, epoch: unknown, loss: unknown, accuracy: unknown, i: number): void {
+  if (typeof exampleKey !== "string" || exampleKey.length === 0) throw cellError(i, "exampleKey", "must be a non-empty string");
+  if (!Number.isInteger(epoch) || (epoch as number) < 0) throw cellError(i, "epoch", `must be a non-negative integer, got ${String(epoch)}`);
+  if (typeof loss !== "number" || !Number.isFinite(loss)) throw cellError(i, "loss", `must be finite, got ${String(loss)}`);
+  if (loss < 0) throw cellError(i, "loss", `must be ≥ 0 (a cross-entropy), got ${loss}`);
   // A finite loss beyond float32's range would be stored as Infinity. (Math.fround only for
   // values that can round to Infinity: calling it on every cell cost ~0.3 µs a cell.)
-  if (cell.loss > FLOAT32_SAFE && !Number.isFinite(Math.fround(cell.loss))) throw cellError(i, "loss", `must fit a 32-bit float, got ${cell.loss}`);
-  if (typeof cell.accuracy !== "number" || !(cell.accuracy >= 0 && cell.accuracy <= 1)) {
-    throw cellError(i, "accuracy", `must be in [0, 1], got ${String(cell.accuracy)}`);
+  if (loss > FLOAT32_SAFE && !Number.isFinite(Math.fround(loss))) throw cellError(i, "loss", `must fit a 32-bit float, got ${loss}`);
+  if (typeof accuracy !== "number" || !(accuracy >= 0 && accuracy <= 1)) {
+    throw cellError(i, "accuracy", `must be in [0, 1], got ${String(accuracy)}`);
   }
+}
+
+/** The chunk as checked columns (cells are checked one by one, in order, as before). */
+function checkedColumns(options: IngestDynamicsOptions): DynamicsColumnsInput {
+  if (options.columns) {
+    const { exampleKey, epoch, loss, accuracy } = options.columns;
+    const n = exampleKey.length;
+    if (loss.length !== n || accuracy.length !== n || (typeof epoch !== "number" && epoch.length !== n)) {
+      throw badInput("cells", `columns of different lengths: ${n} keys, ${typeof epoch === "number" ? "one" : epoch.length} epochs, ${loss.length} losses, ${accuracy.length} accuracies`);
+    }
+    if (n > MAX_CELLS_PER_CHUNK) throw badInput("cells", `at most ${MAX_CELLS_PER_CHUNK} cells per chunk, got ${n}; split the chunk`);
+    if (typeof epoch === "number") for (let i = 0; i < n; i++) checkCell(exampleKey[i], epoch, loss[i], accuracy[i], i);
+    else for (let i = 0; i < n; i++) checkCell(exampleKey[i], epoch[i], loss[i], accuracy[i], i);
+    return options.columns;
+  }
+  const cells = options.cells;
+  if (!Array.isArray(cells)) throw badInput("cells", "must be a list");
+  if (cells.length > MAX_CELLS_PER_CHUNK) throw badInput("cells", `at most ${MAX_CELLS_PER_CHUNK} cells per chunk, got ${cells.length}; split the chunk`);
+  const n = cells.length;
+  const columns = { exampleKey: new Array<string>(n), epoch: new Array<number>(n), loss: new Array<number>(n), accuracy: new Array<number>(n) };
+  for (let i = 0; i < n; i++) {
+    const cell = cells[i] as DynamicsCellInput;
+    if (typeof cell !== "object" || cell === null) throw badInput(`cells[${i}]`, "must be an object {exampleKey, epoch, loss, accuracy}");
+    checkCell(cell.exampleKey, cell.epoch, cell.loss, cell.accuracy, i);
+    columns.exampleKey[i] = cell.exampleKey;
+    columns.epoch[i] = cell.epoch;
+    columns.loss[i] = cell.loss;
+    columns.accuracy[i] = cell.accuracy;
+  }
+  return columns;
 }
 
 /**
@@ -61,10 +99,11 @@ function checkCell(cell: DynamicsCellInput, i: number): void {
  * (runKeyOrdinals), and builds the chunk's block arrays in one pass, without per-cell objects.
  */
 export async function ingestDynamics(db: Database, actor: Actor, options: IngestDynamicsOptions): Promise<IngestDynamicsResult> {
-  const { runId, cells } = options;
-  if (!Array.isArray(cells)) throw badInput("cells", "must be a list");
-  if (cells.length > MAX_CELLS_PER_CHUNK) throw badInput("cells", `at most ${MAX_CELLS_PER_CHUNK} cells per chunk, got ${cells.length}; split the chunk`);
-  for (let i = 0; i < cells.length; i++) checkCell(cells[i]!, i);
+  const { runId } = options;
+  const { exampleKey: keys, epoch, loss, accuracy } = checkedColumns(options);
+  const n = keys.length;
+  const oneEpoch = typeof epoch === "number" ? epoch : -1;
+  const epochs = typeof epoch === "number" ? null : epoch;
 
   try {
     return await auditedSqlTransaction(db, actor, async (tx) => {
@@ -83,27 +122,31 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
         throw conflict(`Run ${runId} is ${run.status}: dynamics are ingested only while it is RUNNING`);
       }
       const T = run.epochs;
-      for (let i = 0; i < cells.length; i++) {
-        if (cells[i]!.epoch >= T) throw cellError(i, "epoch", `must be in [0, ${T - 1}] (the run has ${T} epochs), got ${cells[i]!.epoch}`);
+      for (let i = 0; i < n; i++) {
+        const e = epochs ? epochs[i]! : oneEpoch;
+        if (e >= T) throw cellError(i, "epoch", `must be in [0, ${T - 1}] (the run has ${T} epochs), got ${e}`);
+        if (!epochs) break;
       }
 
       const N = Number(run.examples ?? 0);
       const ordinalOf =
-        cells.length === 0
+        n === 0
           ? new Map<string, number>()
-          : await runKeyOrdinals(db, tx, { runId, datasetId: run.dataset_id, examples: N }, () => [...new Set(cells.map((c) => c.exampleKey))]);
+          : await runKeyOrdinals(db, tx, { runId, datasetId: run.dataset_id, examples: N }, () => [...new Set(keys)]);
       const blocks = new BlockCellsBuilder(N);
-      for (let i = 0; i < cells.length; i++) {
-        const cell = cells[i]!;
-        const ordinal = ordinalOf.get(cell.exampleKey);
+      for (let i = 0; i < n; i++) {
+        const key = keys[i]!;
+        const e = epochs ? epochs[i]! : oneEpoch;
+        const ordinal = ordinalOf.get(key);
         if (ordinal === undefined) {
-          throw cellError(i, "exampleKey", `${JSON.stringify(cell.exampleKey)} is not a training example of run ${runId}`);
+          throw cellError(i, "exampleKey", `${JSON.stringify(key)} is not a training example of run ${runId}`);
         }
-        if (!blocks.set(ordinal, cell.epoch, cell.loss, cell.accuracy)) {
-          const first = cells.findIndex((c) => c.exampleKey === cell.exampleKey && c.epoch === cell.epoch);
+        if (!blocks.set(ordinal, e, loss[i]!, accuracy[i]!)) {
+          let first = 0;
+          while (!(keys[first] === key && (epochs ? epochs[first]! : oneEpoch) === e)) first++;
           throw new DomainError(
             "BAD_USER_INPUT",
-            `cells[${i}]: repeats cells[${first}] (exampleKey ${JSON.stringify(cell.exampleKey)}, epoch ${cell.epoch}); send each cell once per chunk`,
+            `cells[${i}]: repeats cells[${first}] (exampleKey ${JSON.stringify(key)}, epoch ${e}); send each cell once per chunk`,
             `cells[${i}]`,
           );
         }
@@ -113,7 +156,7 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
       // The run row is not written here (its progress is derived from the blocks when read):
       // concurrent chunks of one run then share it without waiting on each other.
       const completeness = await dynamicsCompleteness(tx, runId, T, N);
-      const result: IngestDynamicsResult = { ...written, received: cells.length, missing: completeness.missing };
+      const result: IngestDynamicsResult = { ...written, received: n, missing: completeness.missing };
       // A repeated chunk whose every cell was already stored changed nothing: no audit event (GOVERNANCE.md).
       if (written.accepted === 0) throw new NothingChanged(result);
       return {
