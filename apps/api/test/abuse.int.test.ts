@@ -445,6 +445,56 @@ describe("F7: nothing derived from a canary's text reaches roles that may not re
   });
 });
 
+describe("F7: ordering by key does not reveal a canary's content hash", () => {
+  test("for a VIEWER, KEY order and cursor paging place a hash-keyed canary by canary:<id>, not by its hash; cursors carry no hash", async () => {
+    const { version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 0 });
+    await importExamples(h.db, h.users.ENGINEER.actor, {
+      versionId: version.id,
+      records: [
+        { text: "the secret code of klmno is 246810", canary: { prefix: "the secret code of klmno is ", secret: "246810" } },
+        { id: "canary-named", text: "the secret code of pqrst is 135790", canary: { prefix: "the secret code of pqrst is ", secret: "135790" } },
+        { id: "b-plain", text: "an ordinary example" },
+        { id: "m-plain", text: "another ordinary example" },
+      ],
+    });
+    const canary = (await h.db.prisma.example.findMany({ where: { memberships: { some: { versionId: version.id } }, isCanary: true } })).find((e) => e.key === e.contentHash)!;
+    const PAGE = `query ($id: ID!, $first: Int, $after: String) { version(id: $id) { examples(first: $first, after: $after, orderBy: { field: KEY, direction: ASC }) {
+      edges { cursor node { id key } } pageInfo { hasNextPage endCursor } } } }`;
+    type Page = { version: { examples: { edges: { cursor: string; node: { id: string; key: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } };
+    const listing = async (token: string, hash: string) => {
+      // The canary's key is its content hash, as for any canary imported without an id; only the hash differs between calls.
+      await h.db.sql(`UPDATE examples SET key = $2, content_hash = $2 WHERE id = $1::uuid`, [canary.id, hash]);
+      const whole = (await h.ok<Page>(token, PAGE, { id: version.id, first: 50 })).version.examples.edges;
+      const paged: typeof whole = [];
+      let after: string | null = null;
+      for (;;) {
+        const { edges, pageInfo }: Page["version"]["examples"] = (await h.ok<Page>(token, PAGE, { id: version.id, first: 1, after })).version.examples;
+        paged.push(...edges);
+        if (!pageInfo.hasNextPage) break;
+        after = pageInfo.endCursor;
+      }
+      expect(paged.map((e) => e.node.id)).toEqual(whole.map((e) => e.node.id));
+      return { ids: whole.map((e) => e.node.id), cursors: [...whole, ...paged].map((e) => Buffer.from(e.cursor, "base64url").toString("utf8")) };
+    };
+    const low = "0".repeat(64);
+    const high = "f".repeat(64);
+    for (const role of ["VIEWER", "REVIEWER"] as const) {
+      const a = await listing(h.users[role].token, low);
+      const b = await listing(h.users[role].token, high);
+      expect(a.ids).toHaveLength(4);
+      expect(b.ids, `${role}: the order moved with the hash`).toEqual(a.ids);
+      expect(a.cursors.join(" ")).not.toContain(low.slice(0, 12));
+      expect(b.cursors.join(" ")).not.toContain(high.slice(0, 12));
+      expect(a.cursors.join(" ")).toContain(`canary:${canary.id}`);
+    }
+    // Those who may read canaries order by the stored key, the hash.
+    const engineerLow = await listing(h.users.ENGINEER.token, low);
+    expect(engineerLow.ids[0]).toBe(canary.id);
+    expect((await listing(h.users.ENGINEER.token, high)).ids).not.toEqual(engineerLow.ids);
+    await h.db.sql(`UPDATE examples SET key = $2, content_hash = $2 WHERE id = $1::uuid`, [canary.id, canary.contentHash]);
+  });
+});
+
 describe("F12: API-token prefixes in the audit trail are for ADMINs only", () => {
   test("VIEWER, REVIEWER and ENGINEER read apiToken.create events with prefix null; ADMIN reads the prefix", async () => {
     const { createApiToken: minted } = await h.ok<{ createApiToken: { token: string; apiToken: { id: string; prefix: string } } }>(

@@ -69,7 +69,11 @@ export interface QueryExamplesOptions {
   after?: string | null;
   filter?: ExampleFilter | null;
   orderBy?: { field: ExampleOrderField; direction?: SortDirection | null } | null;
-  /** False for roles that must not learn canary text: `search` then matches canaries by key only. */
+  /**
+   * False for roles that must not learn canary text: `search` then matches canaries by key only
+   * (never a key that is the canary's content hash), and ordering by KEY (and its cursor) uses the
+   * key those roles are shown, canary:<id>, for such a canary.
+   */
   canaryTextSearchable?: boolean;
 }
 
@@ -222,7 +226,11 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
   const filterWhere = [...where];
   const filterParams = [...params];
 
-  const sort = field === null ? null : field === "KEY" ? { column: "e.key", cast: "text" } : SCORE_COLUMN[field];
+  // For roles that may not read canaries, a canary whose key is its content hash is listed (and
+  // ordered, and paged) by the key they are shown, canary:<id>: ordering by the stored key would
+  // place it by its hash, and a cursor would carry the hash (issue 13 F7).
+  const keyColumn = options.canaryTextSearchable === false ? `(CASE WHEN e.is_canary AND e.key = e.content_hash THEN 'canary:' || e.id::text ELSE e.key END)` : "e.key";
+  const sort = field === null ? null : field === "KEY" ? { column: keyColumn, cast: "text", selected: "sort_key" } : { ...SCORE_COLUMN[field], selected: columnName(SCORE_COLUMN[field].column) };
   const orderTag = `${field ?? "DEFAULT"}:${direction}`;
   const op = direction === "ASC" ? ">" : "<";
   if (options.after) {
@@ -235,7 +243,7 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
   }
   const orderBy = sort ? `${sort.column} ${direction}, ${tiebreak.column} ${direction}` : `${tiebreak.column} ${direction}`;
   const rows = await db.sql<Record<string, unknown>>(
-    `SELECT e.id, e.dataset_id, e.key, e.content_hash, e.text, e.split::text AS split, e.is_canary, e.canary_prefix, e.canary_secret,
+    `SELECT e.id, e.dataset_id, e.key, e.content_hash, e.text, e.split::text AS split, e.is_canary, e.canary_prefix, e.canary_secret,${field === "KEY" ? ` ${keyColumn} AS sort_key,` : ""}
             ${options.runId ? `${tiebreak.column} AS ordinal, NULL::real AS weight` : "NULL::int AS ordinal, ve.weight"},
             ${options.runId ? `${SCORE_SIGNAL_COLUMNS}, s.quadrant::text AS quadrant` : "NULL AS quadrant"}
        FROM ${from}
@@ -255,7 +263,7 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
     // own names: s.memorization → memorization, re.ordinal → ordinal, e.id → id). A real's
     // value read back through the driver casts to the same float4, so the cursor is exact.
     const tb = tiebreak.cast === "int" ? Number(row.ordinal) : String(row.id);
-    const value = sort === null ? null : sort.cast === "text" ? String(row[columnName(sort.column)]) : Number(row[columnName(sort.column)]);
+    const value = sort === null ? null : sort.cast === "text" ? String(row[sort.selected]) : Number(row[sort.selected]);
     return { cursor: encodeCursor({ order: orderTag, value, tiebreak: tb }), node: toListedExample(row, listedRun) };
   });
   return {
