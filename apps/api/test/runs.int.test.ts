@@ -287,4 +287,39 @@ describe("mutations through the API", () => {
     expect(run).toMatchObject({ scoringConfig, memorizationSignal: null });
     await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(runId: $id) { status } }`, { id: run.id });
   });
+
+  test("a bad modelConfig is refused by startRun naming the field (libs/model's schema), before any run or job exists", async () => {
+    const { actor } = await seedUser(t.db, "ENGINEER");
+    const { version } = await seedDataset(t.db, actor, { examples: 3 });
+    const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id modelConfig } }`;
+    const runsBefore = await t.db.prisma.run.count();
+    for (const [modelConfig, field] of [
+      [{ batchSize: 0 }, "modelConfig.batchSize"],
+      [{ model: { architecture: "lstm" } }, "modelConfig.model.architecture"],
+      [{ model: { architecture: "transformer", heads: 99 } }, "modelConfig.model.heads"],
+      [{ learningRat: 0.1 }, "modelConfig"],
+    ] as const) {
+      const refused = await gql(tokens.ENGINEER, START, { input: { versionId: version.id, modelConfig } });
+      expect(refused.errors?.[0]?.extensions, JSON.stringify(modelConfig)).toMatchObject({ code: "BAD_USER_INPUT", field });
+    }
+    expect(await t.db.prisma.run.count()).toBe(runsBefore);
+    const modelConfig = { model: { architecture: "gru", hiddenSize: 64 } };
+    const { startRun: run } = await ok(tokens.ENGINEER, START, { input: { versionId: version.id, modelConfig } });
+    expect(run.modelConfig).toEqual(modelConfig); // stored as given
+    await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(runId: $id) { status } }`, { id: run.id });
+  });
+
+  test("a bad study config is refused by startStudy naming the field (libs/study's schema)", async () => {
+    const { actor } = await seedUser(t.db, "ENGINEER");
+    const { version } = await seedDataset(t.db, actor, { examples: 3 });
+    const START = `mutation ($input: StartStudyInput!) { startStudy(input: $input) { id } }`;
+    for (const [input, field] of [
+      [{ config: { prunePercent: 150 } }, "config.prunePercent"],
+      [{ config: { training: { batchSize: 0 } } }, "config.training.batchSize"],
+      [{ versionId: version.id, config: { passages: 100 } }, "config.passages"],
+    ] as const) {
+      const refused = await gql(tokens.ENGINEER, START, { input });
+      expect(refused.errors?.[0]?.extensions, JSON.stringify(input)).toMatchObject({ code: "BAD_USER_INPUT", field });
+    }
+  });
 });

@@ -14,7 +14,7 @@ import {
   type Role,
 } from "@gdc/db";
 import { canaryExamples, createCanaries } from "@gdc/privacy";
-import { bundledStudyCorpus, DEFAULT_CANARIES, DEFAULT_TRAINING } from "@gdc/study";
+import { bundledStudyCorpus, DEFAULT_CANARIES, DEFAULT_STUDY_TRAINING } from "@gdc/study";
 
 export const DEMO_DATASET = "moby-dick";
 const DEMO_USERS: { role: Role; email: string; name: string }[] = [
@@ -82,14 +82,14 @@ export async function ensureDemo(db: Database, queue: JobQueue, tokenFile: strin
   await importExamples(db, engineer, { versionId: version.id, records });
   const run = await startRun(db, queue, engineer, {
     versionId: version.id,
-    name: `demo: char-level transformer d=${DEFAULT_TRAINING.model.architecture === "transformer" ? DEFAULT_TRAINING.model.modelSize : "?"}, ${DEFAULT_TRAINING.epochs} epochs`,
-    epochs: DEFAULT_TRAINING.epochs,
+    name: `demo: char-level transformer d=${DEFAULT_STUDY_TRAINING.model.architecture === "transformer" ? DEFAULT_STUDY_TRAINING.model.modelSize : "?"}, ${DEFAULT_STUDY_TRAINING.epochs} epochs`,
+    epochs: DEFAULT_STUDY_TRAINING.epochs,
     seed: 1,
     modelConfig: {
-      model: DEFAULT_TRAINING.model,
-      batchSize: DEFAULT_TRAINING.batchSize,
-      learningRate: DEFAULT_TRAINING.learningRate,
-      maxTokens: DEFAULT_TRAINING.maxTokens,
+      model: DEFAULT_STUDY_TRAINING.model,
+      batchSize: DEFAULT_STUDY_TRAINING.batchSize,
+      learningRate: DEFAULT_STUDY_TRAINING.learningRate,
+      maxTokens: DEFAULT_STUDY_TRAINING.maxTokens,
     },
     policy: { name: "pruneTopByMemorization", params: { percent: 10 } },
   });

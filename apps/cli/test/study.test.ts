@@ -93,7 +93,7 @@ it("reports bad flags and files as user errors", async () => {
   expect((await cliError(["--canaries-per-level", "6"])).message).toMatch(/30 canaries need at least 30 frames/);
   expect((await cliError(["--epsilon", "0.5", "--learned-by", "accuracy"])).message).toMatch(/^--epsilon: applies only/);
   expect((await cliError(["--training", "{oops"])).message).toMatch(/^--training: not valid JSON/);
-  expect((await cliError(["--training", '{"seed": 3}'])).message).toMatch(/unknown field seed/);
+  expect((await cliError(["--training", '{"seed": 3}'])).message).toMatch(/^--training: .*"seed"/);
   expect((await cliError([join(root, "missing.jsonl")])).message).toMatch(/missing\.jsonl: no such file/);
   const bad = join(root, "bad.jsonl");
   await writeFile(bad, '{"text": "a"}\n{"text": 5}\n');

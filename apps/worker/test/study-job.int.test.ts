@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { evaluateReleaseGate, setReleaseGate, startStudy } from "@gdc/db";
+import { DomainError, evaluateReleaseGate, setReleaseGate, startStudy } from "@gdc/db";
 import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { bundledStudyCorpus } from "@gdc/study";
 import { studyJob } from "../src/jobs/study.ts";
@@ -97,9 +97,30 @@ test("a study held by a live worker is left alone; an orphaned one (stale heartb
   expect(await actions(study.id)).toEqual(["study.start", "study.resume", "study.succeed"]);
 });
 
-test("a bad configuration fails the study with the field named, audited", async () => {
+test("a bad configuration is refused at startStudy, naming the field: no study, no job, no audit event", async () => {
   const { actor } = await seedUser(t.db, "ENGINEER");
-  const study = await startStudy(t.db, queue, actor, { config: { seeds: [1], prunePercent: 150 } });
+  const before = await t.db.prisma.study.count();
+  const refused = async (config: Record<string, unknown>) => {
+    const err = await startStudy(t.db, queue, actor, { config }).then(
+      () => null,
+      (e: unknown) => e as DomainError,
+    );
+    expect(err, JSON.stringify(config)).toBeInstanceOf(DomainError);
+    expect(err!.code).toBe("BAD_USER_INPUT");
+    return err!.field;
+  };
+  expect(await refused({ seeds: [1], prunePercent: 150 })).toBe("config.prunePercent");
+  expect(await refused({ seeds: [1, 1] })).toBe("config.seeds");
+  expect(await refused({ training: { model: { architecture: "transformer", heads: 99 } } })).toBe("config.training.model.heads");
+  expect(await refused({ scoring: { memorizationSignal: "vibes" } })).toBe("config.scoring.memorizationSignal");
+  expect(await refused({ colour: "blue" })).toBe("config");
+  expect(await t.db.prisma.study.count()).toBe(before);
+});
+
+test("a study whose stored config is bad (stored before configs were checked at the door) fails with the field named, audited", async () => {
+  const { actor } = await seedUser(t.db, "ENGINEER");
+  const study = await startStudy(t.db, queue, actor, { config: { seeds: [1] } });
+  await t.db.prisma.study.update({ where: { id: study.id }, data: { config: { seeds: [1], prunePercent: 150 } } });
   await studyJob({ db: t.db, queue, log }, { studyId: study.id });
   const failed = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
   expect(failed.status).toBe("FAILED");

@@ -16,8 +16,11 @@ export const DEFAULT_MODEL: TransformerConfig = {
   maxPositions: 256,
 };
 
-/** Everything but epochs and seed, which a run chooses. */
-export const DEFAULT_TRAINING: Omit<TrainingConfig, "epochs" | "seed"> = {
+/**
+ * What a tracked run's `modelConfig` leaves out (everything but epochs and seed, which a run
+ * chooses). Studies train smaller models by default: libs/study's DEFAULT_STUDY_TRAINING.
+ */
+export const DEFAULT_RUN_TRAINING: Omit<TrainingConfig, "epochs" | "seed"> = {
   model: DEFAULT_MODEL,
   batchSize: 32,
   learningRate: 3e-3,

@@ -48,4 +48,14 @@ export {
   type GreedyOptions,
 } from "./evaluate.ts";
 export { mobyDickPassages, documentPassages, type CorpusPassage, type CorpusSplit, type MobyDickOptions } from "./corpus/mobyDick.ts";
-export { DEFAULT_MODEL, DEFAULT_TRAINING } from "./defaults.ts";
+export { DEFAULT_MODEL, DEFAULT_RUN_TRAINING } from "./defaults.ts";
+export {
+  modelArchitectureSchema,
+  runModelConfigSchema,
+  trainingOverridesSchema,
+  resolveRunTrainingConfig,
+  parseConfig,
+  ConfigError,
+  type RunModelConfig,
+  type TrainingOverrides,
+} from "./config.ts";

@@ -55,7 +55,7 @@ export { signalScores, topSet, SignalsAccumulator, type SignalScore, type Signal
 export { summarize, compareExposures, PAPER_CLAIM, BEAT_RULE } from "./verdict.ts";
 export {
   runInterventionStudy,
-  DEFAULT_TRAINING,
+  DEFAULT_STUDY_TRAINING,
   DEFAULT_CANARIES,
   DEFAULT_SEEDS,
   DEFAULT_REFERENCES,
@@ -65,6 +65,8 @@ export {
   type StudyProgress,
   type StudyTrainingConfig,
 } from "./study.ts";
+export { resolveStudyOptions } from "./options.ts";
+export { studyConfigSchema, studyScoringSchema, assertCorpusChoice, ConfigError, parseConfig, type StudyConfig, type ParsedStudyConfig } from "./config.ts";
 export { renderStudyCharts, type StudyChart } from "./charts.ts";
 export { renderStudyReport, renderStudyTable, type RenderOptions, type RenderedStudyReport } from "./render.ts";
 export * from "./report-types.ts";

@@ -89,7 +89,7 @@ export interface StudyProgress {
  * epochs and learning rate 0.008 it measurably memorizes the canaries: mean exposure ≈ 7.5 bits
  * (the references average ≈ 1.4), with extractions among those repeated 16 times.
  */
-export const DEFAULT_TRAINING: StudyTrainingConfig = {
+export const DEFAULT_STUDY_TRAINING: StudyTrainingConfig = {
   model: { architecture: "transformer", modelSize: 32, heads: 2, layers: 1, feedForwardSize: 64, maxPositions: 80 },
   epochs: 8,
   batchSize: 32,
@@ -128,7 +128,7 @@ export const QUICK_STUDY = {
 } as const;
 
 function resolveTraining(partial: Partial<StudyTrainingConfig> = {}): StudyTrainingConfig {
-  return { ...DEFAULT_TRAINING, ...partial, model: partial.model ?? DEFAULT_TRAINING.model };
+  return { ...DEFAULT_STUDY_TRAINING, ...partial, model: partial.model ?? DEFAULT_STUDY_TRAINING.model };
 }
 
 export async function runInterventionStudy(options: InterventionStudyOptions = {}, onProgress?: (p: StudyProgress) => void): Promise<StudyReport> {

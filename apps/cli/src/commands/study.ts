@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import { DEFAULT_MEMORIZATION_SIGNALS, MEMORIZATION_SIGNALS } from "@gdc/cartography";
-import type { InterventionStudyOptions, StudyProgress, StudyReport, StudyScoringConfig, StudyTrainingConfig } from "@gdc/study";
+import type { InterventionStudyOptions, StudyConfig, StudyPassage, StudyProgress, StudyReport, StudyScoringConfig } from "@gdc/study";
 import { CliError } from "../errors.ts";
 import { createProgress, type Progress } from "../progress.ts";
 
@@ -86,8 +86,9 @@ function parseList(flag: string, value: string | undefined, check: (n: number) =
   return items.map((s) => parseNumber(flag, s, check, expected)!);
 }
 
-function parseTraining(value: string | undefined): Partial<StudyTrainingConfig> {
-  if (value === undefined) return {};
+/** --training's JSON (syntax only: its fields are checked by the study config schema). */
+function parseTraining(value: string | undefined): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -95,9 +96,35 @@ function parseTraining(value: string | undefined): Partial<StudyTrainingConfig> 
     throw new CliError(`--training: not valid JSON (${(err as Error).message})`);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new CliError("--training: must be a JSON object");
-  const allowed = ["model", "epochs", "batchSize", "learningRate", "maxTokens", "clipNorm"];
-  for (const key of Object.keys(parsed)) if (!allowed.includes(key)) throw new CliError(`--training: unknown field ${key} (allowed: ${allowed.join(", ")})`);
-  return parsed as Partial<StudyTrainingConfig>;
+  return parsed as Record<string, unknown>;
+}
+
+/** The flag behind each field of the study config, for errors the config schema finds. */
+const FLAG_OF: Record<string, string> = {
+  seeds: "--seeds",
+  epochs: "--epochs",
+  prunePercent: "--prune",
+  downweight: "--downweight",
+  references: "--references",
+  passages: "--passages",
+  corpus: "--corpus",
+  "canaries.repetitions": "--repetitions",
+  "canaries.perLevel": "--canaries-per-level",
+  training: "--training",
+  "scoring.forgetEventsOver": "--forget-events",
+  "scoring.learnedBy": "--learned-by",
+  "scoring.memorizationSignal": "--memorization-signal",
+  "scoring.epsilon": "--epsilon",
+  "scoring.tau": "--tau",
+  "scoring.earlyEpochs": "--early-epochs",
+  "scoring.quadrants.qDifficulty": "--q-difficulty",
+  "scoring.quadrants.qMemorization": "--q-memorization",
+};
+
+function flagError(field: string, reason: string): CliError {
+  if (field === "training" || field.startsWith("training.")) return new CliError(`--training: ${field === "training" ? "" : `${field.slice("training.".length)}: `}${reason}`);
+  const key = Object.keys(FLAG_OF).find((k) => field === k || field.startsWith(`${k}.`));
+  return new CliError(`${key ? FLAG_OF[key] : field}: ${reason}`);
 }
 
 function scoringOf(options: StudyCommandOptions): StudyScoringConfig {
@@ -142,57 +169,69 @@ export async function runStudyCommand(corpusPath: string | undefined, options: S
   // Loaded here, not at start-up: TensorFlow.js is heavy and only this command needs it.
   const study = await import("@gdc/study");
   const quick = Boolean(options.quick);
-  const seeds = parseList("--seeds", options.seeds, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, "a list of integers in [0, 2³²)") ?? (quick ? [...study.QUICK_STUDY.seeds] : [...study.DEFAULT_SEEDS]);
-  if (new Set(seeds).size !== seeds.length) throw new CliError("--seeds: seeds must be distinct");
+  const seeds = parseList("--seeds", options.seeds, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, "a list of integers in [0, 2³²)");
   const epochs = parseNumber("--epochs", options.epochs, positiveInteger, "a positive integer");
   const prunePercent = parseNumber("--prune", options.prune, (n) => n >= 0 && n <= 100, "a percentage in [0, 100]");
   const downweight = parseNumber("--downweight", options.downweight, (n) => n > 0 && n < 1, "a weight strictly between 0 and 1");
   const passages = parseNumber("--passages", options.passages, positiveInteger, "a positive integer");
-  const references = parseNumber("--references", options.references, positiveInteger, "a positive integer") ?? (quick ? study.QUICK_STUDY.references : study.DEFAULT_REFERENCES);
+  const references = parseNumber("--references", options.references, positiveInteger, "a positive integer");
   const repetitions = parseList("--repetitions", options.repetitions, positiveInteger, "a list of positive integers");
   const perLevel = parseNumber("--canaries-per-level", options.canariesPerLevel, positiveInteger, "a positive integer");
-  const trainingOverrides = parseTraining(options.training);
+  const training = parseTraining(options.training);
   const scoring = scoringOf(options);
-  if (corpusPath !== undefined && passages !== undefined) throw new CliError("--passages: applies only to the bundled corpus (no corpus argument)");
-  if (corpusPath !== undefined && options.corpus !== undefined) throw new CliError("--corpus: names a bundled corpus; give it or a corpus file, not both");
-  const bundled = options.corpus ?? "moby-dick";
-  if (!study.isBundledCorpusName(bundled)) throw new CliError(`--corpus: ${JSON.stringify(bundled)} is not one of ${Object.keys(study.BUNDLED_CORPORA).join(", ")}`);
+  if (options.corpus !== undefined && !study.isBundledCorpusName(options.corpus)) {
+    throw new CliError(`--corpus: ${JSON.stringify(options.corpus)} is not one of ${Object.keys(study.BUNDLED_CORPORA).join(", ")}`);
+  }
 
-  let corpus;
-  let corpusSource: string;
   try {
-    if (corpusPath === undefined) {
-      corpus = study.bundledStudyCorpus({ name: bundled, limit: passages ?? (quick ? study.QUICK_STUDY.corpusLimit : study.DEFAULT_STUDY_CORPUS.limit) });
-      corpusSource = `${study.BUNDLED_CORPORA[bundled].source}, ${corpus.length} passages`;
-    } else {
-      let content: string;
-      try {
-        content = await readFile(corpusPath, "utf8");
-      } catch (err) {
-        throw new CliError(`${corpusPath}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-      }
-      corpus = study.parseCorpusJsonl(content, corpusPath);
-      corpusSource = path.basename(corpusPath);
-    }
+    study.assertCorpusChoice({ corpus: options.corpus as StudyConfig["corpus"], passages }, corpusPath !== undefined);
   } catch (err) {
+    if (err instanceof study.ConfigError) throw flagError(err.field, err.reason);
+    throw err;
+  }
+
+  let own: { corpus: StudyPassage[]; corpusSource: string } | null = null;
+  if (corpusPath !== undefined) {
+    let content: string;
+    try {
+      content = await readFile(corpusPath, "utf8");
+    } catch (err) {
+      throw new CliError(`${corpusPath}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+    }
+    try {
+      own = { corpus: study.parseCorpusJsonl(content, corpusPath), corpusSource: path.basename(corpusPath) };
+    } catch (err) {
+      if (err instanceof study.StudyInputError) throw new CliError(err.message);
+      throw err;
+    }
+  }
+  // The flags as a study configuration: the same schema and assembly as a study started
+  // through the API (libs/study config.ts, options.ts). --repetitions and --canaries-per-level
+  // are ignored when the corpus file has canaries of its own.
+  const ownCanaries = own?.corpus.some((p) => p.canary) ?? false;
+  const config: StudyConfig = {
+    ...(seeds === undefined ? {} : { seeds }),
+    ...(references === undefined ? {} : { references }),
+    scoring,
+    quick,
+    equalSteps: options.equalSteps !== false,
+    auditEqualSteps: Boolean(options.auditEqualSteps),
+    ...(options.corpus === undefined ? {} : { corpus: options.corpus as NonNullable<StudyConfig["corpus"]> }),
+    ...(passages === undefined ? {} : { passages }),
+    ...(epochs === undefined ? {} : { epochs }),
+    ...(prunePercent === undefined ? {} : { prunePercent }),
+    ...(downweight === undefined ? {} : { downweight }),
+    ...(training === undefined ? {} : { training: training as StudyConfig["training"] }),
+    ...(!ownCanaries && (repetitions || perLevel !== undefined) ? { canaries: { ...(repetitions ? { repetitions } : {}), ...(perLevel === undefined ? {} : { perLevel }) } } : {}),
+  };
+  let studyOptions: InterventionStudyOptions;
+  try {
+    studyOptions = study.resolveStudyOptions(config, own);
+  } catch (err) {
+    if (err instanceof study.ConfigError) throw flagError(err.field, err.reason);
     if (err instanceof study.StudyInputError) throw new CliError(err.message);
     throw err;
   }
-  const hasCanaries = corpus.some((p) => p.canary);
-  const training: Partial<StudyTrainingConfig> = { ...(quick ? study.QUICK_STUDY.training : {}), ...trainingOverrides, ...(epochs === undefined ? {} : { epochs }) };
-  const studyOptions: InterventionStudyOptions = {
-    corpus,
-    corpusSource,
-    canaries: hasCanaries ? null : { ...(quick ? study.QUICK_STUDY.canaries : study.DEFAULT_CANARIES), ...(repetitions ? { repetitions } : {}), ...(perLevel === undefined ? {} : { perLevel }) },
-    training,
-    scoring,
-    seeds,
-    references,
-    equalSteps: options.equalSteps !== false,
-    auditEqualSteps: Boolean(options.auditEqualSteps),
-    ...(prunePercent === undefined ? {} : { prunePercent }),
-    ...(downweight === undefined ? {} : { downweight }),
-  };
 
   let bar: Progress | null = null;
   let barKey = "";

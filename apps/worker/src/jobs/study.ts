@@ -1,81 +1,9 @@
-import { z } from "zod";
-import { MEMORIZATION_SIGNALS } from "@gdc/cartography";
 import { appendAuditEvent, auditedTransaction, systemActor, type Database, type Prisma } from "@gdc/db";
-import type { StudyPassage, StudyProgress, StudyReport, StudyTrainingConfig } from "@gdc/study";
+import type { InterventionStudyOptions, StudyConfig, StudyPassage, StudyProgress, StudyReport } from "@gdc/study";
 import type { JobImplementation } from "./index.ts";
 import { staleAfterSeconds } from "./train.ts";
 
 const worker = systemActor("worker");
-
-/**
- * Study.config as the API stores it (startStudy passes it through). Everything is optional:
- * `{}` runs the default study — on the version's examples when the study names a version, else
- * on the bundled corpus.
- */
-const studyConfigSchema = z
-  .object({
-    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1).max(10).optional(),
-    epochs: z.number().int().min(1).max(200).optional(),
-    prunePercent: z.number().min(0).max(100).optional(),
-    downweight: z.number().gt(0).lt(1).optional(),
-    references: z.number().int().min(1).max(100_000).optional(),
-    /** Bundled-corpus size (studies without a version). */
-    passages: z.number().int().min(10).max(100_000).optional(),
-    /** Which bundled corpus (studies without a version; default moby-dick). */
-    corpus: z.enum(["moby-dick", "sotu"]).optional(),
-    /** Retrain prune arms for the baseline's number of optimizer steps too (default true). */
-    equalSteps: z.boolean().optional(),
-    /** Audit the equal-steps retrains' canaries as well (default false). */
-    auditEqualSteps: z.boolean().optional(),
-    /** The small configuration of `gdc study --quick`. */
-    quick: z.boolean().optional(),
-    /** Synthetic canaries: default only when the version has none; false: never. */
-    canaries: z
-      .union([
-        z.literal(false),
-        z.object({ seed: z.number().int().min(0).optional(), repetitions: z.array(z.number().int().min(1).max(1000)).min(1).optional(), perLevel: z.number().int().min(1).max(50).optional() }).strict(),
-      ])
-      .optional(),
-    training: z
-      .object({
-        model: z
-          .discriminatedUnion("architecture", [
-            z.object({ architecture: z.literal("gru"), embeddingSize: z.number().int().min(4).max(1024), hiddenSize: z.number().int().min(4).max(2048), layers: z.number().int().min(1).max(4) }).strict(),
-            z
-              .object({
-                architecture: z.literal("transformer"),
-                modelSize: z.number().int().min(8).max(1024),
-                heads: z.number().int().min(1).max(16),
-                layers: z.number().int().min(1).max(8),
-                feedForwardSize: z.number().int().min(8).max(4096),
-                maxPositions: z.number().int().min(8).max(4096),
-              })
-              .strict(),
-          ])
-          .optional(),
-        batchSize: z.number().int().min(1).max(4096).optional(),
-        learningRate: z.number().positive().max(1).optional(),
-        maxTokens: z.number().int().min(4).max(4096).optional(),
-        clipNorm: z.number().positive().nullable().optional(),
-      })
-      .strict()
-      .optional(),
-    scoring: z
-      .object({
-        forgetEventsOver: z.enum(["epoch", "presentation"]).optional(),
-        learnedBy: z.enum(["auto", "loss", "accuracy"]).optional(),
-        memorizationSignal: z.enum(MEMORIZATION_SIGNALS).optional(),
-        lateEpochs: z.number().int().min(1).optional(),
-        epsilon: z.number().optional(),
-        tau: z.number().min(0).max(1).optional(),
-        earlyEpochs: z.number().int().min(1).optional(),
-        quadrants: z.object({ qDifficulty: z.number().min(0).max(1).optional(), qMemorization: z.number().min(0).max(1).optional() }).strict().optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-export type StudyJobConfig = z.infer<typeof studyConfigSchema>;
 
 /** Progress is written at most this often (plus at every phase change). */
 const PROGRESS_INTERVAL_MS = 1000;
@@ -95,13 +23,6 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
     return;
   }
   const row = await db.prisma.study.findUniqueOrThrow({ where: { id: studyId } });
-  const parsed = studyConfigSchema.safeParse(row.config ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    await failStudy(db, studyId, `config.${issue.path.join(".")}: ${issue.message}`);
-    return;
-  }
-  const config = parsed.data;
   const study = await import("@gdc/study");
 
   let lastWrite = 0;
@@ -119,45 +40,20 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
   const heartbeat = setInterval(() => writeProgress(true), 10_000);
   heartbeat.unref();
   try {
-    let corpus: StudyPassage[];
-    let corpusSource: string;
-    let hasCanaries: boolean;
-    if (row.versionId) {
-      corpus = await versionCorpus(db, row.versionId);
-      corpusSource = `dataset version ${row.versionId}`;
-      hasCanaries = corpus.some((p) => p.canary);
-    } else {
-      const name = config.corpus ?? "moby-dick";
-      corpus = study.bundledStudyCorpus({ name, limit: config.passages ?? (config.quick ? study.QUICK_STUDY.corpusLimit : study.DEFAULT_STUDY_CORPUS.limit) });
-      corpusSource = `${study.BUNDLED_CORPORA[name].source}, ${corpus.length} passages`;
-      hasCanaries = false;
+    // startStudy validated the config with the same schema; a study stored before that fails here, naming the field.
+    let options: InterventionStudyOptions;
+    try {
+      const own = row.versionId ? { corpus: await versionCorpus(db, row.versionId), corpusSource: `dataset version ${row.versionId}` } : null;
+      options = study.resolveStudyOptions((row.config ?? {}) as StudyConfig, own);
+    } catch (err) {
+      if (!(err instanceof study.ConfigError)) throw err;
+      await failStudy(db, studyId, `config.${err.field}: ${err.reason}`);
+      log(`study ${studyId}: FAILED: config.${err.field}: ${err.reason}`);
+      return;
     }
-    const synthetic =
-      config.canaries === false
-        ? null
-        : config.canaries || !hasCanaries
-          ? { ...(config.quick ? study.QUICK_STUDY.canaries : study.DEFAULT_CANARIES), ...(config.canaries || {}) }
-          : null;
-    const training: Partial<StudyTrainingConfig> = {
-      ...(config.quick ? study.QUICK_STUDY.training : {}),
-      ...(config.training ?? {}),
-      ...(config.epochs === undefined ? {} : { epochs: config.epochs }),
-    };
     const started = Date.now();
     const report = await study.runInterventionStudy(
-      {
-        corpus,
-        corpusSource,
-        canaries: synthetic,
-        training,
-        scoring: config.scoring ?? {},
-        seeds: config.seeds ?? (config.quick ? [...study.QUICK_STUDY.seeds] : [...study.DEFAULT_SEEDS]),
-        references: config.references ?? (config.quick ? study.QUICK_STUDY.references : study.DEFAULT_REFERENCES),
-        ...(config.equalSteps === undefined ? {} : { equalSteps: config.equalSteps }),
-        ...(config.auditEqualSteps === undefined ? {} : { auditEqualSteps: config.auditEqualSteps }),
-        ...(config.prunePercent === undefined ? {} : { prunePercent: config.prunePercent }),
-        ...(config.downweight === undefined ? {} : { downweight: config.downweight }),
-      },
+      options,
       (p: StudyProgress) => {
         const phaseChanged = p.phase !== latest.phase || p.arm !== latest.arm || p.seed !== latest.seed;
         latest = progressOf(p, started);

@@ -16,7 +16,7 @@ import {
 } from "@gdc/model";
 import type { JobImplementation } from "./index.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../checkpoint-codec.ts";
-import { resolveTrainingConfig } from "../training-config.ts";
+import { resolveRunTrainingConfig } from "@gdc/model/config";
 
 const worker = systemActor("worker");
 
@@ -50,7 +50,7 @@ export const trainJob: JobImplementation<"train"> = async (deps, { runId }) => {
 
   let config: TrainingConfig;
   try {
-    config = resolveTrainingConfig(run.modelConfig, { epochs: run.epochs, seed: run.seed });
+    config = resolveRunTrainingConfig(run.modelConfig, { epochs: run.epochs, seed: run.seed });
   } catch (err) {
     await failRun(db, runId, `modelConfig: ${err instanceof Error ? err.message : String(err)}`);
     return;

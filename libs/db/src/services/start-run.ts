@@ -1,3 +1,4 @@
+import { ConfigError, runModelConfigSchema, parseConfig } from "@gdc/model/config";
 import type { Database } from "../database.ts";
 import { auditedTransaction, type Actor } from "../audit.ts";
 import { badInput } from "../errors.ts";
@@ -11,7 +12,7 @@ export interface StartRunOptions {
   name?: string | null;
   epochs: number;
   seed: number;
-  /** Model hyper-parameters for the trainer (libs/model); stored as given. */
+  /** Model hyper-parameters for the trainer, checked against libs/model's schema here; stored as given. */
   modelConfig?: Record<string, unknown> | null;
   /** Scoring options (learnedBy, ε, τ, Te, quantiles or thresholds), see run-scoring-config.ts. */
   scoringConfig?: Record<string, unknown> | null;
@@ -30,6 +31,13 @@ export async function startRun(db: Database, queue: JobQueue, actor: Actor, opti
   }
   if (options.modelConfig != null && (typeof options.modelConfig !== "object" || Array.isArray(options.modelConfig))) {
     throw badInput("modelConfig", "must be a JSON object");
+  }
+  // Refused here, naming the field, rather than by the worker once the run is queued.
+  try {
+    parseConfig(runModelConfigSchema, options.modelConfig ?? {});
+  } catch (err) {
+    if (err instanceof ConfigError) throw badInput(err.field ? `modelConfig.${err.field}` : "modelConfig", err.reason);
+    throw err;
   }
   const scoringConfig = parseRunScoringConfig(
     options.policy == null ? options.scoringConfig : { ...(options.scoringConfig ?? {}), policy: options.policy },

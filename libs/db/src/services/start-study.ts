@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { assertCorpusChoice, ConfigError, parseConfig, studyConfigSchema } from "@gdc/study/config";
 import type { Database } from "../database.ts";
 import { auditedTransaction, type Actor } from "../audit.ts";
-import { notFound } from "../errors.ts";
+import { badInput, notFound } from "../errors.ts";
 import type { Prisma, Study } from "../generated/prisma/client.ts";
 import type { JobQueue } from "../queue.ts";
 import { parseOptions } from "./parse-options.ts";
@@ -9,7 +10,7 @@ import { parseOptions } from "./parse-options.ts";
 const optionsSchema = z.object({
   /** The (usually curated, draft) version the study compares with its parent. */
   versionId: z.uuid().nullish(),
-  /** Passed to the study job as is (seeds, model, canaries…); must be a JSON object. */
+  /** Seeds, training, canaries… (libs/study's studyConfigSchema, checked here); stored as given. */
   config: z.record(z.string(), z.unknown()).nullish(),
 });
 export type StartStudyOptions = z.input<typeof optionsSchema>;
@@ -21,6 +22,13 @@ export type StartStudyOptions = z.input<typeof optionsSchema>;
  */
 export async function startStudy(db: Database, queue: JobQueue, actor: Actor, options: StartStudyOptions): Promise<Study> {
   const { versionId, config } = parseOptions(optionsSchema, options);
+  // Refused here, naming the field, rather than by the worker once the study is queued.
+  try {
+    assertCorpusChoice(parseConfig(studyConfigSchema, config ?? {}), Boolean(versionId));
+  } catch (err) {
+    if (err instanceof ConfigError) throw badInput(err.field ? `config.${err.field}` : "config", err.reason);
+    throw err;
+  }
   return auditedTransaction(db, actor, async (tx) => {
     if (versionId && !(await tx.datasetVersion.findUnique({ where: { id: versionId }, select: { id: true } }))) {
       throw notFound("DatasetVersion", versionId);
