@@ -1,31 +1,22 @@
 import type { ApolloServerOptionsWithTypeDefs } from "@apollo/server";
 import type { ApiContext } from "../context.ts";
+import * as audit from "./audit.ts";
+import * as common from "./common.ts";
 import * as datasets from "./datasets.ts";
+import * as examples from "./examples.ts";
+import * as governance from "./governance.ts";
+import * as runs from "./runs.ts";
+import * as studies from "./studies.ts";
+import * as users from "./users.ts";
+
+type Resolvers = Extract<ApolloServerOptionsWithTypeDefs<ApiContext>["resolvers"], unknown[]>[number];
 
 /**
- * One module per type family: its SDL and its resolvers side by side. Each module registers
- * itself with one appended line, `import * as x from "./x.ts"; add(x);` (imports are hoisted),
- * so modules written in parallel never edit the same line.
+ * Every schema module (one per type family: its SDL and its resolvers side by side), listed
+ * once, by file name. A module file missing here fails the schema-modules test
+ * (apps/api/test/schema-modules.test.ts) instead of silently serving less.
  */
-export const typeDefs: string[] = [];
-type Resolvers = Extract<ApolloServerOptionsWithTypeDefs<ApiContext>["resolvers"], unknown[]>[number];
-export const resolvers: Resolvers[] = [];
-function add(module: { typeDefs: string; resolvers: object }) {
-  typeDefs.push(module.typeDefs);
-  resolvers.push(module.resolvers as Resolvers);
-}
-add(datasets);
-import * as common from "./common.ts";
-add(common);
-import * as governance from "./governance.ts";
-add(governance);
-import * as users from "./users.ts";
-add(users);
-import * as audit from "./audit.ts";
-add(audit);
-import * as studies from "./studies.ts";
-add(studies);
-import * as runs from "./runs.ts";
-add(runs);
-import * as examples from "./examples.ts";
-add(examples);
+export const SCHEMA_MODULES = { audit, common, datasets, examples, governance, runs, studies, users } satisfies Record<string, { typeDefs: string; resolvers: object }>;
+
+export const typeDefs: string[] = Object.values(SCHEMA_MODULES).map((m) => m.typeDefs);
+export const resolvers: Resolvers[] = Object.values(SCHEMA_MODULES).map((m) => m.resolvers as Resolvers);
