@@ -70,11 +70,12 @@ interface Candidate {
  * Proposes interventions on a DRAFT version — nothing changes the dataset until a reviewer
  * approves and a release applies them.
  *
- * - From a policy: the run's ExampleScore rows (canaries left out: they never reach a release,
- *   so they must not take the places of real examples in a top-x % policy) go through
+ * - From a policy: the run's ExampleScore rows of the version's members (by example identity,
+ *   so a run on a released parent applies to its child draft; canaries left out: they never
+ *   reach a release, so they must not take the places of real examples in a top-x % policy) go through
  *   libs/cartography's `applyPolicy`; each proposal keeps the engine's evidence (scores,
- *   quadrant, the run's thresholds, read from `run.scoringResolved.thresholds`). Proposals for
- *   examples that are not members of the target version are skipped.
+ *   quadrant, the run's thresholds, read from `run.scoringResolved.thresholds`). Examples
+ *   the version does not hold are not candidates at all.
  * - From an explicit selection: `action` is required, `weight` too for DOWNWEIGHT (in (0, 1)
  *   as float32; PRUNE is weight 0). Every id must be a member of the version (BAD_USER_INPUT
  *   naming `exampleIds.<i>`); canaries and duplicates are skipped. Evidence: the example's
@@ -117,7 +118,7 @@ export async function proposeInterventions(
       let skipped = 0;
       let policyJson: unknown;
       if (mode.kind === "policy") {
-        candidates = await candidatesFromPolicy(tx, run!, mode.policy, reason);
+        candidates = await candidatesFromPolicy(tx, version.id, run!, mode.policy, reason);
         policyJson = mode.policy;
       } else {
         const selection = await candidatesFromSelection(tx, version.id, runId, run, mode, reason);
@@ -220,18 +221,29 @@ interface ScoreRow {
 
 async function candidatesFromPolicy(
   tx: Tx,
+  versionId: string,
   run: { id: string; status: string; scoringResolved: unknown },
   policy: PolicySpec,
   reason: string | undefined,
 ): Promise<Candidate[]> {
+  // The run's scores apply to the target version's members by example identity: a run on a
+  // released parent scores the examples its child draft inherited, and examples the version no
+  // longer holds (pruned by an earlier release) must not take the places of a top-x % policy.
   const rows = await tx.$queryRawUnsafe<ScoreRow[]>(
     `SELECT s.example_id, s.difficulty, s.memorization, s.forget_events, s.quadrant::text AS quadrant
-     FROM example_scores s JOIN examples e ON e.id = s.example_id
+     FROM example_scores s
+     JOIN examples e ON e.id = s.example_id
+     JOIN version_examples ve ON ve.version_id = $2::uuid AND ve.example_id = s.example_id
      WHERE s.run_id = $1::uuid AND NOT e.is_canary
      ORDER BY s.ordinal`,
     run.id,
+    versionId,
   );
-  if (!rows.length) throw conflict(`Run ${run.id} has no scores yet (status ${run.status}); propose once it has been scored`);
+  if (!rows.length) {
+    const scored = await tx.exampleScore.count({ where: { runId: run.id } });
+    if (!scored) throw conflict(`Run ${run.id} has no scores yet (status ${run.status}); propose once it has been scored`);
+    throw conflict(`Run ${run.id} scored none of the examples version ${versionId} holds (apart from canaries): its scores cannot apply there`);
+  }
   const n = rows.length;
   const ids = new Array<string>(n);
   const difficulty = new Float64Array(n);
