@@ -49,6 +49,12 @@ export const typeDefs = /* GraphQL */ `
     release: Release
     "Row-level diff against the parent version."
     diff(first: Int = 100, after: String): VersionDiff!
+    """
+    What releasing the version does: on a DRAFT a preview of what releaseVersion would do now
+    (approved prunes and down-weights, canaries left out, pending proposals that leave the queue);
+    on a RELEASED version, what its release did. Rows in example-id order.
+    """
+    releaseChanges(first: Int = 100, after: String): ReleaseChanges!
     "What the release gate would say now (null when the dataset has no gate); for a released version, what it said at release."
     gateVerdict: GateVerdict
     latestStudy: Study
@@ -171,6 +177,11 @@ export const resolvers = {
     diff: (v: DatasetVersion, args: { first?: number | null; after?: string | null }) => ({
       versionId: v.id,
       parentId: v.parentId,
+      first: pageSize(args.first, 100),
+      after: args.after ?? null,
+    }),
+    releaseChanges: (v: DatasetVersion, args: { first?: number | null; after?: string | null }) => ({
+      versionId: v.id,
       first: pageSize(args.first, 100),
       after: args.after ?? null,
     }),

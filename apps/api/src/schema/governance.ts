@@ -3,6 +3,8 @@ import {
   actorFor,
   fourEyesTies,
   proposeInterventions,
+  releaseChangeCounts,
+  releaseChangeRows,
   releaseVersion,
   reviewIntervention,
   reviewInterventions,
@@ -11,6 +13,8 @@ import {
   versionDiffRows,
   type Intervention,
   type Release,
+  type ReleaseChangeCounts,
+  type ReleaseChangeRow,
   type Review,
   type VersionDiffCounts,
   type VersionDiffRow,
@@ -70,7 +74,7 @@ export const typeDefs = /* GraphQL */ `
     version: DatasetVersion!
     "SHA-256 over the sorted (example content hash, float32 weight) pairs (libs/db content-hash.ts)"
     contentHash: String!
-    "{parentVersionId, interventionIds, removed, reweighted, canariesExcluded, unreviewed, examples, contentHashFormat}"
+    "{parentVersionId, interventionIds, removed, reweighted, canariesExcluded, canaryExampleIds, unreviewed, examples, contentHashFormat}"
     lineage: JSON!
     "the release gate's verdict at release time (null: no gate)"
     gateVerdict: JSON
@@ -100,6 +104,41 @@ export const typeDefs = /* GraphQL */ `
     weight: Float
     intervention: Intervention
     "the approving reviewer's reason (or why a canary was left out)"
+    reason: String
+  }
+
+  "See DatasetVersion.releaseChanges."
+  type ReleaseChanges {
+    "false: a preview of releasing the draft now; true: what the release did"
+    released: Boolean!
+    prunedCount: Int!
+    downweightedCount: Int!
+    canariesLeftOutCount: Int!
+    """
+    PROPOSED interventions nobody reviewed: at release they leave the review queue, stay PROPOSED
+    on the released version, are not applied and can no longer be reviewed (propose them again on
+    a new draft).
+    """
+    pendingProposalsCount: Int!
+    examplesBefore: Int!
+    examplesAfter: Int!
+    "false for a release made before releases recorded which canaries they left out (counted, not listed)"
+    canaryRowsKnown: Boolean!
+    rows(first: Int, after: String): ReleaseChangeRowConnection!
+  }
+  type ReleaseChangeRowConnection {
+    edges: [ReleaseChangeRow!]!
+    pageInfo: PageInfo!
+  }
+  type ReleaseChangeRow {
+    example: Example!
+    "PRUNED | DOWNWEIGHTED | CANARY_LEFT_OUT"
+    change: String!
+    weightBefore: Float!
+    "null: not in the released version"
+    weightAfter: Float
+    intervention: Intervention
+    "the approving reviewer's reason (or why a canary is left out)"
     reason: String
   }
 
@@ -163,6 +202,14 @@ interface DiffParent {
   after: string | null;
   counts?: Promise<VersionDiffCounts>;
 }
+
+interface ReleaseChangesParent {
+  versionId: string;
+  first: number;
+  after: string | null;
+  counts?: Promise<ReleaseChangeCounts>;
+}
+const releaseCountsOf = (r: ReleaseChangesParent, ctx: ApiContext) => (r.counts ??= releaseChangeCounts(ctx.db, r.versionId));
 
 const countsOf = (d: DiffParent, ctx: ApiContext) => (d.counts ??= versionDiffCounts(ctx.db, d.versionId));
 const orNull = <T>(v: T | null | undefined) => v ?? undefined;
@@ -252,6 +299,25 @@ export const resolvers = {
       const page = await versionDiffRows(ctx.db, { versionId: d.versionId, first: pageSize(args.first ?? d.first, 100), after: args.after ?? d.after });
       return { edges: page.rows, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
     },
+  },
+  ReleaseChanges: {
+    released: async (r: ReleaseChangesParent, _: unknown, ctx: ApiContext) => (await releaseCountsOf(r, ctx)).released,
+    prunedCount: async (r: ReleaseChangesParent, _: unknown, ctx: ApiContext) => (await releaseCountsOf(r, ctx)).pruned,
+    downweightedCount: async (r: ReleaseChangesParent, _: unknown, ctx: ApiContext) => (await releaseCountsOf(r, ctx)).downweighted,
+    canariesLeftOutCount: async (r: ReleaseChangesParent, _: unknown, ctx: ApiContext) => (await releaseCountsOf(r, ctx)).canariesLeftOut,
+    pendingProposalsCount: async (r: ReleaseChangesParent, _: unknown, ctx: ApiContext) => (await releaseCountsOf(r, ctx)).pendingProposals,
+    examplesBefore: async (r: ReleaseChangesParent, _: unknown, ctx: ApiContext) => (await releaseCountsOf(r, ctx)).examplesBefore,
+    examplesAfter: async (r: ReleaseChangesParent, _: unknown, ctx: ApiContext) => (await releaseCountsOf(r, ctx)).examplesAfter,
+    canaryRowsKnown: async (r: ReleaseChangesParent, _: unknown, ctx: ApiContext) => (await releaseCountsOf(r, ctx)).canaryRowsKnown,
+    rows: async (r: ReleaseChangesParent, args: { first?: number | null; after?: string | null }, ctx: ApiContext) => {
+      const page = await releaseChangeRows(ctx.db, { versionId: r.versionId, first: pageSize(args.first ?? r.first, 100), after: args.after ?? r.after });
+      return { edges: page.rows, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+    },
+  },
+  ReleaseChangeRow: {
+    example: (r: ReleaseChangeRow, _: unknown, ctx: ApiContext) => ctx.db.prisma.example.findUnique({ where: { id: r.exampleId } }),
+    intervention: (r: ReleaseChangeRow, _: unknown, ctx: ApiContext) =>
+      r.interventionId ? ctx.db.prisma.intervention.findUnique({ where: { id: r.interventionId } }) : null,
   },
   DiffRow: {
     example: (r: VersionDiffRow, _: unknown, ctx: ApiContext) => ctx.db.prisma.example.findUnique({ where: { id: r.exampleId } }),

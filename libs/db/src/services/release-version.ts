@@ -26,6 +26,8 @@ export interface ReleaseLineage {
   reweighted: number;
   /** Canary members left out (canaries are never released). */
   canariesExcluded: number;
+  /** Which canaries were left out, sorted (releaseChangeRows lists them; canaries are few). */
+  canaryExampleIds: string[];
   /** PROPOSED interventions nobody reviewed: not applied, and no longer reviewable. */
   unreviewed: number;
   /** Members of the released version. */
@@ -82,9 +84,12 @@ export async function releaseVersion(db: Database, actor: Actor, options: Releas
             FROM unnest(${downweight.exampleIds}::uuid[], ${downweight.weights}::real[]) AS d(example_id, weight)
             WHERE ve.version_id = ${versionId}::uuid AND ve.example_id = d.example_id AND ve.weight IS DISTINCT FROM d.weight`
         : 0;
-      const canariesExcluded = await tx.$executeRaw`
+      const canaryRows = await tx.$queryRaw<{ example_id: string }[]>`
         DELETE FROM version_examples ve USING examples e
-        WHERE ve.version_id = ${versionId}::uuid AND e.id = ve.example_id AND e.is_canary`;
+        WHERE ve.version_id = ${versionId}::uuid AND e.id = ve.example_id AND e.is_canary
+        RETURNING ve.example_id::text AS example_id`;
+      const canaryExampleIds = canaryRows.map((r) => r.example_id).sort();
+      const canariesExcluded = canaryExampleIds.length;
       const [{ unreviewed }] = (await tx.$queryRaw<{ unreviewed: number }[]>`
         SELECT count(*)::int AS unreviewed FROM interventions WHERE version_id = ${versionId}::uuid AND status = 'PROPOSED'`) as [{ unreviewed: number }];
 
@@ -95,6 +100,7 @@ export async function releaseVersion(db: Database, actor: Actor, options: Releas
         removed,
         reweighted,
         canariesExcluded,
+        canaryExampleIds,
         unreviewed,
         examples,
         contentHashFormat: CONTENT_HASH_FORMAT,
@@ -128,6 +134,7 @@ export async function releaseVersion(db: Database, actor: Actor, options: Releas
             releasedAt,
             ...lineage,
             interventionIds: undefined,
+            canaryExampleIds: undefined,
             interventionsApplied: lineage.interventionIds.length,
             gateVerdict: verdict,
             overrideReason: overridden ? overrideReason : null,
