@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createApiToken, createExternalRun, ensurePrivateDir, importExamples, ingestDynamics, openDatabase, openJobQueue, readEnv, systemActor, type ExampleRecord, type JobQueue } from "@gdc/db";
+import { createApiToken, createExternalRun, ensurePrivateDir, importExamples, ingestDynamics, lockDataDir, openDatabase, openJobQueue, readEnv, systemActor, type ExampleRecord, type JobQueue } from "@gdc/db";
 import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { MAX_ALIASES, MAX_DIRECTIVES, MAX_TOKENS, startApi, type RunningApi } from "../src/index.ts";
 import { GQL, startGovernanceHarness, type GovernanceHarness, type GqlResponse } from "./governance-harness.ts";
@@ -557,7 +557,41 @@ describe("issue 13 item 15: a repeat that changes nothing writes no audit event"
   });
 });
 
+/**
+ * What a process that died between claiming a stale lock and replacing it leaves behind: its
+ * claim, holding its pid (`owner`), as the lock code of each version writes it (the single
+ * gdc.lock.takeover of the first atomic version; a claim on the lock file's inode now).
+ */
+function leaveDeadTakersClaim(dir: string, owner: string) {
+  writeFileSync(path.join(dir, "gdc.lock.takeover"), owner.split(" ")[0]!);
+  writeFileSync(path.join(dir, `gdc.lock.takeover.${statSync(path.join(dir, "gdc.lock")).ino}.0`), owner);
+}
+
 describe("issue 13 items 13 and F11: the embedded data folder", () => {
+  test("a process that died mid-takeover, its pid since reused by a live process (here: this one), leaves no lock that no one can take", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gdc-abuse-reused-pid-"));
+    try {
+      const dead = spawn(process.execPath, ["-e", ""]);
+      await new Promise((r) => dead.on("close", r));
+      writeFileSync(path.join(dir, "gdc.lock"), String(dead.pid));
+      // The dead taker's pid is now this process's (a restarted container gets the same pid); its start time was another.
+      leaveDeadTakersClaim(dir, `${process.pid} 1`);
+      const release = await lockDataDir(dir, 0);
+      expect(readFileSync(path.join(dir, "gdc.lock"), "utf8").split(" ")[0]).toBe(String(process.pid));
+      expect(readdirSync(dir)).toEqual(["gdc.lock"]);
+      release();
+      expect(readdirSync(dir)).toEqual([]);
+      // And a lock left by a dead process whose pid is now this one: taken over, not mistaken for ours or for a live owner.
+      writeFileSync(path.join(dir, "gdc.lock"), `${process.pid} 1`);
+      const again = await lockDataDir(dir, 0);
+      expect(readFileSync(path.join(dir, "gdc.lock"), "utf8")).not.toBe(`${process.pid} 1`);
+      again();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+
   test("is created 0700, and an existing wider folder is tightened to 0700 when opened", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "gdc-abuse-pgdata-"));
     try {
@@ -618,18 +652,20 @@ describe("issue 13 items 13 and F11: the embedded data folder", () => {
     };
     try {
       await until(() => outputs.every((o) => o.includes("ready")));
-      const rounds = [1, 2, 3].flatMap((n) => [[`stale-${n}`, String(dead.pid)] as const, [`empty-${n}`, ""] as const]);
+      // Rounds: a stale lock, an empty one, and a stale lock whose taker died mid-takeover (its claim left behind).
+      const rounds = [1, 2, 3].flatMap((n) => [[`stale-${n}`, String(dead.pid)] as const, [`empty-${n}`, ""] as const, [`dead-taker-${n}`, String(dead.pid)] as const]);
       for (const [name, content] of rounds) {
         const dir = path.join(root, name);
         mkdirSync(dir);
         writeFileSync(path.join(dir, "gdc.lock"), content);
+        if (name.startsWith("dead-taker")) leaveDeadTakersClaim(dir, String(dead.pid));
         const goAt = Date.now() + 1_000;
         for (const child of children) child.stdin!.write(`lock ${goAt} ${dir}\n`);
         await until(() => outputs.every((o) => o.some((l) => l.includes(` ${dir}`))));
         const answers = outputs.map((o) => o.find((l) => l.includes(` ${dir}`))!);
         const winners = answers.flatMap((a, i) => (a.startsWith("won ") ? [children[i]!.pid] : []));
         expect(winners, `${name}: ${answers.join("\n")}`).toHaveLength(1);
-        expect(readFileSync(path.join(dir, "gdc.lock"), "utf8")).toBe(String(winners[0]));
+        expect(readFileSync(path.join(dir, "gdc.lock"), "utf8").split(" ")[0]).toBe(String(winners[0]));
         for (const a of answers.filter((a) => a.startsWith("refused "))) expect(a).toMatch(/is in use by process \d+|is being taken over/);
         // Nothing is left behind but the lock itself.
         expect(readdirSync(dir)).toEqual(["gdc.lock"]);
@@ -639,5 +675,5 @@ describe("issue 13 items 13 and F11: the embedded data folder", () => {
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on("close", r)))));
       rmSync(root, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -203,17 +203,23 @@ async function hasPendingMigrations(query: (text: string) => Promise<unknown[]>)
  * that into a clear error instead.
  *
  * Every step is atomic, so that of any number of processes opening one folder at the same
- * moment exactly one gets it, also after a crash left a stale lock:
- * - the lock file appears with its pid already in it (written to a private file, then hard-linked
- *   to `gdc.lock`; link fails if the name exists), so no one ever reads a half-written lock;
- * - a stale lock (its process is gone, or the file is empty or garbled) is replaced only by the
- *   holder of `gdc.lock.takeover`, itself created the same exclusive way, after re-reading the
- *   lock under it: two takers cannot both replace it.
+ * moment exactly one gets it, also after a crash left a stale lock, and a process that dies
+ * between any two steps leaves nothing that blocks the next one (issue 13 F11):
+ * - the lock file appears with its owner already in it (written to a private file, then
+ *   hard-linked to `gdc.lock`; link fails if the name exists), so no one ever reads a half-written
+ *   lock. The owner is the pid and, on Linux, the process's start time (`/proc/<pid>/stat`), so
+ *   a pid reused after a crash (a container restarted with the same pid, another program) is not
+ *   mistaken for the owner;
+ * - a stale lock (its owner is gone, or the file is empty or garbled) is replaced only by the
+ *   holder of a claim on that very lock file (`gdc.lock.takeover.<inode>.<k>`, created the same
+ *   exclusive way), after checking under the claim that the lock is still that file. A claim
+ *   whose holder died is never moved or removed while takers may be at work: the next taker
+ *   claims k + 1 instead, so at most one live process holds a claim on a lock file at any time;
+ *   claims on lock files that are gone are cleared by the next winner.
  */
 export async function lockDataDir(dataDir: string, waitMs = 5_000): Promise<() => void> {
   const lockFile = path.join(dataDir, "gdc.lock");
-  const takeoverFile = `${lockFile}.takeover`;
-  const mine = String(process.pid);
+  const mine = ownerOf(process.pid);
   const draft = path.join(dataDir, `gdc.lock.${process.pid}.${randomBytes(6).toString("hex")}`);
   fs.writeFileSync(draft, mine, { mode: 0o600 });
   try {
@@ -221,14 +227,14 @@ export async function lockDataDir(dataDir: string, waitMs = 5_000): Promise<() =
     // second or two: wait a little before calling the folder busy.
     for (const deadline = Date.now() + waitMs; ; ) {
       if (tryLink(draft, lockFile)) break;
-      const holder = readPid(lockFile);
-      if (holder === undefined) continue; // released between our link and read: try again
-      if (holder === process.pid) break;
-      if (holder === null || !isAlive(holder)) {
-        if (takeOver(draft, lockFile, takeoverFile, holder)) break;
+      const lock = readLock(lockFile);
+      if (lock === undefined) continue; // released between our link and read: try again
+      if (lock.owner === mine) break;
+      if (!isAlive(lock.owner)) {
+        if (takeOver(draft, lockFile, lock)) break;
       } else if (Date.now() > deadline) {
         throw new Error(
-          `The embedded database in ${dataDir} is in use by process ${holder}. Stop it, or set DATABASE_URL to use a PostgreSQL server.`,
+          `The embedded database in ${dataDir} is in use by process ${lock.owner.split(" ")[0]}. Stop it, or set DATABASE_URL to use a PostgreSQL server.`,
         );
       }
       // A takeover in progress ends within milliseconds; the next round sees its winner.
@@ -238,6 +244,7 @@ export async function lockDataDir(dataDir: string, waitMs = 5_000): Promise<() =
   } finally {
     fs.rmSync(draft, { force: true });
   }
+  clearLeftovers(dataDir, lockFile);
   return () => {
     try {
       if (fs.readFileSync(lockFile, "utf8") === mine) fs.unlinkSync(lockFile);
@@ -258,59 +265,95 @@ function tryLink(from: string, to: string): boolean {
   }
 }
 
-/** The pid in a lock file: undefined if there is no file, null if it holds no pid (empty, garbled). */
-function readPid(file: string): number | null | undefined {
-  let text: string;
+/**
+ * A lock or claim file: its inode and its owner ("<pid>" or "<pid> <start time>"; "" when the file
+ * is empty or garbled), undefined if there is no file.
+ */
+function readLock(file: string): { ino: number; owner: string } | undefined {
+  let fd: number;
   try {
-    text = fs.readFileSync(file, "utf8");
+    fd = fs.openSync(file, "r");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
-  return /^\d+$/.test(text.trim()) && Number(text) > 0 ? Number(text) : null;
+  try {
+    const text = fs.readFileSync(fd, "utf8").trim();
+    return { ino: fs.fstatSync(fd).ino, owner: /^[1-9]\d*( \d+)?$/.test(text) ? text : "" };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
- * Replaces a stale lock (holder `stale`: a dead pid, or null for an empty or garbled file) with
- * ours, under the exclusive takeover file; true if the folder is now ours.
+ * Replaces the stale lock `stale` (its owner dead, or "" for an empty or garbled file) with ours,
+ * under a claim on that lock file; true if the folder is now ours.
  */
-function takeOver(draft: string, lockFile: string, takeoverFile: string, stale: number | null): boolean {
-  if (!tryLink(draft, takeoverFile)) {
-    // Another process is taking over. If it died doing so, its takeover file is stale too:
-    // move it aside under a unique name (rename is atomic) and let the next round retry.
-    const taker = readPid(takeoverFile);
-    if (taker !== undefined && (taker === null || !isAlive(taker))) {
-      const aside = `${takeoverFile}.${process.pid}.${randomBytes(6).toString("hex")}`;
-      try {
-        fs.renameSync(takeoverFile, aside);
-        // If a live process created a new takeover file in the meantime, we moved that one: put it back.
-        const moved = readPid(aside);
-        if (moved !== taker && moved !== undefined) tryLink(aside, takeoverFile);
-        fs.rmSync(aside, { force: true });
-      } catch {
-        /* someone else moved it */
-      }
+function takeOver(draft: string, lockFile: string, stale: { ino: number; owner: string }): boolean {
+  for (let k = 0; ; k++) {
+    const claim = `${lockFile}.takeover.${stale.ino}.${k}`;
+    if (!tryLink(draft, claim)) {
+      const taker = readLock(claim);
+      if (taker === undefined) return false; // cleared: the lock file is gone, look again
+      if (taker.owner !== "" && isAlive(taker.owner)) return false; // a live taker: see its result next round
+      continue; // its taker died: claim the next one (never move a claim a live taker may hold)
     }
-    return false;
-  }
-  try {
-    // Under the takeover file no one else replaces the lock; it is still the stale one we saw
-    // unless its holder released it (then link normally) or was itself a takeover winner.
-    const now = readPid(lockFile);
-    if (now === undefined) return tryLink(draft, lockFile);
-    if (now !== stale) return false;
-    fs.renameSync(draft, lockFile); // atomic replace: the lock never goes missing
-    return true;
-  } finally {
-    fs.rmSync(takeoverFile, { force: true });
+    try {
+      // Under the claim no one else replaces this lock file; it is still the stale one we saw
+      // unless its taker before us (who died after replacing it) or a release removed it.
+      const now = readLock(lockFile);
+      if (now === undefined) return tryLink(draft, lockFile);
+      if (now.ino !== stale.ino || now.owner !== stale.owner) return false;
+      fs.renameSync(draft, lockFile); // atomic replace: the lock never goes missing
+      return true;
+    } finally {
+      fs.rmSync(claim, { force: true });
+    }
   }
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * After winning: claims on lock files that are no longer the lock (their takers have finished or
+ * died; one still at work re-checks the lock under its claim and gives up), and drafts of dead
+ * processes.
+ */
+function clearLeftovers(dataDir: string, lockFile: string) {
+  const lock = readLock(lockFile);
+  for (const name of fs.readdirSync(dataDir)) {
+    const claim = /^gdc\.lock\.takeover\.(\d+)\.\d+$/.exec(name);
+    const draft = /^gdc\.lock\.(\d+)\.[0-9a-f]{12}$/.exec(name);
+    const legacy = name === "gdc.lock.takeover"; // the single takeover file of earlier versions
+    if (legacy || (claim && lock && Number(claim[1]) !== lock.ino) || (draft && !isAlive(draft[1]!))) fs.rmSync(path.join(dataDir, name), { force: true });
+  }
+}
+
+/** "<pid> <start time>" on Linux (the start time in clock ticks since boot, /proc/<pid>/stat field 22), else "<pid>". */
+function ownerOf(pid: number): string {
+  const start = startTimeOf(pid);
+  return start === null ? String(pid) : `${pid} ${start}`;
+}
+
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3, start time field 22.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process that wrote `owner` still runs: its pid exists and, when recorded, with the same start time. */
+function isAlive(owner: string): boolean {
+  const [pidText, start] = owner.split(" ");
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  if (start === undefined) return true;
+  const now = startTimeOf(pid);
+  return now === null || now === start;
 }
