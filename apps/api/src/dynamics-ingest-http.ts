@@ -18,6 +18,7 @@
 // The answer is the mutation's IngestResult as JSON: {accepted, unchanged, received, missing};
 // errors are {errors: [{message, extensions: {code, field}}]}, where a cell's field is
 // `rows[i].<column>` (i counts rows from 0 across the body's record batches).
+import { createHash } from "node:crypto";
 import http from "node:http";
 import {
   Field,
@@ -126,6 +127,23 @@ function readKeys(vector: Vector): string[] {
   return out;
 }
 
+/**
+ * SHA-256 over each chunk's length, offsets and value bytes: equal digests mean the same keys in
+ * the same order (ingestDynamics then reuses the column's ordinals: DynamicsColumnsInput.keysDigest).
+ */
+function digestKeys(vector: Vector): string {
+  const hash = createHash("sha256");
+  for (const data of vector.data) {
+    const offsets = data.valueOffsets as Int32Array | BigInt64Array;
+    const values = data.values as Uint8Array;
+    const width = offsets.BYTES_PER_ELEMENT;
+    hash.update(`${data.length}:${data.offset}:${width};`);
+    hash.update(new Uint8Array(offsets.buffer, offsets.byteOffset + data.offset * width, (data.length + 1) * width));
+    hash.update(values);
+  }
+  return hash.digest("base64");
+}
+
 /** A numeric column as numbers (typed array views where the body has one chunk). */
 function readNumbers(vector: Vector): ArrayLike<number> {
   if (vector.data.length === 1 && vector.type.typeId === Type.Float) {
@@ -204,6 +222,7 @@ export function decodeDynamicsArrow(body: Uint8Array, options: { epoch?: number 
   }
   return {
     exampleKey: readKeys(keyVector),
+    keysDigest: digestKeys(keyVector),
     epoch: epochs ?? options.epoch!,
     loss: readNumbers(lossVector),
     accuracy: accuracyVector ? readNumbers(accuracyVector) : readBools(correctVector!),

@@ -139,6 +139,22 @@ describe("POST /ingest/runs/<id>/dynamics", () => {
     expect(await scores(viaArrow.id)).toEqual(jsonScores);
   });
 
+  test("the same key column in another order (a different digest) still maps each key to its own example", async () => {
+    const run = await createExternalRun(t.db, engineer, { versionId, epochs: 2 });
+    const reversed = [...keys].reverse();
+    const send = (order: string[], epoch: number) =>
+      post(tokens.ENGINEER, run.id, encodeDynamicsArrow({ keys: order, epoch, loss: order.map((k) => lossOf(keys.indexOf(k), epoch)), accuracy: order.map((k) => accOf(keys.indexOf(k), epoch)) }), `?epoch=${epoch}`);
+    expect((await send(keys, 0)).status).toBe(200);
+    expect((await send(reversed, 1)).status).toBe(200);
+    expect((await send(keys, 1)).body).toMatchObject({ accepted: 0, unchanged: N }); // a cached column, values equal
+    const matrix = await readDynamicsMatrix(t.db, run.id);
+    const keyOf = new Map((await t.db.prisma.example.findMany({ where: { id: { in: matrix.ids } } })).map((e) => [e.id, e.key]));
+    matrix.ids.forEach((id, o) => {
+      const i = keys.indexOf(keyOf.get(id)!);
+      expect([matrix.loss[o * 2], matrix.loss[o * 2 + 1]]).toEqual([lossOf(i, 0), lossOf(i, 1)]);
+    });
+  });
+
   test("a `correct` bool column stores accuracy 1 / 0; keys may be any UTF-8; the file format is read too", async () => {
     const records = [{ id: "ünïcødé-1", text: "a" }, { id: "plain-2", text: "b" }];
     const { version } = await seedDataset(t.db, engineer, { records });

@@ -17,6 +17,14 @@ export interface DynamicsCellInput {
  */
 export interface DynamicsColumnsInput {
   exampleKey: readonly string[];
+  /**
+   * Optional: a collision-resistant digest of `exampleKey`'s content (the same digest means the
+   * same keys in the same order), computed by the caller from the bytes it received (the bulk
+   * endpoint hashes the Arrow key column). A trainer sends the same key column for every epoch
+   * of a shard; the service then maps it to run ordinals once per process (KeyColumnCache)
+   * instead of looking up every key again.
+   */
+  keysDigest?: string;
   epoch: number | ArrayLike<number>;
   loss: ArrayLike<number>;
   accuracy: ArrayLike<number>;
@@ -56,6 +64,37 @@ function checkCell(exampleKey: unknown, epoch: unknown, loss: unknown, accuracy:
     throw cellError(i, "accuracy", `must be in [0, 1], got ${String(accuracy)}`);
   }
 }
+
+/**
+ * Run ordinals of key columns mapped before, by run and keysDigest, least recently used dropped
+ * beyond maxBytes. Correct for as long as it is kept: a run's key → ordinal mapping never
+ * changes (see run-example-keys.ts), and an entry is stored only once every key of its column
+ * mapped to an ordinal of the run. The run row is still read and checked by every chunk.
+ */
+class KeyColumnCache {
+  private readonly entries = new Map<string, Int32Array>();
+  private bytes = 0;
+  constructor(private readonly maxBytes = 64 * 1024 * 1024) {}
+  get(key: string): Int32Array | undefined {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+  set(key: string, ordinals: Int32Array): void {
+    if (ordinals.byteLength > this.maxBytes || this.entries.has(key)) return;
+    this.entries.set(key, ordinals);
+    this.bytes += ordinals.byteLength;
+    for (const [k, v] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= v.byteLength;
+    }
+  }
+}
+const keyColumnCaches = new WeakMap<Database, KeyColumnCache>();
 
 /** The chunk as checked columns (cells are checked one by one, in order, as before). */
 function checkedColumns(options: IngestDynamicsOptions): DynamicsColumnsInput {
@@ -129,19 +168,25 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
       }
 
       const N = Number(run.examples ?? 0);
+      let keyColumns = keyColumnCaches.get(db);
+      if (!keyColumns) keyColumnCaches.set(db, (keyColumns = new KeyColumnCache()));
+      const columnKey = options.columns?.keysDigest ? `${runId}|${n}|${options.columns.keysDigest}` : undefined;
+      const known = columnKey ? keyColumns.get(columnKey) : undefined;
       const ordinalOf =
-        n === 0
+        n === 0 || known
           ? new Map<string, number>()
           : await runKeyOrdinals(db, tx, { runId, datasetId: run.dataset_id, examples: N }, () => [...new Set(keys)]);
+      const mapped = columnKey && !known ? new Int32Array(n) : undefined;
       const blocks = new BlockCellsBuilder(N);
       for (let i = 0; i < n; i++) {
-        const key = keys[i]!;
         const e = epochs ? epochs[i]! : oneEpoch;
-        const ordinal = ordinalOf.get(key);
+        const ordinal = known ? known[i]! : ordinalOf.get(keys[i]!);
         if (ordinal === undefined) {
-          throw cellError(i, "exampleKey", `${JSON.stringify(key)} is not a training example of run ${runId}`);
+          throw cellError(i, "exampleKey", `${JSON.stringify(keys[i])} is not a training example of run ${runId}`);
         }
+        if (mapped) mapped[i] = ordinal;
         if (!blocks.set(ordinal, e, loss[i]!, accuracy[i]!)) {
+          const key = keys[i]!;
           let first = 0;
           while (!(keys[first] === key && (epochs ? epochs[first]! : oneEpoch) === e)) first++;
           throw new DomainError(
@@ -152,6 +197,7 @@ export async function ingestDynamics(db: Database, actor: Actor, options: Ingest
         }
       }
 
+      if (mapped) keyColumns.set(columnKey!, mapped);
       const written = await writeDynamicsBlocks(tx, runId, blocks.sorted());
       // The run row is not written here (its progress is derived from the blocks when read):
       // concurrent chunks of one run then share it without waiting on each other.
