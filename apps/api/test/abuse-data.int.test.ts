@@ -1,6 +1,7 @@
 // The abuse suite for stored data (issue 13 F8): released content cannot be changed with SQL,
 // and what /export serves is checked against the release hash, against the real HTTP server
 // and PostgreSQL (the test database connects as a superuser, as the probe did).
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { exampleContentHash, exportVersion } from "@gdc/db";
 import { seedDataset } from "@gdc/db/testing";
@@ -118,6 +119,68 @@ describe("F8: frozen means frozen, even for SQL", () => {
     expect(response.status).toBe(409);
     expect(response.text).toMatch(/RELEASED_CONTENT_MISMATCH: .*the rows hash to [0-9a-f]{64}, the release to/);
     expect(response.text).not.toContain("FORGED");
+  });
+
+  describe("over HTTP, an export longer than one page (5,000 rows)", () => {
+    const ROWS = 5_003;
+    /**
+     * A released version of ROWS examples of ~6 kB each: the first page (30 MB) is far more than
+     * the loopback socket buffers, so a client that stops reading holds the server inside it.
+     */
+    async function releasedLarge() {
+      const pad = "x".repeat(6_000);
+      const records = Array.from({ length: ROWS }, (_, i) => ({ id: `big-${i}`, text: `released text ${i} ${pad}` }));
+      const { version } = await seedDataset(h.db, h.users.ENGINEER.actor, { records });
+      const { releaseVersion: release } = await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: version.id } });
+      // The export pages in example-id order: the last member is on the second page.
+      const [last] = await h.db.sql<{ id: string }>(`SELECT example_id AS id FROM version_examples WHERE version_id = $1::uuid ORDER BY example_id DESC LIMIT 1`, [version.id]);
+      return { version, release, lastId: last!.id };
+    }
+    /** GETs the export, reading nothing until `beforeReading` (after the headers) has run: the status, the lines read and how the body ended. */
+    function exportOver(versionId: string, beforeReading: () => Promise<void>) {
+      const url = new URL(`${h.api.url.replace(/\/graphql$/, "")}/export/versions/${versionId}.jsonl`);
+      return new Promise<{ status: number; hash: string | null; lines: string[]; ended: "complete" | "cut off" }>((resolve, reject) => {
+        const req = http.get(url, { headers: { authorization: `Bearer ${h.users.VIEWER.token}` } }, (res) => {
+          res.pause();
+          const chunks: Buffer[] = [];
+          const finish = (ended: "complete" | "cut off") => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            resolve({ status: res.statusCode!, hash: (res.headers["x-gdc-content-hash"] as string | undefined) ?? null, lines: text.split("\n").filter(Boolean), ended });
+          };
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => finish(res.complete ? "complete" : "cut off"));
+          res.on("aborted", () => finish("cut off"));
+          res.on("error", () => finish("cut off"));
+          beforeReading().then(() => res.resume(), reject);
+        });
+        req.on("error", reject);
+      });
+    }
+
+    test("content altered in SQL between pages (while the client reads the first): the response is cut off before the last page, the altered row never served", async () => {
+      const { version, release, lastId } = await releasedLarge();
+      const served = await exportOver(version.id, async () => {
+        // The server has sent the headers and is blocked writing the first page; only then is the second page's row altered.
+        await new Promise((r) => setTimeout(r, 1_000));
+        await withoutTrigger("examples", "examples_frozen", `UPDATE examples SET text = 'TAMPERED' WHERE id = $1::uuid`, [lastId]);
+      });
+      expect(served.status).toBe(200);
+      expect(served.hash).toBe(release.contentHash);
+      expect(served.ended).toBe("cut off");
+      expect(served.lines.length).toBeLessThan(ROWS);
+      expect(served.lines.join("\n")).not.toContain("TAMPERED");
+    }, 240_000);
+
+    test("content altered in SQL before the request, on the second page: 200 with the headers, then cut off before the last page", async () => {
+      const { version, lastId } = await releasedLarge();
+      const forged = exampleContentHash({ text: "FORGED", payload: undefined });
+      await withoutTrigger("examples", "examples_frozen", `UPDATE examples SET text = 'FORGED', content_hash = $2 WHERE id = $1::uuid`, [lastId, forged]);
+      const served = await exportOver(version.id, async () => {});
+      expect(served.status).toBe(200);
+      expect(served.ended).toBe("cut off");
+      expect(served.lines.length).toBeLessThan(ROWS);
+      expect(served.lines.join("\n")).not.toContain("FORGED");
+    }, 240_000);
   });
 
   test("a multi-page export with a tampered row is cut off before its last page (the client never sees a complete body)", async () => {
