@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { apiClientEnv } from "@gdc/db";
 import { CliError } from "./errors.ts";
 
 export interface ApiOptions {
@@ -8,9 +9,8 @@ export interface ApiOptions {
 
 /** `--api URL --token T`, falling back to GDC_API_URL / GDC_TOKEN. */
 export function addApiOptions(command: Command): Command {
-  return command
-    .option("--api <url>", "GraphQL endpoint (env GDC_API_URL)", process.env.GDC_API_URL ?? "http://127.0.0.1:4000/graphql")
-    .option("--token <token>", "API token (env GDC_TOKEN)", process.env.GDC_TOKEN);
+  const env = apiClientEnv();
+  return command.option("--api <url>", "GraphQL endpoint (env GDC_API_URL)", env.apiUrl).option("--token <token>", "API token (env GDC_TOKEN)", env.token);
 }
 
 export interface GraphQLErrorShape {

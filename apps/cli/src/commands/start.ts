@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { createApiToken, createUser, openDatabase, openJobQueue, readEnv, systemActor, type Database } from "@gdc/db";
+import { auditAnchorFile, createApiToken, createUser, openDatabase, openJobQueue, readEnv, systemActor, verbose, type Database } from "@gdc/db";
 import { startApi } from "@gdc/api";
 import { startWorker } from "@gdc/worker";
 import { startWeb } from "@gdc/web/serve.mjs";
@@ -28,8 +28,9 @@ export function register(program: Command): void {
       const queue = await openJobQueue(db);
       // The worker's recovery sweep re-enqueues stale runs and studies, and checkpoints the audit
       // chain head into an anchor file outside the database (embedded: next to the data dir).
-      const auditAnchorFile = process.env.GDC_AUDIT_ANCHOR_FILE ?? (env.databaseUrl ? null : path.join(path.dirname(env.dataDir), "audit-anchor.jsonl"));
-      await startWorker({ db, queue, log: (m) => (process.env.GDC_VERBOSE ? say(m) : undefined) }, { auditAnchorFile });
+      const anchorFile = auditAnchorFile() ?? (env.databaseUrl ? null : path.join(path.dirname(env.dataDir), "audit-anchor.jsonl"));
+      const logJobs = verbose();
+      await startWorker({ db, queue, log: (m) => (logJobs ? say(m) : undefined) }, { auditAnchorFile: anchorFile });
       const api = await startApi({ db, queue }, { port: apiPort, host: opts.host, introspection: env.introspection, debugErrors: env.debugErrors });
       const demo = opts.demo ? await ensureDemo(db, queue, path.join(path.dirname(env.dataDir), "demo-tokens.json"), say) : null;
       const admin = demo ? null : await ensureAdminToken(db, path.join(path.dirname(env.dataDir), "admin-token.json"));

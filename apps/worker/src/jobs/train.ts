@@ -1,6 +1,7 @@
 import {
   appendAuditEvent,
   auditedTransaction,
+  heartbeatStaleSeconds,
   scoreRun,
   systemActor,
   writeDynamicsEpoch,
@@ -21,7 +22,8 @@ import { resolveRunTrainingConfig } from "@gdc/model/config";
 const worker = systemActor("worker");
 
 /** A RUNNING run whose heartbeat is older than this is taken to be orphaned by a dead worker. */
-export const staleAfterSeconds = () => Number(process.env.GDC_HEARTBEAT_STALE_SECONDS ?? 120);
+/** GDC_HEARTBEAT_STALE_SECONDS, validated (libs/db env.ts). */
+export const staleAfterSeconds = () => heartbeatStaleSeconds();
 
 /**
  * Trains a TRACKED run with per-example dynamics, then scores it. Safe to run again after a
