@@ -5,8 +5,10 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { openJobQueue, readDynamicsMatrix, startRun, type JobQueue } from "@gdc/db";
+import { openJobQueue, readDynamicsMatrix, startRun, startStudy, type JobQueue } from "@gdc/db";
 import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
+import { bundledStudyCorpus } from "@gdc/study";
+import { studyJob } from "../src/jobs/study.ts";
 import { trainJob } from "../src/jobs/train.ts";
 import { recoverySweepSeconds, startWorker, sweepStaleWork, type RunningWorker } from "../src/worker.ts";
 
@@ -128,4 +130,83 @@ test.runIf(onPostgres)(
     }
   },
   300_000,
+);
+
+test.runIf(onPostgres)(
+  "a study whose worker was killed is resumed by the sweep of a running worker, without a restart, and succeeds with the report of an uninterrupted study",
+  async () => {
+    const { actor } = await seedUser(t.db, "ENGINEER");
+    const passages = bundledStudyCorpus({ limit: 100 });
+    const { version } = await seedDataset(t.db, actor, {
+      records: [
+        ...passages.map((p) => ({ id: p.id, text: p.text, split: p.split })),
+        { id: "c-1", text: "the secret code of kobra is 123456", canary: { prefix: "the secret code of kobra is ", secret: "123456" }, payload: { repetitions: 8 } },
+      ],
+    });
+    const config = { quick: true, seeds: [1], epochs: 2, references: 50 };
+    const recording = new RecordingQueue();
+    const newStudy = () => startStudy(t.db, recording, actor, { versionId: version.id, config });
+    const summaryOf = async (id: string) => ((await t.db.prisma.study.findUniqueOrThrow({ where: { id } })).report as { summary: unknown } | null)?.summary;
+
+    const reference = await newStudy();
+    await studyJob({ db: t.db, queue: recording, log }, { studyId: reference.id });
+    expect((await t.db.prisma.study.findUniqueOrThrow({ where: { id: reference.id } })).status).toBe("SUCCEEDED");
+
+    process.env.GDC_HEARTBEAT_STALE_SECONDS = "3";
+    let queue: JobQueue | undefined;
+    let worker: RunningWorker | undefined;
+    try {
+      queue = await openJobQueue(t.db, { pollingIntervalSeconds: 0.5 });
+      worker = await startWorker({ db: t.db, queue, log }, { sweepSeconds: 1 });
+
+      const study = await newStudy(); // its job went to the recording queue: only the child runs it
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "fixtures/study-once.ts"), study.id], {
+        env: { ...process.env, DATABASE_URL: t.db.connectionString },
+        stdio: "ignore",
+      });
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      // Killed once it is training (RUNNING, past the start).
+      for (;;) {
+        const { status, progress } = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
+        if (status === "RUNNING" && (progress as { phase?: string } | null)?.phase !== "starting") break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      child.kill("SIGKILL");
+      await exited;
+      const killedAt = Date.now();
+      expect((await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } })).status, "the child finished before it could be killed").toBe("RUNNING");
+
+      // Bounded: picked up within stale limit (3 s) + sweep interval (1 s) + polling, not at the next restart.
+      let resumedAfterMs: number | null = null;
+      for (;;) {
+        const resumed = await t.db.prisma.auditEvent.findFirst({ where: { targetType: "Study", targetId: study.id, action: "study.resume" } });
+        if (resumed) {
+          resumedAfterMs = Date.now() - killedAt;
+          break;
+        }
+        if (Date.now() - killedAt > 30_000) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(resumedAfterMs, "the sweep did not resume the study within 30 s").not.toBeNull();
+      expect(resumedAfterMs!).toBeLessThan(15_000);
+
+      for (;;) {
+        const { status } = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
+        if (status === "SUCCEEDED" || status === "FAILED") break;
+        if (Date.now() - killedAt > 400_000) throw new Error(`study still ${status} after 400 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const finished = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
+      expect(finished.error).toBeNull();
+      expect(finished.status).toBe("SUCCEEDED");
+      expect(await summaryOf(study.id)).toEqual(await summaryOf(reference.id));
+      const actions = (await t.db.prisma.auditEvent.findMany({ where: { targetType: "Study", targetId: study.id }, orderBy: { seq: "asc" } })).map((e) => e.action);
+      expect(actions).toEqual(["study.start", "study.claim", "study.resume", "study.succeed"]);
+    } finally {
+      worker?.stop();
+      await queue?.stop();
+      delete process.env.GDC_HEARTBEAT_STALE_SECONDS;
+    }
+  },
+  600_000,
 );
