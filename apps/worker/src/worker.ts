@@ -84,7 +84,7 @@ export async function sweepStaleWork({ db, queue }: WorkerDeps): Promise<number>
        AND (progress IS NULL OR NOT (progress ? 'heartbeatAt') OR (progress ->> 'heartbeatAt')::timestamptz < now() - make_interval(secs => $1::float8))`,
     [stale],
   );
-  if (0) for (const study of studies) await queue.enqueue("study", { studyId: study.id }, { singletonKey: `sweep-study:${study.id}` });
+  for (const study of studies) await queue.enqueue("study", { studyId: study.id }, { singletonKey: `sweep-study:${study.id}` });
   return runs.length + studies.length;
 }
 
