@@ -130,7 +130,8 @@ test("the engineer releases the curated version: diff against its parent and the
   await expect(page.getByTestId("gate-verdict")).toContainText("Release gate: none set");
   await expect(page.getByText("Releasing applies the 2 approved interventions")).toBeVisible();
 
-  await page.getByRole("button", { name: "Release version 2" }).click();
+  await page.getByRole("button", { name: "Release version 2…" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Confirm: release version 2" }).click();
   await expect(page.getByRole("heading", { name: `${stack.datasetName} — version 2` })).toContainText("RELEASED");
   await expect(page.getByTestId("content-hash")).toHaveText(/^[0-9a-f]{64}$/);
   await expect(page.getByTestId("diff-summary")).toContainText("1 removed · 1 re-weighted · 0 added");

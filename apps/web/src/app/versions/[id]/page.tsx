@@ -1,10 +1,11 @@
 "use client";
 import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
 import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/format";
+import { downloadWithToken } from "../../../lib/authorized-download";
 import { can, errorMessage, type Me } from "../../../lib/session";
 
 const VERSION = /* GraphQL */ `
@@ -29,6 +30,16 @@ const VERSION = /* GraphQL */ `
       gateVerdict { passed reasons studyId }
       release { id contentHash lineage gateVerdict overrideReason createdAt releasedBy { id name } }
       latestStudy { id status createdAt }
+      releaseChanges {
+        released
+        prunedCount
+        downweightedCount
+        canariesLeftOutCount
+        pendingProposalsCount
+        examplesBefore
+        examplesAfter
+        canaryRowsKnown
+      }
       diff(first: $rows) {
         parent { id number }
         removedCount
@@ -45,6 +56,44 @@ const VERSION = /* GraphQL */ `
           }
           pageInfo { hasNextPage endCursor }
         }
+      }
+    }
+  }
+`;
+
+const RELEASE_CHANGE_ROWS = /* GraphQL */ `
+  query ReleaseChangeRows($id: ID!, $first: Int, $after: String) {
+    version(id: $id) {
+      id
+      releaseChanges(first: $first, after: $after) {
+        rows {
+          edges {
+            change
+            weightBefore
+            weightAfter
+            reason
+            example { id key text }
+            intervention { id action run { id } }
+          }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    }
+  }
+`;
+
+const CLOSED_PROPOSALS = /* GraphQL */ `
+  query ClosedProposals($id: ID!, $first: Int, $after: ID) {
+    version(id: $id) {
+      id
+      interventions(status: PROPOSED, first: $first, after: $after) {
+        id
+        action
+        weight
+        createdAt
+        example { id key }
+        run { id }
+        proposedBy { id name }
       }
     }
   }
@@ -72,6 +121,48 @@ interface DiffRow {
   reason: string | null;
   example: { id: string; key: string; text: string | null };
   intervention: { id: string; action: string; weight: number; status: string; run: { id: string } | null } | null;
+}
+
+interface ReleaseChanges {
+  released: boolean;
+  prunedCount: number;
+  downweightedCount: number;
+  canariesLeftOutCount: number;
+  pendingProposalsCount: number;
+  examplesBefore: number;
+  examplesAfter: number;
+  canaryRowsKnown: boolean;
+}
+
+interface ReleaseChangeRow {
+  change: "PRUNED" | "DOWNWEIGHTED" | "CANARY_LEFT_OUT";
+  weightBefore: number;
+  weightAfter: number | null;
+  reason: string | null;
+  example: { id: string; key: string; text: string | null };
+  intervention: { id: string; action: string; run: { id: string } | null } | null;
+}
+
+interface ReleaseChangeRowsData {
+  version: {
+    id: string;
+    releaseChanges: { rows: { edges: ReleaseChangeRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+  } | null;
+}
+
+interface ClosedProposalsData {
+  version: {
+    id: string;
+    interventions: {
+      id: string;
+      action: string;
+      weight: number;
+      createdAt: string;
+      example: { id: string; key: string };
+      run: { id: string } | null;
+      proposedBy: { id: string; name: string };
+    }[];
+  } | null;
 }
 
 interface VersionData {
@@ -103,6 +194,7 @@ interface VersionData {
       releasedBy: { id: string; name: string };
     } | null;
     latestStudy: { id: string; status: string; createdAt: string } | null;
+    releaseChanges: ReleaseChanges;
     diff: {
       parent: { id: string; number: number } | null;
       removedCount: number;
@@ -176,13 +268,24 @@ function Version({ me }: { me: Me }) {
         <ReleasePanel me={me} version={version} />
       </div>
 
+      <ReleaseChangesSection version={version} />
+
       <section aria-labelledby="diff-title">
-        <h2 id="diff-title">Changes against {diff.parent ? `version ${diff.parent.number}` : "the imported examples"}</h2>
-        <p data-testid="diff-summary">
-          <strong>{formatInt(diff.removedCount)}</strong> removed · <strong>{formatInt(diff.reweightedCount)}</strong> re-weighted ·{" "}
-          <strong>{formatInt(diff.addedCount)}</strong> added
-        </p>
-        {diff.rows.edges.length > 0 ? (
+        <h2 id="diff-title">Membership against {diff.parent ? `version ${diff.parent.number}` : "a parent"}</h2>
+        {diff.parent ? (
+          <p data-testid="diff-summary">
+            <strong>{formatInt(diff.removedCount)}</strong> removed · <strong>{formatInt(diff.reweightedCount)}</strong> re-weighted ·{" "}
+            <strong>{formatInt(diff.addedCount)}</strong> added
+            {version.status === "DRAFT" ? <span className="muted"> (approved interventions are not applied until release: see above)</span> : null}
+          </p>
+        ) : (
+          <p data-testid="diff-summary" className="muted">
+            Version {version.number} is the dataset&apos;s first version: its examples were imported into it, so there is no parent to compare
+            with. What its release {version.status === "RELEASED" ? "did" : "will do"} is listed above.
+          </p>
+        )}
+        {!diff.parent ? null : diff.rows.edges.length > 0 ? (
+          <div className="table-scroll">
           <table>
             <thead>
               <tr>
@@ -228,40 +331,286 @@ function Version({ me }: { me: Me }) {
               ))}
             </tbody>
           </table>
+          </div>
         ) : (
-          <p className="muted">No row-level changes.</p>
+          <p className="muted">No row-level changes against version {diff.parent.number}.</p>
         )}
-        {diff.rows.pageInfo.hasNextPage && rows < MAX_ROWS ? (
+        {diff.parent && diff.rows.pageInfo.hasNextPage && rows < MAX_ROWS ? (
           <button type="button" onClick={() => setRows((n) => Math.min(MAX_ROWS, n + 100))} style={{ marginTop: "0.5rem" }}>
             Show more rows
           </button>
         ) : null}
-        {diff.rows.pageInfo.hasNextPage && rows >= MAX_ROWS ? (
-          <p className="muted">The first {formatInt(MAX_ROWS)} changed rows are shown; `gdc export` writes the whole version.</p>
+        {diff.parent && diff.rows.pageInfo.hasNextPage && rows >= MAX_ROWS ? (
+          <p className="muted">The first {formatInt(MAX_ROWS)} changed rows are shown; the export has the whole version.</p>
         ) : null}
       </section>
     </div>
   );
 }
 
+/** "1 example" / "2 examples", "1 canary" / "2 canaries". */
+const plural = (n: number, word: string) => `${formatInt(n)} ${n === 1 ? word : word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
+
+/** The release's effect in one list: what it will do (draft) or did (released). */
+function ReleaseEffects({ changes }: { changes: ReleaseChanges }) {
+  const done = changes.released;
+  return (
+    <ul className="release-effects" data-testid="release-effects">
+      <li>
+        <strong>{plural(changes.prunedCount, "example")}</strong> pruned (approved prunes: removed from the release)
+      </li>
+      <li>
+        <strong>{plural(changes.downweightedCount, "example")}</strong> down-weighted (approved down-weights: the new weight is released)
+      </li>
+      <li>
+        <strong>{plural(changes.canariesLeftOutCount, "canary")}</strong> left out (canaries are never released)
+      </li>
+      <li>
+        <strong>{plural(changes.pendingProposalsCount, "pending proposal")}</strong> {done ? "left" : "leave"} the review queue
+        {changes.pendingProposalsCount > 0
+          ? ` unreviewed: ${done ? "they stay" : "they will stay"} PROPOSED on this version, are not applied and can no longer be reviewed; propose them again on a new draft if they still matter`
+          : ""}
+      </li>
+      <li>
+        Members: <strong>{formatInt(changes.examplesBefore)}</strong> → <strong>{formatInt(changes.examplesAfter)}</strong>
+      </li>
+    </ul>
+  );
+}
+
+/** Rows per page of release changes (the API caps a page at 500). */
+const CHANGES_PAGE = 100;
+
+/** Row-level changes of the release, paged by cursor (each "Show more" fetches the next page). */
+function ReleaseChangesSection({ version }: { version: NonNullable<VersionData["version"]> }) {
+  const changes = version.releaseChanges;
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const total = changes.prunedCount + changes.downweightedCount + (changes.canaryRowsKnown ? changes.canariesLeftOutCount : 0);
+  return (
+    <section aria-labelledby="release-changes-title">
+      <h2 id="release-changes-title">{changes.released ? `What releasing version ${version.number} did` : `What releasing version ${version.number} will do`}</h2>
+      <p data-testid="release-summary">
+        <strong>{formatInt(changes.prunedCount)}</strong> pruned · <strong>{formatInt(changes.downweightedCount)}</strong> down-weighted ·{" "}
+        <strong>{formatInt(changes.canariesLeftOutCount)}</strong> canaries left out · <strong>{formatInt(changes.pendingProposalsCount)}</strong>{" "}
+        pending proposal{changes.pendingProposalsCount === 1 ? "" : "s"} {changes.released ? "closed unreviewed" : "will leave the queue"} ·{" "}
+        {formatInt(changes.examplesBefore)} → {formatInt(changes.examplesAfter)} members
+        {changes.released ? null : <span className="muted"> (a preview: it follows reviews until the release)</span>}
+      </p>
+      {!changes.canaryRowsKnown ? (
+        <p className="muted">This release was made before releases recorded which canaries they left out: they are counted, not listed.</p>
+      ) : null}
+      {total === 0 ? (
+        <p className="muted">No row-level changes{changes.released ? "" : " yet: nothing approved, and no canaries"}.</p>
+      ) : (
+        <div className="table-scroll">
+          <table data-testid="release-changes">
+            <thead>
+              <tr>
+                <th scope="col">Change</th>
+                <th scope="col">Example</th>
+                <th scope="col" className="num">
+                  Weight
+                </th>
+                <th scope="col">Intervention</th>
+                <th scope="col">Reason</th>
+              </tr>
+            </thead>
+            {cursors.map((after, index) => (
+              <ReleaseChangePage
+                key={after ?? "first"}
+                versionId={version.id}
+                after={after}
+                last={index === cursors.length - 1}
+                onMore={(cursor) => setCursors((list) => (list.includes(cursor) ? list : [...list, cursor]))}
+              />
+            ))}
+          </table>
+        </div>
+      )}
+      {changes.released && changes.pendingProposalsCount > 0 ? <ClosedProposals versionId={version.id} count={changes.pendingProposalsCount} /> : null}
+    </section>
+  );
+}
+
+const CHANGE_LABEL: Record<ReleaseChangeRow["change"], string> = {
+  PRUNED: "PRUNED",
+  DOWNWEIGHTED: "DOWN-WEIGHTED",
+  CANARY_LEFT_OUT: "CANARY LEFT OUT",
+};
+
+function ReleaseChangePage({ versionId, after, last, onMore }: { versionId: string; after: string | null; last: boolean; onMore: (cursor: string) => void }) {
+  const [result] = useQuery<ReleaseChangeRowsData>({ query: RELEASE_CHANGE_ROWS, variables: { id: versionId, first: CHANGES_PAGE, after } });
+  const page = result.data?.version?.releaseChanges.rows;
+  if (!page) {
+    return (
+      <tbody>
+        <tr>
+          <td colSpan={5}>{result.error ? <ErrorNote message={errorMessage(result.error)} /> : <Loading what="changes" />}</td>
+        </tr>
+      </tbody>
+    );
+  }
+  return (
+    <tbody>
+      {page.edges.map((row) => (
+        <tr key={`${row.example.id}:${row.change}`} data-change={row.change}>
+          <td>
+            <span className={`badge badge-${row.change === "DOWNWEIGHTED" ? "reweighted" : "removed"}`}>{CHANGE_LABEL[row.change]}</span>
+          </td>
+          <td>
+            <code>{row.example.key}</code>
+            <div className="muted">{row.example.text ?? "(hidden for canaries)"}</div>
+          </td>
+          <td className="num">
+            {formatNumber(row.weightBefore)} → {row.weightAfter === null ? "left out" : formatNumber(row.weightAfter)}
+          </td>
+          <td>
+            {row.intervention ? (
+              <>
+                {row.intervention.action}
+                {row.intervention.run ? (
+                  <>
+                    {" "}
+                    · <Link href={`/runs/${row.intervention.run.id}/examples/${row.example.id}`}>evidence</Link>
+                  </>
+                ) : null}
+              </>
+            ) : (
+              "—"
+            )}
+          </td>
+          <td>{row.reason ?? "—"}</td>
+        </tr>
+      ))}
+      {last && page.pageInfo.hasNextPage && page.pageInfo.endCursor ? (
+        <tr>
+          <td colSpan={5}>
+            <button type="button" onClick={() => onMore(page.pageInfo.endCursor!)}>
+              Show more changes
+            </button>
+          </td>
+        </tr>
+      ) : null}
+    </tbody>
+  );
+}
+
+/** The proposals a release closed unreviewed, fetched when opened. */
+function ClosedProposals({ versionId, count }: { versionId: string; count: number }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="card" onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="closed-proposals">
+      <summary>
+        {plural(count, "proposal")} closed unreviewed by the release (still PROPOSED here, never applied)
+      </summary>
+      {open ? <ClosedProposalList versionId={versionId} /> : null}
+    </details>
+  );
+}
+
+function ClosedProposalList({ versionId }: { versionId: string }) {
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  return (
+    <ul>
+      {cursors.map((after, index) => (
+        <ClosedProposalPage
+          key={after ?? "first"}
+          versionId={versionId}
+          after={after}
+          last={index === cursors.length - 1}
+          onMore={(cursor) => setCursors((list) => (list.includes(cursor) ? list : [...list, cursor]))}
+        />
+      ))}
+    </ul>
+  );
+}
+
+const CLOSED_PAGE = 100;
+
+function ClosedProposalPage({ versionId, after, last, onMore }: { versionId: string; after: string | null; last: boolean; onMore: (cursor: string) => void }) {
+  const [result] = useQuery<ClosedProposalsData>({ query: CLOSED_PROPOSALS, variables: { id: versionId, first: CLOSED_PAGE, after } });
+  const items = result.data?.version?.interventions;
+  if (!items) return <li>{result.error ? <ErrorNote message={errorMessage(result.error)} /> : <Loading what="proposals" />}</li>;
+  return (
+    <>
+      {items.map((i) => (
+        <li key={i.id}>
+          {i.action === "PRUNE" ? "Prune" : `Down-weight to ${formatNumber(i.weight)}`} <code>{i.example.key}</code>{" "}
+          <span className="muted">
+            proposed by {i.proposedBy.name}, {formatDate(i.createdAt)}
+          </span>
+          {i.run ? (
+            <>
+              {" "}
+              · <Link href={`/runs/${i.run.id}/examples/${i.example.id}`}>evidence</Link>
+            </>
+          ) : null}
+        </li>
+      ))}
+      {last && items.length === CLOSED_PAGE ? (
+        <li>
+          <button type="button" onClick={() => onMore(items.at(-1)!.id)}>
+            Show more
+          </button>
+        </li>
+      ) : null}
+    </>
+  );
+}
+
 function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionData["version"]> }) {
   const router = useRouter();
   const [overrideReason, setOverrideReason] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const [downloadError, setDownloadError] = useState<string | null>(null);
+  const [downloading, setDownloading] = useState(false);
   const [release, releaseVersion] = useMutation(RELEASE);
   const [study, startStudy] = useMutation<{ startStudy: { id: string } }>(START_STUDY);
+  const confirmRef = useRef<HTMLDivElement>(null);
   const gate = version.gateVerdict;
   const blocked = gate ? !gate.passed : false;
   const mayRelease = can(me, "releaseVersion");
   const mayOverride = me.canOverrideReleaseGate;
+  const changes = version.releaseChanges;
+  const overrideMissing = blocked && mayOverride && !overrideReason.trim();
+  const releaseDisabledWhy = !mayRelease
+    ? null
+    : blocked && !mayOverride
+      ? "The release gate blocks this version, and your role cannot override it."
+      : overrideMissing
+        ? "Give an override reason first: the gate blocks this version."
+        : null;
 
-  async function onRelease(event: FormEvent) {
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
+
+  function onReview(event: FormEvent) {
     event.preventDefault();
-    await releaseVersion({ input: { versionId: version.id, ...(blocked && overrideReason.trim() ? { overrideReason: overrideReason.trim() } : {}) } });
+    if (releaseDisabledWhy) return;
+    setConfirming(true);
+  }
+
+  async function onConfirm() {
+    const r = await releaseVersion({ input: { versionId: version.id, ...(blocked && overrideReason.trim() ? { overrideReason: overrideReason.trim() } : {}) } });
+    if (!r.error) setConfirming(false);
   }
 
   async function onStartStudy() {
     const r = await startStudy({ input: { versionId: version.id } });
     if (r.data) router.push(`/studies/${r.data.startStudy.id}`);
+  }
+
+  async function onDownload() {
+    setDownloadError(null);
+    setDownloading(true);
+    try {
+      await downloadWithToken(`/export/versions/${version.id}.jsonl`, `${version.dataset.name}-v${version.number}.jsonl`);
+    } catch (err) {
+      setDownloadError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setDownloading(false);
+    }
   }
 
   return (
@@ -282,15 +631,24 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
             </span>
           </div>
           {version.release?.overrideReason ? <p className="notice">Gate overridden: {version.release.overrideReason}</p> : null}
+          <ReleaseEffects changes={changes} />
+          <div className="row">
+            <button type="button" className="primary" onClick={onDownload} disabled={downloading}>
+              {downloading ? "Preparing the download…" : `Download version ${version.number} (JSONL)`}
+            </button>
+            <span className="muted">{formatInt(changes.examplesAfter)} examples with their weights, loadable by Hugging Face datasets</span>
+          </div>
+          <ErrorNote message={downloadError} />
           <JsonBlock label="Lineage" value={version.release?.lineage} />
           <JsonBlock label="Gate verdict at release" value={version.release?.gateVerdict} />
         </div>
       ) : (
-        <form onSubmit={onRelease} className="stack">
+        <form onSubmit={onReview} className="stack">
           <p>
             Releasing applies the {countLabel(version.approved)} approved intervention{version.approved.length === 1 ? "" : "s"}, leaves out
-            canaries and proposals still waiting for review, and fixes the version&apos;s content for good.
+            canaries and proposals still waiting for review, and fixes the version&apos;s content for good. It would:
           </p>
+          <ReleaseEffects changes={changes} />
           <div data-testid="gate-verdict" className={gate ? (gate.passed ? "success" : "error") : "notice"}>
             {gate === null ? (
               "Release gate: none set for this dataset."
@@ -316,18 +674,47 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
           {blocked && mayOverride ? (
             <div className="field">
               <label htmlFor="override-reason">Override reason (admins only, audited)</label>
-              <input id="override-reason" type="text" required value={overrideReason} onChange={(e) => setOverrideReason(e.target.value)} />
+              <input id="override-reason" type="text" required maxLength={2000} value={overrideReason} onChange={(e) => setOverrideReason(e.target.value)} />
             </div>
           ) : null}
-          <ErrorNote message={errorMessage(release.error)} />
           {mayRelease ? (
-            <button type="submit" className="primary" disabled={release.fetching || (blocked && (!mayOverride || !overrideReason.trim()))}>
-              {blocked && mayOverride ? `Override the gate and release version ${version.number}` : `Release version ${version.number}`}
-            </button>
+            confirming ? (
+              <div role="alertdialog" aria-labelledby="confirm-release-title" aria-describedby="confirm-release-text" className="notice stack" tabIndex={-1} ref={confirmRef} data-testid="confirm-release">
+                <strong id="confirm-release-title">Release version {version.number} of {version.dataset.name}?</strong>
+                <p id="confirm-release-text" style={{ margin: 0 }}>
+                  {plural(changes.prunedCount, "example")} pruned, {plural(changes.downweightedCount, "example")} down-weighted,{" "}
+                  {plural(changes.canariesLeftOutCount, "canary")} left out; {formatInt(changes.examplesBefore)} → {formatInt(changes.examplesAfter)} members.{" "}
+                  {changes.pendingProposalsCount > 0
+                    ? `${plural(changes.pendingProposalsCount, "pending proposal")} will leave the review queue unreviewed and never be applied. `
+                    : "No proposal is waiting for review. "}
+                  {blocked ? "The release gate blocks it: your override reason is recorded. " : ""}
+                  The released version can never change.
+                </p>
+                <ErrorNote message={errorMessage(release.error)} />
+                <div className="row">
+                  <button type="button" className="primary" onClick={onConfirm} disabled={release.fetching}>
+                    {release.fetching ? "Releasing…" : `Confirm: release version ${version.number}`}
+                  </button>
+                  <button type="button" onClick={() => setConfirming(false)} disabled={release.fetching}>
+                    Cancel
+                  </button>
+                </div>
+              </div>
+            ) : (
+              <>
+                <button type="submit" className="primary" disabled={Boolean(releaseDisabledWhy)} aria-describedby={releaseDisabledWhy ? "release-disabled-why" : undefined}>
+                  {blocked && mayOverride ? `Override the gate and release version ${version.number}…` : `Release version ${version.number}…`}
+                </button>
+                {releaseDisabledWhy ? (
+                  <p id="release-disabled-why" className="muted">
+                    {releaseDisabledWhy}
+                  </p>
+                ) : null}
+              </>
+            )
           ) : (
             <p className="muted">Your role ({me.role}) cannot release versions.</p>
           )}
-          {blocked && mayRelease && !mayOverride ? <p className="muted">Your role cannot override a blocked gate.</p> : null}
         </form>
       )}
       <h3>Intervention study</h3>
