@@ -376,6 +376,34 @@ describe("F5: an import is all or nothing", () => {
     }
   });
 
+  test("gdc import-examples: an id that already names other content in the dataset, in the third batch of a file: nothing written, the error names the line", async () => {
+    const { dataset, version } = await seedDataset(h.db, h.users.ENGINEER.actor, { records: [{ id: "taken", text: "the original content" }] });
+    const dir = mkdtempSync(path.join(tmpdir(), "gdc-abuse-import-conflict-"));
+    try {
+      const CONFLICT_AT = 2_345;
+      const lines = Array.from({ length: 2_500 }, (_, i) => JSON.stringify({ id: `later-${i}`, text: `later row ${i}` }));
+      lines[CONFLICT_AT - 1] = JSON.stringify({ id: "taken", text: "other content under the same id" });
+      const file = path.join(dir, "conflict.jsonl");
+      writeFileSync(file, lines.join("\n") + "\n");
+      const before = await writes();
+      const error = await importExamplesFile(new ApiClient(h.api.url, h.users.ENGINEER.token), { file, versionId: version.id, batchSize: 1_000 }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${CONFLICT_AT}: id: "taken" already names an example with different content`));
+      expect((error as CliError).message).toMatch(/nothing was imported$/);
+      expect(await writes()).toEqual(before);
+      expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(1);
+      // The same file without the conflict imports whole.
+      lines[CONFLICT_AT - 1] = JSON.stringify({ id: "taken", text: "the original content" });
+      writeFileSync(file, lines.join("\n") + "\n");
+      expect(await importExamplesFile(new ApiClient(h.api.url, h.users.ENGINEER.token), { file, versionId: version.id, batchSize: 1_000 })).toMatchObject({ received: 2_500, created: 2_499 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("the importExamples service (and the mutation) refuse the batch before writing, naming the record and field", async () => {
     const { version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 0 });
     const records = Array.from({ length: 20_000 }, (_, i): ExampleRecord => ({ id: `svc-${i}`, text: `service row ${i}` }));

@@ -105,8 +105,12 @@ export const typeDefs = /* GraphQL */ `
 
   type Mutation {
     createDataset(name: String!, description: String): Dataset!
-    "At most 5 000 examples per call; idempotent by content hash; all or nothing."
-    importExamples(versionId: ID!, examples: [ExampleInput!]!): ImportResult!
+    """
+    At most 5 000 examples per call; idempotent by content hash; all or nothing. With dryRun, every
+    check runs (ids that already name other content in the dataset included) and nothing is
+    written: the counts are what the import would do now.
+    """
+    importExamples(versionId: ID!, examples: [ExampleInput!]!, dryRun: Boolean = false): ImportResult!
     createDraftVersion(parentVersionId: ID!, note: String): DatasetVersion!
     "Sets the dataset's release gate; with neither threshold, removes it."
     setReleaseGate(input: ReleaseGateInput!): Dataset!
@@ -137,11 +141,11 @@ export const resolvers = {
       const user = authorize(ctx, "createDataset");
       return createDataset(ctx.db, actorFor(user), { name: args.name, description: args.description ?? "" });
     },
-    importExamples: (_: unknown, args: { versionId: string; examples: ExampleInputArg[] }, ctx: ApiContext) => {
+    importExamples: (_: unknown, args: { versionId: string; examples: ExampleInputArg[]; dryRun?: boolean | null }, ctx: ApiContext) => {
       const user = authorize(ctx, "importExamples");
       if (args.examples.length > MAX_IMPORT_BATCH) throw badInput("examples", `at most ${MAX_IMPORT_BATCH} per call, got ${args.examples.length}`);
       const records: ExampleRecord[] = args.examples.map((e, i) => parseExampleRecord(withoutNulls(e), `examples[${i}]`));
-      return importExamples(ctx.db, actorFor(user), { versionId: args.versionId, records, describe: (i) => `examples[${i}]` });
+      return importExamples(ctx.db, actorFor(user), { versionId: args.versionId, records, describe: (i) => `examples[${i}]`, dryRun: args.dryRun === true });
     },
     createDraftVersion: (_: unknown, args: { parentVersionId: string; note?: string | null }, ctx: ApiContext) => {
       const user = authorize(ctx, "createDraftVersion");

@@ -23,8 +23,8 @@ export interface ImportTotals {
 }
 
 const IMPORT_MUTATION = /* GraphQL */ `
-  mutation ImportExamples($versionId: ID!, $examples: [ExampleInput!]!) {
-    importExamples(versionId: $versionId, examples: $examples) { received created alreadyPresent addedToVersion }
+  mutation ImportExamples($versionId: ID!, $examples: [ExampleInput!]!, $dryRun: Boolean) {
+    importExamples(versionId: $versionId, examples: $examples, dryRun: $dryRun) { received created alreadyPresent addedToVersion }
   }
 `;
 
@@ -35,7 +35,8 @@ export function register(program: Command): void {
       .description(
         "Import examples from a JSONL file into a draft version: one JSON object per line with " +
           '"text" (required), "id", "split" (train|validation|test), "canary" {prefix, secret}, "payload". ' +
-          "The whole file is checked before anything is sent: a bad line writes nothing. Idempotent by content hash, " +
+          "The whole file is checked before anything is written: every line locally, then every batch by the server " +
+          "(ids that already name other content in the dataset) without writing; a bad line writes nothing. Idempotent by content hash, " +
           "so an interrupted import can simply be run again.",
       )
       .argument("<file>", "JSONL file")
@@ -125,11 +126,14 @@ const toInput = (r: ExampleRecord) => ({
 });
 
 /**
- * Validates the whole file first (nothing is sent if any line is bad), then streams it again
- * in batches through the importExamples mutation. Each batch is all-or-nothing and imports are
- * idempotent by content hash, so a run cut short (network, server restart) is finished by
- * running it again. One thing only the server can see — an id that already names different
- * content in the dataset — fails the batch that carries it; earlier batches stay imported.
+ * Validates the whole file first (nothing is sent if any line is bad), then has the server check
+ * every batch without writing (importExamples with dryRun: the version, and ids that already
+ * name different content in the dataset, which only the server can see), and only then streams
+ * the file a third time, writing batch by batch through the importExamples mutation. So a bad
+ * line anywhere in the file, in the first batch or the last, writes nothing (issue 13 F5). Each
+ * batch is all-or-nothing and imports are idempotent by content hash, so a write pass cut short
+ * (network, server restart, or a conflicting id imported by someone else between the check and
+ * the write) is finished by running the command again.
  */
 export async function importExamplesFile(
   client: ApiClient,
@@ -138,7 +142,17 @@ export async function importExamplesFile(
   const { file, versionId } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const { records } = await validateExamplesFile(file);
-  const bar = options.progress ? createProgress("importing", records, "records") : null;
+  await sendBatches(client, { file, versionId, batchSize, records, dryRun: true, progress: options.progress ?? false });
+  return sendBatches(client, { file, versionId, batchSize, records, dryRun: false, progress: options.progress ?? false });
+}
+
+/** One pass over the file in batches: checking (dryRun, nothing written) or importing. */
+async function sendBatches(
+  client: ApiClient,
+  options: { file: string; versionId: string; batchSize: number; records: number; dryRun: boolean; progress: boolean },
+): Promise<ImportTotals> {
+  const { file, versionId, batchSize, dryRun } = options;
+  const bar = options.progress ? createProgress(dryRun ? "checking" : "importing", options.records, "records") : null;
   const totals: ImportTotals = { lines: 0, received: 0, created: 0, alreadyPresent: 0, addedToVersion: 0 };
   let batch: ReturnType<typeof toInput>[] = [];
   let batchBytes = 0;
@@ -148,7 +162,7 @@ export async function importExamplesFile(
     if (!batch.length) return;
     let result: Omit<ImportTotals, "lines">;
     try {
-      ({ importExamples: result } = await client.request<{ importExamples: Omit<ImportTotals, "lines"> }>(IMPORT_MUTATION, { versionId, examples: batch }));
+      ({ importExamples: result } = await client.request<{ importExamples: Omit<ImportTotals, "lines"> }>(IMPORT_MUTATION, { versionId, examples: batch, dryRun }));
     } catch (err) {
       if (err instanceof CliError) {
         // The server names records by their index in the batch ("examples[3]"); name the line instead.
@@ -156,7 +170,11 @@ export async function importExamplesFile(
           const line = batchLines[Number(i)];
           return line === undefined ? whole : `${file}:${line}`;
         });
-        const done = totals.received ? ` (${totals.received} records before line ${batchLines[0]} were imported; running the command again is safe)` : "";
+        const done = dryRun
+          ? "\nnothing was imported"
+          : totals.received
+            ? ` (${totals.received} records before line ${batchLines[0]} were imported; running the command again is safe)`
+            : "";
         throw new CliError(`${message}${done}`, err.exitCode);
       }
       throw err;

@@ -81,6 +81,13 @@ export interface ImportExamplesOptions {
   records: ExampleRecord[];
   /** Describes where the records came from, for errors ("line N" by default: 1-based index). */
   describe?: (index: number) => string;
+  /**
+   * Check only: run the import with every check (version, record schema, ids that already name
+   * other content in the dataset) and roll it back, writing nothing and no audit event; the
+   * counts are what the import would do now. `gdc import-examples` checks every batch of a file
+   * this way before it writes the first.
+   */
+  dryRun?: boolean;
 }
 
 export interface ImportExamplesResult {
@@ -151,6 +158,7 @@ export async function importExamples(db: Database, actor: Actor, options: Import
           rows.map((r) => r.contentHash),
         );
         const result = { received: rows.length, created, alreadyPresent: rows.length - created, addedToVersion: added };
+        if (options.dryRun) throw new NothingChanged(result);
         // A repeat that creates and adds nothing changed nothing: no audit event (GOVERNANCE.md).
         if (created === 0 && added === 0) throw new NothingChanged(result);
         return { result, audit: { action: "examples.import", targetType: "DatasetVersion", targetId: versionId, after: result } };
