@@ -11,24 +11,51 @@ import { dataMapVersion, readDataMapColumns, type Database, type DataMapColumns 
 
 const gzip = promisify(gzipCallback);
 
-/** `GET /export/runs/<runId>/data-map.arrow[?include=ids]` */
+/** `GET /export/runs/<runId>/data-map.arrow[?include=keys,ids]` */
 export const DATA_MAP_PATH = /^\/export\/runs\/([^/]+)\/data-map\.arrow$/;
 export const ARROW_FILE_TYPE = "application/vnd.apache.arrow.file";
 /** Format tag in the schema metadata (`gdc.format`); bumped when columns change meaning. */
 export const DATA_MAP_FORMAT = "gdc.data-map/1";
 
+/** Optional columns of the data map, by their `?include=` name; each goes before the points' columns, in this order. */
+export const DATA_MAP_INCLUDES = {
+  keys: "example_key: the user's example key (the import id), to join the map to their own data",
+  ids: "example_id: the example's id in GenDataCarto (UUID text), as GraphQL names it",
+} as const;
+export type DataMapInclude = keyof typeof DATA_MAP_INCLUDES;
+
 /**
- * Encodes a run's data map as an Arrow IPC file. Row i is run ordinal i. Columns:
- * `difficulty` and `memorization` (float32, as stored), `quadrant` (dictionary of the four
- * quadrant names, uint8 codes), `is_canary` (bool), and with `ids` first an `example_id`
- * column (UUID text). Schema metadata: gdc.format, gdc.runId, gdc.count, gdc.thresholds (JSON),
- * gdc.memorizationSignal (which signal the `memorization` column is: Run.memorizationSignal).
+ * `?include=` as a set: comma-separated names, the parameter possibly repeated. An error message
+ * naming the field for an unknown name.
  */
-export function encodeDataMapArrow(c: DataMapColumns, options: { ids: boolean }): Uint8Array {
+export function parseDataMapIncludes(search: URLSearchParams): Set<DataMapInclude> | string {
+  const names = search.getAll("include").flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  const known = Object.keys(DATA_MAP_INCLUDES);
+  const unknown = names.find((n) => !known.includes(n));
+  if (unknown !== undefined) {
+    return `include: ${JSON.stringify(unknown.slice(0, 40))} is not a data map column; known: ${Object.entries(DATA_MAP_INCLUDES).map(([k, v]) => `"${k}" (${v})`).join(", ")}`;
+  }
+  return new Set(names as DataMapInclude[]);
+}
+
+/**
+ * Encodes a run's data map as an Arrow IPC file. Row i is run ordinal i: the run's i-th training
+ * example in import order. Columns: with `keys` first an `example_key` column (the user's key,
+ * as the caller may see it), with `ids` an `example_id` column (UUID text), then `difficulty`
+ * and `memorization` (float32, as stored), `quadrant` (dictionary of the four quadrant names,
+ * uint8 codes), `is_canary` (bool). Schema metadata: gdc.format, gdc.runId, gdc.count,
+ * gdc.thresholds (JSON), gdc.memorizationSignal (which signal the `memorization` column is:
+ * Run.memorizationSignal).
+ */
+export function encodeDataMapArrow(c: DataMapColumns, options: { ids: boolean; keys?: readonly string[] | null }): Uint8Array {
   const n = c.count;
   const quadrantType = new Dictionary(new Utf8(), new Uint8(), 0, false);
   const fields: Field[] = [];
   const children: Data[] = [];
+  if (options.keys) {
+    fields.push(new Field("example_key", new Utf8(), false));
+    children.push(vectorFromArray(options.keys, new Utf8()).data[0]!);
+  }
   if (options.ids) {
     fields.push(new Field("example_id", new Utf8(), false));
     children.push(vectorFromArray(c.ids, new Utf8()).data[0]!);
@@ -59,18 +86,32 @@ export interface EncodedVariant {
   etag: string;
 }
 
+/** What a caller's file holds: the optional columns, and whether its keys are redacted (visibleExampleKey). */
+export interface DataMapVariantRequest {
+  include: ReadonlySet<DataMapInclude>;
+  canarySecretsVisible: boolean;
+}
+
 interface Entry {
   runId: string;
   version: string;
   count: number;
-  points: EncodedVariant;
-  withIds: EncodedVariant;
+  tag: string;
+  columns: DataMapColumns;
+  /** Encoded files by variant name, made on first request. */
+  variants: Map<string, Promise<EncodedVariant>>;
   bytes: number;
 }
 
-async function encodeVariant(c: DataMapColumns, ids: boolean, tag: string): Promise<EncodedVariant> {
-  const raw = Buffer.from(encodeDataMapArrow(c, { ids }));
-  return { raw, gzip: await gzip(raw), etag: `"${tag}${ids ? "-ids" : ""}"` };
+const variantName = (request: DataMapVariantRequest) => {
+  const keys = request.include.has("keys") ? (request.canarySecretsVisible ? "-keys" : "-keys-redacted") : "";
+  return `${keys}${request.include.has("ids") ? "-ids" : ""}`;
+};
+
+async function encodeVariant(c: DataMapColumns, request: DataMapVariantRequest, tag: string): Promise<EncodedVariant> {
+  const keys = request.include.has("keys") ? (request.canarySecretsVisible ? c.keys : c.redactedKeys) : null;
+  const raw = Buffer.from(encodeDataMapArrow(c, { ids: request.include.has("ids"), keys }));
+  return { raw, gzip: await gzip(raw), etag: `"${tag}${variantName(request)}"` };
 }
 
 /** A short, stable tag of (run, score version) for ETags. */
@@ -92,8 +133,24 @@ export class DataMapCache {
     private readonly maxBytes = 256 * 1024 * 1024,
   ) {}
 
-  /** The run's current encoded data map; "no-run" or "no-scores" when there is none. */
-  async get(runId: string): Promise<Entry | "no-run" | "no-scores"> {
+  /** The run's current data map, encoded as `request` asks; "no-run" or "no-scores" when there is none. */
+  async get(runId: string, request: DataMapVariantRequest): Promise<{ count: number; variant: EncodedVariant } | "no-run" | "no-scores"> {
+    const entry = await this.entry(runId);
+    if (typeof entry === "string") return entry;
+    const name = variantName(request);
+    let variant = entry.variants.get(name);
+    if (!variant) {
+      variant = encodeVariant(entry.columns, request, entry.tag);
+      entry.variants.set(name, variant);
+      const encoded = await variant;
+      const bytes = encoded.raw.length + encoded.gzip.length;
+      entry.bytes += bytes;
+      if (this.entries.get(runId) === entry) this.bytes += bytes;
+    }
+    return { count: entry.count, variant: await variant };
+  }
+
+  private async entry(runId: string): Promise<Entry | "no-run" | "no-scores"> {
     const version = await dataMapVersion(this.db, runId);
     if (version === null) return "no-run";
     const cached = this.entries.get(runId);
@@ -115,15 +172,15 @@ export class DataMapCache {
   private async load(runId: string): Promise<Entry | null> {
     const columns = await readDataMapColumns(this.db, runId);
     if (!columns) return null;
-    const tag = versionTag(runId, columns.version);
-    const [points, withIds] = await Promise.all([encodeVariant(columns, false, tag), encodeVariant(columns, true, tag)]);
     const entry: Entry = {
       runId,
       version: columns.version,
       count: columns.count,
-      points,
-      withIds,
-      bytes: points.raw.length + points.gzip.length + withIds.raw.length + withIds.gzip.length,
+      tag: versionTag(runId, columns.version),
+      columns,
+      variants: new Map(),
+      // The columns themselves: 4 + 4 + 1 + 1 bytes a point, and the id and key strings (~2 bytes a character).
+      bytes: columns.count * 10 + columns.count * 2 * (36 + (columns.keys[0]?.length ?? 0)),
     };
     const previous = this.entries.get(runId);
     if (previous) {

@@ -57,7 +57,7 @@ export function authorize(ctx: Pick<ApiContext, "user">, mutation: MutationName)
   return user;
 }
 
-export const canSeeCanarySecrets = (ctx: ApiContext) => ctx.user?.role === "ADMIN" || ctx.user?.role === "ENGINEER";
+export const canSeeCanarySecrets = (ctx: Pick<ApiContext, "user">) => ctx.user?.role === "ADMIN" || ctx.user?.role === "ENGINEER";
 
 /** Query fields that answer without a token (`me` is null then); everything else needs one. */
 export const PUBLIC_QUERY_FIELDS: readonly string[] = ["me"];

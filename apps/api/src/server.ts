@@ -16,11 +16,12 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
-import { DomainError, exportLine, exportVersion } from "@gdc/db";
+import { DomainError, exportLine, exportVersion, readRunScores } from "@gdc/db";
 import { typeDefs, resolvers } from "./schema/index.ts";
 import { authenticate, buildContext, type ApiContext, type ApiDeps } from "./context.ts";
-import { authorizeQueryFields } from "./permissions.ts";
-import { ARROW_FILE_TYPE, DATA_MAP_PATH, DataMapCache } from "./data-map-http.ts";
+import { authorizeQueryFields, canSeeCanarySecrets } from "./permissions.ts";
+import { ARROW_FILE_TYPE, DATA_MAP_PATH, DataMapCache, parseDataMapIncludes } from "./data-map-http.ts";
+import { RUN_SCORES_PATH, sendRunScores, type RunScoresFormat } from "./scores-download-http.ts";
 import { DYNAMICS_INGEST_PATH, handleDynamicsIngest } from "./dynamics-ingest-http.ts";
 import { TokenCache } from "./token-cache.ts";
 import { MAX_TOKENS, invalidTextInArguments, limitRules, tokenLimitError } from "./request-limits.ts";
@@ -262,6 +263,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Hugging Face `datasets`, streamed page by page (see exportVersion); and
  * `GET /export/runs/<id>/data-map.arrow` (Bearer token, any role): a run's data map as an
  * Arrow IPC file, from an in-memory cache (see data-map-http.ts); and
+ * `GET /export/runs/<id>/scores.csv|.arrow` (Bearer token, any role): every score of a run keyed
+ * by the user's example keys (see scores-download-http.ts); and
  * `POST /ingest/runs/<id>/dynamics` (Bearer token, the ingestDynamics roles): one chunk of an
  * external run's dynamics as Arrow IPC (see dynamics-ingest-http.ts).
  */
@@ -300,8 +303,14 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
     }
     const dataMapMatch = DATA_MAP_PATH.exec(url.pathname);
     if (dataMapMatch) {
-      const runId = await admitDownload(req, res, ["GET", "HEAD"], "runId", dataMapMatch[1]!);
-      if (runId) await handleDataMap(req, res, runId, url.searchParams);
+      const admitted = await admitDownload(req, res, ["GET", "HEAD"], "runId", dataMapMatch[1]!);
+      if (admitted) await handleDataMap(req, res, admitted, url.searchParams);
+      return;
+    }
+    const scoresMatch = RUN_SCORES_PATH.exec(url.pathname);
+    if (scoresMatch) {
+      const admitted = await admitDownload(req, res, ["GET", "HEAD"], "runId", scoresMatch[1]!);
+      if (admitted) await handleRunScores(req, res, admitted, scoresMatch[2] as RunScoresFormat);
       return;
     }
     const ingestMatch = DYNAMICS_INGEST_PATH.exec(url.pathname);
@@ -311,8 +320,8 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
     }
     const exportMatch = EXPORT_PATH.exec(url.pathname);
     if (exportMatch) {
-      const versionId = await admitDownload(req, res, ["GET"], "versionId", exportMatch[1]!);
-      if (versionId) await handleExport(req, res, versionId);
+      const admitted = await admitDownload(req, res, ["GET"], "versionId", exportMatch[1]!);
+      if (admitted) await handleExport(req, res, admitted.id);
       return;
     }
     if (url.pathname !== "/graphql" && url.pathname !== "/") {
@@ -363,13 +372,20 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
    * decoded id, or null once it has answered with the error: nothing about the path is looked
    * at, or echoed, before the token is.
    */
-  async function admitDownload(req: http.IncomingMessage, res: http.ServerResponse, methods: string[], field: string, raw: string): Promise<string | null> {
+  async function admitDownload(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    methods: string[],
+    field: string,
+    raw: string,
+  ): Promise<{ id: string; canarySecretsVisible: boolean } | null> {
     if (!methods.includes(req.method ?? "")) {
       res.setHeader("allow", methods.join(", "));
       sendJsonError(res, 405, "BAD_REQUEST", "Use GET");
       return null;
     }
-    if (!(await authenticate(deps, req.headers))) {
+    const user = await authenticate(deps, req.headers);
+    if (!user) {
       sendJsonError(res, 401, "UNAUTHENTICATED", "A valid API token is required (Authorization: Bearer <token>)");
       return null;
     }
@@ -384,21 +400,23 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
       sendJsonError(res, 400, "BAD_USER_INPUT", `${field}: ${JSON.stringify(id.slice(0, 80))} is not a UUID`);
       return null;
     }
-    return id;
+    // Canary redaction follows the GraphQL rule (Example.key): the same role sees the same keys.
+    return { id, canarySecretsVisible: canSeeCanarySecrets({ user }) };
   }
 
   /**
-   * `GET /export/runs/<runId>/data-map.arrow[?include=ids]` (Bearer token, any role): the run's
-   * data map as an Arrow IPC file (see data-map-http.ts), gzip when the client accepts it,
+   * `GET /export/runs/<runId>/data-map.arrow[?include=keys,ids]` (Bearer token, any role): the
+   * run's data map as an Arrow IPC file (see data-map-http.ts), gzip when the client accepts it,
    * 304 for a matching If-None-Match.
    */
-  async function handleDataMap(req: http.IncomingMessage, res: http.ServerResponse, runId: string, search: URLSearchParams) {
-    const include = search.get("include");
-    if (include !== null && include !== "ids") {
-      sendJsonError(res, 400, "BAD_USER_INPUT", `include: only "ids" (adds the example_id column) is known, got "${include}"`);
+  async function handleDataMap(req: http.IncomingMessage, res: http.ServerResponse, admitted: { id: string; canarySecretsVisible: boolean }, search: URLSearchParams) {
+    const runId = admitted.id;
+    const include = parseDataMapIncludes(search);
+    if (typeof include === "string") {
+      sendJsonError(res, 400, "BAD_USER_INPUT", include);
       return;
     }
-    const entry = await dataMaps.get(runId);
+    const entry = await dataMaps.get(runId, { include, canarySecretsVisible: admitted.canarySecretsVisible });
     if (entry === "no-run") {
       sendJsonError(res, 404, "NOT_FOUND", `Run ${runId} not found`);
       return;
@@ -407,7 +425,7 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
       sendJsonError(res, 404, "NOT_FOUND", `Run ${runId} has no scores yet: its data map exists once it is scored`);
       return;
     }
-    const variant = include === "ids" ? entry.withIds : entry.points;
+    const variant = entry.variant;
     res.setHeader("etag", variant.etag);
     // Revalidated on every use (a re-scored run gets a new ETag); private: behind a token.
     res.setHeader("cache-control", "private, no-cache");
@@ -425,6 +443,32 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
     if (gzipped) res.setHeader("content-encoding", "gzip");
     res.setHeader("content-length", String(body.length));
     res.end(req.method === "HEAD" ? undefined : body);
+  }
+
+  /**
+   * `GET /export/runs/<runId>/scores.csv|.arrow` (Bearer token, any role, like the data map):
+   * every score column of the run, keyed by the user's example key, row i = run ordinal i.
+   */
+  async function handleRunScores(req: http.IncomingMessage, res: http.ServerResponse, admitted: { id: string; canarySecretsVisible: boolean }, format: RunScoresFormat) {
+    let download: Awaited<ReturnType<typeof readRunScores>>;
+    try {
+      download = await readRunScores(deps.db, { runId: admitted.id, canarySecretsVisible: admitted.canarySecretsVisible });
+    } catch (err) {
+      if (err instanceof DomainError) {
+        sendJsonError(res, err.code === "NOT_FOUND" ? 404 : err.code === "CONFLICT" ? 409 : 400, err.code, err.message);
+        return;
+      }
+      throw err;
+    }
+    try {
+      await sendRunScores(res, download, format, req.method === "HEAD");
+    } catch (err) {
+      if (err instanceof DomainError && !res.headersSent) {
+        sendJsonError(res, 409, err.code, err.message);
+        return;
+      }
+      throw err;
+    }
   }
 
   async function handleExport(req: http.IncomingMessage, res: http.ServerResponse, versionId: string) {

@@ -2,9 +2,11 @@ import { DynamicsShapeError } from "./errors.ts";
 import { quadrantName, type Quadrant, type QuadrantAssignment } from "./quadrants.ts";
 import type { Scores } from "./scores.ts";
 
-/** Columns of `gdc score`'s CSV, in order. */
-export const SCORE_CSV_COLUMNS = [
-  "id",
+/**
+ * An example's score columns, in order: the names (snake_case) of the CSV and Arrow columns of
+ * every score file (`gdc score`, the run scores download) and of the example_scores table.
+ */
+export const SCORE_COLUMNS = [
   "difficulty",
   "memorization",
   "forget_frequency",
@@ -20,6 +22,28 @@ export const SCORE_CSV_COLUMNS = [
   "correctness",
   "quadrant",
 ] as const;
+export type ScoreColumn = (typeof SCORE_COLUMNS)[number];
+
+/** What each score column holds: a float, a count, a flag, or a quadrant name. */
+export const SCORE_COLUMN_KINDS: { readonly [C in ScoreColumn]: "float" | "int" | "bool" | "quadrant" } = {
+  difficulty: "float",
+  memorization: "float",
+  forget_frequency: "float",
+  loss_drop: "float",
+  relative_loss_drop: "float",
+  excess_loss_drop: "float",
+  accuracy_gain: "float",
+  mean_loss: "float",
+  forget_events: "int",
+  never_learned: "bool",
+  confidence: "float",
+  variability: "float",
+  correctness: "float",
+  quadrant: "quadrant",
+};
+
+/** Columns of `gdc score`'s CSV, in order: the input id, then every score column. */
+export const SCORE_CSV_COLUMNS = ["id", ...SCORE_COLUMNS] as const;
 
 /** One example's scores as a plain object (for JSON output and the API). */
 export interface ScoreRow {

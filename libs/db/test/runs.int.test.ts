@@ -7,6 +7,7 @@ import {
   createExternalRun,
   DomainError,
   finishRun,
+  importExamples,
   ingestDynamics,
   queryDataMap,
   queryExamples,
@@ -64,15 +65,16 @@ const auditCount = (runId: string, action: string) =>
   t.db.prisma.auditEvent.count({ where: { targetType: "Run", targetId: runId, action } });
 
 describe("startRun and createExternalRun", () => {
-  test("a tracked run snapshots the TRAIN members in key order and enqueues train in its transaction", async () => {
+  test("a tracked run snapshots the TRAIN members in import order and enqueues train in its transaction", async () => {
     const { version } = await seedDataset(t.db, engineer, {
       records: [
         { id: "b", text: "bee" },
         { id: "a", text: "ay" },
         { id: "v", text: "held out", split: "validation" },
-        { id: "c", text: "sea" },
       ],
     });
+    // A later import comes after; a record imported again keeps its first place.
+    await importExamples(t.db, engineer, { versionId: version.id, records: [{ id: "c", text: "sea" }, { id: "a", text: "ay" }] });
     const queue = new RecordingQueue();
     const policy = { name: "pruneTopByMemorization", params: { percent: 10 } };
     const run = await startRun(t.db, queue, engineer, { versionId: version.id, epochs: 3, seed: 7, policy, scoringConfig: { qMemorization: 0.8 } });
@@ -82,9 +84,10 @@ describe("startRun and createExternalRun", () => {
       `SELECT re.ordinal, e.key, re.weight FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`,
       [run.id],
     );
+    // Row i is the i-th training example the user imported (not key order: "a" < "b").
     expect(members).toEqual([
-      { ordinal: 0, key: "a", weight: 1 },
-      { ordinal: 1, key: "b", weight: 1 },
+      { ordinal: 0, key: "b", weight: 1 },
+      { ordinal: 1, key: "a", weight: 1 },
       { ordinal: 2, key: "c", weight: 1 },
     ]);
     expect(queue.jobs).toEqual([{ name: "train", data: { runId: run.id }, inTx: true }]);

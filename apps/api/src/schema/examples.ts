@@ -1,4 +1,4 @@
-import { queryExamples, readTrajectory, type Example, type ExampleFilter, type ExampleOrderField, type ListedExample, type SortDirection } from "@gdc/db";
+import { queryExamples, readTrajectory, visibleExampleKey, type Example, type ExampleFilter, type ExampleOrderField, type ListedExample, type SortDirection } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { canSeeCanarySecrets } from "../permissions.ts";
 
@@ -156,7 +156,7 @@ export const resolvers = {
   },
   Example: {
     // Nothing derived from a canary's content (text, hash, a key that is the hash) reaches roles that may not read it.
-    key: (e: Example, _: unknown, ctx: ApiContext) => (e.isCanary && !canSeeCanarySecrets(ctx) && e.key === e.contentHash ? `canary:${e.id}` : e.key),
+    key: (e: Example, _: unknown, ctx: ApiContext) => visibleExampleKey(e, canSeeCanarySecrets(ctx)),
     contentHash: (e: Example, _: unknown, ctx: ApiContext) => (e.isCanary && !canSeeCanarySecrets(ctx) ? null : e.contentHash),
     text: (e: Example, _: unknown, ctx: ApiContext) => (e.isCanary && !canSeeCanarySecrets(ctx) ? null : e.text),
     canary: (e: Example, _: unknown, ctx: ApiContext) =>

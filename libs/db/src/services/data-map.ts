@@ -1,5 +1,6 @@
 import { QUADRANTS, type MemorizationSignal, type Quadrant } from "@gdc/cartography";
 import type { Database } from "../database.ts";
+import { readRunExampleKeys } from "./example-key.ts";
 import { memorizationSignalOf } from "./run-scoring-config.ts";
 
 export interface DataMapThresholds {
@@ -22,6 +23,9 @@ export interface DataMapColumns {
   version: string;
   /** Example ids (UUID text), in run-ordinal order. */
   ids: string[];
+  /** The user's example keys, in run-ordinal order (readRunExampleKeys): as stored, and as roles that may not read canary secrets see them. */
+  keys: string[];
+  redactedKeys: string[];
   /** Float32, exactly as stored (`real` columns). */
   difficulty: Float32Array;
   memorization: Float32Array;
@@ -106,9 +110,11 @@ async function readPoints<Value>(db: Database, runId: string, binary: boolean) {
 
 /** A run's data map columns (binary, exact float32), null when the run has no scores. */
 export async function readDataMapColumns(db: Database, runId: string): Promise<DataMapColumns | null> {
-  const [row, canaries] = await readPoints<Uint8Array>(db, runId, true);
+  const [[row, canaries], keys] = await Promise.all([readPoints<Uint8Array>(db, runId, true), readRunExampleKeys(db, runId)]);
   if (!row || row.count === 0 || row.version === null) return null;
   const n = row.count;
+  // run_examples and example_scores share the ordinals 0…n−1 (scoreRun writes one score per member).
+  if (keys.keys.length !== n) throw new Error(`data map: run ${runId} has ${keys.keys.length} members but ${n} scores`);
   const ids = uuidsFromBytes(row.ids!, n);
   const isCanary = new Uint8Array(n);
   if (canaries.size) for (let i = 0; i < n; i++) if (canaries.has(ids[i]!)) isCanary[i] = 1;
@@ -117,6 +123,8 @@ export async function readDataMapColumns(db: Database, runId: string): Promise<D
     count: n,
     version: row.version,
     ids,
+    keys: keys.keys,
+    redactedKeys: keys.redacted,
     difficulty: float32FromBigEndian(row.difficulty!, n),
     memorization: float32FromBigEndian(row.memorization!, n),
     quadrant: Uint8Array.from(row.quadrant!.subarray(0, n)),

@@ -137,7 +137,9 @@ export async function importExamples(db: Database, actor: Actor, options: Import
           `INSERT INTO examples (id, dataset_id, key, content_hash, text, payload, split, is_canary, canary_prefix, canary_secret)
            SELECT gen_random_uuid(), $1::uuid, k, h, t, p::jsonb, s::"Split", c, cp, cs
            FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[], $8::text[], $9::text[])
-             AS r(k, h, t, p, s, c, cp, cs)
+             WITH ORDINALITY AS r(k, h, t, p, s, c, cp, cs, i)
+           -- position (the import order a run's rows follow) is drawn row by row in this order.
+           ORDER BY i
            ON CONFLICT (dataset_id, content_hash) DO NOTHING`,
           datasetId,
           rows.map((r) => r.key),

@@ -44,7 +44,7 @@ export interface ExampleScoreRow {
  * `createdAt`, which no listing shows: parsing them was a tenth of a page's cost), with its
  * score in the listed run.
  */
-export type ListedExample = Omit<Example, "payload" | "createdAt"> & {
+export type ListedExample = Omit<Example, "payload" | "createdAt" | "position"> & {
   /** The run ordinal (run listings) — null in a version listing. */
   ordinal: number | null;
   /** The example's weight in the listed version (version listings) — null in a run listing. */

@@ -103,11 +103,12 @@ export function checkEpochs(epochs: unknown, field = "epochs"): number {
 
 /**
  * The run's snapshot of its version: every TRAIN-split member (validation and test examples
- * are held out, so they have no training dynamics), ordinals 0…N−1 in example-key order, the
- * version's weight. One INSERT … SELECT; returns N.
+ * are held out, so they have no training dynamics), ordinals 0…N−1 in import order
+ * (examples.position: the order the user's records were first imported, which is what a trainer
+ * calls example i), the version's weight. One INSERT … SELECT; returns N.
  */
 export const SNAPSHOT_RUN_EXAMPLES_SQL = `
   INSERT INTO run_examples (run_id, ordinal, example_id, weight)
-  SELECT $1::uuid, (row_number() OVER (ORDER BY e.key, e.id) - 1)::int, e.id, ve.weight
+  SELECT $1::uuid, (row_number() OVER (ORDER BY e.position, e.id) - 1)::int, e.id, ve.weight
     FROM version_examples ve JOIN examples e ON e.id = ve.example_id
    WHERE ve.version_id = $2::uuid AND e.split = 'TRAIN'`;
