@@ -7,8 +7,8 @@
 //    which serves Next through `next({ dev: false })` on a plain node:http server.
 //
 // In the child, POST /graphql and GET/HEAD /export/* (the data map's Arrow file) are forwarded
-// to the API by plain streaming proxies before Next sees the request: the same job as the
-// app's /graphql and /export route handlers (which `next start` and `next dev` use), without
+// to the API by plain streaming proxies (api-proxy.mjs) before Next sees the request: the same
+// proxy the app's /graphql and /export route handlers (`next start`, `next dev`) call, without
 // the App Router's per-request machinery — under load that handler added ~90 ms to every
 // GraphQL call, a streamed pipe adds a few.
 //
@@ -23,11 +23,12 @@ import http from "node:http";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { nodeProxy } from "./api-proxy.mjs";
+import { DEFAULT_API_URL, webEnv } from "./env.mjs";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const SOURCES = ["src", "public", "next.config.ts", "package.json", "tsconfig.json"];
-const DEFAULT_API_URL = "http://127.0.0.1:4000/graphql";
+const SOURCES = ["src", "public", "next.config.ts", "package.json", "tsconfig.json", "api-proxy.mjs", "env.mjs"];
 
 /** Newest modification time (ms) among the app's sources. */
 function newestSourceMtime() {
@@ -177,111 +178,21 @@ export async function startWeb({ port = 3000, host = "127.0.0.1", apiUrl = DEFAU
   };
 }
 
-/**
- * Streams POST /graphql to the API (keep-alive), forwarding only what the API needs: the JSON
- * content type (CSRF prevention) and the Authorization header.
- * @param {URL} apiUrl
- */
-function graphqlProxy(apiUrl) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
-  return (req, res) => {
-    const fail = (status, code, message) => {
-      if (res.headersSent) return res.destroy();
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-    };
-    if (req.method !== "POST") return fail(405, "METHOD_NOT_ALLOWED", "POST a JSON GraphQL request to /graphql");
-    /** @type {Record<string, string>} */
-    const headers = { "content-type": "application/json", accept: "application/json" };
-    if (req.headers.authorization) headers.authorization = req.headers.authorization;
-    if (req.headers["content-length"]) headers["content-length"] = req.headers["content-length"];
-    const upstream = http.request(apiUrl, { method: "POST", headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, { "content-type": answer.headers["content-type"] ?? "application/json", "cache-control": "no-store" });
-      answer.pipe(res);
-    });
-    upstream.on("error", () => fail(502, "API_UNREACHABLE", `The GraphQL API is not reachable at ${apiUrl}`));
-    req.pipe(upstream);
-  };
-}
-
-/** Request headers an /export download needs upstream: who asks, what it can decode, what it already has. */
-const EXPORT_REQUEST_HEADERS = ["authorization", "accept-encoding", "if-none-match"];
-/** Response headers passed back (the body is passed as it is: still gzip when the API gzipped it). */
-const EXPORT_RESPONSE_HEADERS = [
-  "content-type",
-  "content-encoding",
-  "content-length",
-  "etag",
-  "cache-control",
-  "vary",
-  "allow",
-  "x-gdc-point-count",
-  "x-gdc-example-count",
-  "x-gdc-content-hash",
-];
-
-/**
- * Streams GET/HEAD /export/* (the data map's Arrow file, released versions as JSONL) to the
- * API's origin (keep-alive), forwarding only EXPORT_REQUEST_HEADERS and passing back status,
- * EXPORT_RESPONSE_HEADERS and the body untouched — no decompression, so a 304 or a gzip body
- * costs the proxy nothing. The same job as src/app/export/[...path]/route.ts under `next start`.
- * @param {URL} apiUrl
- */
-function exportProxy(apiUrl) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
-  return (req, res) => {
-    const fail = (status, code, message, extra = {}) => {
-      if (res.headersSent) return res.destroy();
-      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...extra });
-      res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-    };
-    if (req.method !== "GET" && req.method !== "HEAD") return fail(405, "METHOD_NOT_ALLOWED", "Use GET for /export", { allow: "GET, HEAD" });
-    const target = new URL(req.url ?? "/", apiUrl.origin);
-    // No way out of /export/ (the URL parser has resolved any "..").
-    if (target.origin !== apiUrl.origin || !target.pathname.startsWith("/export/")) return fail(404, "NOT_FOUND", "Not found");
-    /** @type {Record<string, string>} */
-    const headers = {};
-    for (const name of EXPORT_REQUEST_HEADERS) {
-      const value = req.headers[name];
-      if (typeof value === "string") headers[name] = value;
-    }
-    const upstream = http.request(target, { method: req.method, headers, agent }, (answer) => {
-      /** @type {Record<string, string | string[]>} */
-      const out = {};
-      for (const name of EXPORT_RESPONSE_HEADERS) {
-        const value = answer.headers[name];
-        if (value !== undefined) out[name] = value;
-      }
-      res.writeHead(answer.statusCode ?? 502, out);
-      answer.pipe(res);
-    });
-    upstream.on("error", () => fail(502, "API_UNREACHABLE", `The API is not reachable at ${apiUrl.origin}`));
-    // The browser went away (navigated off mid-download): stop the upstream transfer too.
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    upstream.end();
-  };
-}
-
 /** The child: Next's request handler on a node:http server; tells the parent its port. */
 async function runChild() {
   const { default: next } = await import("next");
-  const host = process.env.GDC_WEB_HOST ?? "127.0.0.1";
+  const { host, port: listenPort, apiUrl } = webEnv();
   const server = http.createServer();
   await new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(Number(process.env.GDC_WEB_PORT ?? 3000), host, () => resolve(undefined));
+    server.listen(listenPort, host, () => resolve(undefined));
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 3000;
   const app = next({ dev: false, dir, hostname: host, port, httpServer: server });
   const handle = app.getRequestHandler();
-  const apiUrl = new URL(process.env.GDC_API_URL ?? DEFAULT_API_URL);
-  const proxy = graphqlProxy(apiUrl);
-  const downloads = exportProxy(apiUrl);
+  const proxy = nodeProxy("graphql", apiUrl);
+  const downloads = nodeProxy("export", apiUrl);
   await app.prepare();
   server.on("request", (req, res) => {
     const pathname = (req.url ?? "/").split("?")[0];

@@ -37,3 +37,10 @@ describe("quadrant palette", () => {
     expect(() => hexToRgb("red")).toThrow();
   });
 });
+
+describe("one palette for the web map and the study report", () => {
+  it("the web's quadrant colours are libs/cartography's, which libs/study's charts use too", async () => {
+    const { QUADRANT_COLORS } = await import("@gdc/cartography/palette");
+    for (const q of QUADRANT_ORDER) expect(QUADRANT_STYLE[q].color).toBe(QUADRANT_COLORS[q]);
+  });
+});

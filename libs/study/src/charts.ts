@@ -4,7 +4,8 @@
  * policy and per canary repetition level.
  */
 import * as echarts from "echarts";
-import { QUADRANTS, type Quadrant } from "@gdc/cartography";
+import { QUADRANTS } from "@gdc/cartography";
+import { QUADRANT_COLORS } from "@gdc/cartography/palette";
 import type { StudyReport } from "./report-types.ts";
 
 export interface StudyChart {
@@ -16,12 +17,6 @@ export interface StudyChart {
   svg: string;
 }
 
-const QUADRANT_COLORS: Record<Quadrant, string> = {
-  STABLE_EASY: "#009E73",
-  AMBIGUOUS_HARD: "#0072B2",
-  HOTSPOT_MEMORIZED: "#D55E00",
-  NOISY_OUTLIER: "#CC79A7",
-};
 const POLICY_COLORS = ["#000000", "#D55E00", "#E69F00", "#0072B2", "#56B4E9", "#009E73", "#CC79A7", "#F0E442"];
 const POLICY_SYMBOLS = ["circle", "diamond", "triangle", "rect", "roundRect", "pin", "arrow", "circle"];
 

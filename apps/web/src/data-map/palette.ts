@@ -1,10 +1,9 @@
-// Quadrant colours from the Okabe–Ito palette, which stays distinguishable under the common
-// colour-vision deficiencies. Warm colours mean high memorization, darker ones high
-// difficulty, so the two axes read in hue and in lightness; the hotspot differs from every
-// other quadrant in lightness too (visible in greyscale). Quadrants are also told apart by
-// position (threshold lines) and named next to their counts: colour is never the only cue.
+// Quadrant colours: libs/cartography's one palette (Okabe–Ito, also the study report's).
+// Quadrants are also told apart by position (threshold lines) and named next to their counts:
+// colour is never the only cue.
+import { CANARY_COLOR, QUADRANT_COLORS, QUADRANT_ORDER } from "@gdc/cartography/palette";
 
-export const QUADRANT_ORDER = ["STABLE_EASY", "AMBIGUOUS_HARD", "HOTSPOT_MEMORIZED", "NOISY_OUTLIER"] as const;
+export { CANARY_COLOR, QUADRANT_ORDER };
 export type QuadrantName = (typeof QUADRANT_ORDER)[number];
 
 export interface QuadrantStyle {
@@ -14,14 +13,12 @@ export interface QuadrantStyle {
 }
 
 export const QUADRANT_STYLE: Record<QuadrantName, QuadrantStyle> = {
-  STABLE_EASY: { label: "Stable / easy", description: "low difficulty, low memorization", color: "#56B4E9" },
-  AMBIGUOUS_HARD: { label: "Ambiguous / hard", description: "high difficulty, low memorization", color: "#0072B2" },
-  HOTSPOT_MEMORIZED: { label: "Memorization hotspot", description: "high difficulty, high memorization", color: "#D55E00" },
-  NOISY_OUTLIER: { label: "Noisy outlier", description: "low difficulty, high memorization", color: "#E69F00" },
+  STABLE_EASY: { label: "Stable / easy", description: "low difficulty, low memorization", color: QUADRANT_COLORS.STABLE_EASY },
+  AMBIGUOUS_HARD: { label: "Ambiguous / hard", description: "high difficulty, low memorization", color: QUADRANT_COLORS.AMBIGUOUS_HARD },
+  HOTSPOT_MEMORIZED: { label: "Memorization hotspot", description: "high difficulty, high memorization", color: QUADRANT_COLORS.HOTSPOT_MEMORIZED },
+  NOISY_OUTLIER: { label: "Noisy outlier", description: "low difficulty, high memorization", color: QUADRANT_COLORS.NOISY_OUTLIER },
 };
 
-/** Canaries are drawn with a ring in this colour (black in Okabe–Ito). */
-export const CANARY_COLOR = "#000000";
 /** Colour of a quadrant name the web app does not know (a newer API). */
 export const UNKNOWN_COLOR = "#999999";
 
