@@ -14,6 +14,7 @@ if (!env.DATABASE_URL) {
 }
 
 const steps = [
+  ["dependencies (each workspace declares what it imports)", ["node", "scripts/check-dependencies.mjs"]],
   ["typecheck", ["npx", "tsc", "-p", "tsconfig.json"]],
   ["typecheck (web)", ["npx", "tsc", "-p", "apps/web/tsconfig.json", "--noEmit"]],
   ["typecheck (e2e)", ["npx", "tsc", "-p", "e2e/tsconfig.json", "--noEmit"]],

@@ -25,25 +25,14 @@ import { RUN_SCORES_PATH, sendRunScores, type RunScoresFormat } from "./scores-d
 import { DYNAMICS_INGEST_PATH, handleDynamicsIngest } from "./dynamics-ingest-http.ts";
 import { TokenCache } from "./token-cache.ts";
 import { MAX_TOKENS, invalidTextInArguments, limitRules, tokenLimitError } from "./request-limits.ts";
+import { costEstimator, MAX_QUERY_COMPLEXITY } from "./query-cost.ts";
 
 export { MAX_ALIASES, MAX_DIRECTIVES, MAX_QUERY_DEPTH, MAX_TOKENS, ONCE_PER_OPERATION_FIELDS } from "./request-limits.ts";
 
 /** Largest accepted request body: big enough for a 50 k-cell dynamics chunk, small enough to refuse abuse. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
-/**
- * Highest estimated cost accepted. Each field costs 1 plus its children's cost, times `first`
- * where the field takes one (connections' `edges` do not multiply again), times 10 for other
- * lists of objects. E.g. a review queue page of 500 with example, proposer and reviews ≈ 12 k.
- */
-export const MAX_QUERY_COMPLEXITY = 25_000;
-const UNPAGED_LIST_ESTIMATE = 10;
-
-const costEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  if (field.name.startsWith("__")) return 0;
-  if (typeof args.first === "number") return 1 + Math.max(0, args.first) * childComplexity;
-  const list = isListType(getNullableType(field.type)) && field.name !== "edges";
-  return 1 + (list ? UNPAGED_LIST_ESTIMATE : 1) * childComplexity;
-};
+/** The query cost limit and its estimator (query-cost.ts). */
+export { MAX_QUERY_COMPLEXITY };
 
 /** The operation's top-level field names, through fragments. */
 function topLevelFields(operation: OperationDefinitionNode, document: DocumentNode): Set<string> {

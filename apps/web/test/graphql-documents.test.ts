@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   buildSchema,
-  getNullableType,
   isEnumType,
   isInputObjectType,
   isListType,
@@ -19,7 +18,8 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
-import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
+import { getComplexity } from "graphql-query-complexity";
+import { costEstimator, MAX_QUERY_COMPLEXITY } from "@gdc/api/query-cost";
 
 const webRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const schemaFile = path.resolve(webRoot, "../api/schema.graphql");
@@ -41,14 +41,9 @@ function documents(): { file: string; text: string }[] {
   return out;
 }
 
-// The API's estimator (apps/api/src/server.ts): `first` multiplies, other lists count 10.
-const estimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  if (field.name.startsWith("__")) return 0;
-  if (typeof args.first === "number") return 1 + Math.max(0, args.first) * childComplexity;
-  const list = isListType(getNullableType(field.type)) && field.name !== "edges";
-  return 1 + (list ? 10 : 1) * childComplexity;
-};
-const MAX_COST = 25_000;
+// The API's own estimator and limit (apps/api/src/query-cost.ts), not a copy.
+const estimator = costEstimator;
+const MAX_COST = MAX_QUERY_COMPLEXITY;
 
 /** A value of the right type for a required variable (the cost does not depend on it). */
 function dummyValue(type: GraphQLInputType): unknown {
