@@ -3,13 +3,13 @@
 // whole (typed columns) and sent with its length.
 import type http from "node:http";
 import { Bool, Dictionary, Field, Float32, Int32, RecordBatch, Schema, Struct, Table, Uint8, Utf8, makeData, tableToIPC, vectorFromArray, type Data, type DataType } from "apache-arrow";
-import { SCORE_COLUMN_KINDS, SCORE_COLUMNS, csvField, type ScoreColumn } from "@gdc/cartography";
+import { SCORE_COLUMN_KINDS, SCORE_COLUMNS, SCORE_FILE_FORMATS, csvField, type ScoreColumn, type ScoreFileFormat } from "@gdc/cartography";
 import { RUN_SCORES_FILE_COLUMNS, type RunScoresDownload, type ScoreValue } from "@gdc/db";
 import { ARROW_FILE_TYPE } from "./data-map-http.ts";
 
-/** `GET /export/runs/<runId>/scores.csv` and `GET /export/runs/<runId>/scores.arrow` */
-export const RUN_SCORES_PATH = /^\/export\/runs\/([^/]+)\/scores\.(csv|arrow)$/;
-export type RunScoresFormat = "csv" | "arrow";
+/** `GET /export/runs/<runId>/scores.<format>`, format one of SCORE_FILE_FORMATS (csv, arrow) */
+export const RUN_SCORES_PATH = new RegExp(`^/export/runs/([^/]+)/scores\\.(${SCORE_FILE_FORMATS.join("|")})$`);
+export type RunScoresFormat = ScoreFileFormat;
 /** Format tag in the Arrow schema metadata (`gdc.format`); bumped when columns change meaning. */
 export const RUN_SCORES_FORMAT = "gdc.run-scores/1";
 

@@ -42,6 +42,10 @@ export const SCORE_COLUMN_KINDS: { readonly [C in ScoreColumn]: "float" | "int" 
   quadrant: "quadrant",
 };
 
+/** The file formats a run's scores download comes in (`GET /export/runs/<id>/scores.<format>`, `gdc scores --format`). */
+export const SCORE_FILE_FORMATS = ["csv", "arrow"] as const;
+export type ScoreFileFormat = (typeof SCORE_FILE_FORMATS)[number];
+
 /** Columns of `gdc score`'s CSV, in order: the input id, then every score column. */
 export const SCORE_CSV_COLUMNS = ["id", ...SCORE_COLUMNS] as const;
 

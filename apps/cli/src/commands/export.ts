@@ -1,6 +1,6 @@
 import { createWriteStream } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
-import { Readable } from "node:stream";
+import { Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Command } from "commander";
@@ -28,10 +28,25 @@ export const exportUrl = (api: string, versionId: string) => new URL(`export/ver
 
 export async function exportToFile(options: ApiOptions & { version: string; out?: string }): Promise<number> {
   if (!options.api) throw new CliError("--api: no GraphQL endpoint given (or set GDC_API_URL)");
-  const url = exportUrl(options.api, options.version);
+  const response = await fetchDownload(exportUrl(options.api, options.version), options.token);
+  const count = Number(response.headers.get("x-gdc-example-count") ?? Number.NaN);
+  const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  if (!options.out) {
+    await pipeline(body, process.stdout, { end: false });
+    return count;
+  }
+  await writeAtomically(body, options.out);
+  return count;
+}
+
+/**
+ * GET an /export file with the token: the response once its status is OK and it has a body;
+ * else a CliError with the server's message and code (exit 4 for 401/403, 3 when unreachable).
+ */
+export async function fetchDownload(url: string, token: string | undefined): Promise<Response & { body: ReadableStream<Uint8Array> }> {
   let response: Response;
   try {
-    response = await fetch(url, { headers: options.token ? { authorization: `Bearer ${options.token}` } : {} });
+    response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   } catch (err) {
     throw new CliError(`cannot reach the API at ${url}: ${err instanceof Error ? err.message : String(err)}`, 3);
   }
@@ -48,19 +63,21 @@ export async function exportToFile(options: ApiOptions & { version: string; out?
     }
     throw new CliError(`${message}${code ? ` [${code}]` : ""}`, response.status === 401 || response.status === 403 ? 4 : 2);
   }
-  const count = Number(response.headers.get("x-gdc-example-count") ?? Number.NaN);
-  const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-  if (!options.out) {
-    await pipeline(body, process.stdout, { end: false });
-    return count;
-  }
-  const tmp = `${options.out}.${process.pid}.tmp`;
+  return response as Response & { body: ReadableStream<Uint8Array> };
+}
+
+/**
+ * Writes a stream (through `transforms`) to a temporary file beside `out`, renamed to `out` once
+ * complete and `check` (if given) has not thrown: nothing half-written stays.
+ */
+export async function writeAtomically(body: Readable, out: string, options: { transforms?: Transform[]; check?: () => void } = {}): Promise<void> {
+  const tmp = `${out}.${process.pid}.tmp`;
   try {
-    await pipeline(body, createWriteStream(tmp));
-    await rename(tmp, options.out);
+    await pipeline([body, ...(options.transforms ?? []), createWriteStream(tmp)]);
+    options.check?.();
+    await rename(tmp, out);
   } catch (err) {
     await unlink(tmp).catch(() => {});
     throw err;
   }
-  return count;
 }

@@ -17,5 +17,6 @@ export const commands: Record<string, () => Promise<{ register: RegisterCommand 
   review: () => import("./review.ts"),
   release: () => import("./release.ts"),
   export: () => import("./export.ts"),
+  scores: () => import("./scores.ts"),
   audit: () => import("./audit.ts"),
 };

@@ -7,6 +7,7 @@ import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../.
 import { DataMapPanel, useDataMap } from "../../../data-map/DataMapPanel";
 import { formatDate, formatDuration, formatInt, formatNumber, formatPercent } from "../../../lib/format";
 import { can, errorMessage, type Me } from "../../../lib/session";
+import { RunScoresDownload } from "./scores-download";
 
 const RUN = /* GraphQL */ `
   query Run($id: ID!) {
@@ -176,7 +177,10 @@ function Run({ me }: { me: Me }) {
         </section>
       </div>
       {run.status === "SUCCEEDED" ? (
-        <DataMapPanel me={me} runId={run.id} version={run.version} data={dataMap} />
+        <>
+          <DataMapPanel me={me} runId={run.id} version={run.version} data={dataMap} />
+          <RunScoresDownload runId={run.id} runName={run.name} />
+        </>
       ) : (
         <p className="muted">The data map appears when the run has been scored{active ? " (this page updates by itself)" : ""}.</p>
       )}
