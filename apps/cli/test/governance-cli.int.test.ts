@@ -52,7 +52,7 @@ const badLine: fc.Arbitrary<{ text: string; field: string }> = fc.oneof(
   fc.constant({ text: JSON.stringify({ text: "x", payload: [1, 2] }), field: "payload" }),
   fc
     .string({ minLength: 1, maxLength: 12 })
-    .filter((k) => !["id", "text", "split", "canary", "payload", "__proto__"].includes(k))
+    .filter((k) => !["id", "text", "split", "canary", "payload", "weight", "__proto__"].includes(k))
     .map((k) => ({ text: JSON.stringify({ text: "x", [k]: 1 }), field: "record" })),
   fc.oneof(fc.integer(), fc.constant("just a string"), fc.constant(null), fc.constant([])).map((v) => ({ text: JSON.stringify(v), field: "record" })),
 );
@@ -206,7 +206,7 @@ describe("curation from the command line", () => {
     expect(lines).toHaveLength(27);
     const rows = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const [i, row] of rows.entries()) {
-      expect(Object.keys(row)).toEqual(["id", "text", "weight", "split"]); // one schema for every line
+      expect(Object.keys(row)).toEqual(["id", "text", "payload", "weight", "split"]); // one schema for every line
       expect(lines[i]).toMatch(/"weight":\d+\.\d+/); // always a float, so `datasets` infers one column type
       expect(String(row.id)).not.toMatch(/^canary/);
     }

@@ -79,6 +79,8 @@ export const typeDefs = /* GraphQL */ `
     split: Split
     canary: CanaryInput
     payload: JSON
+    "the example's weight in the version, in (0, 1] (default 1), as a curated version's export carries it"
+    weight: Float
   }
   input CanaryInput {
     prefix: String!
@@ -123,6 +125,7 @@ interface ExampleInputArg {
   split?: string | null;
   canary?: { prefix: string; secret: string } | null;
   payload?: unknown;
+  weight?: number | null;
 }
 
 /** GraphQL gives null for fields sent as null; the record schema wants them absent. */

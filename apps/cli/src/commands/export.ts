@@ -12,7 +12,8 @@ export function register(program: Command): void {
     program
       .command("export")
       .description(
-        'Export a released version as JSONL, one {"id", "text", "weight", "split"} object per line (canaries are never exported). ' +
+        'Export a released version as JSONL, one {"id", "text", "payload", "weight", "split"} object per line (canaries are never exported; ' +
+          "payload is null for an example imported without one; gdc import-examples reads the file back as the same examples). " +
           'Load it with Hugging Face datasets: load_dataset("json", data_files="version.jsonl").',
       )
       .requiredOption("--version <id>", "the released version")

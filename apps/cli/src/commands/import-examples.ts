@@ -122,7 +122,8 @@ const toInput = (r: ExampleRecord) => ({
   text: r.text,
   ...(r.split !== undefined ? { split: r.split.toUpperCase() } : {}),
   ...(r.canary !== undefined ? { canary: r.canary } : {}),
-  ...(r.payload !== undefined ? { payload: r.payload } : {}),
+  ...(r.payload != null ? { payload: r.payload } : {}),
+  ...(r.weight !== undefined ? { weight: r.weight } : {}),
 });
 
 /**

@@ -2,12 +2,15 @@ import type { Database } from "../database.ts";
 import { ContentHasher, canonicalWeight } from "../content-hash.ts";
 import { DomainError, conflict, notFound } from "../errors.ts";
 import type { DatasetVersion } from "../generated/prisma/client.ts";
+import { canonicalJson } from "../canonical-json.ts";
 import { exampleContentHash } from "./import-examples.ts";
 
 export interface ExportedExample {
   /** Example.key: the caller's id (or the content hash). */
   id: string;
   text: string;
+  /** The original record's other fields (import's `payload`), null when it had none. */
+  payload: Record<string, unknown> | null;
   weight: number;
   split: "train" | "validation" | "test";
 }
@@ -84,7 +87,9 @@ export async function exportVersion(db: Database, { versionId, pageSize = 5_000 
         if (pairs.length !== n) throw mismatch(`${pairs.length} rows read, ${n} counted`);
         if (served !== released) throw mismatch(`the rows hash to ${served}, the release to ${released}`);
       }
-      for (const r of page) yield { id: r.key, text: r.text, weight: Number(r.weight), split: r.split.toLowerCase() as ExportedExample["split"] };
+      for (const r of page) {
+        yield { id: r.key, text: r.text, payload: (r.payload ?? null) as ExportedExample["payload"], weight: Number(r.weight), split: r.split.toLowerCase() as ExportedExample["split"] };
+      }
       if (last) return;
       after = page[page.length - 1]!.id;
     }
@@ -95,10 +100,13 @@ export async function exportVersion(db: Database, { versionId, pageSize = 5_000 
 /**
  * One JSONL line for Hugging Face `datasets` (`load_dataset("json", data_files=…)`): the same
  * keys in the same order on every line, and `weight` always written as a float ("1.0", never
- * "1"), so the column is inferred as float64 however the first rows look.
+ * "1"), so the column is inferred as float64 however the first rows look. `payload` (null when
+ * the example had none) is written canonically, so the line imports back (gdc import-examples)
+ * as the same example: same key, text, payload, hence the same content hash.
  */
 export function exportLine(row: ExportedExample): string {
   const w = String(row.weight);
   const weight = /[.eE]/.test(w) ? w : `${w}.0`;
-  return `{"id":${JSON.stringify(row.id)},"text":${JSON.stringify(row.text)},"weight":${weight},"split":${JSON.stringify(row.split)}}\n`;
+  const payload = row.payload === null ? "null" : canonicalJson(row.payload);
+  return `{"id":${JSON.stringify(row.id)},"text":${JSON.stringify(row.text)},"payload":${payload},"weight":${weight},"split":${JSON.stringify(row.split)}}\n`;
 }

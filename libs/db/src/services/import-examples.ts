@@ -53,10 +53,13 @@ export const exampleRecordSchema = z
       .object({ prefix: storable(z.string().min(1)), secret: storable(z.string().min(1)) })
       .strict()
       .optional(),
+    // null as the export writes it for an example without one.
     payload: z
       .record(z.string(), z.unknown())
       .superRefine((p, ctx) => checkPayload(p, [], ctx))
-      .optional(),
+      .nullish(),
+    /** The example's weight in the version (what an export of a curated version carries); default 1. */
+    weight: z.number().gt(0, "must be in (0, 1]").lte(1, "must be in (0, 1]").optional(),
   })
   .strict();
 export type ExampleRecord = z.infer<typeof exampleRecordSchema>;
@@ -114,6 +117,7 @@ export async function importExamples(db: Database, actor: Actor, options: Import
       contentHash,
       text: r.text,
       payload: r.payload ? canonicalJson(r.payload) : null,
+      weight: r.weight ?? 1,
       split: (r.split ?? "TRAIN").toUpperCase(),
       isCanary: Boolean(r.canary),
       canaryPrefix: r.canary?.prefix ?? null,
@@ -153,11 +157,13 @@ export async function importExamples(db: Database, actor: Actor, options: Import
         );
         const added = await tx.$executeRawUnsafe(
           `INSERT INTO version_examples (version_id, example_id, weight)
-           SELECT $1::uuid, e.id, 1 FROM examples e WHERE e.dataset_id = $2::uuid AND e.content_hash = ANY($3::text[])
+           SELECT $1::uuid, e.id, w.weight
+             FROM unnest($3::text[], $4::real[]) AS w(hash, weight) JOIN examples e ON e.dataset_id = $2::uuid AND e.content_hash = w.hash
            ON CONFLICT DO NOTHING`,
           versionId,
           datasetId,
           rows.map((r) => r.contentHash),
+          rows.map((r) => r.weight),
         );
         const result = { received: rows.length, created, alreadyPresent: rows.length - created, addedToVersion: added };
         if (options.dryRun) throw new NothingChanged(result);
