@@ -60,3 +60,19 @@ test("export → import: the payload survives, and the copy releases with the sa
   const copyRelease = await releaseVersion(h.db, engineer, { versionId: copy.versions[0]!.id });
   expect(copyRelease.contentHash).toBe(released.contentHash);
 });
+
+test("gdc create-dataset says what it creates: the dataset and its empty draft version 1", async () => {
+  const env = { GDC_API_URL: h.api.url, GDC_TOKEN: h.users.ENGINEER.token };
+  const created = await gdc(["create-dataset", "said-what-it-made", "--description", "d"], env);
+  expect(created.code).toBe(0);
+  const [draft] = await h.db.sql<{ id: string; number: number; status: string }>(
+    `SELECT v.id, v.number, v.status::text AS status FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.name = 'said-what-it-made'`,
+  );
+  expect(draft).toMatchObject({ number: 1, status: "DRAFT" });
+  expect(created.stdout).toMatch(new RegExp(`^created dataset "said-what-it-made" \\(.+\\) with draft version 1 \\(${draft!.id}\\), empty\\nnext: gdc import-examples <file> --version ${draft!.id}\\n$`));
+  const json = await gdc(["create-dataset", "said-it-as-json", "--json"], env);
+  expect(JSON.parse(json.stdout)).toMatchObject({ dataset: { name: "said-it-as-json" }, version: { number: 1, status: "DRAFT" } });
+  const refused = await gdc(["create-dataset", "viewer-may-not"], { ...env, GDC_TOKEN: h.users.VIEWER.token });
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toMatch(/FORBIDDEN/);
+});

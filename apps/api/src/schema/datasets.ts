@@ -106,6 +106,10 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type Mutation {
+    """
+    Creates a dataset and its first version, an empty DRAFT numbered 1 (versions[0] of the result):
+    import examples into that draft (importExamples), train or score runs on it, and release it.
+    """
     createDataset(name: String!, description: String): Dataset!
     """
     At most 5 000 examples per call; idempotent by content hash; all or nothing. With dryRun, every

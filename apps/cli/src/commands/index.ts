@@ -11,6 +11,7 @@ export const commands: Record<string, () => Promise<{ register: RegisterCommand 
   start: () => import("./start.ts"),
   score: () => import("./score.ts"),
   study: () => import("./study.ts"),
+  "create-dataset": () => import("./create-dataset.ts"),
   "import-examples": () => import("./import-examples.ts"),
   "import-dynamics": () => import("./import-dynamics.ts"),
   propose: () => import("./propose.ts"),

@@ -20,7 +20,7 @@ const DATASETS = /* GraphQL */ `
 
 const CREATE_DATASET = /* GraphQL */ `
   mutation CreateDataset($name: String!, $description: String) {
-    createDataset(name: $name, description: $description) { id name }
+    createDataset(name: $name, description: $description) { id name versions { id number status } }
   }
 `;
 
@@ -92,13 +92,14 @@ function CreateDatasetForm() {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [result, createDataset] = useMutation(CREATE_DATASET);
-  const [created, setCreated] = useState<string | null>(null);
+  const [created, setCreated] = useState<{ name: string; versionId: string | null; number: number } | null>(null);
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
     const r = await createDataset({ name, description });
     if (!r.error) {
-      setCreated(name);
+      const draft = (r.data as { createDataset?: { versions?: { id: string; number: number }[] } } | undefined)?.createDataset?.versions?.[0];
+      setCreated({ name, versionId: draft?.id ?? null, number: draft?.number ?? 1 });
       setName("");
       setDescription("");
     }
@@ -117,7 +118,14 @@ function CreateDatasetForm() {
           <input id="dataset-description" type="text" value={description} onChange={(e) => setDescription(e.target.value)} />
         </div>
         <ErrorNote message={errorMessage(result.error)} />
-        {created && !result.error ? <p className="success">Created dataset “{created}”. Import examples with the CLI or the API.</p> : null}
+        {created && !result.error ? (
+          <p className="success" data-testid="dataset-created">
+            Created dataset “{created.name}” with an empty draft,{" "}
+            {created.versionId ? <Link href={`/versions/${created.versionId}`}>version {created.number}</Link> : `version ${created.number}`}: import
+            examples into it (<code>gdc import-examples &lt;file&gt; --version {created.versionId ?? "<id>"}</code>), then release it.
+          </p>
+        ) : null}
+        <p className="hint">Creating a dataset also creates its first version, an empty draft numbered 1.</p>
         <button type="submit" className="primary" disabled={result.fetching}>
           Create dataset
         </button>
