@@ -17,7 +17,7 @@ async function gql<T>(stack: StackInfo, user: UserKey, query: string, variables:
   return body.data!;
 }
 
-test("a reviewer approves every shown proposal at once, with one reason", async ({ page, stack, signInAs }) => {
+test("a reviewer selects every proposal she may review and approves them at once, with one reason, after a confirmation", async ({ page, stack, signInAs }) => {
   const { createDraftVersion: draft } = await gql<{ createDraftVersion: { id: string } }>(
     stack,
     "engineer",
@@ -43,17 +43,19 @@ test("a reviewer approves every shown proposal at once, with one reason", async 
   await signInAs("reviewer");
   await page.goto(`${stack.webUrl}/review`);
   await expect(page.getByTestId("queue-count")).toBeVisible();
-  await page.getByText(/^Review all \d+ shown that you may review/).click();
-  const form = page.getByRole("form", { name: "Review all shown" });
+  await page.getByRole("button", { name: /^Select all \d+ matching that you may review$/ }).click();
+  const form = page.getByRole("form", { name: "Review the selected" });
   await form.getByRole("radio", { name: "Approve" }).check();
-  const submit = form.getByRole("button", { name: /^Submit \d+ reviews$/ });
+  const submit = form.getByRole("button", { name: /^Approve \d+ selected…$/ });
   const shown = Number((await submit.innerText()).match(/\d+/)![0]);
   expect(shown).toBeGreaterThanOrEqual(ids.length);
   await form.getByLabel("Reason for all (required)").fill("near-duplicates of other examples");
-  await page.screenshot({ path: path.join(artifacts, "review-all.png") });
   await submit.click();
+  const confirm = page.getByRole("alertdialog", { name: `Approve ${shown} interventions?` });
+  await page.screenshot({ path: path.join(artifacts, "review-all.png") });
+  await confirm.getByRole("button", { name: `Confirm: approve ${shown}` }).click();
   await expect(page.getByRole("status").filter({ hasText: "at once" })).toHaveText(`Approved ${shown} interventions at once.`);
-  await expect(page.getByRole("form", { name: "Review all shown" })).toHaveCount(0); // nothing left to review together
+  await expect(page.getByRole("form", { name: "Review the selected" })).toHaveCount(0); // nothing left selected
 
   for (const id of ids) {
     const { intervention } = await gql<{ intervention: { status: string; reviews: { reason: string; reviewer: { id: string } }[] } }>(

@@ -17,6 +17,7 @@ export * from "./services/review-intervention.ts";
 export * from "./services/set-release-gate.ts";
 export * from "./services/evaluate-release-gate.ts";
 export * from "./services/release-changes.ts";
+export * from "./services/earlier-decisions.ts";
 export * from "./services/release-version.ts";
 export * from "./services/start-study.ts";
 export * from "./services/export-version.ts";

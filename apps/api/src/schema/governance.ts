@@ -3,6 +3,7 @@ import {
   actorFor,
   fourEyesTies,
   proposeInterventions,
+  earlierDecisions,
   releaseChangeCounts,
   releaseChangeRows,
   releaseVersion,
@@ -15,6 +16,7 @@ import {
   type Release,
   type ReleaseChangeCounts,
   type ReleaseChangeRow,
+  type EarlierDecision,
   type Review,
   type VersionDiffCounts,
   type VersionDiffRow,
@@ -59,6 +61,22 @@ export const typeDefs = /* GraphQL */ `
     reviews: [Review!]!
     "false when the viewer proposed it (four eyes) or lacks the role"
     canReview: Boolean!
+    "Reviewed interventions on the same example in other versions, newest review first (e.g. rejected before)."
+    earlierDecisions: [EarlierDecision!]!
+  }
+
+  type EarlierDecision {
+    intervention: Intervention!
+    versionId: ID!
+    versionNumber: Int!
+    action: InterventionAction!
+    weight: Float!
+    "the intervention's status now (APPLIED once released)"
+    status: InterventionStatus!
+    decision: ReviewDecision!
+    reason: String!
+    reviewerName: String!
+    reviewedAt: DateTime!
   }
 
   type Review {
@@ -203,6 +221,23 @@ interface DiffParent {
   counts?: Promise<VersionDiffCounts>;
 }
 
+/** Per request: earlier decisions on the same examples, one query per queue page. */
+const earlierLoaders = new WeakMap<ApiContext, DataLoader<string, EarlierDecision[]>>();
+function earlierDecisionsLoader(ctx: ApiContext): DataLoader<string, EarlierDecision[]> {
+  let loader = earlierLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader(
+      async (ids: readonly string[]) => {
+        const byId = await earlierDecisions(ctx.db, { interventionIds: [...ids] });
+        return ids.map((id) => byId.get(id) ?? []);
+      },
+      { maxBatchSize: 500 },
+    );
+    earlierLoaders.set(ctx, loader);
+  }
+  return loader;
+}
+
 interface ReleaseChangesParent {
   versionId: string;
   first: number;
@@ -273,6 +308,7 @@ export const resolvers = {
     run: (i: Intervention, _: unknown, ctx: ApiContext) => (i.runId ? ctx.db.prisma.run.findUnique({ where: { id: i.runId } }) : null),
     proposedBy: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: i.proposedById } }),
     reviews: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.intervention.findUnique({ where: { id: i.id } }).reviews({ orderBy: { createdAt: "asc" } }),
+    earlierDecisions: (i: Intervention, _: unknown, ctx: ApiContext) => earlierDecisionsLoader(ctx).load(i.id),
     // The role from the permission table, the rest from the review service's own rules.
     canReview: async (i: Intervention, _: unknown, ctx: ApiContext) => {
       const user = ctx.user;
@@ -282,6 +318,9 @@ export const resolvers = {
       if (versionStatus === null) return false;
       return reviewRefusal({ id: i.id, status: i.status, proposedById: i.proposedById, version: { id: i.versionId, status: versionStatus } }, user.id, tie) === null;
     },
+  },
+  EarlierDecision: {
+    intervention: (d: EarlierDecision, _: unknown, ctx: ApiContext) => ctx.db.prisma.intervention.findUnique({ where: { id: d.interventionId } }),
   },
   Review: {
     reviewer: (r: Review, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: r.reviewerId } }),

@@ -1,15 +1,15 @@
 "use client";
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
-import { useMutation, useQuery } from "urql";
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
+import { useClient, useMutation } from "urql";
 import { ErrorNote, Loading, RequireSession } from "../../components/Shell";
 import { quadrantStyle } from "../../data-map/palette";
 import { formatDate, formatNumber, humanize, summarizeJson } from "../../lib/format";
 import { can, errorMessage, type Me } from "../../lib/session";
 
 const REVIEW_QUEUE = /* GraphQL */ `
-  query ReviewQueue($first: Int) {
-    reviewQueue(first: $first) {
+  query ReviewQueue($first: Int, $after: String) {
+    reviewQueue(first: $first, after: $after) {
       id
       action
       weight
@@ -22,6 +22,7 @@ const REVIEW_QUEUE = /* GraphQL */ `
       example { id key text isCanary }
       version { id number dataset { id name } }
       run { id name }
+      earlierDecisions { versionId versionNumber action weight status decision reason reviewerName reviewedAt }
     }
   }
 `;
@@ -60,26 +61,126 @@ interface QueueItem {
   example: { id: string; key: string; text: string | null; isCanary: boolean };
   version: { id: string; number: number; dataset: { id: string; name: string } };
   run: { id: string; name: string } | null;
+  earlierDecisions: {
+    versionId: string;
+    versionNumber: number;
+    action: string;
+    weight: number;
+    status: string;
+    decision: "APPROVE" | "REJECT";
+    reason: string;
+    reviewerName: string;
+    reviewedAt: string;
+  }[];
 }
 
+/** Items per queue page (the API caps a page at 500): more come by cursor, never by a larger page. */
 const PAGE = 50;
+/** The API's limit on a reason. */
+const MAX_REASON = 2000;
 
 export default function ReviewPage() {
   return <RequireSession>{(me) => <ReviewQueue me={me} />}</RequireSession>;
 }
 
+type Scope = "reviewable" | "mine" | "all";
+type Sort = "oldest" | "newest" | "memorization" | "difficulty";
+
+const policyName = (policy: unknown) => (isRecord(policy) && typeof policy.name === "string" ? policy.name : "other");
+const evidenceNumber = (evidence: unknown, key: string) => (isRecord(evidence) && typeof evidence[key] === "number" ? (evidence[key] as number) : Number.NEGATIVE_INFINITY);
+
 function ReviewQueue({ me }: { me: Me }) {
-  const [first, setFirst] = useState(PAGE);
-  const [result] = useQuery<{ reviewQueue: QueueItem[] }>({ query: REVIEW_QUEUE, variables: { first }, requestPolicy: "cache-and-network" });
+  const client = useClient();
+  const [items, setItems] = useState<QueueItem[]>([]);
+  const [loaded, setLoaded] = useState(false);
+  const [loading, setLoading] = useState(false);
+  const [hasMore, setHasMore] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const [lastDecision, setLastDecision] = useState<string | null>(null);
-  const items = result.data?.reviewQueue ?? [];
+  const [action, setAction] = useState<"" | "PRUNE" | "DOWNWEIGHT">("");
+  const [scope, setScope] = useState<Scope>("all");
+  const [policy, setPolicy] = useState("");
+  const [versionId, setVersionId] = useState("");
+  const [search, setSearch] = useState("");
+  const [sort, setSort] = useState<Sort>("oldest");
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   const mayReview = can(me, "reviewIntervention");
+
+  // Cursor paging: each "Show more" asks for the next page after the last id (ids are time-ordered).
+  const loadPage = useCallback(
+    async (after: string | null) => {
+      setLoading(true);
+      setLoadError(null);
+      const r = await client.query<{ reviewQueue: QueueItem[] }>(REVIEW_QUEUE, { first: PAGE, after }, { requestPolicy: "network-only" }).toPromise();
+      setLoading(false);
+      if (r.error || !r.data) {
+        setLoadError(errorMessage(r.error) ?? "The review queue could not be loaded.");
+        return;
+      }
+      const page = r.data.reviewQueue;
+      setItems((list) => {
+        if (!after) return page;
+        const seen = new Set(list.map((i) => i.id));
+        return [...list, ...page.filter((i) => !seen.has(i.id))];
+      });
+      setHasMore(page.length === PAGE);
+      setLoaded(true);
+    },
+    [client],
+  );
+  useEffect(() => {
+    void loadPage(null);
+  }, [loadPage]);
+
+  const decided = useCallback((ids: string[], message: string) => {
+    const gone = new Set(ids);
+    setItems((list) => list.filter((i) => !gone.has(i.id)));
+    setSelected((sel) => new Set([...sel].filter((id) => !gone.has(id))));
+    setLastDecision(message);
+  }, []);
+
+  const policies = useMemo(() => [...new Set(items.map((i) => policyName(i.policy)))].sort(), [items]);
+  const versions = useMemo(() => {
+    const byId = new Map(items.map((i) => [i.version.id, `${i.version.dataset.name} v${i.version.number}`]));
+    return [...byId.entries()].sort((a, b) => a[1].localeCompare(b[1]));
+  }, [items]);
+
+  const shown = useMemo(() => {
+    const needle = search.trim().toLowerCase();
+    const list = items.filter((i) => {
+      if (action && i.action !== action) return false;
+      if (scope === "reviewable" && !i.canReview) return false;
+      if (scope === "mine" && i.proposedBy.id !== me.id) return false;
+      if (policy && policyName(i.policy) !== policy) return false;
+      if (versionId && i.version.id !== versionId) return false;
+      if (needle) {
+        const reason = isRecord(i.evidence) && typeof i.evidence.reason === "string" ? i.evidence.reason : "";
+        const haystack = `${i.example.key}\n${i.example.text ?? ""}\n${reason}\n${i.proposedBy.name}`.toLowerCase();
+        if (!haystack.includes(needle)) return false;
+      }
+      return true;
+    });
+    if (sort === "newest") list.reverse();
+    else if (sort === "memorization") list.sort((a, b) => evidenceNumber(b.evidence, "memorization") - evidenceNumber(a.evidence, "memorization"));
+    else if (sort === "difficulty") list.sort((a, b) => evidenceNumber(b.evidence, "difficulty") - evidenceNumber(a.evidence, "difficulty"));
+    return list;
+  }, [items, action, scope, policy, versionId, search, sort, me.id]);
+
+  const selectable = shown.filter((i) => i.canReview);
+  const selectedItems = items.filter((i) => selected.has(i.id));
+  const toggle = (id: string, on: boolean) =>
+    setSelected((sel) => {
+      const next = new Set(sel);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
 
   return (
     <div>
       <h1>Review queue</h1>
       <p className="muted">
-        Proposed interventions, oldest first. Each needs a decision and a reason from someone other than its proposer (four eyes).
+        Proposed interventions on draft versions. Each needs a decision and a reason from someone other than its proposer (four eyes).
         {mayReview ? "" : ` Your role (${me.role}) cannot review interventions.`}
       </p>
       {lastDecision ? (
@@ -87,26 +188,102 @@ function ReviewQueue({ me }: { me: Me }) {
           {lastDecision}
         </p>
       ) : null}
-      <ErrorNote message={errorMessage(result.error)} />
-      {result.fetching && !result.data ? <Loading what="the review queue" /> : null}
-      {result.data && items.length === 0 ? <p>Nothing to review.</p> : null}
+      <ErrorNote message={loadError} />
+      {!loaded && loading ? <Loading what="the review queue" /> : null}
+      {loaded && items.length === 0 ? <p>Nothing to review.</p> : null}
       {items.length > 0 ? (
-        <p>
-          <strong data-testid="queue-count">{items.length}</strong> proposed intervention{items.length === 1 ? "" : "s"}
-          {items.length >= first ? " shown" : ""}
-        </p>
+        <>
+          <p>
+            <strong data-testid="queue-count">{items.length}</strong> proposed intervention{items.length === 1 ? "" : "s"}
+            {hasMore ? " loaded (more below)" : ""}
+            {action || scope !== "all" || policy || versionId || search.trim() ? (
+              <>
+                {" "}
+                · <strong data-testid="queue-matching">{shown.length}</strong> matching the filters
+              </>
+            ) : null}
+          </p>
+          <form className="card queue-filters" aria-label="Filter the queue" onSubmit={(e) => e.preventDefault()}>
+            <div className="row">
+              <div className="field">
+                <label htmlFor="q-search">Search</label>
+                <input id="q-search" type="search" placeholder="key, text, reason, proposer" value={search} onChange={(e) => setSearch(e.target.value)} />
+              </div>
+              <div className="field">
+                <label htmlFor="q-action">Action</label>
+                <select id="q-action" value={action} onChange={(e) => setAction(e.target.value as typeof action)}>
+                  <option value="">Any</option>
+                  <option value="PRUNE">Prune</option>
+                  <option value="DOWNWEIGHT">Down-weight</option>
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="q-scope">Status</label>
+                <select id="q-scope" value={scope} onChange={(e) => setScope(e.target.value as Scope)}>
+                  <option value="all">All proposed</option>
+                  <option value="reviewable">You may review</option>
+                  <option value="mine">Proposed by you (four eyes)</option>
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="q-policy">Policy</label>
+                <select id="q-policy" value={policy} onChange={(e) => setPolicy(e.target.value)}>
+                  <option value="">Any</option>
+                  {policies.map((p) => (
+                    <option key={p} value={p}>
+                      {p}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="q-version">Version</label>
+                <select id="q-version" value={versionId} onChange={(e) => setVersionId(e.target.value)}>
+                  <option value="">Any</option>
+                  {versions.map(([id, label]) => (
+                    <option key={id} value={id}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="q-sort">Sort</label>
+                <select id="q-sort" value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
+                  <option value="oldest">Oldest first</option>
+                  <option value="newest">Newest first</option>
+                  <option value="memorization">Memorization, high to low</option>
+                  <option value="difficulty">Difficulty, high to low</option>
+                </select>
+              </div>
+            </div>
+            {hasMore ? <p className="muted" style={{ margin: 0 }}>Filters and sort apply to the {items.length} loaded; “Show more” loads the next {PAGE}.</p> : null}
+          </form>
+        </>
       ) : null}
-      {mayReview ? <ReviewAll items={items.filter((i) => i.canReview)} onDecided={setLastDecision} /> : null}
+      {mayReview && selectable.length > 0 ? (
+        <div className="row" style={{ marginBottom: "0.75rem" }}>
+          <button type="button" onClick={() => setSelected(new Set(selectable.map((i) => i.id)))}>
+            Select all {selectable.length} matching that you may review
+          </button>
+          {selected.size > 0 ? (
+            <button type="button" onClick={() => setSelected(new Set())}>
+              Clear selection
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      {mayReview && selectedItems.length > 0 ? <ReviewSelected items={selectedItems} onDecided={decided} /> : null}
       <ol style={{ listStyle: "none", padding: 0 }}>
-        {items.map((item) => (
+        {shown.map((item) => (
           <li key={item.id}>
-            <ReviewItem item={item} me={me} onDecided={setLastDecision} />
+            <ReviewItem item={item} me={me} onDecided={decided} selected={selected.has(item.id)} onSelect={(on) => toggle(item.id, on)} />
           </li>
         ))}
       </ol>
-      {items.length >= first ? (
-        <button type="button" onClick={() => setFirst((n) => n + PAGE)}>
-          Show more
+      {hasMore ? (
+        <button type="button" disabled={loading} onClick={() => void loadPage(items.at(-1)?.id ?? null)}>
+          {loading ? "Loading…" : `Show more (next ${PAGE})`}
         </button>
       ) : null}
     </div>
@@ -114,55 +291,96 @@ function ReviewQueue({ me }: { me: Me }) {
 }
 
 /**
- * One decision and one reason for every shown intervention the viewer may review (a policy's
- * proposals come by the hundred): sent as reviewInterventions calls of up to 500, each all or
- * nothing, each intervention still reviewed and audited on its own.
+ * One decision and one reason for the selected interventions, after a confirmation that states
+ * the count: sent as reviewInterventions calls of up to 500, each all or nothing, each
+ * intervention still reviewed and audited on its own.
  */
-function ReviewAll({ items, onDecided }: { items: QueueItem[]; onDecided: (message: string) => void }) {
+function ReviewSelected({ items, onDecided }: { items: QueueItem[]; onDecided: (ids: string[], message: string) => void }) {
   const [decision, setDecision] = useState<Decision>("");
   const [reason, setReason] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
   const [result, reviewBatch] = useMutation(REVIEW_BATCH);
-  if (items.length < 2) return null;
+  const n = items.length;
 
-  async function onSubmit(event: FormEvent) {
+  function onSubmit(event: FormEvent) {
     event.preventDefault();
-    if (!decision || !reason.trim()) return;
+    const why = reasonProblem(decision, reason);
+    setProblem(why);
+    if (!why) setConfirming(true);
+  }
+
+  async function onConfirm() {
+    if (!decision) return;
     const ids = items.map((i) => i.id);
-    let done = 0;
+    const done: string[] = [];
     for (let from = 0; from < ids.length; from += BATCH) {
-      const r = await reviewBatch({ input: { interventionIds: ids.slice(from, from + BATCH), decision, reason: reason.trim() } });
+      const chunk = ids.slice(from, from + BATCH);
+      const r = await reviewBatch({ input: { interventionIds: chunk, decision, reason: reason.trim() } });
       if (r.error) break;
-      done += Math.min(BATCH, ids.length - from);
+      done.push(...chunk);
     }
-    if (done) {
-      onDecided(`${decision === "APPROVE" ? "Approved" : "Rejected"} ${formatNumber(done)} interventions at once.`);
+    setConfirming(false);
+    if (done.length) {
+      onDecided(done, `${decision === "APPROVE" ? "Approved" : "Rejected"} ${formatNumber(done.length)} interventions at once.`);
       setDecision("");
       setReason("");
     }
   }
 
+  const verb = decision === "REJECT" ? "Reject" : "Approve";
   return (
-    <details className="card">
-      <summary>
-        Review all {formatNumber(items.length)} shown that you may review, with one decision and one reason
-      </summary>
-      <form onSubmit={onSubmit} aria-label="Review all shown" style={{ marginTop: "0.75rem" }}>
+    <section className="card" aria-labelledby="review-selected-title">
+      <h2 id="review-selected-title" style={{ marginTop: 0 }}>
+        Review the {formatNumber(n)} selected
+      </h2>
+      <form onSubmit={onSubmit} aria-label="Review the selected" noValidate>
         <DecisionFields
-          idSuffix="all"
-          legend={`Decision for all ${formatNumber(items.length)}`}
+          idSuffix="selected"
+          legend={`Decision for all ${formatNumber(n)}`}
           reasonLabel="Reason for all (required)"
           decision={decision}
           onDecision={setDecision}
           reason={reason}
-          onReason={setReason}
+          onReason={(r) => {
+            setReason(r);
+            setProblem(null);
+          }}
         />
-        <ErrorNote message={errorMessage(result.error)} />
-        <button type="submit" className="primary" disabled={result.fetching}>
-          Submit {formatNumber(items.length)} reviews
-        </button>
+        <ErrorNote message={problem ?? errorMessage(result.error)} />
+        {confirming ? (
+          <div role="alertdialog" aria-labelledby="confirm-selected-title" className="notice stack">
+            <strong id="confirm-selected-title">
+              {verb} {formatNumber(n)} intervention{n === 1 ? "" : "s"}?
+            </strong>
+            <p style={{ margin: 0 }}>
+              Each gets its own review with the reason “{reason.trim()}” and its own audit event. This cannot be undone.
+            </p>
+            <div className="row">
+              <button type="button" className="primary" onClick={onConfirm} disabled={result.fetching}>
+                {result.fetching ? "Reviewing…" : `Confirm: ${verb.toLowerCase()} ${formatNumber(n)}`}
+              </button>
+              <button type="button" onClick={() => setConfirming(false)} disabled={result.fetching}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        ) : (
+          <button type="submit" className="primary">
+            {decision ? `${verb} ${formatNumber(n)} selected…` : `Review ${formatNumber(n)} selected…`}
+          </button>
+        )}
       </form>
-    </details>
+    </section>
   );
+}
+
+/** Why a decision cannot be sent yet (null: it can). */
+function reasonProblem(decision: Decision, reason: string): string | null {
+  if (!decision) return "Choose Approve or Reject.";
+  if (!reason.trim()) return reason.length ? "A reason of only spaces is not a reason: say why." : "A reason is required.";
+  if (reason.trim().length > MAX_REASON) return `The reason is ${reason.trim().length} characters; at most ${MAX_REASON}.`;
+  return null;
 }
 
 type Decision = "APPROVE" | "REJECT" | "";
@@ -191,7 +409,7 @@ function DecisionFields(props: {
       </fieldset>
       <div className="field">
         <label htmlFor={`reason-${idSuffix}`}>{props.reasonLabel}</label>
-        <input id={`reason-${idSuffix}`} type="text" required value={props.reason} onChange={(e) => props.onReason(e.target.value)} />
+        <input id={`reason-${idSuffix}`} type="text" required maxLength={MAX_REASON} value={props.reason} onChange={(e) => props.onReason(e.target.value)} />
       </div>
     </>
   );
@@ -259,18 +477,33 @@ function Evidence({ evidence }: { evidence: unknown }) {
   );
 }
 
-function ReviewItem({ item, me, onDecided }: { item: QueueItem; me: Me; onDecided: (message: string) => void }) {
+function ReviewItem({
+  item,
+  me,
+  onDecided,
+  selected,
+  onSelect,
+}: {
+  item: QueueItem;
+  me: Me;
+  onDecided: (ids: string[], message: string) => void;
+  selected: boolean;
+  onSelect: (on: boolean) => void;
+}) {
   const [decision, setDecision] = useState<Decision>("");
   const [reason, setReason] = useState("");
+  const [problem, setProblem] = useState<string | null>(null);
   const [result, review] = useMutation(REVIEW);
   const mine = item.proposedBy.id === me.id;
   const headingId = `item-${item.id}`;
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    if (!decision || !reason.trim()) return;
+    const why = reasonProblem(decision, reason);
+    setProblem(why);
+    if (why || !decision) return;
     const r = await review({ input: { interventionId: item.id, decision, reason: reason.trim() } });
-    if (!r.error) onDecided(`${decision === "APPROVE" ? "Approved" : "Rejected"}: ${humanize(item.action)} of ${item.example.key}.`);
+    if (!r.error) onDecided([item.id], `${decision === "APPROVE" ? "Approved" : "Rejected"}: ${humanize(item.action)} of ${item.example.key}.`);
   }
 
   return (
@@ -279,6 +512,25 @@ function ReviewItem({ item, me, onDecided }: { item: QueueItem; me: Me; onDecide
         {item.action === "PRUNE" ? "Prune" : `Down-weight to ${formatNumber(item.weight)}`} <code>{item.example.key}</code>
         {item.example.isCanary ? <span className="badge badge-failed"> canary</span> : null}
       </h2>
+      {item.canReview ? (
+        <label className="field-inline">
+          <input type="checkbox" checked={selected} onChange={(e) => onSelect(e.target.checked)} /> Select {item.example.key}
+        </label>
+      ) : null}
+      {item.earlierDecisions.length ? (
+        <div className="notice" data-testid="earlier-decisions">
+          <strong>Decided before on this example:</strong>
+          <ul style={{ margin: "0.25rem 0 0" }}>
+            {item.earlierDecisions.map((d) => (
+              <li key={`${d.versionId}:${d.reviewedAt}`}>
+                {d.decision === "REJECT" ? "Rejected" : "Approved"} {d.action === "PRUNE" ? "a prune" : `a down-weight to ${formatNumber(d.weight)}`} on{" "}
+                <Link href={`/versions/${d.versionId}`}>version {d.versionNumber}</Link> by {d.reviewerName}, {formatDate(d.reviewedAt)}: <q>{d.reason}</q>
+                {d.status === "APPLIED" ? " (applied at release)" : ""}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <p style={{ whiteSpace: "pre-wrap" }}>{item.example.text ?? <span className="muted">(canary text redacted for your role)</span>}</p>
       <div className="grid-2">
         <div>
@@ -324,9 +576,12 @@ function ReviewItem({ item, me, onDecided }: { item: QueueItem; me: Me; onDecide
             decision={decision}
             onDecision={setDecision}
             reason={reason}
-            onReason={setReason}
+            onReason={(r) => {
+              setReason(r);
+              setProblem(null);
+            }}
           />
-          <ErrorNote message={errorMessage(result.error)} />
+          <ErrorNote message={problem ?? errorMessage(result.error)} />
           <button type="submit" className="primary" disabled={result.fetching}>
             Submit review
           </button>
