@@ -29,8 +29,10 @@ import { costEstimator, MAX_QUERY_COMPLEXITY } from "./query-cost.ts";
 
 export { MAX_ALIASES, MAX_DIRECTIVES, MAX_QUERY_DEPTH, MAX_TOKENS, ONCE_PER_OPERATION_FIELDS } from "./request-limits.ts";
 
-/** Largest accepted request body: big enough for a 50 k-cell dynamics chunk, small enough to refuse abuse. */
-export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+import { MAX_BODY_BYTES } from "./body-limits.ts";
+
+/** Largest accepted request body (body-limits.ts, shared with clients). */
+export { MAX_BODY_BYTES };
 /** The query cost limit and its estimator (query-cost.ts). */
 export { MAX_QUERY_COMPLEXITY };
 

@@ -82,3 +82,20 @@ test("a file whose epochs or keys do not match the run is refused with a clear m
   await writeFile(threeEpochs, "id,epoch,loss,accuracy\nk0,0,1,0\nk0,1,1,0\nk0,2,1,0\n");
   await expect(importDynamics(threeEpochs, { api: api.url, token, run: run.id, log: () => {} })).rejects.toThrow(/holds 3 epochs, but run .* records 2/);
 });
+
+test("--transport graphql keeps every request under the API's body limit: long keys split a chunk by bytes, not only by --chunk-size", async () => {
+  const { actor } = await seedUser(t.db, "ENGINEER");
+  // 200-character keys: ~270 bytes of JSON a cell, so 35,000 cells (~9.5 MB) exceed the 8 MB limit in one chunk.
+  const keys = Array.from({ length: 3_500 }, (_, i) => `${String(i).padStart(6, "0")}-${"k".repeat(193)}`);
+  const { version } = await seedDataset(t.db, actor, { records: keys.map((id, i) => ({ id, text: `long-keyed sentence ${i}` })) });
+  const run = await createExternalRun(t.db, actor, { versionId: version.id, epochs: 10 });
+  const csv = join(dir, "long-keys.csv");
+  const lines = keys.flatMap((k, i) => Array.from({ length: 10 }, (_, e) => `${k},${e},${((i % 7) + 10 - e) / 4},${e / 10}`));
+  await writeFile(csv, `id,epoch,loss,accuracy\n${lines.join("\n")}\n`);
+  const summary = await importDynamics(csv, { api: api.url, token, run: run.id, transport: "graphql", chunkSize: "200000", finish: false, log: () => {} });
+  expect(summary).toMatchObject({ cells: 35_000, chunks: 2, accepted: 35_000, missing: 0, retries: 0 });
+  // The service's limit is the one --chunk-size limit for both transports.
+  await expect(importDynamics(csv, { api: api.url, token, run: run.id, transport: "graphql", chunkSize: "200001", log: () => {} })).rejects.toThrow(
+    /--chunk-size: must be an integer in \[1, 200000\] with --transport graphql/,
+  );
+});

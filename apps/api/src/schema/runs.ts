@@ -6,6 +6,7 @@ import {
   findRun,
   finishRun,
   ingestDynamics,
+  MAX_CELLS_PER_CHUNK,
   memorizationSignalOf,
   queryDataMap,
   runExampleCount,
@@ -16,6 +17,7 @@ import {
 } from "@gdc/db";
 import { GraphQLScalarType } from "graphql";
 import { QUADRANTS } from "@gdc/cartography";
+import { MAX_BODY_BYTES } from "../body-limits.ts";
 import type { ApiContext } from "../context.ts";
 import { authorize } from "../permissions.ts";
 import { pageSize } from "./common.ts";
@@ -147,6 +149,7 @@ export const typeDefs = /* GraphQL */ `
   }
   input DynamicsChunkInput {
     runId: ID!
+    "At most ${MAX_CELLS_PER_CHUNK} cells, in a request of at most ${MAX_BODY_BYTES} bytes (~80 bytes of JSON a cell with short keys). Bulk uploads: POST /ingest/runs/<id>/dynamics (Arrow IPC), one epoch shard of up to ${MAX_CELLS_PER_CHUNK} rows per request."
     cells: [DynamicsCellInput!]!
   }
   type IngestResult {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { CartographyError, DYNAMICS_FORMATS, inferDynamicsFormat, readDynamics, type DynamicsFormat, type DynamicsMatrix } from "@gdc/cartography";
 import { ARROW_STREAM_TYPE, dynamicsIngestPath, dynamicsKeyColumn, encodeDynamicsArrow } from "@gdc/api";
+import { MAX_BODY_BYTES } from "@gdc/api/body-limits";
 import { BLOCK_SIZE, MAX_CELLS_PER_CHUNK } from "@gdc/db";
 import { addApiOptions, ApiClient, type ApiOptions } from "../api-client.ts";
 import { CliError } from "../errors.ts";
@@ -32,15 +33,18 @@ export interface ImportDynamicsSummary {
   status: string;
 }
 
-/** Cells per ingestDynamics call: ~80 bytes of JSON each, so 20 000 is ~1.6 MB (the API takes 8 MB). */
+/** Cells per ingestDynamics call: ~80 bytes of JSON each, so 20 000 is ~1.6 MB (the API takes MAX_BODY_BYTES). */
 export const DEFAULT_CHUNK_CELLS = 20_000;
-const MAX_CHUNK_CELLS = 100_000;
 /**
  * Rows per Arrow request: the largest multiple of the store's block size within the server's
  * limit (MAX_CELLS_PER_CHUNK), so that each stored block is written once when rows are in run order.
  */
 export const DEFAULT_ARROW_ROWS = Math.floor(MAX_CELLS_PER_CHUNK / BLOCK_SIZE) * BLOCK_SIZE;
 const TRANSPORTS = ["arrow", "graphql"] as const;
+/** What a JSON chunk's request may take of the API's body limit (the rest: the query and headroom). */
+const JSON_BODY_BUDGET = MAX_BODY_BYTES - 64 * 1024;
+/** Bytes of the ingestDynamics request for `cells`, as ApiClient sends it. */
+const requestBytes = (cells: unknown[]) => Buffer.byteLength(JSON.stringify({ query: INGEST, variables: { input: { runId: "00000000-0000-0000-0000-000000000000", cells } } }));
 /** Inputs above this size get a progress bar while they are read. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -63,7 +67,8 @@ export function register(program: Command): void {
       .option(
         "--chunk-size <cells>",
         `cells (example × epoch) per request: with arrow, rows of one epoch, at most ${MAX_CELLS_PER_CHUNK} (default ${DEFAULT_ARROW_ROWS}); ` +
-          `with graphql at most ${MAX_CHUNK_CELLS} (default ${DEFAULT_CHUNK_CELLS})`,
+          `with graphql at most ${MAX_CELLS_PER_CHUNK} (default ${DEFAULT_CHUNK_CELLS}), fewer when a chunk's JSON would exceed the API's ` +
+          `${MAX_BODY_BYTES / 1024 / 1024} MB request limit (~${Math.floor(MAX_BODY_BYTES / 80 / 1000)} k cells with short keys)`,
       )
       .option("--transport <arrow|graphql>", "arrow: the bulk binary endpoint, one epoch shard per request; graphql: the ingestDynamics mutation (JSON)", "arrow")
       .option("--no-finish", "leave the run RUNNING after the upload (more files to come)"),
@@ -80,7 +85,8 @@ export async function importDynamics(path: string, options: ImportDynamicsOption
   const transport = options.transport ?? "arrow";
   if (!(TRANSPORTS as readonly string[]).includes(transport)) throw new CliError(`--transport: must be one of ${TRANSPORTS.join(", ")}, got ${JSON.stringify(transport)}`);
   const arrow = transport === "arrow";
-  const maxChunk = arrow ? MAX_CELLS_PER_CHUNK : MAX_CHUNK_CELLS;
+  // One limit for both transports, the service's; JSON chunks are also kept under the body limit below.
+  const maxChunk = MAX_CELLS_PER_CHUNK;
   const chunkSize = Number(options.chunkSize ?? (arrow ? DEFAULT_ARROW_ROWS : DEFAULT_CHUNK_CELLS));
   if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > maxChunk) {
     throw new CliError(`--chunk-size: must be an integer in [1, ${maxChunk}] with --transport ${transport}, got ${JSON.stringify(options.chunkSize)}`);
@@ -137,11 +143,21 @@ export async function importDynamics(path: string, options: ImportDynamicsOption
       }
     }
     // Example-major chunks: each touches few examples (a cheap key lookup) and few blocks per epoch.
-    for (let from = 0; !arrow && from < total; from += chunkSize) {
-      const to = Math.min(total, from + chunkSize);
-      const cells = new Array<{ exampleKey: string; epoch: number; loss: number; accuracy: number }>(to - from);
-      for (let c = from; c < to; c++) {
-        cells[c - from] = { exampleKey: matrix.ids[Math.floor(c / T)]!, epoch: c % T, loss: matrix.loss[c]!, accuracy: matrix.acc[c]! };
+    // A chunk whose request would exceed the API's body limit is cut to fit (long keys).
+    for (let from = 0, to = 0; !arrow && from < total; from = to) {
+      to = Math.min(total, from + chunkSize);
+      const cellsOf = (end: number) => {
+        const cells = new Array<{ exampleKey: string; epoch: number; loss: number; accuracy: number }>(end - from);
+        for (let c = from; c < end; c++) {
+          cells[c - from] = { exampleKey: matrix.ids[Math.floor(c / T)]!, epoch: c % T, loss: matrix.loss[c]!, accuracy: matrix.acc[c]! };
+        }
+        return cells;
+      };
+      let cells = cellsOf(to);
+      for (let bytes = requestBytes(cells); bytes > JSON_BODY_BUDGET; bytes = requestBytes(cells)) {
+        if (to - from === 1) throw new CliError(`${path}: the cell of example ${JSON.stringify(matrix.ids[Math.floor(from / T)]!.slice(0, 80))} alone exceeds the API's request limit (${MAX_BODY_BYTES} bytes)`);
+        to = from + Math.max(1, Math.floor(((to - from) * JSON_BODY_BUDGET) / bytes));
+        cells = cellsOf(to);
       }
       const result = await withRetries(
         attempts,
