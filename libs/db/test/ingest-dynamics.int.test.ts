@@ -234,6 +234,36 @@ describe.each(["postgres", "pglite"] as const)("on %s", (store) => {
     expect([probes, loads, cachedRunKeyCount(slow, run.id)]).toEqual([1, 1, N]);
   });
 
+  test("columns (the bulk endpoint's input) store what cells store, refuse alike, and a known key column (keysDigest) maps alike", async () => {
+    const N = 50;
+    const T = 2;
+    const { run, keys } = await externalRun(N, T);
+    const column = (epoch: number, order: string[]) => ({
+      exampleKey: order,
+      epoch,
+      loss: Float32Array.from(order, (k) => lossOf(keys.indexOf(k), epoch)),
+      accuracy: Float32Array.from(order, (k) => accOf(keys.indexOf(k), epoch)),
+    });
+    const bad = { ...column(0, keys), loss: Float32Array.from(column(0, keys).loss, (l, i) => (i === 7 ? -1 : l)) };
+    await expect(ingestDynamics(t.db, engineer, { runId: run.id, columns: bad })).rejects.toThrow("cells[7].loss: must be ≥ 0 (a cross-entropy), got -1");
+    await expect(ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(0, keys), accuracy: new Float32Array(3) } })).rejects.toThrow(/columns of different lengths/);
+    await expect(ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(0, keys), exampleKey: keys.map((k, i) => (i === 9 ? "nope" : k)), keysDigest: "d-nope" } })).rejects.toThrow(
+      `cells[9].exampleKey: "nope" is not a training example of run ${run.id}`,
+    );
+    // A digest is remembered only for a column whose every key mapped: the same digest with good keys maps them.
+    expect(await ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(0, keys), keysDigest: "d-nope" } })).toMatchObject({ accepted: N });
+    expect(await ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(1, keys), keysDigest: "d-nope" } })).toMatchObject({ accepted: N, missing: 0 });
+    // A repeated cell is refused with a digest as without one (and its column is not remembered).
+    const twice = { ...column(1, keys), exampleKey: keys.map((k, i) => (i === 4 ? keys[3]! : k)), keysDigest: "d-twice" };
+    await expect(ingestDynamics(t.db, engineer, { runId: run.id, columns: twice })).rejects.toThrow(/cells\[4\]: repeats cells\[3\]/);
+
+    const viaCells = await externalRun(N, T);
+    await ingestDynamics(t.db, engineer, { runId: viaCells.run.id, cells: cellsFor(viaCells.keys, 0, N, T) });
+    const [a, b] = [await readDynamicsMatrix(t.db, viaCells.run.id), await readDynamicsMatrix(t.db, run.id)];
+    expect(Buffer.from(b.loss.buffer)).toEqual(Buffer.from(a.loss.buffer));
+    expect(Buffer.from(b.acc.buffer)).toEqual(Buffer.from(a.acc.buffer));
+  });
+
   test("concurrent writers of overlapping blocks neither deadlock nor lose cells", async () => {
     const N = BLOCK_SIZE * 2 + 100;
     const T = 2;
