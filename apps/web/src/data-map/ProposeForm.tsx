@@ -38,6 +38,9 @@ interface Props {
   onRetryIds?: () => void;
 }
 
+/** At most this many non-members are left out one call at a time before giving up. */
+const MAX_LEAVE_OUT = 50;
+
 /** "Propose intervention" for the points selected on the data map. */
 export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsError = null, onRetryIds }: Props) {
   const [versions] = useQuery<{ dataset: { versions: { id: string; number: number; status: string; parent: { id: string } | null }[] } | null }>({
@@ -63,35 +66,99 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
   const [weight, setWeight] = useState("0.5");
   const [reason, setReason] = useState("");
   const [result, propose] = useMutation<{ proposeInterventions: { proposed: number; skipped: number } }>(PROPOSE);
-  const [done, setDone] = useState<{ proposed: number; skipped: number } | null>(null);
+  const [done, setDone] = useState<{ proposed: number; skipped: number; leftOut: number; target: number | null } | null>(null);
+  const [notMembers, setNotMembers] = useState<{ ids: string[]; target: number | null } | null>(null);
+  const [sending, setSending] = useState(false);
+  /** Selected examples the target draft is known not to hold (found by an earlier send): left out of later sends. */
+  const [outside, setOutside] = useState<{ target: string; ids: Set<string> }>({ target: "", ids: new Set() });
+  const targetNumber = drafts.find((d) => d.id === target)?.number ?? null;
 
   if (!can(me, "proposeInterventions")) {
     return <p className="muted">Your role ({me.role}) cannot propose interventions.</p>;
   }
 
-  async function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    // The ids belong to the points selected now; without them there is nothing to send.
+  /**
+   * Sends the selection. An example that is not a member of the target draft (pruned by an
+   * earlier release, say) fails the whole call naming exampleIds.<i>; with `leaveOutNonMembers`
+   * such examples are taken out one by one and the rest sent again, and the user is told which.
+   */
+  async function send(leaveOutNonMembers: boolean) {
     if (!exampleIds || exampleIds.length !== exampleCount || exampleIds.length === 0) return;
     setDone(null);
-    const r = await propose({
-      input: {
-        versionId: target,
-        runId,
-        exampleIds,
-        action,
-        ...(action === "DOWNWEIGHT" ? { weight: Number(weight) } : {}),
-        reason: reason.trim(),
-      },
-    });
-    if (r.data) {
-      setDone(r.data.proposeInterventions);
-      setReason("");
+    setNotMembers(null);
+    setSending(true);
+    const known = outside.target === target ? outside.ids : new Set<string>();
+    let ids = exampleIds.filter((id) => !known.has(id));
+    const leftOut: string[] = exampleIds.filter((id) => known.has(id));
+    const remember = () => setOutside({ target, ids: new Set([...known, ...leftOut]) });
+    try {
+      for (let attempt = 0; attempt <= MAX_LEAVE_OUT; attempt++) {
+        const r = await propose({
+          input: {
+            versionId: target,
+            runId,
+            exampleIds: ids,
+            action,
+            ...(action === "DOWNWEIGHT" ? { weight: Number(weight) } : {}),
+            reason: reason.trim(),
+          },
+        });
+        if (r.data) {
+          remember();
+          const outcome = r.data.proposeInterventions;
+          setDone({ ...outcome, leftOut: leftOut.length, target: targetNumber });
+          // Nothing proposed: keep the reason, the user will likely adjust the selection and retry.
+          if (outcome.proposed > 0) setReason("");
+          return;
+        }
+        const field = r.error?.graphQLErrors[0]?.extensions?.field;
+        const match = typeof field === "string" ? /^exampleIds\.(\d+)$/.exec(field) : null;
+        const notMember = match && /not a member/.test(r.error?.graphQLErrors[0]?.message ?? "");
+        if (!notMember) return;
+        const bad = ids[Number(match[1])]!;
+        if (!leaveOutNonMembers) {
+          setNotMembers({ ids: [bad], target: targetNumber });
+          return;
+        }
+        leftOut.push(bad);
+        ids = ids.filter((id) => id !== bad);
+        if (!ids.length) {
+          remember();
+          setNotMembers({ ids: leftOut, target: targetNumber });
+          return;
+        }
+      }
+      remember();
+      setNotMembers({ ids: leftOut, target: targetNumber });
+    } finally {
+      setSending(false);
     }
   }
 
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    await send(false);
+  }
+
   const weightValue = Number(weight);
-  const weightValid = action === "PRUNE" || (weightValue > 0 && weightValue < 1);
+  // The field's own bounds (0.01–0.99): 1e-9 passes 0 < w < 1 but is no down-weight anyone means.
+  const weightValid = action === "PRUNE" || (weight.trim() !== "" && Number.isFinite(weightValue) && weightValue >= 0.01 && weightValue <= 0.99);
+  const whyDisabled =
+    exampleCount === 0
+      ? "Select points on the map first."
+      : exampleIds?.length !== exampleCount
+        ? "Waiting for the selected examples' ids."
+        : !target
+          ? "There is no draft version to propose on."
+          : !weightValid
+            ? "The weight must be between 0.01 and 0.99."
+            : !reason.trim()
+              ? reason.length
+                ? "A reason of only spaces is not a reason: say why."
+                : "Give a reason: reviewers see it as evidence."
+              : reason.length > 2000
+                ? `The reason is ${formatInt(reason.length)} characters; at most 2,000.`
+                : null;
 
   return (
     <form onSubmit={onSubmit} className="card" aria-labelledby="propose-title" style={{ marginBottom: 0 }}>
@@ -160,22 +227,49 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
       </div>
       <div className="field">
         <label htmlFor="propose-reason">Reason</label>
-        <textarea id="propose-reason" rows={2} required value={reason} onChange={(e) => setReason(e.target.value)} />
+        <textarea id="propose-reason" rows={2} required maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} aria-describedby="propose-reason-count" />
+        <span id="propose-reason-count" className="hint">
+          {formatInt(reason.length)} / 2,000 characters
+        </span>
       </div>
-      <ErrorNote message={errorMessage(result.error)} />
+      {notMembers ? (
+        <div className="notice" role="alert" data-testid="not-members">
+          {notMembers.ids.length === 1 ? "One selected example is" : `${formatInt(notMembers.ids.length)} selected examples are`} not in draft version{" "}
+          {notMembers.target ?? "?"} (an earlier release pruned {notMembers.ids.length === 1 ? "it" : "them"}, or {notMembers.ids.length === 1 ? "it was" : "they were"} never
+          imported there), so nothing was proposed. Your reason is kept.{" "}
+          {notMembers.ids.length < exampleCount ? (
+            <button type="button" onClick={() => void send(true)} disabled={sending}>
+              Leave out the examples not in version {notMembers.target ?? "?"} and propose for the rest
+            </button>
+          ) : null}
+        </div>
+      ) : (
+        <ErrorNote message={errorMessage(result.error)} />
+      )}
       {done ? (
-        <p className="success" role="status">
+        <p className={done.proposed > 0 ? "success" : "notice"} role="status">
           Proposed {formatInt(done.proposed)} intervention{done.proposed === 1 ? "" : "s"}
-          {done.skipped ? ` (${formatInt(done.skipped)} skipped: already proposed)` : ""}. <Link href="/review">Open the review queue</Link>
+          {done.skipped
+            ? ` (${formatInt(done.skipped)} skipped: they already have a proposed or approved intervention on version ${done.target ?? "?"}, or are canaries or repeats)`
+            : ""}
+          {done.leftOut ? `; ${formatInt(done.leftOut)} left out: not in version ${done.target ?? "?"}` : ""}.{" "}
+          {done.proposed === 0 ? "Nothing new to review; your reason is kept. " : null}
+          <Link href="/review">Open the review queue</Link>
         </p>
       ) : null}
       <button
         type="submit"
         className="primary"
-        disabled={exampleCount === 0 || exampleIds?.length !== exampleCount || !target || !weightValid || !reason.trim() || result.fetching}
+        disabled={Boolean(whyDisabled) || sending}
+        aria-describedby={whyDisabled ? "propose-why-disabled" : undefined}
       >
         Propose for {formatInt(exampleCount)} example{exampleCount === 1 ? "" : "s"}
       </button>
+      {whyDisabled && exampleCount > 0 ? (
+        <p id="propose-why-disabled" className="hint" data-testid="propose-why-disabled">
+          {whyDisabled}
+        </p>
+      ) : null}
     </form>
   );
 }
