@@ -144,3 +144,14 @@ export function pageSize(first: number | null | undefined, fallback: number, fie
   if (n > MAX_PAGE_SIZE) throw badInput(field, `must be at most ${MAX_PAGE_SIZE}, got ${n}`);
   return n;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A lookup by id for a `thing(id: ID!): Thing` query: every id here is a UUID, so anything else
+ * names nothing and is not found (null), rather than reaching the database as a malformed uuid
+ * (which answered with PostgreSQL's "invalid input syntax for type uuid").
+ */
+export function findById<T>(id: string, find: (id: string) => Promise<T | null>): Promise<T | null> {
+  return UUID.test(id) ? find(id) : Promise.resolve(null);
+}

@@ -15,7 +15,7 @@ import {
 } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { authorize } from "../permissions.ts";
-import { pageSize } from "./common.ts";
+import { findById, pageSize } from "./common.ts";
 
 /** Examples per importExamples call (the CLI sends 1 000). */
 export const MAX_IMPORT_BATCH = 5_000;
@@ -140,8 +140,8 @@ function withoutNulls(value: ExampleInputArg): Record<string, unknown> {
 export const resolvers = {
   Query: {
     datasets: (_: unknown, __: unknown, ctx: ApiContext) => ctx.db.prisma.dataset.findMany({ orderBy: { createdAt: "desc" } }),
-    dataset: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.dataset.findUnique({ where: { id: args.id } }),
-    version: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findUnique({ where: { id: args.id } }),
+    dataset: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.dataset.findUnique({ where: { id } })),
+    version: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.datasetVersion.findUnique({ where: { id } })),
   },
   Mutation: {
     createDataset: (_: unknown, args: { name: string; description?: string | null }, ctx: ApiContext) => {

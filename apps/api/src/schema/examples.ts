@@ -1,5 +1,6 @@
 import { queryExamples, readTrajectory, visibleExampleKey, type Example, type ExampleFilter, type ExampleOrderField, type ListedExample, type SortDirection } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
+import { findById } from "./common.ts";
 import { canSeeCanarySecrets } from "../permissions.ts";
 
 export const typeDefs = /* GraphQL */ `
@@ -149,7 +150,7 @@ function forgetEpochs(loss: (number | null)[], accuracy: (number | null)[], reso
 
 export const resolvers = {
   Query: {
-    example: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.example.findUnique({ where: { id: args.id } }),
+    example: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.example.findUnique({ where: { id } })),
   },
   DatasetVersion: {
     examples: (v: { id: string }, args: ExamplesArgs, ctx: ApiContext) => examplesPage(ctx, { versionId: v.id }, args),

@@ -23,7 +23,7 @@ import {
 } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { authorize, MUTATION_PERMISSIONS } from "../permissions.ts";
-import { pageSize } from "./common.ts";
+import { findById, pageSize } from "./common.ts";
 
 /**
  * Per request: the caller's four-eyes ties to proposers (fourEyesTies), one query per queue page
@@ -251,7 +251,7 @@ const orNull = <T>(v: T | null | undefined) => v ?? undefined;
 
 export const resolvers = {
   Query: {
-    intervention: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.intervention.findUnique({ where: { id: args.id } }),
+    intervention: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.intervention.findUnique({ where: { id } })),
     reviewQueue: (_: unknown, args: { versionId?: string | null; first?: number | null; after?: string | null }, ctx: ApiContext) =>
       ctx.db.prisma.intervention.findMany({
         // Only what can still be reviewed: a released version's unreviewed proposals stay PROPOSED (counted in its lineage as `unreviewed`) but are closed.

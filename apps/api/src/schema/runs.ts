@@ -20,7 +20,7 @@ import { QUADRANTS } from "@gdc/cartography";
 import { MAX_BODY_BYTES } from "../body-limits.ts";
 import type { ApiContext } from "../context.ts";
 import { authorize } from "../permissions.ts";
-import { pageSize } from "./common.ts";
+import { findById, pageSize } from "./common.ts";
 import { examplesPage, type ExamplesArgs } from "./examples.ts";
 
 export const typeDefs = /* GraphQL */ `
@@ -227,7 +227,7 @@ export const resolvers = {
   IntColumn: column("IntColumn", "integers"),
   BooleanColumn: column("BooleanColumn", "booleans"),
   Query: {
-    run: (_: unknown, args: { id: string }, ctx: ApiContext) => findRun(ctx.db, args.id),
+    run: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findRun(ctx.db, id)),
     runs: (_: unknown, args: { versionId?: string | null; status?: RunStatus | null; first?: number | null }, ctx: ApiContext) =>
       ctx.db.prisma.run.findMany({
         where: { ...(args.versionId ? { versionId: args.versionId } : {}), ...(args.status ? { status: args.status } : {}) },

@@ -1,5 +1,6 @@
 import { actorFor, startStudy, type Study } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
+import { findById } from "./common.ts";
 import { authorize } from "../permissions.ts";
 
 export const typeDefs = /* GraphQL */ `
@@ -35,7 +36,7 @@ export const typeDefs = /* GraphQL */ `
 
 export const resolvers = {
   Query: {
-    study: (_: unknown, args: { id: string }, ctx: ApiContext) => ctx.db.prisma.study.findUnique({ where: { id: args.id } }),
+    study: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.study.findUnique({ where: { id } })),
     studies: (_: unknown, args: { versionId?: string | null }, ctx: ApiContext) =>
       ctx.db.prisma.study.findMany({ where: args.versionId ? { versionId: args.versionId } : {}, orderBy: { createdAt: "desc" }, take: 500 }),
   },
