@@ -1,7 +1,55 @@
 "use client";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
+import { useQuery } from "urql";
+import { usePageTitle } from "../components/Shell";
 import { can, useSession } from "../lib/session";
+
+const RUNS = /* GraphQL */ `
+  query LandingRuns {
+    datasets {
+      id
+      name
+      versions { id number runs { id name status createdAt } }
+    }
+  }
+`;
+
+interface LandingRunsData {
+  datasets: { id: string; name: string; versions: { id: string; number: number; runs: { id: string; name: string; status: string; createdAt: string }[] }[] }[];
+}
+
+/** "Start here": the newest scored run's data map (the demo run after `npm start`). */
+function LatestRunLink() {
+  const [result] = useQuery<LandingRunsData>({ query: RUNS });
+  const runs = (result.data?.datasets ?? []).flatMap((d) =>
+    d.versions.flatMap((v) => v.runs.filter((r) => r.status === "SUCCEEDED").map((r) => ({ ...r, label: `${d.name} v${v.number}` }))),
+  );
+  const latest = runs.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  if (!latest) return null;
+  return (
+    <Link className="button primary" href={`/runs/${latest.id}`}>
+      Start here: the data map of {latest.name} ({latest.label})
+    </Link>
+  );
+}
+
+function About() {
+  return (
+    <section className="card" aria-labelledby="about-title">
+      <h2 id="about-title" style={{ marginTop: 0 }}>
+        What GenDataCarto does
+      </h2>
+      <p>
+        It finds the training examples a generative model memorizes and lets a review team act on them before a dataset version is
+        released. Each example of a training run gets a <strong>difficulty</strong> (its early loss) and a <strong>memorization</strong>{" "}
+        score, and lands in one of four quadrants on the <strong>data map</strong>. Engineers propose to prune or down-weight memorized
+        examples, reviewers approve or reject each proposal with a reason (never their own), and a release manager publishes a curated,
+        content-hashed version; every step is on a tamper-evident audit trail.
+      </p>
+    </section>
+  );
+}
 
 const CAPABILITIES: { action: string; label: string }[] = [
   { action: "createDataset", label: "create datasets and import examples" },
@@ -31,10 +79,12 @@ export default function SignInPage() {
     }
   }
 
+  usePageTitle(state.status === "signed-in" ? "Welcome" : "Sign in");
   if (state.status === "loading") return <p className="muted">Loading…</p>;
 
   return (
     <div className="stack">
+      {state.status === "signed-in" ? null : <About />}
       {state.status === "signed-in" ? (
         <section className="card" aria-labelledby="whoami-title">
           <h1 id="whoami-title">Welcome, {state.me.name}</h1>
@@ -57,7 +107,8 @@ export default function SignInPage() {
             <li>✓ You can read datasets, runs, data maps, the review queue and the audit log</li>
           </ul>
           <p className="row">
-            <Link className="button primary" href="/datasets">
+            <LatestRunLink />
+            <Link className="button" href="/datasets">
               Go to datasets
             </Link>
             <Link className="button" href="/review">

@@ -1,14 +1,35 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useSession, type Me } from "../lib/session";
 
 const NAV = [
   { href: "/datasets", label: "Datasets" },
   { href: "/review", label: "Review queue" },
+  { href: "/studies", label: "Studies" },
   { href: "/audit", label: "Audit log" },
 ];
+
+/**
+ * The tab's title, "<page> — GenDataCarto" (pages are client components, so the layout's
+ * metadata cannot name them): tabs, history and bookmarks tell the pages apart. Next writes the
+ * layout's title after hydration (streamed metadata), so the page's title is put back whenever
+ * the document's title changes while the page is shown.
+ */
+export function usePageTitle(title: string | null | undefined) {
+  useEffect(() => {
+    if (!title) return;
+    const wanted = `${title} — GenDataCarto`;
+    const apply = () => {
+      if (document.title !== wanted) document.title = wanted;
+    };
+    apply();
+    const observer = new MutationObserver(apply);
+    observer.observe(document.documentElement, { subtree: true, childList: true, characterData: true });
+    return () => observer.disconnect();
+  }, [title]);
+}
 
 export function Header() {
   const { me, signOut } = useSession();

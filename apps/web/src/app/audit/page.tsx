@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import { useQuery } from "urql";
-import { ErrorNote, Loading, RequireSession } from "../../components/Shell";
+import { ErrorNote, Loading, RequireSession, usePageTitle } from "../../components/Shell";
 import { formatDate, formatInt, shortHash, summarizeJson } from "../../lib/format";
 import { errorMessage } from "../../lib/session";
 
@@ -55,6 +55,7 @@ const TARGET_TYPES = ["Dataset", "DatasetVersion", "Example", "Run", "Interventi
 const PAGE = 50;
 
 export default function AuditRoute() {
+  usePageTitle("Audit log");
   return <RequireSession>{() => <AuditLog />}</RequireSession>;
 }
 

@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
-import { ErrorNote, Loading, RequireSession, StatusBadge } from "../../components/Shell";
+import { ErrorNote, Loading, RequireSession, StatusBadge, usePageTitle } from "../../components/Shell";
 import { can, errorMessage, type Me } from "../../lib/session";
 import { formatDate, formatInt } from "../../lib/format";
 
@@ -35,6 +35,7 @@ interface DatasetsData {
 }
 
 export default function DatasetsPage() {
+  usePageTitle("Datasets");
   return <RequireSession>{(me) => <Datasets me={me} />}</RequireSession>;
 }
 

@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { useClient, useMutation } from "urql";
-import { ErrorNote, Loading, RequireSession } from "../../components/Shell";
+import { ErrorNote, Loading, RequireSession, usePageTitle } from "../../components/Shell";
 import { quadrantStyle } from "../../data-map/palette";
 import { formatDate, formatNumber, humanize, summarizeJson } from "../../lib/format";
 import { can, errorMessage, type Me } from "../../lib/session";
@@ -80,6 +80,7 @@ const PAGE = 50;
 const MAX_REASON = 2000;
 
 export default function ReviewPage() {
+  usePageTitle("Review queue");
   return <RequireSession>{(me) => <ReviewQueue me={me} />}</RequireSession>;
 }
 

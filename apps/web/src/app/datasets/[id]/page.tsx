@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
 import { useMutation, useQuery } from "urql";
-import { ErrorNote, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
+import { ErrorNote, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../components/Shell";
 import { can, errorMessage, type Me } from "../../../lib/session";
 import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/format";
 
@@ -68,6 +68,7 @@ function Dataset({ me }: { me: Me }) {
   const { id } = useParams<{ id: string }>();
   const router = useRouter();
   const [result] = useQuery<DatasetData>({ query: DATASET, variables: { id } });
+  usePageTitle(result.data?.dataset ? `Dataset ${result.data.dataset.name}` : "Dataset");
   const [draft, createDraft] = useMutation<{ createDraftVersion: { id: string; number: number } }>(CREATE_DRAFT);
   const { data, fetching, error } = result;
   if (fetching && !data) return <Loading what="dataset" />;

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { useMutation, useQuery } from "urql";
-import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
+import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../components/Shell";
 import { DataMapPanel, useDataMap } from "../../../data-map/DataMapPanel";
 import { formatDate, formatDuration, formatInt, formatNumber, formatPercent } from "../../../lib/format";
 import { can, errorMessage, type Me } from "../../../lib/session";
@@ -82,6 +82,7 @@ export default function RunPage() {
 function Run({ me }: { me: Me }) {
   const { id } = useParams<{ id: string }>();
   const [result, reexecute] = useQuery<RunData>({ query: RUN, variables: { id } });
+  usePageTitle(result.data?.run ? `Run ${result.data.run.name}` : "Run");
   const dataMap = useDataMap(id);
   const [cancelState, cancel] = useMutation(CANCEL);
   const [finishState, finish] = useMutation(FINISH);

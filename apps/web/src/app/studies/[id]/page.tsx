@@ -4,7 +4,7 @@ import { useParams } from "next/navigation";
 import { useEffect, useMemo } from "react";
 import { useQuery } from "urql";
 import { EChart } from "../../../components/EChart";
-import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
+import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../components/Shell";
 import { readStudyPolicies, readStudyVerdict, repetitionChart, STUDY_FIELDS, studyScatter } from "../../../lib/charts";
 import { formatDate, formatNumber, formatPercent } from "../../../lib/format";
 import { errorMessage } from "../../../lib/session";
@@ -40,6 +40,7 @@ interface StudyData {
 }
 
 export default function StudyPage() {
+  usePageTitle("Study");
   return <RequireSession>{() => <Study />}</RequireSession>;
 }
 

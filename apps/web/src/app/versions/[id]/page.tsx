@@ -3,7 +3,7 @@ import Link from "next/link";
 import { useParams, useRouter } from "next/navigation";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
-import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge } from "../../../components/Shell";
+import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../components/Shell";
 import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/format";
 import { downloadWithToken } from "../../../lib/authorized-download";
 import { can, errorMessage, type Me } from "../../../lib/session";
@@ -219,6 +219,7 @@ function Version({ me }: { me: Me }) {
   const { id } = useParams<{ id: string }>();
   const [rows, setRows] = useState(100);
   const [result] = useQuery<VersionData>({ query: VERSION, variables: { id, rows } });
+  usePageTitle(result.data?.version ? `${result.data.version.dataset.name} v${result.data.version.number}` : "Version");
   const version = result.data?.version;
   if (result.fetching && !result.data) return <Loading what="version" />;
   if (result.error && !version) return <ErrorNote message={errorMessage(result.error)} />;

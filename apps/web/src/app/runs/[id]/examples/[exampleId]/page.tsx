@@ -4,7 +4,7 @@ import { useParams } from "next/navigation";
 import { Fragment, useMemo } from "react";
 import { useQuery } from "urql";
 import { EChart, type ChartOption } from "../../../../../components/EChart";
-import { ErrorNote, Loading, RequireSession, StatusBadge } from "../../../../../components/Shell";
+import { ErrorNote, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../../../components/Shell";
 import { quadrantStyle } from "../../../../../data-map/palette";
 import { SIGNAL_FIELDS, SIGNALS, signalInfo } from "../../../../../data-map/signals";
 import { formatDate, formatNumber, summarizeJson } from "../../../../../lib/format";
@@ -105,6 +105,7 @@ export default function ExamplePage() {
 function Example() {
   const { id: runId, exampleId } = useParams<{ id: string; exampleId: string }>();
   const [result] = useQuery<ExampleData>({ query: EXAMPLE, variables: { id: exampleId, runId } });
+  usePageTitle(result.data?.example ? `Example ${result.data.example.key}` : "Example");
   const example = result.data?.example;
   const run = result.data?.run;
   const option = useMemo<ChartOption | null>(() => (example?.trajectory ? trajectoryChart(example.trajectory) : null), [example?.trajectory]);
