@@ -453,6 +453,22 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
       case "Escape":
         propsRef.current.onSelect([], false);
         break;
+      // Keyboard selection: zoom and pan to a region, then "a" selects the shown points in view
+      // (Shift+A adds them to the selection); Enter opens the first selected example.
+      case "a":
+      case "A":
+        if (event.ctrlKey || event.metaKey || event.altKey) {
+          handled = false;
+          break;
+        }
+        propsRef.current.onSelect(pointsInRect(screenRef.current, { x: plot.left, y: plot.top }, { x: plot.left + plot.width, y: plot.top + plot.height }), event.shiftKey);
+        break;
+      case "Enter": {
+        const first = propsRef.current.selected.indexOf(1);
+        if (first >= 0) propsRef.current.onOpen?.(first);
+        else handled = false;
+        break;
+      }
       default:
         handled = false;
     }
@@ -468,7 +484,7 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
         ref={canvasRef}
         tabIndex={0}
         role="img"
-        aria-label={`Data map: ${props.map.count} examples plotted by difficulty (x) and ${memorizationAxisLabel(props.map.memorizationSignal)} (y). Wheel or +/− to zoom, drag or arrow keys to pan, shift-drag to select.`}
+        aria-label={`Data map: ${props.map.count} examples plotted by difficulty (x) and ${memorizationAxisLabel(props.map.memorizationSignal)} (y). Wheel or +/− to zoom, drag or arrow keys to pan, shift-drag to select; A selects the points in view, Enter opens the first selected.`}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}

@@ -256,7 +256,8 @@ function DataMapExplorer({
           ) : null}
           <p className="hint">
             Wheel or <kbd>+</kbd>/<kbd>−</kbd> to zoom, drag or arrow keys to pan, <kbd>Shift</kbd>-drag to select ({mode}),{" "}
-            <kbd>Shift</kbd>+<kbd>Ctrl</kbd>-drag to add, click a point to select it, double-click to open it, <kbd>0</kbd> resets the view.
+            <kbd>Shift</kbd>+<kbd>Ctrl</kbd>-drag to add, click a point to select it, double-click to open it, <kbd>0</kbd> resets the view. Keyboard: zoom and pan to a region, then{" "}
+            <kbd>A</kbd> selects the points in view (<kbd>Shift</kbd>+<kbd>A</kbd> adds), <kbd>Enter</kbd> opens the first selected, <kbd>Esc</kbd> clears.
           </p>
         </div>
         <aside className="stack">
