@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useState } from "react";
-import { useQuery } from "urql";
+import { useClient, useQuery, type CombinedError } from "urql";
 import { ErrorNote, Loading, RequireSession, usePageTitle } from "../../components/Shell";
 import { formatDate, formatInt, shortHash, summarizeJson } from "../../lib/format";
 import { errorMessage } from "../../lib/session";
@@ -20,6 +20,10 @@ const EVENTS = /* GraphQL */ `
     }
   }
 `;
+
+interface AuditEventsData {
+  auditEvents: { edges: AuditEvent[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+}
 
 interface AuditEvent {
   seq: string;
@@ -54,6 +58,74 @@ function TargetLink({ type, id }: { type: string; id: string }) {
 const TARGET_TYPES = ["Dataset", "DatasetVersion", "Example", "Run", "Intervention", "Release", "Study", "User", "ApiToken"];
 const PAGE = 50;
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const brief = (value: unknown) => (value === undefined ? "—" : summarizeJson(value, 80));
+
+/** What an event changed, field by field: "status: DRAFT → RELEASED"; the raw JSON stays one click away. */
+function ChangeSummary({ before, after }: { before: unknown; after: unknown }) {
+  const lines: { key: string; text: string }[] = [];
+  if (isRecord(before) || isRecord(after)) {
+    const b = isRecord(before) ? before : {};
+    const a = isRecord(after) ? after : {};
+    for (const key of [...new Set([...Object.keys(b), ...Object.keys(a)])]) {
+      const old = b[key];
+      const now = a[key];
+      if (JSON.stringify(old) === JSON.stringify(now)) continue;
+      lines.push({ key, text: key in b && key in a ? `${brief(old)} → ${brief(now)}` : key in a ? brief(now) : `${brief(old)} → (removed)` });
+    }
+  } else if (before !== null || after !== null) {
+    lines.push({ key: "value", text: `${brief(before)} → ${brief(after)}` });
+  }
+  const shown = lines.slice(0, 6);
+  return (
+    <div className="change">
+      {shown.length ? (
+        <dl className="facts change-facts">
+          {shown.map((l) => (
+            <div key={l.key} style={{ display: "contents" }}>
+              <dt>{l.key}</dt>
+              <dd className="mono">{l.text}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : (
+        <span className="muted">no field changed</span>
+      )}
+      <details>
+        <summary>{lines.length > shown.length ? `${lines.length - shown.length} more fields, raw JSON` : "Raw JSON"}</summary>
+        <div className="mono" style={{ whiteSpace: "pre-wrap", overflowWrap: "anywhere" }}>
+          before: {JSON.stringify(before, null, 1) ?? "—"}
+          {"\n"}after: {JSON.stringify(after, null, 1) ?? "—"}
+        </div>
+      </details>
+    </div>
+  );
+}
+
+interface EventFilter {
+  search: string;
+  since: string;
+}
+
+function matches(e: AuditEvent, f: EventFilter): boolean {
+  if (f.since && e.at < new Date(`${f.since}T00:00:00Z`).toISOString()) return false;
+  const needle = f.search.trim().toLowerCase();
+  if (!needle) return true;
+  return `${e.actorLabel}\n${e.action}\n${e.targetType}\n${e.targetId}`.toLowerCase().includes(needle);
+}
+
+const csvCell = (value: unknown) => {
+  const text = value === null || value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** Events per request when exporting (the API's largest page), and at most this many in one file. */
+const EXPORT_PAGE = 500;
+const EXPORT_MAX = 100_000;
+
 export default function AuditRoute() {
   usePageTitle("Audit log");
   return <RequireSession>{() => <AuditLog />}</RequireSession>;
@@ -66,7 +138,52 @@ function AuditLog() {
   });
   const [targetType, setTargetType] = useState("");
   const [pages, setPages] = useState<(string | null)[]>([null]);
+  const [filter, setFilter] = useState<EventFilter>({ search: "", since: "" });
+  const [exporting, setExporting] = useState<string | null>(null);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const client = useClient();
   const v = verify.data?.verifyAuditChain;
+
+  /** Every event of the chosen target type (and filters), with both chain hashes, as CSV or JSONL. */
+  async function exportEvents(format: "csv" | "jsonl") {
+    setExportError(null);
+    const events: AuditEvent[] = [];
+    let after: string | null = null;
+    try {
+      for (;;) {
+        setExporting(`Exporting… ${formatInt(events.length)} events`);
+        const r: { data?: AuditEventsData; error?: CombinedError } = await client
+          .query<AuditEventsData>(
+            EVENTS,
+            { first: EXPORT_PAGE, after, targetType: targetType || null },
+            { requestPolicy: "network-only" },
+          )
+          .toPromise();
+        if (r.error || !r.data) throw new Error(errorMessage(r.error) ?? "the audit events could not be read");
+        events.push(...r.data.auditEvents.edges.filter((e) => matches(e, filter)));
+        const { hasNextPage, endCursor }: { hasNextPage: boolean; endCursor: string | null } = r.data.auditEvents.pageInfo;
+        if (!hasNextPage || !endCursor || events.length >= EXPORT_MAX) break;
+        after = endCursor;
+      }
+      const columns = ["seq", "at", "actorLabel", "action", "targetType", "targetId", "before", "after", "prevHash", "hash"] as const;
+      const body =
+        format === "csv"
+          ? [columns.join(","), ...events.map((e) => columns.map((c) => csvCell(e[c])).join(","))].join("\r\n") + "\r\n"
+          : events.map((e) => JSON.stringify(e)).join("\n") + "\n";
+      const url = URL.createObjectURL(new Blob([body], { type: format === "csv" ? "text/csv" : "application/x-ndjson" }));
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = `audit-events${targetType ? `-${targetType}` : ""}.${format}`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (err) {
+      setExportError(`The export failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      setExporting(null);
+    }
+  }
 
   return (
     <div>
@@ -110,8 +227,25 @@ function AuditLog() {
             </option>
           ))}
         </select>
+        <label htmlFor="audit-search">Search</label>
+        <input id="audit-search" type="search" placeholder="who, action, target id" value={filter.search} onChange={(e) => setFilter((f) => ({ ...f, search: e.target.value }))} />
+        <label htmlFor="audit-since">Since</label>
+        <input id="audit-since" type="date" value={filter.since} onChange={(e) => setFilter((f) => ({ ...f, since: e.target.value }))} />
+        <button type="button" onClick={() => void exportEvents("csv")} disabled={Boolean(exporting)}>
+          Export CSV
+        </button>
+        <button type="button" onClick={() => void exportEvents("jsonl")} disabled={Boolean(exporting)}>
+          Export JSONL
+        </button>
+        {exporting ? <span className="muted" role="status">{exporting}</span> : null}
       </div>
-      <table>
+      <ErrorNote message={exportError} />
+      <p className="muted">
+        Exports hold every matching event with its hash and the previous event&apos;s hash, so the chain can be checked outside the product.
+        Search and date filter the loaded pages; load more to search further back.
+      </p>
+      <div className="table-scroll">
+      <table className="audit-table">
         <caption className="sr-only">Audit events</caption>
         <thead>
           <tr>
@@ -133,20 +267,34 @@ function AuditLog() {
             targetType={targetType || null}
             isLast={i === pages.length - 1}
             onMore={(cursor) => setPages((prev) => [...prev, cursor])}
+            filter={filter}
           />
         ))}
       </table>
+      </div>
     </div>
   );
 }
 
-function AuditEventsPage({ after, targetType, isLast, onMore }: { after: string | null; targetType: string | null; isLast: boolean; onMore: (cursor: string) => void }) {
+function AuditEventsPage({
+  after,
+  targetType,
+  isLast,
+  onMore,
+  filter,
+}: {
+  after: string | null;
+  targetType: string | null;
+  isLast: boolean;
+  onMore: (cursor: string) => void;
+  filter: EventFilter;
+}) {
   const [result] = useQuery<{ auditEvents: { edges: AuditEvent[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>({
     query: EVENTS,
     variables: { first: PAGE, after, targetType },
     requestPolicy: "cache-and-network",
   });
-  const events = result.data?.auditEvents.edges ?? [];
+  const events = (result.data?.auditEvents.edges ?? []).filter((e) => matches(e, filter));
   const pageInfo = result.data?.auditEvents.pageInfo;
   return (
     <tbody>
@@ -174,7 +322,7 @@ function AuditEventsPage({ after, targetType, isLast, onMore }: { after: string 
       {events.map((e) => (
         <tr key={e.seq}>
           <td className="num">{e.seq}</td>
-          <td>{formatDate(e.at)}</td>
+          <td className="nowrap">{formatDate(e.at)}</td>
           <td>{e.actorLabel}</td>
           <td>
             <code>{e.action}</code>
@@ -183,13 +331,7 @@ function AuditEventsPage({ after, targetType, isLast, onMore }: { after: string 
             <TargetLink type={e.targetType} id={e.targetId} />
           </td>
           <td>
-            <details>
-              <summary className="mono">{summarizeJson(e.after ?? e.before, 60)}</summary>
-              <div className="mono" style={{ whiteSpace: "pre-wrap" }}>
-                before: {JSON.stringify(e.before, null, 1) ?? "—"}
-                {"\n"}after: {JSON.stringify(e.after, null, 1) ?? "—"}
-              </div>
-            </details>
+            <ChangeSummary before={e.before} after={e.after} />
           </td>
           <td className="hash" title={`hash ${e.hash}\nprevious ${e.prevHash}`}>
             {shortHash(e.hash, 10)}
