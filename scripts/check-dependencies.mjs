@@ -19,6 +19,7 @@ const USED_WITHOUT_IMPORT = new Set([
   "@tensorflow/tfjs-node", // optional, loaded by a computed name in libs/model backend.ts when it installed
   "@prisma/client", // imported by the generated client (libs/db/src/generated, skipped here)
   "react-dom", // a peer of next
+  "@0no-co/graphqlsp", // the web's TypeScript plugin (tsconfig.json), which gql.tada's CLI reads its schema from
 ]);
 const SKIP_DIRS = new Set(["node_modules", ".next", "generated", "artifacts", "dist"]);
 const builtins = new Set(builtinModules);
