@@ -35,8 +35,8 @@ function documents(): { file: string; text: string }[] {
   const out: { file: string; text: string }[] = [];
   for (const file of sourceFiles(path.join(webRoot, "src"))) {
     const source = fs.readFileSync(file, "utf8");
+    for (const m of source.matchAll(/\bgraphql\(`([^`]*)`\)/g)) out.push({ file: path.relative(webRoot, file), text: m[1]! });
     for (const m of source.matchAll(/\/\* GraphQL \*\/ `([^`]*)`/g)) out.push({ file: path.relative(webRoot, file), text: m[1]! });
-    for (const m of source.matchAll(/query: "(query [^"]*)"/g)) out.push({ file: path.relative(webRoot, file), text: m[1]! });
   }
   return out;
 }

@@ -4,8 +4,9 @@ import { useState, type FormEvent } from "react";
 import { useQuery } from "urql";
 import { usePageTitle } from "../components/Shell";
 import { can, useSession } from "../lib/session";
+import { graphql } from "../lib/graphql";
 
-const RUNS = /* GraphQL */ `
+const RUNS = graphql(`
   query LandingRuns {
     datasets {
       id
@@ -13,15 +14,11 @@ const RUNS = /* GraphQL */ `
       versions { id number runs { id name status createdAt } }
     }
   }
-`;
-
-interface LandingRunsData {
-  datasets: { id: string; name: string; versions: { id: string; number: number; runs: { id: string; name: string; status: string; createdAt: string }[] }[] }[];
-}
+`);
 
 /** "Start here": the newest scored run's data map (the demo run after `npm start`). */
 function LatestRunLink() {
-  const [result] = useQuery<LandingRunsData>({ query: RUNS });
+  const [result] = useQuery({ query: RUNS });
   const runs = (result.data?.datasets ?? []).flatMap((d) =>
     d.versions.flatMap((v) => v.runs.filter((r) => r.status === "SUCCEEDED").map((r) => ({ ...r, label: `${d.name} v${v.number}` }))),
   );

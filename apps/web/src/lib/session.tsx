@@ -3,23 +3,23 @@
 // every request to the same-origin /graphql endpoint. Signing in or out replaces the urql
 // client, so no cached answer from one user is ever shown to another.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { Client, Provider, cacheExchange, fetchExchange, type CombinedError } from "urql";
+import { Client, Provider, cacheExchange, fetchExchange, stringifyDocument, type CombinedError } from "urql";
+import { graphql, type ResultOf } from "./graphql";
 
 export const TOKEN_STORAGE_KEY = "gdc.apiToken";
 /** Who the token belonged to when last checked: pages render at once, the check runs alongside. */
 const ME_STORAGE_KEY = "gdc.me";
 export const GRAPHQL_PATH = "/graphql";
 
-export interface Me {
-  id: string;
-  email: string;
-  name: string;
-  role: string;
-  /** The mutations the API's permission table lets this user call (User.permissions). */
-  permissions: string[];
-  /** Whether releaseVersion takes an override of a blocked release gate from this user. */
-  canOverrideReleaseGate: boolean;
-}
+// permissions: the mutations the API's permission table lets this user call;
+// canOverrideReleaseGate: whether releaseVersion takes an override of a blocked gate from them.
+const ME = graphql(`
+  query Me {
+    me { id email name role permissions canOverrideReleaseGate }
+  }
+`);
+
+export type Me = NonNullable<ResultOf<typeof ME>["me"]>;
 
 /**
  * Whether the signed-in user's role may call `mutation`, as the API says (me.permissions):
@@ -69,9 +69,9 @@ async function whoAmI(token: string): Promise<Me | null> {
   const response = await fetch(GRAPHQL_PATH, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: "query Me { me { id email name role permissions canOverrideReleaseGate } }" }),
+    body: JSON.stringify({ query: stringifyDocument(ME) }),
   });
-  const body = (await response.json().catch(() => null)) as { data?: { me: Me | null }; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+  const body = (await response.json().catch(() => null)) as { data?: ResultOf<typeof ME>; errors?: { message: string; extensions?: { code?: string } }[] } | null;
   if (body?.data?.me) return body.data.me;
   const code = body?.errors?.[0]?.extensions?.code;
   if (code && code !== "UNAUTHENTICATED") throw new Error(body?.errors?.[0]?.message ?? `The API answered ${response.status}`);

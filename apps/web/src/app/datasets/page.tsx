@@ -5,8 +5,9 @@ import { useMutation, useQuery } from "urql";
 import { ErrorNote, Loading, RequireSession, StatusBadge, usePageTitle } from "../../components/Shell";
 import { can, errorMessage, type Me } from "../../lib/session";
 import { formatDate, formatInt } from "../../lib/format";
+import { graphql } from "../../lib/graphql";
 
-const DATASETS = /* GraphQL */ `
+const DATASETS = graphql(`
   query Datasets {
     datasets {
       id
@@ -16,23 +17,13 @@ const DATASETS = /* GraphQL */ `
       versions { id number status exampleCount contentHash }
     }
   }
-`;
+`);
 
-const CREATE_DATASET = /* GraphQL */ `
+const CREATE_DATASET = graphql(`
   mutation CreateDataset($name: String!, $description: String) {
     createDataset(name: $name, description: $description) { id name versions { id number status } }
   }
-`;
-
-interface DatasetsData {
-  datasets: {
-    id: string;
-    name: string;
-    description: string;
-    createdAt: string;
-    versions: { id: string; number: number; status: string; exampleCount: number; contentHash: string | null }[];
-  }[];
-}
+`);
 
 export default function DatasetsPage() {
   usePageTitle("Datasets");
@@ -40,7 +31,7 @@ export default function DatasetsPage() {
 }
 
 function Datasets({ me }: { me: Me }) {
-  const [result] = useQuery<DatasetsData>({ query: DATASETS });
+  const [result] = useQuery({ query: DATASETS });
   const { data, fetching, error } = result;
   return (
     <div>
@@ -99,7 +90,7 @@ function CreateDatasetForm() {
     event.preventDefault();
     const r = await createDataset({ name, description });
     if (!r.error) {
-      const draft = (r.data as { createDataset?: { versions?: { id: string; number: number }[] } } | undefined)?.createDataset?.versions?.[0];
+      const draft = r.data?.createDataset.versions[0];
       setCreated({ name, versionId: draft?.id ?? null, number: draft?.number ?? 1 });
       setName("");
       setDescription("");

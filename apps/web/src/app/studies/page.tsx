@@ -4,8 +4,9 @@ import { useQuery } from "urql";
 import { ErrorNote, Loading, RequireSession, StatusBadge, usePageTitle } from "../../components/Shell";
 import { formatDate } from "../../lib/format";
 import { errorMessage } from "../../lib/session";
+import { graphql } from "../../lib/graphql";
 
-const STUDIES = /* GraphQL */ `
+const STUDIES = graphql(`
   query Studies {
     studies {
       id
@@ -16,18 +17,7 @@ const STUDIES = /* GraphQL */ `
       version { id number dataset { id name } }
     }
   }
-`;
-
-interface StudiesData {
-  studies: {
-    id: string;
-    status: string;
-    createdAt: string;
-    finishedAt: string | null;
-    error: string | null;
-    version: { id: string; number: number; dataset: { id: string; name: string } } | null;
-  }[];
-}
+`);
 
 export default function StudiesPage() {
   usePageTitle("Studies");
@@ -35,7 +25,7 @@ export default function StudiesPage() {
 }
 
 function Studies() {
-  const [result] = useQuery<StudiesData>({ query: STUDIES, requestPolicy: "cache-and-network" });
+  const [result] = useQuery({ query: STUDIES, requestPolicy: "cache-and-network" });
   const studies = result.data?.studies ?? [];
   return (
     <div>

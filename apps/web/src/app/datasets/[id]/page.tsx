@@ -5,8 +5,9 @@ import { useMutation, useQuery } from "urql";
 import { ErrorNote, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../components/Shell";
 import { can, errorMessage, type Me } from "../../../lib/session";
 import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/format";
+import { graphql } from "../../../lib/graphql";
 
-const DATASET = /* GraphQL */ `
+const DATASET = graphql(`
   query Dataset($id: ID!) {
     dataset(id: $id) {
       id
@@ -29,36 +30,13 @@ const DATASET = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
-const CREATE_DRAFT = /* GraphQL */ `
+const CREATE_DRAFT = graphql(`
   mutation CreateDraft($parentVersionId: ID!, $note: String) {
     createDraftVersion(parentVersionId: $parentVersionId, note: $note) { id number }
   }
-`;
-
-interface DatasetData {
-  dataset: {
-    id: string;
-    name: string;
-    description: string;
-    createdAt: string;
-    releaseGate: { maxExtractionRatio: number | null; maxPerplexityIncrease: number | null } | null;
-    versions: {
-      id: string;
-      number: number;
-      status: string;
-      note: string;
-      contentHash: string | null;
-      createdAt: string;
-      releasedAt: string | null;
-      exampleCount: number;
-      canaryCount: number;
-      parent: { id: string; number: number } | null;
-      runs: { id: string; name: string; kind: string; status: string; createdAt: string }[];
-    }[];
-  } | null;
-}
+`);
 
 export default function DatasetPage() {
   return <RequireSession>{(me) => <Dataset me={me} />}</RequireSession>;
@@ -67,9 +45,9 @@ export default function DatasetPage() {
 function Dataset({ me }: { me: Me }) {
   const { id } = useParams<{ id: string }>();
   const router = useRouter();
-  const [result] = useQuery<DatasetData>({ query: DATASET, variables: { id } });
+  const [result] = useQuery({ query: DATASET, variables: { id } });
   usePageTitle(result.data?.dataset ? `Dataset ${result.data.dataset.name}` : "Dataset");
-  const [draft, createDraft] = useMutation<{ createDraftVersion: { id: string; number: number } }>(CREATE_DRAFT);
+  const [draft, createDraft] = useMutation(CREATE_DRAFT);
   const { data, fetching, error } = result;
   if (fetching && !data) return <Loading what="dataset" />;
   if (error) return <ErrorNote message={errorMessage(error)} />;

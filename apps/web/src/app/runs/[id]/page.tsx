@@ -8,8 +8,9 @@ import { DataMapPanel, useDataMap } from "../../../data-map/DataMapPanel";
 import { formatDate, formatDuration, formatInt, formatNumber, formatPercent } from "../../../lib/format";
 import { can, errorMessage, type Me } from "../../../lib/session";
 import { RunScoresDownload } from "./scores-download";
+import { graphql } from "../../../lib/graphql";
 
-const RUN = /* GraphQL */ `
+const RUN = graphql(`
   query Run($id: ID!) {
     run(id: $id) {
       id
@@ -32,48 +33,17 @@ const RUN = /* GraphQL */ `
       version { id number status dataset { id name } }
     }
   }
-`;
+`);
 
-const CANCEL = /* GraphQL */ `
+const CANCEL = graphql(`
   mutation CancelRun($runId: ID!) { cancelRun(runId: $runId) { id status } }
-`;
-const FINISH = /* GraphQL */ `
+`);
+const FINISH = graphql(`
   mutation FinishRun($runId: ID!) { finishRun(runId: $runId) { id status } }
-`;
+`);
 
 const ACTIVE_STATUSES = new Set(["QUEUED", "RUNNING", "SCORING"]);
 const POLL_MS = 1500;
-
-interface RunData {
-  run: {
-    id: string;
-    name: string;
-    kind: string;
-    status: string;
-    epochs: number;
-    seed: number;
-    backend: string | null;
-    dynamicsSource: string;
-    error: string | null;
-    createdAt: string;
-    startedAt: string | null;
-    finishedAt: string | null;
-    exampleCount: number;
-    modelConfig: unknown;
-    scoringResolved: unknown;
-    metrics: unknown;
-    progress: {
-      epoch: number;
-      epochs: number;
-      step: number;
-      steps: number;
-      examplesPerSecond: number | null;
-      etaSeconds: number | null;
-      fraction: number;
-    };
-    version: { id: string; number: number; status: string; dataset: { id: string; name: string } };
-  } | null;
-}
 
 export default function RunPage() {
   return <RequireSession>{(me) => <Run me={me} />}</RequireSession>;
@@ -81,7 +51,7 @@ export default function RunPage() {
 
 function Run({ me }: { me: Me }) {
   const { id } = useParams<{ id: string }>();
-  const [result, reexecute] = useQuery<RunData>({ query: RUN, variables: { id } });
+  const [result, reexecute] = useQuery({ query: RUN, variables: { id } });
   usePageTitle(result.data?.run ? `Run ${result.data.run.name}` : "Run");
   const dataMap = useDataMap(id);
   const [cancelState, cancel] = useMutation(CANCEL);

@@ -8,8 +8,9 @@ import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge, usePageTitl
 import { readStudyPolicies, readStudyVerdict, repetitionChart, STUDY_FIELDS, studyScatter } from "../../../lib/charts";
 import { formatDate, formatNumber, formatPercent } from "../../../lib/format";
 import { errorMessage } from "../../../lib/session";
+import { graphql } from "../../../lib/graphql";
 
-const STUDY = /* GraphQL */ `
+const STUDY = graphql(`
   query Study($id: ID!) {
     study(id: $id) {
       id
@@ -23,21 +24,7 @@ const STUDY = /* GraphQL */ `
       version { id number dataset { id name } }
     }
   }
-`;
-
-interface StudyData {
-  study: {
-    id: string;
-    status: string;
-    config: unknown;
-    progress: unknown;
-    report: unknown;
-    error: string | null;
-    createdAt: string;
-    finishedAt: string | null;
-    version: { id: string; number: number; dataset: { id: string; name: string } } | null;
-  } | null;
-}
+`);
 
 export default function StudyPage() {
   usePageTitle("Study");
@@ -46,7 +33,7 @@ export default function StudyPage() {
 
 function Study() {
   const { id } = useParams<{ id: string }>();
-  const [result, reexecute] = useQuery<StudyData>({ query: STUDY, variables: { id } });
+  const [result, reexecute] = useQuery({ query: STUDY, variables: { id } });
   const study = result.data?.study;
   const active = study ? study.status === "QUEUED" || study.status === "RUNNING" : false;
   useEffect(() => {

@@ -10,8 +10,9 @@ import { SIGNAL_FIELDS, SIGNALS, signalInfo } from "../../../../../data-map/sign
 import { formatDate, formatNumber, summarizeJson } from "../../../../../lib/format";
 import { errorMessage } from "../../../../../lib/session";
 import { trajectoryChart } from "../../../../../lib/charts";
+import { graphql } from "../../../../../lib/graphql";
 
-const EXAMPLE = /* GraphQL */ `
+const EXAMPLE = graphql(`
   query ExampleInRun($id: ID!, $runId: ID!) {
     run(id: $runId) { id name memorizationSignal version { id number dataset { id name } } }
     example(id: $id) {
@@ -20,6 +21,7 @@ const EXAMPLE = /* GraphQL */ `
       text
       split
       isCanary
+      # null for a canary when the viewer's role may not see canary secrets (the hash would give them away)
       contentHash
       canary { prefix secret }
       score(runId: $runId) {
@@ -53,50 +55,7 @@ const EXAMPLE = /* GraphQL */ `
       }
     }
   }
-`;
-
-interface ExampleData {
-  run: { id: string; name: string; memorizationSignal: string | null; version: { id: string; number: number; dataset: { id: string; name: string } } } | null;
-  example: {
-    id: string;
-    key: string;
-    text: string | null;
-    split: string;
-    isCanary: boolean;
-    /** null for a canary when the viewer's role may not see canary secrets (the hash would give them away) */
-    contentHash: string | null;
-    canary: { prefix: string; secret: string } | null;
-    score: {
-      difficulty: number;
-      memorization: number;
-      forgetFrequency: number | null;
-      lossDrop: number | null;
-      relativeLossDrop: number | null;
-      excessLossDrop: number | null;
-      accuracyGain: number | null;
-      meanLoss: number | null;
-      forgetEvents: number;
-      neverLearned: boolean;
-      confidence: number;
-      variability: number;
-      correctness: number;
-      quadrant: string;
-    } | null;
-    trajectory: { epochs: number; loss: (number | null)[]; accuracy: (number | null)[]; forgetEpochs: number[]; epsilon: number | null } | null;
-    interventions: {
-      id: string;
-      action: string;
-      weight: number;
-      status: string;
-      createdAt: string;
-      policy: unknown;
-      proposedBy: { id: string; name: string };
-      version: { id: string; number: number };
-      run: { id: string } | null;
-      reviews: { id: string; decision: string; reason: string; createdAt: string; reviewer: { name: string } }[];
-    }[];
-  } | null;
-}
+`);
 
 export default function ExamplePage() {
   return <RequireSession>{() => <Example />}</RequireSession>;
@@ -104,7 +63,7 @@ export default function ExamplePage() {
 
 function Example() {
   const { id: runId, exampleId } = useParams<{ id: string; exampleId: string }>();
-  const [result] = useQuery<ExampleData>({ query: EXAMPLE, variables: { id: exampleId, runId } });
+  const [result] = useQuery({ query: EXAMPLE, variables: { id: exampleId, runId } });
   usePageTitle(result.data?.example ? `Example ${result.data.example.key}` : "Example");
   const example = result.data?.example;
   const run = result.data?.run;
