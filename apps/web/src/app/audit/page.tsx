@@ -5,38 +5,25 @@ import { useClient, useQuery, type CombinedError } from "urql";
 import { ErrorNote, Loading, RequireSession, usePageTitle } from "../../components/Shell";
 import { formatDate, formatInt, shortHash, summarizeJson } from "../../lib/format";
 import { errorMessage } from "../../lib/session";
+import { graphql, type ResultOf } from "../../lib/graphql";
 
-const VERIFY = /* GraphQL */ `
+const VERIFY = graphql(`
   query VerifyAuditChain {
     verifyAuditChain { ok checked headHash firstBrokenSeq reason }
   }
-`;
+`);
 
-const EVENTS = /* GraphQL */ `
+const EVENTS = graphql(`
   query AuditEvents($first: Int, $after: String, $targetType: String) {
     auditEvents(first: $first, after: $after, targetType: $targetType) {
       edges { seq at actorLabel action targetType targetId before after prevHash hash }
       pageInfo { hasNextPage endCursor }
     }
   }
-`;
+`);
 
-interface AuditEventsData {
-  auditEvents: { edges: AuditEvent[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-}
-
-interface AuditEvent {
-  seq: string;
-  at: string;
-  actorLabel: string;
-  action: string;
-  targetType: string;
-  targetId: string;
-  before: unknown;
-  after: unknown;
-  prevHash: string;
-  hash: string;
-}
+type AuditEventsData = ResultOf<typeof EVENTS>;
+type AuditEvent = AuditEventsData["auditEvents"]["edges"][number];
 
 const TARGET_PAGES: Record<string, string> = {
   Dataset: "/datasets/",
@@ -132,7 +119,7 @@ export default function AuditRoute() {
 }
 
 function AuditLog() {
-  const [verify, reverify] = useQuery<{ verifyAuditChain: { ok: boolean; checked: number; headHash: string; firstBrokenSeq: string | null; reason: string | null } }>({
+  const [verify, reverify] = useQuery({
     query: VERIFY,
     requestPolicy: "network-only",
   });
@@ -153,7 +140,7 @@ function AuditLog() {
       for (;;) {
         setExporting(`Exporting… ${formatInt(events.length)} events`);
         const r: { data?: AuditEventsData; error?: CombinedError } = await client
-          .query<AuditEventsData>(
+          .query(
             EVENTS,
             { first: EXPORT_PAGE, after, targetType: targetType || null },
             { requestPolicy: "network-only" },
@@ -161,7 +148,7 @@ function AuditLog() {
           .toPromise();
         if (r.error || !r.data) throw new Error(errorMessage(r.error) ?? "the audit events could not be read");
         events.push(...r.data.auditEvents.edges.filter((e) => matches(e, filter)));
-        const { hasNextPage, endCursor }: { hasNextPage: boolean; endCursor: string | null } = r.data.auditEvents.pageInfo;
+        const { hasNextPage, endCursor }: AuditEventsData["auditEvents"]["pageInfo"] = r.data.auditEvents.pageInfo;
         if (!hasNextPage || !endCursor || events.length >= EXPORT_MAX) break;
         after = endCursor;
       }
@@ -289,7 +276,7 @@ function AuditEventsPage({
   onMore: (cursor: string) => void;
   filter: EventFilter;
 }) {
-  const [result] = useQuery<{ auditEvents: { edges: AuditEvent[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>({
+  const [result] = useQuery({
     query: EVENTS,
     variables: { first: PAGE, after, targetType },
     requestPolicy: "cache-and-network",

@@ -7,8 +7,9 @@ import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge, usePageTitl
 import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/format";
 import { downloadWithToken } from "../../../lib/authorized-download";
 import { can, errorMessage, type Me } from "../../../lib/session";
+import { graphql, type ResultOf } from "../../../lib/graphql";
 
-const VERSION = /* GraphQL */ `
+const VERSION = graphql(`
   query Version($id: ID!, $rows: Int) {
     version(id: $id) {
       id
@@ -59,9 +60,9 @@ const VERSION = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
-const RELEASE_CHANGE_ROWS = /* GraphQL */ `
+const RELEASE_CHANGE_ROWS = graphql(`
   query ReleaseChangeRows($id: ID!, $first: Int, $after: String) {
     version(id: $id) {
       id
@@ -80,9 +81,9 @@ const RELEASE_CHANGE_ROWS = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
-const CLOSED_PROPOSALS = /* GraphQL */ `
+const CLOSED_PROPOSALS = graphql(`
   query ClosedProposals($id: ID!, $first: Int, $after: ID) {
     version(id: $id) {
       id
@@ -97,9 +98,9 @@ const CLOSED_PROPOSALS = /* GraphQL */ `
       }
     }
   }
-`;
+`);
 
-const RELEASE = /* GraphQL */ `
+const RELEASE = graphql(`
   mutation ReleaseVersion($input: ReleaseInput!) {
     releaseVersion(input: $input) {
       id
@@ -108,102 +109,14 @@ const RELEASE = /* GraphQL */ `
       version { id status contentHash releasedAt }
     }
   }
-`;
+`);
 
-const START_STUDY = /* GraphQL */ `
+const START_STUDY = graphql(`
   mutation StartStudy($input: StartStudyInput!) { startStudy(input: $input) { id status } }
-`;
+`);
 
-interface DiffRow {
-  change: string;
-  parentWeight: number | null;
-  weight: number | null;
-  reason: string | null;
-  example: { id: string; key: string; text: string | null };
-  intervention: { id: string; action: string; weight: number; status: string; run: { id: string } | null } | null;
-}
-
-interface ReleaseChanges {
-  released: boolean;
-  prunedCount: number;
-  downweightedCount: number;
-  canariesLeftOutCount: number;
-  pendingProposalsCount: number;
-  examplesBefore: number;
-  examplesAfter: number;
-  canaryRowsKnown: boolean;
-}
-
-interface ReleaseChangeRow {
-  change: "PRUNED" | "DOWNWEIGHTED" | "CANARY_LEFT_OUT";
-  weightBefore: number;
-  weightAfter: number | null;
-  reason: string | null;
-  example: { id: string; key: string; text: string | null };
-  intervention: { id: string; action: string; run: { id: string } | null } | null;
-}
-
-interface ReleaseChangeRowsData {
-  version: {
-    id: string;
-    releaseChanges: { rows: { edges: ReleaseChangeRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
-  } | null;
-}
-
-interface ClosedProposalsData {
-  version: {
-    id: string;
-    interventions: {
-      id: string;
-      action: string;
-      weight: number;
-      createdAt: string;
-      example: { id: string; key: string };
-      run: { id: string } | null;
-      proposedBy: { id: string; name: string };
-    }[];
-  } | null;
-}
-
-interface VersionData {
-  version: {
-    id: string;
-    number: number;
-    status: string;
-    note: string;
-    contentHash: string | null;
-    createdAt: string;
-    releasedAt: string | null;
-    exampleCount: number;
-    canaryCount: number;
-    dataset: { id: string; name: string; releaseGate: { maxExtractionRatio: number | null; maxPerplexityIncrease: number | null } | null };
-    parent: { id: string; number: number; contentHash: string | null } | null;
-    runs: { id: string; name: string; kind: string; status: string; epochs: number; createdAt: string; finishedAt: string | null }[];
-    proposed: { id: string }[];
-    approved: { id: string }[];
-    rejected: { id: string }[];
-    applied: { id: string }[];
-    gateVerdict: { passed: boolean; reasons: string[]; studyId: string | null } | null;
-    release: {
-      id: string;
-      contentHash: string;
-      lineage: unknown;
-      gateVerdict: unknown;
-      overrideReason: string | null;
-      createdAt: string;
-      releasedBy: { id: string; name: string };
-    } | null;
-    latestStudy: { id: string; status: string; createdAt: string } | null;
-    releaseChanges: ReleaseChanges;
-    diff: {
-      parent: { id: string; number: number } | null;
-      removedCount: number;
-      reweightedCount: number;
-      addedCount: number;
-      rows: { edges: DiffRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-    };
-  } | null;
-}
+type VersionData = ResultOf<typeof VERSION>;
+type ReleaseChanges = NonNullable<VersionData["version"]>["releaseChanges"];
 
 /** Intervention lists are fetched up to the API's page size; more shows as "500+". */
 const COUNT_PAGE = 500;
@@ -218,7 +131,7 @@ export default function VersionPage() {
 function Version({ me }: { me: Me }) {
   const { id } = useParams<{ id: string }>();
   const [rows, setRows] = useState(100);
-  const [result] = useQuery<VersionData>({ query: VERSION, variables: { id, rows } });
+  const [result] = useQuery({ query: VERSION, variables: { id, rows } });
   usePageTitle(result.data?.version ? `${result.data.version.dataset.name} v${result.data.version.number}` : "Version");
   const version = result.data?.version;
   if (result.fetching && !result.data) return <Loading what="version" />;
@@ -433,14 +346,16 @@ function ReleaseChangesSection({ version }: { version: NonNullable<VersionData["
   );
 }
 
-const CHANGE_LABEL: Record<ReleaseChangeRow["change"], string> = {
+// The schema types change as a String (PRUNED | DOWNWEIGHTED | CANARY_LEFT_OUT): a value this
+// page does not know reads as itself.
+const CHANGE_LABEL: Record<string, string> = {
   PRUNED: "PRUNED",
   DOWNWEIGHTED: "DOWN-WEIGHTED",
   CANARY_LEFT_OUT: "CANARY LEFT OUT",
 };
 
 function ReleaseChangePage({ versionId, after, last, onMore }: { versionId: string; after: string | null; last: boolean; onMore: (cursor: string) => void }) {
-  const [result] = useQuery<ReleaseChangeRowsData>({ query: RELEASE_CHANGE_ROWS, variables: { id: versionId, first: CHANGES_PAGE, after } });
+  const [result] = useQuery({ query: RELEASE_CHANGE_ROWS, variables: { id: versionId, first: CHANGES_PAGE, after } });
   const page = result.data?.version?.releaseChanges.rows;
   if (!page) {
     return (
@@ -456,7 +371,7 @@ function ReleaseChangePage({ versionId, after, last, onMore }: { versionId: stri
       {page.edges.map((row) => (
         <tr key={`${row.example.id}:${row.change}`} data-change={row.change}>
           <td>
-            <span className={`badge badge-${row.change === "DOWNWEIGHTED" ? "reweighted" : "removed"}`}>{CHANGE_LABEL[row.change]}</span>
+            <span className={`badge badge-${row.change === "DOWNWEIGHTED" ? "reweighted" : "removed"}`}>{CHANGE_LABEL[row.change] ?? row.change}</span>
           </td>
           <td>
             <code>{row.example.key}</code>
@@ -529,7 +444,7 @@ function ClosedProposalList({ versionId }: { versionId: string }) {
 const CLOSED_PAGE = 100;
 
 function ClosedProposalPage({ versionId, after, last, onMore }: { versionId: string; after: string | null; last: boolean; onMore: (cursor: string) => void }) {
-  const [result] = useQuery<ClosedProposalsData>({ query: CLOSED_PROPOSALS, variables: { id: versionId, first: CLOSED_PAGE, after } });
+  const [result] = useQuery({ query: CLOSED_PROPOSALS, variables: { id: versionId, first: CLOSED_PAGE, after } });
   const items = result.data?.version?.interventions;
   if (!items) return <li>{result.error ? <ErrorNote message={errorMessage(result.error)} /> : <Loading what="proposals" />}</li>;
   return (
@@ -566,7 +481,7 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
   const [downloadError, setDownloadError] = useState<string | null>(null);
   const [downloading, setDownloading] = useState(false);
   const [release, releaseVersion] = useMutation(RELEASE);
-  const [study, startStudy] = useMutation<{ startStudy: { id: string } }>(START_STUDY);
+  const [study, startStudy] = useMutation(START_STUDY);
   const confirmRef = useRef<HTMLDivElement>(null);
   const gate = version.gateVerdict;
   const blocked = gate ? !gate.passed : false;
