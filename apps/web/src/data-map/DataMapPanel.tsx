@@ -13,8 +13,9 @@ import { ProposeForm } from "./ProposeForm";
 import { memorizationAxisLabel } from "./signals";
 import { DataMapSource, type DataMapSnapshot, type IdsState } from "./source";
 import type { Point } from "./hit-test";
+import { graphql, type ResultOf } from "../lib/graphql";
 
-const POINT_DETAIL = /* GraphQL */ `
+const POINT_DETAIL = graphql(`
   query PointDetail($id: ID!, $runId: ID!) {
     example(id: $id) {
       id
@@ -25,16 +26,9 @@ const POINT_DETAIL = /* GraphQL */ `
       score(runId: $runId) { forgetEvents neverLearned confidence variability correctness }
     }
   }
-`;
+`);
 
-interface PointDetail {
-  id: string;
-  key: string;
-  text: string | null;
-  split: string;
-  isCanary: boolean;
-  score: { forgetEvents: number; neverLearned: boolean; confidence: number; variability: number; correctness: number } | null;
-}
+type PointDetail = NonNullable<ResultOf<typeof POINT_DETAIL>["example"]>;
 
 export interface DataMapPanelProps {
   me: Me;
@@ -163,7 +157,7 @@ function DataMapExplorer({
     let cancelled = false;
     const timer = window.setTimeout(() => {
       client
-        .query<{ example: PointDetail | null }>(POINT_DETAIL, { id, runId })
+        .query(POINT_DETAIL, { id, runId })
         .toPromise()
         .then((r) => {
           if (r.data?.example) detailCache.current.set(id, r.data.example);

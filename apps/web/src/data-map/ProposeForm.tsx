@@ -5,17 +5,18 @@ import { useMutation, useQuery } from "urql";
 import { ErrorNote } from "../components/Shell";
 import { formatInt } from "../lib/format";
 import { can, errorMessage, type Me } from "../lib/session";
+import { graphql } from "../lib/graphql";
 
-const DRAFT_VERSIONS = /* GraphQL */ `
+const DRAFT_VERSIONS = graphql(`
   query DraftVersions($datasetId: ID!) {
     dataset(id: $datasetId) {
       id
       versions { id number status parent { id } }
     }
   }
-`;
+`);
 
-const PROPOSE = /* GraphQL */ `
+const PROPOSE = graphql(`
   mutation ProposeSelection($input: ProposeInput!) {
     proposeInterventions(input: $input) {
       proposed
@@ -23,7 +24,7 @@ const PROPOSE = /* GraphQL */ `
       interventions { id status }
     }
   }
-`;
+`);
 
 interface Props {
   me: Me;
@@ -43,7 +44,7 @@ const MAX_LEAVE_OUT = 50;
 
 /** "Propose intervention" for the points selected on the data map. */
 export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsError = null, onRetryIds }: Props) {
-  const [versions] = useQuery<{ dataset: { versions: { id: string; number: number; status: string; parent: { id: string } | null }[] } | null }>({
+  const [versions] = useQuery({
     query: DRAFT_VERSIONS,
     variables: { datasetId: version.dataset.id },
   });
@@ -65,7 +66,7 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
   const [action, setAction] = useState<"PRUNE" | "DOWNWEIGHT">("PRUNE");
   const [weight, setWeight] = useState("0.5");
   const [reason, setReason] = useState("");
-  const [result, propose] = useMutation<{ proposeInterventions: { proposed: number; skipped: number } }>(PROPOSE);
+  const [result, propose] = useMutation(PROPOSE);
   const [done, setDone] = useState<{ proposed: number; skipped: number; leftOut: number; target: number | null } | null>(null);
   const [notMembers, setNotMembers] = useState<{ ids: string[]; target: number | null } | null>(null);
   const [sending, setSending] = useState(false);

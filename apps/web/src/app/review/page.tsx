@@ -6,8 +6,9 @@ import { ErrorNote, Loading, RequireSession, usePageTitle } from "../../componen
 import { quadrantStyle } from "../../data-map/palette";
 import { formatDate, formatNumber, humanize, summarizeJson } from "../../lib/format";
 import { can, errorMessage, type Me } from "../../lib/session";
+import { graphql, type ResultOf } from "../../lib/graphql";
 
-const REVIEW_QUEUE = /* GraphQL */ `
+const REVIEW_QUEUE = graphql(`
   query ReviewQueue($first: Int, $after: String) {
     reviewQueue(first: $first, after: $after) {
       id
@@ -25,9 +26,9 @@ const REVIEW_QUEUE = /* GraphQL */ `
       earlierDecisions { versionId versionNumber action weight status decision reason reviewerName reviewedAt }
     }
   }
-`;
+`);
 
-const REVIEW = /* GraphQL */ `
+const REVIEW = graphql(`
   mutation ReviewIntervention($input: ReviewInput!) {
     reviewIntervention(input: $input) {
       id
@@ -35,44 +36,20 @@ const REVIEW = /* GraphQL */ `
       reviews { id decision reason reviewer { id name } createdAt }
     }
   }
-`;
+`);
 
-const REVIEW_BATCH = /* GraphQL */ `
+const REVIEW_BATCH = graphql(`
   mutation ReviewInterventions($input: ReviewBatchInput!) {
     reviewInterventions(input: $input) {
       id
       status
     }
   }
-`;
+`);
 /** Interventions per reviewInterventions call (the API's limit). */
 const BATCH = 500;
 
-interface QueueItem {
-  id: string;
-  action: string;
-  weight: number;
-  status: string;
-  policy: unknown;
-  evidence: unknown;
-  createdAt: string;
-  canReview: boolean;
-  proposedBy: { id: string; name: string };
-  example: { id: string; key: string; text: string | null; isCanary: boolean };
-  version: { id: string; number: number; dataset: { id: string; name: string } };
-  run: { id: string; name: string } | null;
-  earlierDecisions: {
-    versionId: string;
-    versionNumber: number;
-    action: string;
-    weight: number;
-    status: string;
-    decision: "APPROVE" | "REJECT";
-    reason: string;
-    reviewerName: string;
-    reviewedAt: string;
-  }[];
-}
+type QueueItem = ResultOf<typeof REVIEW_QUEUE>["reviewQueue"][number];
 
 /** Items per queue page (the API caps a page at 500): more come by cursor, never by a larger page. */
 const PAGE = 50;
@@ -112,7 +89,7 @@ function ReviewQueue({ me }: { me: Me }) {
     async (after: string | null) => {
       setLoading(true);
       setLoadError(null);
-      const r = await client.query<{ reviewQueue: QueueItem[] }>(REVIEW_QUEUE, { first: PAGE, after }, { requestPolicy: "network-only" }).toPromise();
+      const r = await client.query(REVIEW_QUEUE, { first: PAGE, after }, { requestPolicy: "network-only" }).toPromise();
       setLoading(false);
       if (r.error || !r.data) {
         setLoadError(errorMessage(r.error) ?? "The review queue could not be loaded.");
