@@ -93,3 +93,36 @@ test("a run that scored none of a version's members says so instead of proposing
     message: expect.stringMatching(/scored none of the examples version .* holds/),
   });
 });
+
+test("a dry run of a policy counts what proposing would do and leaves nothing behind (no intervention, no audit event)", async () => {
+  const { version: v1 } = await seedDataset(t.db, engineer, { examples: 20 });
+  await releaseVersion(t.db, admin, { versionId: v1.id });
+  const draft = await createDraftVersion(t.db, engineer, { parentVersionId: v1.id });
+  const run = await createExternalRun(t.db, engineer, { versionId: v1.id, epochs: 2, framework: "pytorch", name: "dry run" });
+  await ingestDynamics(t.db, engineer, {
+    runId: run.id,
+    cells: Array.from({ length: 20 }, (_, i) => [
+      { exampleKey: `ex-${i}`, epoch: 0, loss: 2, accuracy: 0.5 },
+      { exampleKey: `ex-${i}`, epoch: 1, loss: 2 - i / 20, accuracy: 0.5 },
+    ]).flat(),
+  });
+  await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
+  await scoreRun(t.db, systemActor("worker"), { runId: run.id });
+  const policy = { name: "pruneTopByMemorization", params: { percent: 25 } };
+  const events = async () => t.db.prisma.auditEvent.count();
+  const before = await events();
+
+  const preview = await proposeInterventions(t.db, engineer, { versionId: draft.id, runId: run.id, policy, dryRun: true });
+  expect(preview).toEqual({ proposed: 5, skipped: 0, interventions: [] });
+  expect(await t.db.prisma.intervention.count({ where: { versionId: draft.id } })).toBe(0);
+  expect(await events()).toBe(before);
+
+  const real = await proposeInterventions(t.db, engineer, { versionId: draft.id, runId: run.id, policy });
+  expect(real.proposed).toBe(5);
+  // Proposed already: a second preview says all five would be skipped.
+  expect(await proposeInterventions(t.db, engineer, { versionId: draft.id, runId: run.id, policy, dryRun: true })).toMatchObject({ proposed: 0, skipped: 5 });
+  // A bad policy is refused in a dry run just as in a real one, naming the field.
+  await expect(proposeInterventions(t.db, engineer, { versionId: draft.id, runId: run.id, policy: { name: "pruneTopByLoss", params: { percent: 400 } }, dryRun: true })).rejects.toMatchObject({
+    code: "BAD_USER_INPUT",
+  });
+});

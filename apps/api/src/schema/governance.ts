@@ -170,6 +170,11 @@ export const typeDefs = /* GraphQL */ `
     action: InterventionAction
     weight: Float
     reason: String
+    """
+    Preview: every check and count as a real proposal, then rolled back (no intervention, no
+    audit event); proposed is how many a proposal would make now.
+    """
+    dryRun: Boolean = false
   }
   type ProposeResult {
     proposed: Int!
@@ -273,12 +278,13 @@ export const resolvers = {
           action?: "PRUNE" | "DOWNWEIGHT" | null;
           weight?: number | null;
           reason?: string | null;
+          dryRun?: boolean | null;
         };
       },
       ctx: ApiContext,
     ) => {
       const user = authorize(ctx, "proposeInterventions");
-      const { versionId, runId, policy, exampleIds, action, weight, reason } = args.input;
+      const { versionId, runId, policy, exampleIds, action, weight, reason, dryRun } = args.input;
       return proposeInterventions(ctx.db, actorFor(user), {
         versionId,
         runId: orNull(runId),
@@ -287,6 +293,7 @@ export const resolvers = {
         action: orNull(action),
         weight: orNull(weight),
         reason: orNull(reason),
+        dryRun: dryRun ?? false,
       });
     },
     reviewIntervention: (_: unknown, args: { input: { interventionId: string; decision: "APPROVE" | "REJECT"; reason: string } }, ctx: ApiContext) => {

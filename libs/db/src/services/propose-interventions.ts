@@ -36,6 +36,7 @@ const optionsSchema = z.object({
   action: z.enum(["PRUNE", "DOWNWEIGHT"]).nullish(),
   weight: z.number().nullish(),
   reason: z.string().max(2_000).nullish(),
+  dryRun: z.boolean().nullish(),
 });
 
 export interface ProposeInterventionsOptions {
@@ -49,10 +50,16 @@ export interface ProposeInterventionsOptions {
   action?: "PRUNE" | "DOWNWEIGHT";
   weight?: number;
   /** Why; kept in each intervention's evidence. */
-  reason?: string;
+  reason?: string | null;
+  /**
+   * Preview: every check and the same insert run, then the transaction is rolled back, so the
+   * counts are exactly what proposing now would give, and nothing (no row, no audit event) stays.
+   */
+  dryRun?: boolean | null;
 }
 
 export interface ProposeInterventionsResult {
+  /** With dryRun: how many would be proposed (and `interventions` is empty). */
   proposed: number;
   /** Candidates left out: not a member of the version, a canary, a duplicate, or already proposed/approved there. */
   skipped: number;
@@ -96,7 +103,7 @@ export async function proposeInterventions(
   const reason = input.reason?.trim() || undefined;
   const mode = checkMode(input);
 
-  return auditedTransaction(
+  const work = auditedTransaction(
     db,
     actor,
     async (tx) => {
@@ -153,6 +160,7 @@ export async function proposeInterventions(
       const interventions = inserted.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const newIds = interventions.map((r) => r.id);
       const result = { proposed: interventions.length, skipped, interventions };
+      if (input.dryRun) throw new DryRunRollback({ proposed: result.proposed, skipped, interventions: [] });
       return {
         result,
         audit: {
@@ -172,6 +180,21 @@ export async function proposeInterventions(
     },
     { timeoutMs: 600_000 },
   );
+  if (!input.dryRun) return work;
+  try {
+    await work;
+  } catch (err) {
+    if (err instanceof DryRunRollback) return err.result;
+    throw err;
+  }
+  throw new Error("a dry run committed"); // unreachable: the dry run always rolls back
+}
+
+/** Thrown inside a dry run's transaction: rolls it back and carries the counts out. */
+class DryRunRollback extends Error {
+  constructor(readonly result: ProposeInterventionsResult) {
+    super("dry run (rolled back)");
+  }
 }
 
 type Mode = { kind: "policy"; policy: PolicySpec } | { kind: "selection"; exampleIds: string[]; action: "PRUNE" | "DOWNWEIGHT"; weight: number };
