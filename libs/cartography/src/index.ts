@@ -62,3 +62,4 @@ export { readJsonlDynamics } from "./readers/jsonlReader.ts";
 export { readCsvDynamics } from "./readers/csvReader.ts";
 export { DYNAMICS_FORMATS, inferDynamicsFormat, readDynamics, type DynamicsFormat } from "./readers/readDynamics.ts";
 export type { ReadOptions } from "./readers/readOptions.ts";
+export { countGovernanceFlags, GOVERNANCE_FLAG_ORDER, GOVERNANCE_FLAGS, type GovernanceFlag } from "./governance.ts";

@@ -20,3 +20,15 @@ export const QUADRANT_COLORS = {
 
 /** Canaries are drawn with a ring in this colour (black in Okabe–Ito). */
 export const CANARY_COLOR = "#000000";
+
+/**
+ * The quadrants' marker shapes, so that they differ without colour too (greyscale, colour
+ * vision deficiencies): the data map draws each point in its quadrant's shape and its legend
+ * shows the same shapes. The rare, interesting quadrants get the most distinct outlines.
+ */
+export const QUADRANT_SHAPES = {
+  STABLE_EASY: "square",
+  AMBIGUOUS_HARD: "triangle",
+  HOTSPOT_MEMORIZED: "diamond",
+  NOISY_OUTLIER: "plus",
+} as const satisfies Record<(typeof QUADRANT_ORDER)[number], string>;

@@ -33,6 +33,8 @@ export * from "./services/finish-run.ts";
 export * from "./services/cancel-run.ts";
 export * from "./services/score-run.ts";
 export * from "./services/data-map.ts";
+export * from "./services/run-governance.ts";
+export * from "./services/run-points.ts";
 export * from "./services/example-key.ts";
 export * from "./services/run-scores-download.ts";
 export * from "./services/find-run.ts";
