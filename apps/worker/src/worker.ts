@@ -1,4 +1,16 @@
-import { auditAnchorFile, readAuditKey, recordAuditAnchor, recoverySweepSeconds, type Database, type JobName, type JobQueue, type JobHandler } from "@gdc/db";
+import {
+  auditAnchorFile,
+  clearHeartbeatsOfStoppedProcess,
+  findInterruptedWork,
+  findStaleWork,
+  readAuditKey,
+  recordAuditAnchor,
+  recoverySweepSeconds,
+  type Database,
+  type JobName,
+  type JobQueue,
+  type JobHandler,
+} from "@gdc/db";
 import { jobHandlers } from "./jobs/index.ts";
 import { staleAfterSeconds } from "./jobs/train.ts";
 
@@ -72,20 +84,10 @@ export { recoverySweepSeconds };
  * worker elsewhere keeps its run.
  */
 export async function sweepStaleWork({ db, queue }: WorkerDeps): Promise<number> {
-  const stale = staleAfterSeconds();
-  const runs = await db.sql<{ id: string }>(
-    `SELECT id FROM runs WHERE kind = 'TRACKED' AND status = 'RUNNING'
-       AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::float8))`,
-    [stale],
-  );
-  for (const run of runs) await queue.enqueue("train", { runId: run.id }, { singletonKey: `sweep-train:${run.id}` });
-  const studies = await db.sql<{ id: string }>(
-    `SELECT id FROM studies WHERE status = 'RUNNING'
-       AND (progress IS NULL OR NOT (progress ? 'heartbeatAt') OR (progress ->> 'heartbeatAt')::timestamptz < now() - make_interval(secs => $1::float8))`,
-    [stale],
-  );
-  for (const study of studies) await queue.enqueue("study", { studyId: study.id }, { singletonKey: `sweep-study:${study.id}` });
-  return runs.length + studies.length;
+  const { runIds, studyIds } = await findStaleWork(db, { staleAfterSeconds: staleAfterSeconds() });
+  for (const runId of runIds) await queue.enqueue("train", { runId }, { singletonKey: `sweep-train:${runId}` });
+  for (const studyId of studyIds) await queue.enqueue("study", { studyId }, { singletonKey: `sweep-study:${studyId}` });
+  return runIds.length + studyIds.length;
 }
 
 /**
@@ -100,20 +102,13 @@ export async function recoverInterruptedWork({ db, queue }: WorkerDeps): Promise
   if (!durableQueue) {
     // The embedded store is locked to this process, so whatever is RUNNING was left by a
     // process that stopped: its heartbeat means nothing, and the jobs must not wait it out.
-    await db.sql(`UPDATE runs SET heartbeat_at = NULL WHERE status = 'RUNNING' AND kind = 'TRACKED'`);
-    await db.sql(`UPDATE studies SET progress = progress - 'heartbeatAt' WHERE status = 'RUNNING' AND progress IS NOT NULL`);
+    await clearHeartbeatsOfStoppedProcess(db);
   }
-  const runs = await db.sql<{ id: string; kind: string; status: string }>(
-    `SELECT id, kind, status FROM runs
-     WHERE (kind = 'TRACKED' AND status = 'RUNNING' AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $1::float8)))
-        OR (NOT $2::bool AND ((kind = 'TRACKED' AND status = 'QUEUED') OR status = 'SCORING'))`,
-    [staleAfterSeconds(), durableQueue],
-  );
+  const { runs, studyIds } = await findInterruptedWork(db, { staleAfterSeconds: staleAfterSeconds(), durableQueue });
   for (const run of runs) {
     if (run.status === "SCORING") await queue.enqueue("score", { runId: run.id }, { singletonKey: `recover-score:${run.id}` });
     else await queue.enqueue("train", { runId: run.id }, { singletonKey: `recover-train:${run.id}` });
   }
-  const studies = durableQueue ? [] : await db.sql<{ id: string }>(`SELECT id FROM studies WHERE status IN ('QUEUED', 'RUNNING')`);
-  for (const study of studies) await queue.enqueue("study", { studyId: study.id }, { singletonKey: `recover-study:${study.id}` });
-  return runs.length + studies.length;
+  for (const studyId of studyIds) await queue.enqueue("study", { studyId }, { singletonKey: `recover-study:${studyId}` });
+  return runs.length + studyIds.length;
 }

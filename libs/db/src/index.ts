@@ -39,3 +39,7 @@ export * from "./services/example-key.ts";
 export * from "./services/run-scores-download.ts";
 export * from "./services/find-run.ts";
 export * from "./services/query-examples.ts";
+export * from "./services/run-claim.ts";
+export * from "./services/study-claim.ts";
+export * from "./services/worker-recovery.ts";
+export * from "./queries/users.ts";

@@ -1,4 +1,4 @@
-import { actorFor, DomainError, releaseVersion } from "@gdc/db";
+import { actorFor, DomainError, findUserById, releaseVersion } from "@gdc/db";
 import type { JobImplementation } from "./index.ts";
 
 /**
@@ -9,7 +9,7 @@ import type { JobImplementation } from "./index.ts";
  */
 export const buildReleaseJob: JobImplementation<"build-release"> = async (deps, { versionId, actorUserId, overrideReason }) => {
   const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const user = await deps.db.prisma.user.findUnique({ where: { id: actorUserId } });
+  const user = await findUserById(deps.db, actorUserId);
   if (!user) {
     log(`release of ${versionId}: user ${actorUserId} no longer exists; not released`);
     return;

@@ -1,4 +1,4 @@
-import { appendAuditEvent, auditedTransaction, systemActor, type Database, type Prisma } from "@gdc/db";
+import { claimStudy, DomainError, failStudy as failClaimedStudy, finishStudy as finishClaimedStudy, studyCorpusRows, systemActor, writeStudyProgress, type Database } from "@gdc/db";
 import type { InterventionStudyOptions, StudyConfig, StudyPassage, StudyProgress, StudyReport } from "@gdc/study";
 import type { JobImplementation } from "./index.ts";
 import { staleAfterSeconds } from "./train.ts";
@@ -13,16 +13,19 @@ const PROGRESS_INTERVAL_MS = 1000;
  * RUNNING with a heartbeat (Study.progress.heartbeatAt) older than the stale limit, i.e. its
  * worker died — so two workers never run one study. A study has no checkpoints: a resumed
  * study starts over, and gives the same report (same seeds, same backend). The report and the
- * final status are written with their audit event in one transaction.
+ * final status are written with their audit event in one transaction (libs/db study-claim.ts),
+ * and only under this worker's claim: progress, finish and fail are refused once another worker
+ * resumed the study.
  */
 export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) => {
   const { db } = deps;
   const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  if (!(await claimStudy(db, studyId))) {
+  const claim = await claimStudy(db, worker, { studyId, staleAfterSeconds: staleAfterSeconds() });
+  if (!claim) {
     log(`study ${studyId}: not claimed (finished, or held by a live worker)`);
     return;
   }
-  const row = await db.prisma.study.findUniqueOrThrow({ where: { id: studyId } });
+  const { study: row, claimId } = claim;
   const study = await import("@gdc/study");
 
   let lastWrite = 0;
@@ -32,9 +35,7 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
     if (!force && now - lastWrite < PROGRESS_INTERVAL_MS) return;
     lastWrite = now;
     const progress = { ...latest, heartbeatAt: new Date(now).toISOString() };
-    void db
-      .sql(`UPDATE studies SET progress = $2::jsonb WHERE id = $1::uuid AND status = 'RUNNING'`, [studyId, JSON.stringify(progress)])
-      .catch(() => {});
+    void writeStudyProgress(db, { studyId, claimId, progress }).catch(() => {});
   };
   // Keeps the heartbeat fresh through phases without training progress (audits, scoring).
   const heartbeat = setInterval(() => writeProgress(true), 10_000);
@@ -47,7 +48,7 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
       options = study.resolveStudyOptions((row.config ?? {}) as StudyConfig, own);
     } catch (err) {
       if (!(err instanceof study.ConfigError)) throw err;
-      await failStudy(db, studyId, `config.${err.field}: ${err.reason}`);
+      await failStudy(db, studyId, claimId, `config.${err.field}: ${err.reason}`, log);
       log(`study ${studyId}: FAILED: config.${err.field}: ${err.reason}`);
       return;
     }
@@ -60,12 +61,11 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
         writeProgress(phaseChanged);
       },
     );
-    await finishStudy(db, studyId, report, study.renderStudyReport(report, { images: "inline" }));
+    await finishStudy(db, studyId, claimId, report, study.renderStudyReport(report, { images: "inline" }));
     log(`study ${studyId}: SUCCEEDED in ${report.timing.seconds.toFixed(0)} s; extractionRatio ${report.summary.extractionRatio}, perplexityIncrease ${report.summary.perplexityIncrease}`);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    await failStudy(db, studyId, message);
-    log(`study ${studyId}: FAILED: ${message}`);
+    if (await failStudy(db, studyId, claimId, message, log)) log(`study ${studyId}: FAILED: ${message}`);
     // A bad corpus or config is the study's failure, recorded above; anything else may be the
     // machine's, so the queue may retry it.
     if (!(err instanceof study.StudyInputError)) throw err;
@@ -98,86 +98,36 @@ function progressOf(p: StudyProgress, startedMs: number): Record<string, unknown
  * examples holding the same prefix and secret are copies of one canary (the study groups them).
  */
 async function versionCorpus(db: Database, versionId: string): Promise<StudyPassage[]> {
-  const rows = await db.sql<{ key: string; text: string; split: string; is_canary: boolean; canary_prefix: string | null; canary_secret: string | null; repetitions: unknown }>(
-    `SELECT e.key, e.text, e.split::text AS split, e.is_canary, e.canary_prefix, e.canary_secret, e.payload -> 'repetitions' AS repetitions
-     FROM version_examples ve JOIN examples e ON e.id = ve.example_id
-     WHERE ve.version_id = $1::uuid AND e.split IN ('TRAIN', 'VALIDATION')
-     ORDER BY e.key`,
-    [versionId],
-  );
+  const rows = await studyCorpusRows(db, versionId);
   return rows.map((r): StudyPassage => {
     const passage: StudyPassage = { id: r.key, text: r.text, split: r.split === "VALIDATION" ? "validation" : "train" };
-    if (r.is_canary && r.canary_prefix !== null && r.canary_secret !== null) {
+    if (r.isCanary && r.canaryPrefix !== null && r.canarySecret !== null) {
       const k = typeof r.repetitions === "number" && Number.isInteger(r.repetitions) && r.repetitions >= 1 ? r.repetitions : 1;
-      passage.canary = { prefix: r.canary_prefix, secret: r.canary_secret, repetitions: k };
+      passage.canary = { prefix: r.canaryPrefix, secret: r.canarySecret, repetitions: k };
     }
     return passage;
-  });
-}
-
-/** Atomically takes the study (QUEUED, or RUNNING with a stale heartbeat); audited. */
-async function claimStudy(db: Database, studyId: string): Promise<boolean> {
-  return db.prisma.$transaction(async (tx) => {
-    const rows = await tx.$queryRawUnsafe<{ status: string }[]>(
-      `WITH before AS (SELECT id, status, progress FROM studies WHERE id = $1::uuid FOR UPDATE)
-       UPDATE studies s SET status = 'RUNNING', error = NULL,
-              progress = jsonb_build_object('phase', 'starting', 'heartbeatAt', to_jsonb(now()))
-       FROM before
-       WHERE s.id = before.id
-         AND (before.status = 'QUEUED'
-              OR (before.status = 'RUNNING'
-                  AND (before.progress IS NULL OR NOT (before.progress ? 'heartbeatAt')
-                       OR (before.progress ->> 'heartbeatAt')::timestamptz < now() - make_interval(secs => $2::float8))))
-       RETURNING before.status::text AS status`,
-      studyId,
-      staleAfterSeconds(),
-    );
-    if (rows.length === 0) return false;
-    const resumed = rows[0]!.status === "RUNNING";
-    await appendAuditEvent(tx, worker, {
-      action: resumed ? "study.resume" : "study.claim",
-      targetType: "Study",
-      targetId: studyId,
-      before: { status: rows[0]!.status },
-      after: { status: "RUNNING" },
-    });
-    return true;
   });
 }
 
 async function finishStudy(
   db: Database,
   studyId: string,
+  claimId: string,
   report: StudyReport,
   rendered: { markdown: string; charts: { file: string; title: string; alt: string; svg: string }[] },
 ): Promise<void> {
   const stored = { ...report, markdown: rendered.markdown, charts: rendered.charts };
-  await auditedTransaction(
-    db,
-    worker,
-    async (tx) => {
-      await tx.study.update({
-        where: { id: studyId },
-        data: {
-          status: "SUCCEEDED",
-          report: stored as unknown as Prisma.InputJsonValue,
-          progress: { phase: "done", trainingsDone: report.timing.trainings, trainings: report.timing.trainings, heartbeatAt: new Date().toISOString() },
-          error: null,
-          finishedAt: new Date(),
-        },
-      });
-      return {
-        result: undefined,
-        audit: { action: "study.succeed", targetType: "Study", targetId: studyId, before: { status: "RUNNING" }, after: { status: "SUCCEEDED", summary: report.summary } },
-      };
-    },
-    { timeoutMs: 120_000 },
-  );
+  await finishClaimedStudy(db, worker, { studyId, claimId, report: stored as unknown as Record<string, unknown>, summary: report.summary, trainings: report.timing.trainings });
 }
 
-async function failStudy(db: Database, studyId: string, message: string): Promise<void> {
-  await auditedTransaction(db, worker, async (tx) => {
-    await tx.study.update({ where: { id: studyId }, data: { status: "FAILED", error: message, finishedAt: new Date() } });
-    return { result: undefined, audit: { action: "study.fail", targetType: "Study", targetId: studyId, before: { status: "RUNNING" }, after: { status: "FAILED", error: message } } };
-  });
+/** Fails the study under this worker's claim; true when it did. A refusal (another worker holds it, it ended) is logged, not thrown. */
+async function failStudy(db: Database, studyId: string, claimId: string, message: string, log: (m: string) => void): Promise<boolean> {
+  try {
+    await failClaimedStudy(db, worker, { studyId, claimId, error: message });
+    return true;
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    log(`study ${studyId}: not marked FAILED (${err.message})`);
+    return false;
+  }
 }
