@@ -73,4 +73,16 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   for (const p of problems) console.error(p);
   if (problems.length) process.exit(1);
   console.log("dependencies: every workspace declares what it imports and imports what it declares");
+  // Data access only in libs/db (issue 12): the check proves it still catches a planted
+  // violation, then runs on apps/.
+  const { checkDataAccessAgainstList, DATA_ACCESS_HINT, NOT_YET_MOVED, selfTest } = await import("./check-data-access.mjs");
+  selfTest();
+  const access = checkDataAccessAgainstList();
+  for (const p of access) console.error(p);
+  if (access.length) {
+    console.error(`\n${access.length} data-access violation(s). ${DATA_ACCESS_HINT}`);
+    process.exit(1);
+  }
+  const left = [...NOT_YET_MOVED.values()].reduce((a, b) => a + b, 0);
+  console.log(`data access: no Prisma or SQL in apps/ outside their tests${left ? ` (${left} still being moved, in ${NOT_YET_MOVED.size} file(s))` : ""}`);
 }
