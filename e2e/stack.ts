@@ -218,10 +218,14 @@ export async function startStack(options: StackOptions = {}): Promise<{ info: St
     for (let i = 0; i < records.length; i += 20_000) await importExamples(db, engineer, { versionId: v1.id, records: records.slice(i, i + 20_000) });
     log(`stack: imported ${records.length} examples`);
 
+    // The version flow (GOVERNANCE.md): v1 is released, the run trains on it (with the canaries
+    // its release left out: the privacy audit), and curation happens on the child draft v2.
+    await releaseVersion(db, engineer, { versionId: v1.id });
     // The synthetic curves put memorization in forget events (syntheticLoss): score them with
     // the paper's signal, so that every quadrant is populated and hotspots have forget events.
     const run = await createExternalRun(db, engineer, {
       versionId: v1.id,
+      canaries: true,
       name: "synthetic-dynamics",
       epochs,
       framework: "synthetic",
@@ -231,8 +235,6 @@ export async function startStack(options: StackOptions = {}): Promise<{ info: St
     await finishRun(db, queue, engineer, { runId: run.id });
     await waitForRun(db, run.id, 120_000);
     log(`stack: run ${run.id} scored`);
-
-    await releaseVersion(db, engineer, { versionId: v1.id });
     // Stored directly (no study job): see syntheticStudyReport.
     const study = await db.prisma.study.create({
       data: {
@@ -248,7 +250,8 @@ export async function startStack(options: StackOptions = {}): Promise<{ info: St
 
     let liveRunId: string | null = null;
     if (options.liveRun ?? true) {
-      const live = await createExternalRun(db, engineer, { versionId: v2.id, name: "still-ingesting", epochs });
+      // On released v1 too (no canaries: an external trainer has the release's export).
+      const live = await createExternalRun(db, engineer, { versionId: v1.id, name: "still-ingesting", epochs });
       const liveKeys = records.filter((r) => !r.canary).map((r) => r.id!);
       await ingestSynthetic(db, engineer, live.id, liveKeys, epochs, Math.floor(epochs / 2));
       liveRunId = live.id;

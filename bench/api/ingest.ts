@@ -21,7 +21,7 @@ const t = await createTestDatabase();
 try {
   let t0 = performance.now();
   const seed = await seedVersion(t.db, N, "ingest");
-  const run = await createExternalRun(t.db, seed.actor, { versionId: seed.versionId, epochs: T, framework: "bench" });
+  const run = await createExternalRun(t.db, seed.actor, { allowDraft: true, versionId: seed.versionId, epochs: T, framework: "bench" });
   const keys = (await t.db.sql<{ keys: string }>(`SELECT string_agg(e.key, ',' ORDER BY re.ordinal) AS keys FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1`, [run.id]))[0]!.keys.split(",");
   console.log(`seeded ${N} examples and an external run of ${T} epochs in ${seconds(performance.now() - t0)} s`);
 

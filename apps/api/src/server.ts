@@ -251,7 +251,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * Serves GraphQL at /graphql (and /), with a request size limit, on loopback by default; and
  * `GET /export/versions/<id>.jsonl` (Bearer token, any role): a released version as JSONL for
- * Hugging Face `datasets`, streamed page by page (see exportVersion); and
+ * Hugging Face `datasets`, streamed page by page (see exportVersion), its lineage (run → parent →
+ * version) in the `x-gdc-lineage` header as JSON; and
  * `GET /export/runs/<id>/data-map.arrow` (Bearer token, any role): a run's data map as an
  * Arrow IPC file, from an in-memory cache (see data-map-http.ts); and
  * `GET /export/runs/<id>/scores.csv|.arrow` (Bearer token, any role): every score of a run keyed
@@ -494,6 +495,8 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
     res.setHeader("content-type", "application/x-ndjson; charset=utf-8");
     res.setHeader("x-gdc-example-count", String(exported.count));
     res.setHeader("x-gdc-content-hash", exported.version.contentHash ?? "");
+    // run → parent → this version (GOVERNANCE.md): ids only, ASCII, a few runs at most.
+    res.setHeader("x-gdc-lineage", JSON.stringify({ parentVersionId: exported.lineage.parentVersionId, runs: exported.lineage.runs, recorded: exported.lineage.recorded }));
     while (!next.done) {
       if (!res.write(exportLine(next.value))) await drained(res);
       next = await iterator.next();

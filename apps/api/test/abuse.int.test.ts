@@ -191,7 +191,7 @@ describe("F4: NUL bytes and invalid text are BAD_USER_INPUT naming the argument"
       { who: E, query: `mutation { createApiToken(name: "\\u0000") { token } }`, field: "name" },
       { who: E, query: GQL.createDraft, variables: { parent: version.id, note: NUL }, field: "note" },
       { who: E, query: `mutation ($input: CreateExternalRunInput!) { createExternalRun(input: $input) { id } }`, variables: { input: { versionId: version.id, epochs: 2, name: NUL } }, field: "input.name" },
-      { who: E, query: `mutation { createExternalRun(input: { versionId: "${version.id}", epochs: 2, framework: "py\\u0000torch" }) { id } }`, field: "input.framework" },
+      { who: E, query: `mutation { createExternalRun(input: { allowDraft: true, versionId: "${version.id}", epochs: 2, framework: "py\\u0000torch" }) { id } }`, field: "input.framework" },
       { who: h.users.ADMIN.token, query: `mutation ($name: String!) { createUser(email: "nul@example.test", name: $name, role: VIEWER) { id } }`, variables: { name: NUL }, field: "name" },
       { who: E, query: GQL.propose, variables: { input: { versionId: version.id, exampleIds: [someId], action: "PRUNE", reason: NUL } }, field: "input.reason" },
       { who: h.users.REVIEWER.token, query: GQL.review, variables: { input: { interventionId: someId, decision: "APPROVE", reason: NUL } }, field: "input.reason" },
@@ -572,7 +572,7 @@ describe("issue 13 item 15: a repeat that changes nothing writes no audit event"
     await importExamples(h.db, ENGINEER.actor, { versionId: version.id, records: [...records, { id: "repeat-new", text: "new" }] });
     expect(await events()).toBe(2);
 
-    const run = await createExternalRun(h.db, ENGINEER.actor, { versionId: version.id, epochs: 2, framework: "jax" });
+    const run = await createExternalRun(h.db, ENGINEER.actor, { allowDraft: true, versionId: version.id, epochs: 2, framework: "jax" });
     const cells = records.slice(0, 5).map((r) => ({ exampleKey: r.id!, epoch: 0, loss: 0.5, accuracy: 1 }));
     const ingests = () => h.db.prisma.auditEvent.count({ where: { targetId: run.id, action: "dynamics.ingest" } });
     expect((await ingestDynamics(h.db, ENGINEER.actor, { runId: run.id, cells })).accepted).toBe(5);

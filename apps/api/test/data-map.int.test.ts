@@ -23,7 +23,7 @@ beforeAll(async () => {
   token = (await seedUser(t.db, "VIEWER")).token;
   const engineer = (await seedUser(t.db, "ENGINEER")).actor;
   const { version } = await seedDataset(t.db, engineer, { examples: 26, canaries: 4 });
-  const run = await createExternalRun(t.db, engineer, { versionId: version.id, epochs: T, framework: "jax" });
+  const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: T, framework: "jax" });
   const keys = (await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [run.id])).map((r) => r.key);
   const cells = keys.flatMap((exampleKey, i) =>
     Array.from({ length: T }, (_, epoch) => {
@@ -35,7 +35,7 @@ beforeAll(async () => {
   await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
   await scoreRun(t.db, systemActor("worker"), { runId: run.id });
   runId = run.id;
-  unscoredRunId = (await createExternalRun(t.db, engineer, { versionId: version.id, epochs: T, framework: "jax" })).id;
+  unscoredRunId = (await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: T, framework: "jax" })).id;
   api = await startApi({ db: t.db, queue }, { port: 0 });
 });
 afterAll(async () => {

@@ -84,8 +84,8 @@ describe("POST /ingest/runs/<id>/dynamics", () => {
   });
 
   test("round trip: the same stored dynamics and scores as the GraphQL JSON path; a repeat writes nothing and no audit event", async () => {
-    const viaJson = await createExternalRun(t.db, engineer, { versionId, epochs: T });
-    const viaArrow = await createExternalRun(t.db, engineer, { versionId, epochs: T });
+    const viaJson = await createExternalRun(t.db, engineer, { allowDraft: true, versionId, epochs: T });
+    const viaArrow = await createExternalRun(t.db, engineer, { allowDraft: true, versionId, epochs: T });
     const cells = keys.flatMap((exampleKey, i) => Array.from({ length: T }, (_, epoch) => ({ exampleKey, epoch, loss: lossOf(i, epoch), accuracy: accOf(i, epoch) })));
     await gql(tokens.ENGINEER, INGEST, { input: { runId: viaJson.id, cells } });
 
@@ -140,7 +140,7 @@ describe("POST /ingest/runs/<id>/dynamics", () => {
   });
 
   test("the same key column in another order (a different digest) still maps each key to its own example", async () => {
-    const run = await createExternalRun(t.db, engineer, { versionId, epochs: 2 });
+    const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId, epochs: 2 });
     const reversed = [...keys].reverse();
     const send = (order: string[], epoch: number) =>
       post(tokens.ENGINEER, run.id, encodeDynamicsArrow({ keys: order, epoch, loss: order.map((k) => lossOf(keys.indexOf(k), epoch)), accuracy: order.map((k) => accOf(keys.indexOf(k), epoch)) }), `?epoch=${epoch}`);
@@ -158,7 +158,7 @@ describe("POST /ingest/runs/<id>/dynamics", () => {
   test("a `correct` bool column stores accuracy 1 / 0; keys may be any UTF-8; the file format is read too", async () => {
     const records = [{ id: "ünïcødé-1", text: "a" }, { id: "plain-2", text: "b" }];
     const { version } = await seedDataset(t.db, engineer, { records });
-    const run = await createExternalRun(t.db, engineer, { versionId: version.id, epochs: 1 });
+    const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 1 });
     const bits = new Uint8Array([0b01]);
     const schema = new Schema([new Field("example_key", new Utf8()), new Field("loss", new Float64()), new Field("correct", new Bool())]);
     const data = makeData({
@@ -178,7 +178,7 @@ describe("POST /ingest/runs/<id>/dynamics", () => {
   describe("bad bodies are refused, naming the column or row, and write nothing", () => {
     let runId: string;
     beforeAll(async () => {
-      runId = (await createExternalRun(t.db, engineer, { versionId, epochs: T })).id;
+      runId = (await createExternalRun(t.db, engineer, { allowDraft: true, versionId, epochs: T })).id;
     });
     const good = (n = N) => ({ keys: keys.slice(0, n), loss: keys.slice(0, n).map((_, i) => lossOf(i, 0)), accuracy: keys.slice(0, n).map((_, i) => accOf(i, 0)) });
     const late = N - 2; // the bad row is late in the batch: earlier rows must not be written either
@@ -233,7 +233,7 @@ describe("POST /ingest/runs/<id>/dynamics", () => {
       const body = encodeDynamicsArrow({ ...good(), epoch: 0 });
       expect((await post(tokens.ENGINEER, "00000000-0000-4000-8000-000000000000", body, "?epoch=0")).status).toBe(404);
       expect((await post(tokens.ENGINEER, "not-a-uuid", body, "?epoch=0")).body.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "runId" });
-      const finished = await createExternalRun(t.db, engineer, { versionId, epochs: 1 });
+      const finished = await createExternalRun(t.db, engineer, { allowDraft: true, versionId, epochs: 1 });
       await post(tokens.ENGINEER, finished.id, body, "?epoch=0");
       await finishRun(t.db, queue, engineer, { runId: finished.id });
       const late = await post(tokens.ENGINEER, finished.id, body, "?epoch=0");
@@ -243,7 +243,7 @@ describe("POST /ingest/runs/<id>/dynamics", () => {
   });
 
   test("permission: VIEWER and REVIEWER are refused (403), no token is 401, a wrong method 405; nothing written", async () => {
-    const run = await createExternalRun(t.db, engineer, { versionId, epochs: T });
+    const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId, epochs: T });
     const body = encodeDynamicsArrow({ keys, epoch: 0, loss: keys.map((_, i) => lossOf(i, 0)), accuracy: keys.map((_, i) => accOf(i, 0)) });
     for (const role of ["VIEWER", "REVIEWER"] as const) {
       const result = await post(tokens[role], run.id, body, "?epoch=0");

@@ -37,7 +37,7 @@ beforeAll(async () => {
   });
   const [canary] = await t.db.sql<{ id: string; key: string }>(`SELECT id, key FROM examples WHERE key = content_hash AND dataset_id = $1`, [version.datasetId]);
   hashKeyedCanary = canary!;
-  const run = await createExternalRun(t.db, engineer, { versionId: version.id, epochs: T, framework: "pytorch" });
+  const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: T, framework: "pytorch" });
   const keys = [...importKeys, hashKeyedCanary.key];
   const cells = keys.flatMap((exampleKey, i) =>
     Array.from({ length: T }, (_, epoch) => {
@@ -49,7 +49,7 @@ beforeAll(async () => {
   await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
   await scoreRun(t.db, systemActor("worker"), { runId: run.id });
   runId = run.id;
-  unscoredRunId = (await createExternalRun(t.db, engineer, { versionId: version.id, epochs: T, framework: "jax" })).id;
+  unscoredRunId = (await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: T, framework: "jax" })).id;
   api = await startApi({ db: t.db, queue }, { port: 0 });
 });
 afterAll(async () => {

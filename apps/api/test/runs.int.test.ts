@@ -77,7 +77,13 @@ describe("an external run end to end through the HTTP API", () => {
   beforeAll(async () => {
     const { actor } = await seedUser(t.db, "ENGINEER");
     const { version } = await seedDataset(t.db, actor, { examples: 40, canaries: 6 });
-    const { createExternalRun: run } = await ok(tokens.ENGINEER, CREATE_EXTERNAL, { input: { versionId: version.id, epochs: T, framework: "pytorch", name: "e2e" } });
+    // The version flow: the run trains on released v1 (a draft is refused), here with the canaries its release left out.
+    const draftRefused = await gql(tokens.ENGINEER, CREATE_EXTERNAL, { input: { versionId: version.id, epochs: T } });
+    expect(draftRefused.errors?.[0]).toMatchObject({ message: expect.stringMatching(/is a DRAFT: a run trains on a released, immutable version/), extensions: { code: "CONFLICT" } });
+    await ok(tokens.ADMIN, `mutation ($v: ID!) { releaseVersion(input: { versionId: $v }) { id } }`, { v: version.id });
+    const { createExternalRun: run } = await ok(tokens.ENGINEER, CREATE_EXTERNAL, {
+      input: { versionId: version.id, canaries: true, epochs: T, framework: "pytorch", name: "e2e" },
+    });
     expect(run).toMatchObject({ kind: "EXTERNAL", status: "RUNNING", backend: "pytorch", epochs: T, exampleCount: N, progress: { step: 0, steps: N * T, fraction: 0 } });
     runId = run.id;
     keys = [...Array.from({ length: 40 }, (_, i) => `ex-${i}`), ...Array.from({ length: 6 }, (_, i) => `canary-${i}`)];
@@ -237,7 +243,7 @@ describe("mutations through the API", () => {
   test("a bad cell is refused naming index and field, and writes nothing", async () => {
     const { actor } = await seedUser(t.db, "ENGINEER");
     const { version } = await seedDataset(t.db, actor, { examples: 3 });
-    const { createExternalRun: run } = await ok(tokens.ENGINEER, CREATE_EXTERNAL, { input: { versionId: version.id, epochs: 2 } });
+    const { createExternalRun: run } = await ok(tokens.ENGINEER, CREATE_EXTERNAL, { input: { allowDraft: true, versionId: version.id, epochs: 2 } });
     const cells = cellsFor(["ex-0", "ex-1", "ex-2"], 2);
     cells[4] = { ...cells[4]!, accuracy: 2 };
     const body = await gql(tokens.ENGINEER, INGEST, { input: { runId: run.id, cells } });
@@ -251,7 +257,7 @@ describe("mutations through the API", () => {
     const { actor } = await seedUser(t.db, "ENGINEER");
     const { version } = await seedDataset(t.db, actor, { examples: 3 });
     const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id kind status epochs seed scoringConfig exampleCount } }`;
-    const input = { versionId: version.id, policy: { name: "pruneQuadrant", params: { quadrant: "HOTSPOT_MEMORIZED" } } };
+    const input = { allowDraft: true, versionId: version.id, policy: { name: "pruneQuadrant", params: { quadrant: "HOTSPOT_MEMORIZED" } } };
     const denied = await gql(tokens.VIEWER, START, { input });
     expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const anonymous = await gql(null, START, { input });
@@ -275,15 +281,15 @@ describe("mutations through the API", () => {
     const { version } = await seedDataset(t.db, actor, { examples: 3 });
     const START = `mutation ($input: StartRunInput!) { startRun(input: $input) { id scoringConfig memorizationSignal } }`;
     for (const [mutation, input] of [
-      [START, { versionId: version.id, scoringConfig: { memorizationSignal: "loudness" } }],
-      [CREATE_EXTERNAL, { versionId: version.id, epochs: 3, scoringConfig: { memorizationSignal: "loudness" } }],
+      [START, { allowDraft: true, versionId: version.id, scoringConfig: { memorizationSignal: "loudness" } }],
+      [CREATE_EXTERNAL, { allowDraft: true, versionId: version.id, epochs: 3, scoringConfig: { memorizationSignal: "loudness" } }],
     ] as const) {
       const refused = await gql(tokens.ENGINEER, mutation, { input });
       expect(refused.errors?.[0]?.message).toMatch(/^scoringConfig\.memorizationSignal: /);
       expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "scoringConfig.memorizationSignal" });
     }
     const scoringConfig = { memorizationSignal: "forgetFrequency", learnedBy: "auto", lateEpochs: 2 };
-    const { startRun: run } = await ok(tokens.ENGINEER, START, { input: { versionId: version.id, scoringConfig } });
+    const { startRun: run } = await ok(tokens.ENGINEER, START, { input: { allowDraft: true, versionId: version.id, scoringConfig } });
     expect(run).toMatchObject({ scoringConfig, memorizationSignal: null });
     await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(runId: $id) { status } }`, { id: run.id });
   });
@@ -299,12 +305,12 @@ describe("mutations through the API", () => {
       [{ model: { architecture: "transformer", heads: 99 } }, "modelConfig.model.heads"],
       [{ learningRat: 0.1 }, "modelConfig"],
     ] as const) {
-      const refused = await gql(tokens.ENGINEER, START, { input: { versionId: version.id, modelConfig } });
+      const refused = await gql(tokens.ENGINEER, START, { input: { allowDraft: true, versionId: version.id, modelConfig } });
       expect(refused.errors?.[0]?.extensions, JSON.stringify(modelConfig)).toMatchObject({ code: "BAD_USER_INPUT", field });
     }
     expect(await t.db.prisma.run.count()).toBe(runsBefore);
     const modelConfig = { model: { architecture: "gru", hiddenSize: 64 } };
-    const { startRun: run } = await ok(tokens.ENGINEER, START, { input: { versionId: version.id, modelConfig } });
+    const { startRun: run } = await ok(tokens.ENGINEER, START, { input: { allowDraft: true, versionId: version.id, modelConfig } });
     expect(run.modelConfig).toEqual(modelConfig); // stored as given
     await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(runId: $id) { status } }`, { id: run.id });
   });

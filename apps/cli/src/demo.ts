@@ -5,6 +5,7 @@ import {
   createDataset,
   createUser,
   importExamples,
+  releaseVersion,
   startRun,
   systemActor,
   actorFor,
@@ -32,9 +33,12 @@ export interface DemoInfo {
 
 /**
  * The demo a newcomer gets from `npm start`: users of every role with tokens, the bundled
- * Moby-Dick corpus (short passages, as in `gdc study`) with its canaries (DEFAULT_CANARIES: 1 to 16 copies each), and a tracked training run whose
- * scores feed a "prune the top 10 % by memorization" policy, proposed in the engineer's name
- * for the reviewer to decide. Created once; later starts reuse it.
+ * Moby-Dick corpus (short passages, as in `gdc study`) with its canaries (DEFAULT_CANARIES: 1 to 16 copies each),
+ * and the version flow (GOVERNANCE.md): version 1 is released (the canaries are left out of it,
+ * as of every release), a tracked training run trains on released v1 (with the canaries its
+ * release left out: the privacy audit), and its scores feed a "prune the top 10 % by
+ * memorization" policy, proposed in the engineer's name onto the child draft version 2 for the
+ * reviewer to decide; releasing v2 records run → v1 → v2. Created once; later starts reuse it.
  * Tokens are kept in `tokenFile` (a local, single-user convenience: the demo's only secret).
  */
 export async function ensureDemo(db: Database, queue: JobQueue, tokenFile: string, say: (m: string) => void): Promise<DemoInfo> {
@@ -80,6 +84,8 @@ export async function ensureDemo(db: Database, queue: JobQueue, tokenFile: strin
     })),
   ];
   await importExamples(db, engineer, { versionId: version.id, records });
+  // A run trains on a released, immutable version; curation goes onto its child draft.
+  await releaseVersion(db, actorFor(users.get("ADMIN")!), { versionId: version.id });
   const run = await startRun(db, queue, engineer, {
     versionId: version.id,
     name: `demo: char-level transformer d=${DEFAULT_STUDY_TRAINING.model.architecture === "transformer" ? DEFAULT_STUDY_TRAINING.model.modelSize : "?"}, ${DEFAULT_STUDY_TRAINING.epochs} epochs`,

@@ -41,7 +41,7 @@ async function writeCartographyFolder(examples: number, epochs: number) {
 test("the allenai/cartography layout imports as-is (guid = example key), in chunks; a repeat changes nothing; then finish", async () => {
   const { actor } = await seedUser(t.db, "ENGINEER");
   const { version } = await seedDataset(t.db, actor, { records: Array.from({ length: 23 }, (_, i) => ({ id: String(i), text: `sentence ${i}` })) });
-  const run = await createExternalRun(t.db, actor, { versionId: version.id, epochs: 3 });
+  const run = await createExternalRun(t.db, actor, { allowDraft: true, versionId: version.id, epochs: 3 });
   const folder = await writeCartographyFolder(23, 3);
   const logs: string[] = [];
   const options = { api: api.url, token, run: run.id, chunkSize: "10", log: (m: string) => logs.push(m) };
@@ -67,7 +67,7 @@ test("the allenai/cartography layout imports as-is (guid = example key), in chun
 test("a file whose epochs or keys do not match the run is refused with a clear message", async () => {
   const { actor } = await seedUser(t.db, "ENGINEER");
   const { version } = await seedDataset(t.db, actor, { records: Array.from({ length: 4 }, (_, i) => ({ id: `k${i}`, text: `t ${i}` })) });
-  const run = await createExternalRun(t.db, actor, { versionId: version.id, epochs: 2 });
+  const run = await createExternalRun(t.db, actor, { allowDraft: true, versionId: version.id, epochs: 2 });
   const csv = join(dir, "dyn.csv");
   await writeFile(csv, "id,epoch,loss,accuracy\nk0,0,1.5,0\nk0,1,0.5,1\nnope,0,1,0\nnope,1,1,0\n");
   // The file's examples are k0 (file row 0) and nope (file row 1): the Arrow request names the row and the file's example.
@@ -88,7 +88,7 @@ test("--transport graphql keeps every request under the API's body limit: long k
   // 200-character keys: ~270 bytes of JSON a cell, so 35,000 cells (~9.5 MB) exceed the 8 MB limit in one chunk.
   const keys = Array.from({ length: 3_500 }, (_, i) => `${String(i).padStart(6, "0")}-${"k".repeat(193)}`);
   const { version } = await seedDataset(t.db, actor, { records: keys.map((id, i) => ({ id, text: `long-keyed sentence ${i}` })) });
-  const run = await createExternalRun(t.db, actor, { versionId: version.id, epochs: 10 });
+  const run = await createExternalRun(t.db, actor, { allowDraft: true, versionId: version.id, epochs: 10 });
   const csv = join(dir, "long-keys.csv");
   const lines = keys.flatMap((k, i) => Array.from({ length: 10 }, (_, e) => `${k},${e},${((i % 7) + 10 - e) / 4},${e / 10}`));
   await writeFile(csv, `id,epoch,loss,accuracy\n${lines.join("\n")}\n`);

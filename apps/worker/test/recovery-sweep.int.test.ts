@@ -46,8 +46,8 @@ test("the sweep leaves runs and studies with a fresh heartbeat alone and re-enqu
   const { actor } = await seedUser(t.db, "ENGINEER");
   const { version } = await seedDataset(t.db, actor, { examples: 10 });
   const recording = new RecordingQueue();
-  const live = await startRun(t.db, recording, actor, { versionId: version.id, epochs: 1, seed: 1, modelConfig });
-  const dead = await startRun(t.db, recording, actor, { versionId: version.id, epochs: 1, seed: 1, modelConfig });
+  const live = await startRun(t.db, recording, actor, { allowDraft: true, versionId: version.id, epochs: 1, seed: 1, modelConfig });
+  const dead = await startRun(t.db, recording, actor, { allowDraft: true, versionId: version.id, epochs: 1, seed: 1, modelConfig });
   await t.db.sql(`UPDATE runs SET status = 'RUNNING', heartbeat_at = now() WHERE id = $1::uuid`, [live.id]);
   await t.db.sql(`UPDATE runs SET status = 'RUNNING', heartbeat_at = now() - interval '1 hour' WHERE id = $1::uuid`, [dead.id]);
   const queue = new RecordingQueue();
@@ -63,7 +63,7 @@ test.runIf(onPostgres)(
     const { actor } = await seedUser(t.db, "ENGINEER");
     const { version } = await seedDataset(t.db, actor, { records });
     const recording = new RecordingQueue();
-    const newRun = () => startRun(t.db, recording, actor, { versionId: version.id, epochs: 4, seed: 7, modelConfig });
+    const newRun = () => startRun(t.db, recording, actor, { allowDraft: true, versionId: version.id, epochs: 4, seed: 7, modelConfig });
 
     const reference = await newRun();
     await trainJob({ db: t.db, queue: recording, log }, { runId: reference.id });

@@ -13,7 +13,7 @@ afterAll(async () => {
 async function finishedRun(db: Database, queue: JobQueue, n: number) {
   const { actor } = await seedUser(db, "ENGINEER");
   const { version } = await seedDataset(db, actor, { examples: n });
-  const run = await createExternalRun(db, actor, { versionId: version.id, epochs: 4, framework: "jax" });
+  const run = await createExternalRun(db, actor, { allowDraft: true, versionId: version.id, epochs: 4, framework: "jax" });
   const cells = Array.from({ length: n * 4 }, (_, c) => {
     const i = Math.floor(c / 4);
     const epoch = c % 4;

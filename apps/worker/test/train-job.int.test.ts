@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(async () => t?.dispose());
 
 async function newRun(actor: Parameters<typeof startRun>[2], versionId: string) {
-  return startRun(t.db, queue, actor, { versionId, epochs: 4, seed: 7, modelConfig });
+  return startRun(t.db, queue, actor, { allowDraft: true, versionId, epochs: 4, seed: 7, modelConfig });
 }
 
 test.runIf(onPostgres)("a worker killed mid-run is resumed by another: same dynamics as an uninterrupted run, nothing lost or duplicated", async () => {
@@ -100,7 +100,7 @@ test("embedded store: a run left RUNNING by a stopped process is resumed at the 
   try {
     const { actor } = await seedUser(embedded.db, "ENGINEER");
     const { version } = await seedDataset(embedded.db, actor, { records: records.slice(0, 40) });
-    const run = await startRun(embedded.db, local, actor, { versionId: version.id, epochs: 2, seed: 3, modelConfig });
+    const run = await startRun(embedded.db, local, actor, { allowDraft: true, versionId: version.id, epochs: 2, seed: 3, modelConfig });
     await local.stop(); // the process "stops" before the queued job runs…
     await embedded.db.sql(`UPDATE runs SET status = 'RUNNING', heartbeat_at = now() WHERE id = $1::uuid`, [run.id]); // …mid-run
     const restarted = await openJobQueue(embedded.db);

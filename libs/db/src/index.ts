@@ -19,6 +19,8 @@ export * from "./services/evaluate-release-gate.ts";
 export * from "./services/release-changes.ts";
 export * from "./services/earlier-decisions.ts";
 export * from "./services/release-version.ts";
+export * from "./services/version-lineage.ts";
+export * from "./services/curation-draft.ts";
 export * from "./services/start-study.ts";
 export * from "./services/export-version.ts";
 export * from "./services/list-audit-events.ts";

@@ -30,7 +30,7 @@ beforeAll(async () => {
   engineer = (await seedUser(t.db, "ENGINEER")).actor;
   const { version } = await seedDataset(t.db, engineer, { examples: EXAMPLES });
   versionId = version.id;
-  const run = await createExternalRun(t.db, engineer, { versionId, epochs: 2, framework: "pytorch", name: "scale" });
+  const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId, epochs: 2, framework: "pytorch", name: "scale" });
   runId = run.id;
   let cells: DynamicsCellInput[] = [];
   const flush = async () => {

@@ -47,7 +47,7 @@ describe.each(["postgres", "pglite"] as const)("on %s", (store) => {
       ...Array.from({ length: 3 }, (_, i) => ({ id: `held-${i}`, text: `held-out example ${i}`, split: "validation" as const })),
     ];
     const { version } = await seedDataset(t.db, engineer, { records });
-    const run = await createExternalRun(t.db, engineer, { versionId: version.id, epochs, framework: "jax" });
+    const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs, framework: "jax" });
     const keys = records.slice(0, examples).map((r) => r.id);
     return { run, keys };
   }

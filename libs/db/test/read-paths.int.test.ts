@@ -29,7 +29,7 @@ afterAll(async () => t?.dispose());
 
 async function scoredRun(examples: number, canaries: number, epochs = 4) {
   const { version } = await seedDataset(t.db, engineer, { examples, canaries });
-  const run = await createExternalRun(t.db, engineer, { versionId: version.id, epochs, framework: "pytorch" });
+  const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs, framework: "pytorch" });
   const keys = (await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [run.id])).map((r) => r.key);
   const cells = keys.flatMap((exampleKey, i) =>
     Array.from({ length: epochs }, (_, epoch) => {
@@ -46,7 +46,7 @@ async function scoredRun(examples: number, canaries: number, epochs = 4) {
 describe("findRun", () => {
   test("returns exactly what prisma.run.findUnique returns, for tracked, external and scored runs", async () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 5 });
-    const tracked = await startRun(t.db, new RecordingQueue(), engineer, { versionId: version.id, epochs: 3, seed: 11, scoringConfig: { qMemorization: 0.8 } });
+    const tracked = await startRun(t.db, new RecordingQueue(), engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 11, scoringConfig: { qMemorization: 0.8 } });
     // Every nullable column filled in, as a training run in progress has them.
     await t.db.sql(
       `UPDATE runs SET backend = 'wasm', progress_epoch = 1, progress_step = 3, progress_steps = 5, examples_per_sec = 123.5, eta_seconds = 7.25,
@@ -54,7 +54,7 @@ describe("findRun", () => {
       [tracked.id],
     );
     const scored = await scoredRun(8, 1);
-    const external = await createExternalRun(t.db, engineer, { versionId: version.id, epochs: 2, framework: "jax" });
+    const external = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 2, framework: "jax" });
     for (const id of [tracked.id, scored, external.id]) {
       const expected = await t.db.prisma.run.findUnique({ where: { id } });
       expect(await findRun(t.db, id)).toEqual(expected);
@@ -139,7 +139,7 @@ describe("readDataMapColumns", () => {
 
   test("a run without scores has no data map", async () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 3 });
-    const run = await createExternalRun(t.db, engineer, { versionId: version.id, epochs: 2, framework: "jax" });
+    const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 2, framework: "jax" });
     expect(await readDataMapColumns(t.db, run.id)).toBeNull();
     expect(await dataMapVersion(t.db, run.id)).not.toBeNull();
   });

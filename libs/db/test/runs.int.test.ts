@@ -13,6 +13,7 @@ import {
   queryExamples,
   readDynamicsMatrix,
   readTrajectory,
+  releaseVersion,
   scoreRun,
   startRun,
   systemActor,
@@ -48,7 +49,7 @@ function syntheticDynamics(keys: string[], epochs: number, seed = 1) {
 
 async function externalRunWithExamples(examples = 12, epochs = 4, canaries = 0) {
   const { version } = await seedDataset(t.db, engineer, { examples, canaries });
-  const run = await createExternalRun(t.db, engineer, { versionId: version.id, epochs, framework: "pytorch", name: "ext" });
+  const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs, framework: "pytorch", name: "ext" });
   const keys = (await t.db.sql<{ key: string }>(
     `SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`,
     [run.id],
@@ -77,7 +78,7 @@ describe("startRun and createExternalRun", () => {
     await importExamples(t.db, engineer, { versionId: version.id, records: [{ id: "c", text: "sea" }, { id: "a", text: "ay" }] });
     const queue = new RecordingQueue();
     const policy = { name: "pruneTopByMemorization", params: { percent: 10 } };
-    const run = await startRun(t.db, queue, engineer, { versionId: version.id, epochs: 3, seed: 7, policy, scoringConfig: { qMemorization: 0.8 } });
+    const run = await startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 7, policy, scoringConfig: { qMemorization: 0.8 } });
     expect(run).toMatchObject({ kind: "TRACKED", status: "QUEUED", epochs: 3, seed: 7 });
     expect(run.scoringConfig).toEqual({ qMemorization: 0.8, policy });
     const members = await t.db.sql<{ ordinal: number; key: string; weight: number }>(
@@ -98,16 +99,16 @@ describe("startRun and createExternalRun", () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 2 });
     const queue = new RecordingQueue();
     const before = await t.db.prisma.run.count();
-    await expect(startRun(t.db, queue, engineer, { versionId: version.id, epochs: 0, seed: 0 })).rejects.toThrow(/^epochs: /);
-    await expect(startRun(t.db, queue, engineer, { versionId: version.id, epochs: 3, seed: 0, policy: { name: "pruneTopByMemorization", params: { percent: 400 } } })).rejects.toMatchObject({
+    await expect(startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 0, seed: 0 })).rejects.toThrow(/^epochs: /);
+    await expect(startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 0, policy: { name: "pruneTopByMemorization", params: { percent: 400 } } })).rejects.toMatchObject({
       code: "BAD_USER_INPUT",
       field: "scoringConfig.policy.params.percent",
     });
-    await expect(startRun(t.db, queue, engineer, { versionId: version.id, epochs: 3, seed: 0, scoringConfig: { earlyEpochs: 9 } })).rejects.toThrow("scoringConfig.earlyEpochs");
-    await expect(createExternalRun(t.db, engineer, { versionId: version.id, epochs: 3, scoringConfig: { bogus: 1 } })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    await expect(startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 0, scoringConfig: { earlyEpochs: 9 } })).rejects.toThrow("scoringConfig.earlyEpochs");
+    await expect(createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 3, scoringConfig: { bogus: 1 } })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
     for (const create of [
-      (scoringConfig: Record<string, unknown>) => startRun(t.db, queue, engineer, { versionId: version.id, epochs: 3, seed: 0, scoringConfig }),
-      (scoringConfig: Record<string, unknown>) => createExternalRun(t.db, engineer, { versionId: version.id, epochs: 3, scoringConfig }),
+      (scoringConfig: Record<string, unknown>) => startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 0, scoringConfig }),
+      (scoringConfig: Record<string, unknown>) => createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 3, scoringConfig }),
     ]) {
       await expect(create({ memorizationSignal: "vibes" })).rejects.toMatchObject({ code: "BAD_USER_INPUT", field: "scoringConfig.memorizationSignal" });
       await expect(create({ memorizationSignal: "vibes" })).rejects.toThrow(/^scoringConfig\.memorizationSignal: .*lossDrop/);
@@ -272,7 +273,7 @@ describe("ingestDynamics", () => {
 
   test("only a RUNNING external run takes dynamics", async () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 2 });
-    const tracked = await startRun(t.db, new RecordingQueue(), engineer, { versionId: version.id, epochs: 2, seed: 0 });
+    const tracked = await startRun(t.db, new RecordingQueue(), engineer, { allowDraft: true, versionId: version.id, epochs: 2, seed: 0 });
     await expect(ingestDynamics(t.db, engineer, { runId: tracked.id, cells: [] })).rejects.toMatchObject({ code: "CONFLICT" });
     const { run, keys } = await externalRunWithExamples(2, 2);
     await cancelRun(t.db, engineer, { runId: run.id });
@@ -352,7 +353,7 @@ describe("finishRun and scoreRun", () => {
 
   test('memorizationSignal "forgetFrequency" gives the paper\'s map: memorization is the forget frequency', async () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 20 });
-    const run = await createExternalRun(t.db, engineer, { versionId: version.id, epochs: 5, scoringConfig: { memorizationSignal: "forgetFrequency", lateEpochs: 1 } });
+    const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 5, scoringConfig: { memorizationSignal: "forgetFrequency", lateEpochs: 1 } });
     const keys = (await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [run.id])).map((r) => r.key);
     await ingestDynamics(t.db, engineer, { runId: run.id, cells: syntheticDynamics(keys, 5, 4) });
     await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
@@ -372,18 +373,27 @@ describe("finishRun and scoreRun", () => {
     expect(scored.scoringResolved).toMatchObject({ memorizationSignal: "forgetFrequency", earlyEpochs: 2, lateEpochs: 1 });
   });
 
-  test("a run with a policy proposes interventions in its creator's name", async () => {
+  test("a run with a policy proposes interventions in its creator's name, onto a child draft of the released version it trained on", async () => {
     const { user, actor } = await seedUser(t.db, "ENGINEER");
     const { version } = await seedDataset(t.db, actor, { examples: 30 });
+    await releaseVersion(t.db, (await seedUser(t.db, "ADMIN")).actor, { versionId: version.id });
     const run = await createExternalRun(t.db, actor, { versionId: version.id, epochs: 4, scoringConfig: { policy: { name: "pruneTopByMemorization", params: { percent: 10 } } } });
     const keys = (await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [run.id])).map((r) => r.key);
     await ingestDynamics(t.db, actor, { runId: run.id, cells: syntheticDynamics(keys, 4, 9) });
     await finishRun(t.db, new RecordingQueue(), actor, { runId: run.id });
     const result = await scoreRun(t.db, systemActor("worker"), { runId: run.id });
     expect(result).toMatchObject({ status: "SUCCEEDED", proposals: { proposed: 3 } });
+    // v1 stays what the run trained on; the proposals go onto a new draft v2 drafted from it…
+    const child = await t.db.prisma.datasetVersion.findFirstOrThrow({ where: { parentId: version.id } });
+    expect(child).toMatchObject({ number: 2, status: "DRAFT", createdById: user.id });
+    expect(result.status === "SUCCEEDED" && result.proposals).toMatchObject({ versionId: child.id });
     const proposals = await t.db.prisma.intervention.findMany({ where: { runId: run.id } });
     expect(proposals).toHaveLength(3);
-    expect(proposals.every((p) => p.proposedById === user.id && p.action === "PRUNE")).toBe(true);
+    expect(proposals.every((p) => p.proposedById === user.id && p.action === "PRUNE" && p.versionId === child.id)).toBe(true);
+    // …and scoring again reuses that open draft (nothing new to propose there: skipped).
+    const again = await scoreRun(t.db, systemActor("worker"), { runId: run.id });
+    expect(again).toMatchObject({ status: "SUCCEEDED", proposals: { proposed: 0, skipped: 3, versionId: child.id } });
+    expect(await t.db.prisma.datasetVersion.count({ where: { datasetId: version.datasetId } })).toBe(2);
   });
 
   test("a run whose config cannot be scored is marked FAILED with the reason", async () => {

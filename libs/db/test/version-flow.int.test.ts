@@ -12,6 +12,7 @@ import {
   reviewInterventions,
   scoreRun,
   systemActor,
+  versionLineage,
   type Actor,
   type DynamicsCellInput,
 } from "../src/index.ts";
@@ -69,7 +70,16 @@ test("a run on released v1 scores child drafts by example identity: each round p
 
     await reviewInterventions(t.db, reviewer, { interventionIds: proposal.interventions.map((i) => i.id), decision: "APPROVE", reason: "memorized" });
     const release = await releaseVersion(t.db, admin, { versionId: child.id });
-    expect(release.lineage).toMatchObject({ parentVersionId: parent, removed: chosen.length });
+    // The release records run → parent → child: the run whose interventions it applied, the
+    // version that run trained on (v1, released before the run started), and the parent.
+    expect(release.lineage).toMatchObject({ parentVersionId: parent, removed: chosen.length, runs: [{ runId: run.id, versionId: v1.id, onDraft: false }] });
+    expect(await versionLineage(t.db, child.id)).toEqual({
+      versionId: child.id,
+      released: true,
+      parentVersionId: parent,
+      runs: [{ runId: run.id, versionId: v1.id, onDraft: false }],
+      recorded: true,
+    });
     for (const id of chosen) prunedSoFar.add(id);
     expect([...(await members(child.id))].some((id) => prunedSoFar.has(id))).toBe(false);
     parent = child.id;
@@ -80,6 +90,7 @@ test("a run on released v1 scores child drafts by example identity: each round p
 
 test("a run that scored none of a version's members says so instead of proposing nothing", async () => {
   const { version: v1 } = await seedDataset(t.db, engineer, { examples: 5 });
+  await releaseVersion(t.db, admin, { versionId: v1.id });
   const run = await createExternalRun(t.db, engineer, { versionId: v1.id, epochs: 1, framework: "pytorch", name: "one epoch" });
   await ingestDynamics(t.db, engineer, { runId: run.id, cells: Array.from({ length: 5 }, (_, i) => ({ exampleKey: `ex-${i}`, epoch: 0, loss: 1 + i, accuracy: 0.5 })) });
   await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });

@@ -5,6 +5,7 @@ import * as common from "./common.ts";
 import * as datasets from "./datasets.ts";
 import * as examples from "./examples.ts";
 import * as governance from "./governance.ts";
+import * as lineage from "./lineage.ts";
 import * as runs from "./runs.ts";
 import * as studies from "./studies.ts";
 import * as users from "./users.ts";
@@ -16,7 +17,7 @@ type Resolvers = Extract<ApolloServerOptionsWithTypeDefs<ApiContext>["resolvers"
  * once, by file name. A module file missing here fails the schema-modules test
  * (apps/api/test/schema-modules.test.ts) instead of silently serving less.
  */
-export const SCHEMA_MODULES = { audit, common, datasets, examples, governance, runs, studies, users } satisfies Record<string, { typeDefs: string; resolvers: object }>;
+export const SCHEMA_MODULES = { audit, common, datasets, examples, governance, lineage, runs, studies, users } satisfies Record<string, { typeDefs: string; resolvers: object }>;
 
 export const typeDefs: string[] = Object.values(SCHEMA_MODULES).map((m) => m.typeDefs);
 export const resolvers: Resolvers[] = Object.values(SCHEMA_MODULES).map((m) => m.resolvers as Resolvers);

@@ -121,7 +121,12 @@ export const typeDefs = /* GraphQL */ `
   }
 
   input StartRunInput {
+    "a RELEASED version: a run trains on an immutable, citable version (a DRAFT is refused unless allowDraft)"
     versionId: ID!
+    "train on a DRAFT anyway: an exploratory run whose training set is only its own snapshot (the draft changes later)"
+    allowDraft: Boolean = false
+    "train on the dataset's canaries too (the privacy audit): on a released version, those its release left out; default true"
+    canaries: Boolean
     name: String
     epochs: Int! = 6
     seed: Int! = 0
@@ -133,7 +138,12 @@ export const typeDefs = /* GraphQL */ `
     policy: JSON
   }
   input CreateExternalRunInput {
+    "a RELEASED version (its export is what the trainer trains on); a DRAFT is refused unless allowDraft"
     versionId: ID!
+    "record a run on a DRAFT anyway: its training set is only its own snapshot (the draft changes later)"
+    allowDraft: Boolean = false
+    "the trainer also trained on the dataset's canaries (their dynamics are then expected); default: false on a released version (its export holds none), true on a draft"
+    canaries: Boolean
     name: String
     epochs: Int!
     framework: String
@@ -189,10 +199,21 @@ interface StartRunArgs {
     modelConfig?: Record<string, unknown> | null;
     scoringConfig?: Record<string, unknown> | null;
     policy?: unknown;
+    allowDraft?: boolean | null;
+    canaries?: boolean | null;
   };
 }
 interface CreateExternalRunArgs {
-  input: { versionId: string; name?: string | null; epochs: number; framework?: string | null; dynamicsSource?: DynamicsSource | null; scoringConfig?: Record<string, unknown> | null };
+  input: {
+    versionId: string;
+    name?: string | null;
+    epochs: number;
+    framework?: string | null;
+    dynamicsSource?: DynamicsSource | null;
+    scoringConfig?: Record<string, unknown> | null;
+    allowDraft?: boolean | null;
+    canaries?: boolean | null;
+  };
 }
 interface IngestArgs {
   input: { runId: string; cells: { exampleKey: string; epoch: number; loss: number; accuracy: number }[] };

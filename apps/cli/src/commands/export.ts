@@ -19,25 +19,43 @@ export function register(program: Command): void {
       .requiredOption("--version <id>", "the released version")
       .option("--out <file>", "write here instead of stdout (written to a temporary file, then renamed)"),
   ).action(async (options: ApiOptions & { version: string; out?: string }) => {
-    const count = await exportToFile(options);
+    const { count, lineage } = await exportToFile(options);
     if (options.out) process.stderr.write(`exported ${count} examples to ${options.out}\n`);
+    if (lineage) process.stderr.write(`lineage: ${describeLineage(lineage, options.version)}\n`);
   });
 }
 
 /** The export route next to the GraphQL endpoint: …/graphql → …/export/versions/<id>.jsonl. */
 export const exportUrl = (api: string, versionId: string) => new URL(`export/versions/${encodeURIComponent(versionId)}.jsonl`, api).toString();
 
-export async function exportToFile(options: ApiOptions & { version: string; out?: string }): Promise<number> {
+/** The export's `x-gdc-lineage` header: run → parent → this version. */
+export interface ExportLineage {
+  parentVersionId: string | null;
+  runs: { runId: string; versionId: string; onDraft: boolean }[];
+  recorded: boolean;
+}
+
+/** "run <id> (trained on <version>) → parent <id> → <version>" for one line of output. */
+export function describeLineage(lineage: ExportLineage, versionId: string): string {
+  const runs = lineage.runs.length
+    ? lineage.runs.map((r) => `run ${r.runId} (trained on ${r.versionId}${r.onDraft ? ", a draft then" : ""})`).join(", ")
+    : "no run";
+  return `${runs} → parent ${lineage.parentVersionId ?? "none"} → ${versionId}`;
+}
+
+export async function exportToFile(options: ApiOptions & { version: string; out?: string }): Promise<{ count: number; lineage: ExportLineage | null }> {
   if (!options.api) throw new CliError("--api: no GraphQL endpoint given (or set GDC_API_URL)");
   const response = await fetchDownload(exportUrl(options.api, options.version), options.token);
   const count = Number(response.headers.get("x-gdc-example-count") ?? Number.NaN);
+  const header = response.headers.get("x-gdc-lineage");
+  const lineage = header ? (JSON.parse(header) as ExportLineage) : null;
   const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   if (!options.out) {
     await pipeline(body, process.stdout, { end: false });
-    return count;
+    return { count, lineage };
   }
   await writeAtomically(body, options.out);
-  return count;
+  return { count, lineage };
 }
 
 /**

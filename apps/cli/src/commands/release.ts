@@ -3,7 +3,10 @@ import { addApiOptions, ApiClient, type ApiOptions } from "../api-client.ts";
 
 const RELEASE_MUTATION = /* GraphQL */ `
   mutation Release($input: ReleaseInput!) {
-    releaseVersion(input: $input) { id contentHash lineage gateVerdict overrideReason }
+    releaseVersion(input: $input) {
+      id contentHash lineage gateVerdict overrideReason
+      version { number parent { id number } lineage { runs { run { id name } trainedOn { id number } onDraft } } }
+    }
   }
 `;
 
@@ -21,7 +24,7 @@ export function register(program: Command): void {
   ).action(async (options: ApiOptions & { version: string; overrideReason?: string; json?: boolean }) => {
     const client = ApiClient.from(options);
     const { releaseVersion: release } = await client.request<{
-      releaseVersion: { id: string; contentHash: string; lineage: Record<string, unknown>; gateVerdict: unknown; overrideReason: string | null };
+      releaseVersion: { id: string; contentHash: string; lineage: Record<string, unknown>; gateVerdict: unknown; overrideReason: string | null; version: ReleasedVersion };
     }>(RELEASE_MUTATION, { input: { versionId: options.version, ...(options.overrideReason ? { overrideReason: options.overrideReason } : {}) } });
     if (options.json) {
       process.stdout.write(`${JSON.stringify(release)}\n`);
@@ -33,7 +36,21 @@ export function register(program: Command): void {
         `content hash ${release.contentHash}\n` +
         `${l.examples} examples; ${l.interventionIds?.length ?? 0} interventions applied: ${l.removed} removed, ${l.reweighted} re-weighted; ` +
         `${l.canariesExcluded} canaries left out${l.unreviewed ? `; ${l.unreviewed} proposals were never reviewed and were not applied` : ""}\n` +
+        `lineage: ${lineageLine(release.version)}\n` +
         (release.overrideReason ? `release gate overridden: ${release.overrideReason}\n` : ""),
     );
   });
+}
+
+interface ReleasedVersion {
+  number: number;
+  parent: { id: string; number: number } | null;
+  lineage: { runs: { run: { id: string; name: string }; trainedOn: { id: string; number: number }; onDraft: boolean }[] };
+}
+
+/** run → parent → child in one line: "run <name> (<id>) on v1 → v1 → v2". */
+export function lineageLine(version: ReleasedVersion): string {
+  const runs = version.lineage.runs.map((r) => `run ${r.run.name ? `${r.run.name} (${r.run.id})` : r.run.id} on v${r.trainedOn.number}${r.onDraft ? " (a draft then)" : ""}`);
+  const chain = [runs.length ? runs.join(", ") : "no run", ...(version.parent ? [`v${version.parent.number}`] : []), `v${version.number}`];
+  return chain.join(" → ");
 }

@@ -81,7 +81,7 @@ async function showRunProgress(db: Database, runId: string, say: (m: string) => 
   }
   bar.update(run ? run.epochs * 100 : 0);
   bar.stop();
-  say(run?.status === "SUCCEEDED" ? "Demo run scored; its proposals wait in the review queue." : `Demo run ended ${run?.status}: ${run?.error ?? ""}`);
+  say(run?.status === "SUCCEEDED" ? "Demo run scored (it trained on released version 1); its proposals wait in the review queue, on the child draft version 2." : `Demo run ended ${run?.status}: ${run?.error ?? ""}`);
 }
 
 /**

@@ -3,9 +3,13 @@ import { auditedTransaction, type Actor } from "../audit.ts";
 import { badInput } from "../errors.ts";
 import type { DynamicsSource, Prisma, Run } from "../generated/prisma/client.ts";
 import { checkEpochs, parseRunScoringConfig } from "./run-scoring-config.ts";
-import { checkRunName, createRunWithSnapshot } from "./run-snapshot.ts";
+import { checkRunName, createRunWithSnapshot, type RunVersionOptions } from "./run-snapshot.ts";
 
-export interface CreateExternalRunOptions {
+export interface CreateExternalRunOptions extends RunVersionOptions {
+  /**
+   * A RELEASED version (a DRAFT only with allowDraft). canaries default to what the trainer can
+   * have: none on a released version (its export holds none), the draft's own on a draft.
+   */
   versionId: string;
   name?: string | null;
   epochs: number;
@@ -17,8 +21,8 @@ export interface CreateExternalRunOptions {
 
 /**
  * Registers a run trained elsewhere: EXTERNAL, RUNNING from the start, with the same snapshot
- * of the version's training examples as a tracked run. Its dynamics then arrive through
- * ingestDynamics (matched by example key) until finishRun.
+ * of the version's training examples as a tracked run (a RELEASED version unless allowDraft).
+ * Its dynamics then arrive through ingestDynamics (matched by example key) until finishRun.
  */
 export async function createExternalRun(db: Database, actor: Actor, options: CreateExternalRunOptions): Promise<Run> {
   const epochs = checkEpochs(options.epochs);
@@ -30,7 +34,7 @@ export async function createExternalRun(db: Database, actor: Actor, options: Cre
   if (dynamicsSource !== "TRAIN_FORWARD" && dynamicsSource !== "EVAL_PASS") throw badInput("dynamicsSource", "must be TRAIN_FORWARD or EVAL_PASS");
 
   return auditedTransaction(db, actor, async (tx) => {
-    const { run, examples } = await createRunWithSnapshot(
+    const { run, examples, canaries, onDraft } = await createRunWithSnapshot(
       tx,
       options.versionId,
       {
@@ -45,6 +49,7 @@ export async function createExternalRun(db: Database, actor: Actor, options: Cre
         startedAt: new Date(),
       },
       "record dynamics for",
+      { allowDraft: options.allowDraft, canaries: options.canaries, defaultCanaries: "onDraft" },
     );
     // Progress of an external run counts cells received out of examples × epochs.
     const updated = await tx.run.update({ where: { id: run.id }, data: { progressSteps: examples * epochs } });
@@ -54,7 +59,7 @@ export async function createExternalRun(db: Database, actor: Actor, options: Cre
         action: "run.createExternal",
         targetType: "Run",
         targetId: run.id,
-        after: { versionId: run.versionId, name, kind: "EXTERNAL", epochs, backend: framework, dynamicsSource, examples, scoringConfig },
+        after: { versionId: run.versionId, onDraft, canaries, name, kind: "EXTERNAL", epochs, backend: framework, dynamicsSource, examples, scoringConfig },
       },
     };
   });

@@ -4,6 +4,7 @@ import { DomainError, conflict, notFound } from "../errors.ts";
 import type { DatasetVersion } from "../generated/prisma/client.ts";
 import { canonicalJson } from "../canonical-json.ts";
 import { exampleContentHash } from "./import-examples.ts";
+import { versionLineage, type VersionLineage } from "./version-lineage.ts";
 
 export interface ExportedExample {
   /** Example.key: the caller's id (or the content hash). */
@@ -19,6 +20,8 @@ export interface VersionExport {
   version: DatasetVersion;
   /** Rows the iterator yields. */
   count: number;
+  /** run → parent → this version, as its release recorded it (versionLineage). */
+  lineage: VersionLineage;
   rows: AsyncIterable<ExportedExample>;
 }
 
@@ -94,7 +97,8 @@ export async function exportVersion(db: Database, { versionId, pageSize = 5_000 
       after = page[page.length - 1]!.id;
     }
   }
-  return { version, count: n, rows: rows() };
+  const lineage = (await versionLineage(db, versionId))!;
+  return { version, count: n, lineage, rows: rows() };
 }
 
 /**

@@ -17,7 +17,15 @@ export type ReleaseVersionOptions = z.input<typeof optionsSchema>;
 
 /** What a release records about where it came from (Release.lineage). */
 export interface ReleaseLineage {
+  /** The version this one was drafted from (createDraftVersion): run → parent → this version. */
   parentVersionId: string | null;
+  /**
+   * The runs whose scores were the evidence of the interventions this release applied, sorted
+   * by id, each with the version it trained on and whether that version was still a DRAFT when
+   * the run started (allowDraft). Releases made before it was recorded lack it: versionLineage
+   * derives it from their applied interventions (frozen like the release).
+   */
+  runs?: LineageRun[];
   /** The APPROVED interventions this release applied (now APPLIED), sorted. */
   interventionIds: string[];
   /** Members removed by approved PRUNE interventions. */
@@ -33,6 +41,15 @@ export interface ReleaseLineage {
   /** Members of the released version. */
   examples: number;
   contentHashFormat: string;
+}
+
+/** A run in a release's lineage. */
+export interface LineageRun {
+  runId: string;
+  /** The version the run trained on (usually the released parent). */
+  versionId: string;
+  /** The run started on a DRAFT (allowDraft): only its snapshot says what it trained on. */
+  onDraft: boolean;
 }
 
 /** Pairs per page when hashing the released membership. */
@@ -93,9 +110,11 @@ export async function releaseVersion(db: Database, actor: Actor, options: Releas
       const [{ unreviewed }] = (await tx.$queryRaw<{ unreviewed: number }[]>`
         SELECT count(*)::int AS unreviewed FROM interventions WHERE version_id = ${versionId}::uuid AND status = 'PROPOSED'`) as [{ unreviewed: number }];
 
+      const runs = await lineageRuns(tx, approved.map((r) => r.id));
       const { contentHash, examples } = await hashMembership(tx, versionId);
       const lineage: ReleaseLineage = {
         parentVersionId: version.parentId,
+        runs,
         interventionIds: approved.map((r) => r.id),
         removed,
         reweighted,
@@ -144,6 +163,20 @@ export async function releaseVersion(db: Database, actor: Actor, options: Releas
     },
     { timeoutMs: 600_000 },
   );
+}
+
+/**
+ * The runs behind the given interventions (their evidence), with the version each trained on;
+ * a run trained on a draft when its version was not yet released when the run was created.
+ */
+export async function lineageRuns(tx: Pick<Tx, "$queryRaw">, interventionIds: readonly string[]): Promise<LineageRun[]> {
+  if (!interventionIds.length) return [];
+  const rows = await tx.$queryRaw<{ run_id: string; version_id: string; on_draft: boolean }[]>`
+    SELECT r.id::text AS run_id, r.version_id::text AS version_id, (v.released_at IS NULL OR v.released_at > r.created_at) AS on_draft
+      FROM runs r JOIN dataset_versions v ON v.id = r.version_id
+     WHERE r.id IN (SELECT DISTINCT run_id FROM interventions WHERE id = ANY(${interventionIds as string[]}::uuid[]) AND run_id IS NOT NULL)
+     ORDER BY r.id`;
+  return rows.map((r) => ({ runId: r.run_id, versionId: r.version_id, onDraft: r.on_draft }));
 }
 
 /**

@@ -106,9 +106,13 @@ export function checkEpochs(epochs: unknown, field = "epochs"): number {
  * are held out, so they have no training dynamics), ordinals 0…N−1 in import order
  * (examples.position: the order the user's records were first imported, which is what a trainer
  * calls example i), the version's weight. One INSERT … SELECT; returns N.
+ * $3 (uuid[]) adds canaries a release left out (weight 1: a run may insert its dataset's
+ * canaries into training, run-snapshot.ts); $4 (boolean) false leaves every canary out.
  */
 export const SNAPSHOT_RUN_EXAMPLES_SQL = `
   INSERT INTO run_examples (run_id, ordinal, example_id, weight)
-  SELECT $1::uuid, (row_number() OVER (ORDER BY e.position, e.id) - 1)::int, e.id, ve.weight
-    FROM version_examples ve JOIN examples e ON e.id = ve.example_id
-   WHERE ve.version_id = $2::uuid AND e.split = 'TRAIN'`;
+  SELECT $1::uuid, (row_number() OVER (ORDER BY e.position, e.id) - 1)::int, e.id, m.weight
+    FROM (SELECT example_id, weight FROM version_examples WHERE version_id = $2::uuid
+          UNION ALL SELECT unnest($3::uuid[]), 1::real) m
+    JOIN examples e ON e.id = m.example_id
+   WHERE e.split = 'TRAIN' AND ($4::boolean OR NOT e.is_canary)`;

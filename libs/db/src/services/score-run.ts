@@ -5,6 +5,7 @@ import { conflict, DomainError, notFound } from "../errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { actorFor } from "./api-tokens.ts";
 import { readDynamicsMatrix } from "./dynamics-store.ts";
+import { curationDraftFor } from "./curation-draft.ts";
 import { proposeInterventions } from "./propose-interventions.ts";
 import { engineOptions, parseRunScoringConfig } from "./run-scoring-config.ts";
 
@@ -13,7 +14,13 @@ export interface ScoreRunOptions {
 }
 
 export type ScoreRunResult =
-  | { status: "SUCCEEDED"; examples: number; quadrantCounts: Record<string, number>; proposals: { proposed: number; skipped: number } | { error: string } | null }
+  | {
+      status: "SUCCEEDED";
+      examples: number;
+      quadrantCounts: Record<string, number>;
+      /** The policy's proposals and the draft they went onto (curationDraftFor). */
+      proposals: { proposed: number; skipped: number; versionId: string } | { error: string } | null;
+    }
   | { status: "FAILED"; error: string }
   | { status: "SKIPPED"; reason: string };
 
@@ -27,7 +34,9 @@ const SCORE_BATCH = 50_000;
  * computeScores and assignQuadrants with the run's config, and replaces the run's ExampleScore
  * rows in one transaction together with the resolved config (exact ε, Te, thresholds),
  * quadrant counts and status SUCCEEDED. Then, if the config holds a policy, proposes
- * interventions on the run's version in the name of the run's creator.
+ * interventions in the name of the run's creator: on a child draft of the run's released
+ * version (its newest DRAFT child, created when it has none: curationDraftFor), or on the
+ * run's version itself when the run trained on a draft (allowDraft).
  *
  * A failure of the data or the config (incomplete dynamics, bad values, bad config) marks the
  * run FAILED with the message and is returned, not thrown: retrying cannot help. Anything else
@@ -89,14 +98,16 @@ export async function scoreRun(db: Database, actor: Actor, { runId }: ScoreRunOp
 
   // Proposals are a separate use case with its own transaction and audit event: scores stand
   // even if the version cannot take proposals (e.g. it was released meanwhile).
-  let proposals: { proposed: number; skipped: number } | { error: string } | null = null;
+  let proposals: { proposed: number; skipped: number; versionId: string } | { error: string } | null = null;
   const policy = (run.scoringConfig as { policy?: unknown } | null)?.policy;
   if (policy != null) {
     try {
       const creator = run.createdById ? await db.prisma.user.findUnique({ where: { id: run.createdById } }) : null;
       if (!creator) throw new DomainError("CONFLICT", "the run has no creator to propose in the name of");
-      const result = await proposeInterventions(db, actorFor(creator), { versionId: run.versionId, runId, policy });
-      proposals = { proposed: result.proposed, skipped: result.skipped };
+      const proposer = actorFor(creator);
+      const target = await curationDraftFor(db, proposer, run.versionId);
+      const result = await proposeInterventions(db, proposer, { versionId: target.id, runId, policy });
+      proposals = { proposed: result.proposed, skipped: result.skipped, versionId: target.id };
     } catch (err) {
       const message = `scored, but the policy's interventions were not proposed: ${err instanceof Error ? err.message : String(err)}`;
       proposals = { error: message };

@@ -5,9 +5,10 @@ import { badInput } from "../errors.ts";
 import type { JobQueue } from "../queue.ts";
 import type { Prisma, Run } from "../generated/prisma/client.ts";
 import { checkEpochs, parseRunScoringConfig } from "./run-scoring-config.ts";
-import { checkRunName, createRunWithSnapshot } from "./run-snapshot.ts";
+import { checkRunName, createRunWithSnapshot, type RunVersionOptions } from "./run-snapshot.ts";
 
-export interface StartRunOptions {
+export interface StartRunOptions extends RunVersionOptions {
+  /** A RELEASED version (a DRAFT only with allowDraft); canaries default to true: the privacy audit. */
   versionId: string;
   name?: string | null;
   epochs: number;
@@ -22,7 +23,9 @@ export interface StartRunOptions {
 
 /**
  * Starts a TRACKED run: the run (QUEUED), its snapshot of the version's training examples and
- * the `train` job are created in one transaction, with the audit event.
+ * the `train` job are created in one transaction, with the audit event. The version must be
+ * RELEASED unless `allowDraft` (run-snapshot.ts); its canaries are trained on unless
+ * `canaries: false`.
  */
 export async function startRun(db: Database, queue: JobQueue, actor: Actor, options: StartRunOptions): Promise<Run> {
   const epochs = checkEpochs(options.epochs);
@@ -46,7 +49,7 @@ export async function startRun(db: Database, queue: JobQueue, actor: Actor, opti
   const name = checkRunName(options.name);
 
   return auditedTransaction(db, actor, async (tx) => {
-    const { run, examples } = await createRunWithSnapshot(
+    const { run, examples, canaries, onDraft } = await createRunWithSnapshot(
       tx,
       options.versionId,
       {
@@ -60,6 +63,7 @@ export async function startRun(db: Database, queue: JobQueue, actor: Actor, opti
         createdById: actor.userId,
       },
       "train on",
+      { allowDraft: options.allowDraft, canaries: options.canaries, defaultCanaries: "always" },
     );
     await queue.enqueue("train", { runId: run.id }, { tx, singletonKey: run.id });
     return {
@@ -68,7 +72,7 @@ export async function startRun(db: Database, queue: JobQueue, actor: Actor, opti
         action: "run.start",
         targetType: "Run",
         targetId: run.id,
-        after: { versionId: run.versionId, name, kind: "TRACKED", epochs, seed: options.seed, examples, scoringConfig, modelConfig: options.modelConfig ?? {} },
+        after: { versionId: run.versionId, onDraft, canaries, name, kind: "TRACKED", epochs, seed: options.seed, examples, scoringConfig, modelConfig: options.modelConfig ?? {} },
       },
     };
   });
