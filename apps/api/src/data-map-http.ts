@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import { Bool, Dictionary, Field, Float32, RecordBatch, Schema, Struct, Table, Uint8, Utf8, makeData, tableToIPC, vectorFromArray, type Data } from "apache-arrow";
 import { QUADRANTS } from "@gdc/cartography";
-import { dataMapVersion, readDataMapColumns, type Database, type DataMapColumns } from "@gdc/db";
+import { dataMapVersion, GOVERNANCE_FLAGS, readDataMapColumns, type Database, type DataMapColumns, type RunGovernance } from "@gdc/db";
 
 const gzip = promisify(gzipCallback);
 
@@ -77,6 +77,34 @@ export function encodeDataMapArrow(c: DataMapColumns, options: { ids: boolean; k
   ]);
   const schema = new Schema(fields, metadata);
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, children }));
+  return tableToIPC(new Table(schema, [batch]), "file");
+}
+
+/** `GET /export/runs/<runId>/governance.arrow`: the data map's governance column, a file of its own. */
+export const GOVERNANCE_PATH = /^\/export\/runs\/([^/]+)\/governance\.arrow$/;
+export const GOVERNANCE_FORMAT = "gdc.governance/1";
+
+/**
+ * Encodes a run's governance column (libs/db readRunGovernance) as an Arrow IPC file: one
+ * column `governance` (uint8 bit flags, GOVERNANCE_FLAGS: 1 pending, 2 approved, 4 rejected,
+ * 8 pruned, 16 down-weighted; 0 nothing), row i = run ordinal i, the data map's row order.
+ * Kept apart from data-map.arrow because it changes with every proposal and review while the
+ * points change only when the run is re-scored: the big file stays cached, this one (one byte
+ * a point, mostly zeros: a few KB gzip at 1 M points) is read fresh each time. Schema
+ * metadata: gdc.format, gdc.runId, gdc.count, gdc.flags (JSON name → bit), gdc.versions (JSON:
+ * the versions read, the run's and its children).
+ */
+export function encodeGovernanceArrow(g: RunGovernance): Uint8Array {
+  const fields = [new Field("governance", new Uint8(), false)];
+  const metadata = new Map([
+    ["gdc.format", GOVERNANCE_FORMAT],
+    ["gdc.runId", g.runId],
+    ["gdc.count", String(g.count)],
+    ["gdc.flags", JSON.stringify(GOVERNANCE_FLAGS)],
+    ["gdc.versions", JSON.stringify(g.versions)],
+  ]);
+  const schema = new Schema(fields, metadata);
+  const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: g.count, children: [makeData({ type: new Uint8(), length: g.count, data: g.flags })] }));
   return tableToIPC(new Table(schema, [batch]), "file");
 }
 

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import http from "node:http";
+import { gzipSync } from "node:zlib";
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
@@ -16,11 +18,11 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
-import { DomainError, exportLine, exportVersion, readRunScores } from "@gdc/db";
+import { DomainError, exportLine, exportVersion, readRunGovernance, readRunScores } from "@gdc/db";
 import { typeDefs, resolvers } from "./schema/index.ts";
 import { authenticate, buildContext, type ApiContext, type ApiDeps } from "./context.ts";
 import { authorizeQueryFields, canSeeCanarySecrets } from "./permissions.ts";
-import { ARROW_FILE_TYPE, DATA_MAP_PATH, DataMapCache, parseDataMapIncludes } from "./data-map-http.ts";
+import { ARROW_FILE_TYPE, DATA_MAP_PATH, DataMapCache, encodeGovernanceArrow, GOVERNANCE_PATH, parseDataMapIncludes } from "./data-map-http.ts";
 import { RUN_SCORES_PATH, sendRunScores, type RunScoresFormat } from "./scores-download-http.ts";
 import { DYNAMICS_INGEST_PATH, handleDynamicsIngest } from "./dynamics-ingest-http.ts";
 import { TokenCache } from "./token-cache.ts";
@@ -299,6 +301,12 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
       if (admitted) await handleDataMap(req, res, admitted, url.searchParams);
       return;
     }
+    const governanceMatch = GOVERNANCE_PATH.exec(url.pathname);
+    if (governanceMatch) {
+      const admitted = await admitDownload(req, res, ["GET", "HEAD"], "runId", governanceMatch[1]!);
+      if (admitted) await handleGovernance(req, res, admitted.id);
+      return;
+    }
     const scoresMatch = RUN_SCORES_PATH.exec(url.pathname);
     if (scoresMatch) {
       const admitted = await admitDownload(req, res, ["GET", "HEAD"], "runId", scoresMatch[1]!);
@@ -430,6 +438,37 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
     }
     const gzipped = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
     const body = gzipped ? variant.gzip : variant.raw;
+    res.statusCode = 200;
+    res.setHeader("content-type", ARROW_FILE_TYPE);
+    if (gzipped) res.setHeader("content-encoding", "gzip");
+    res.setHeader("content-length", String(body.length));
+    res.end(req.method === "HEAD" ? undefined : body);
+  }
+
+  /**
+   * `GET /export/runs/<runId>/governance.arrow` (Bearer token, any role, like the data map): the
+   * data map's governance column, read fresh (it changes with every proposal and review); an
+   * ETag of its bytes, so an unchanged column is a 304.
+   */
+  async function handleGovernance(req: http.IncomingMessage, res: http.ServerResponse, runId: string) {
+    const governance = await readRunGovernance(deps.db, runId);
+    if (!governance) {
+      sendJsonError(res, 404, "NOT_FOUND", `Run ${runId} not found`);
+      return;
+    }
+    const raw = Buffer.from(encodeGovernanceArrow(governance));
+    const etag = `"${createHash("sha256").update(raw).digest("base64url").slice(0, 22)}"`;
+    res.setHeader("etag", etag);
+    res.setHeader("cache-control", "private, no-cache");
+    res.setHeader("vary", "accept-encoding");
+    res.setHeader("x-gdc-point-count", String(governance.count));
+    if (req.headers["if-none-match"]?.split(/\s*,\s*/).includes(etag)) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    const gzipped = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+    const body = gzipped ? gzipSync(raw, { level: 1 }) : raw;
     res.statusCode = 200;
     res.setHeader("content-type", ARROW_FILE_TYPE);
     if (gzipped) res.setHeader("content-encoding", "gzip");

@@ -9,6 +9,8 @@ import {
   MAX_CELLS_PER_CHUNK,
   memorizationSignalOf,
   queryDataMap,
+  examplesAtOrdinals,
+  searchRunOrdinals,
   runExampleCount,
   startRun,
   type DynamicsSource,
@@ -19,7 +21,7 @@ import { GraphQLScalarType } from "graphql";
 import { QUADRANTS } from "@gdc/cartography";
 import { MAX_BODY_BYTES } from "../body-limits.ts";
 import type { ApiContext } from "../context.ts";
-import { authorize } from "../permissions.ts";
+import { authorize, canSeeCanarySecrets } from "../permissions.ts";
 import { findById, pageSize } from "./common.ts";
 import { examplesPage, type ExamplesArgs } from "./examples.ts";
 
@@ -66,6 +68,25 @@ export const typeDefs = /* GraphQL */ `
     the example ids).
     """
     dataMap: DataMap
+    """
+    The examples at the given run ordinals (row i of the data map is ordinal i), in the order
+    asked; null for an ordinal the run does not have. At most 200 per call: the examples table
+    beside the map fetches one page of the points it lists.
+    """
+    examplesAt(ordinals: [Int!]!): [Example]!
+    """
+    The data-map rows (run ordinals, ascending) whose example's key or text contains search
+    (case-insensitive; canary text only for ADMIN and ENGINEER, as Run.examples' search), at
+    most limit (≤ 100 000) of them, with the exact count: the web highlights them on the map.
+    """
+    searchPoints(search: String!, limit: Int = 100000): PointSearch!
+  }
+
+  type PointSearch {
+    "run ordinals of the matches, ascending, at most the limit"
+    ordinals: [Int!]!
+    "every match, also beyond the limit"
+    totalCount: Int!
   }
 
   """
@@ -301,6 +322,9 @@ export const resolvers = {
     },
     examples: (r: Run, args: ExamplesArgs, ctx: ApiContext) => examplesPage(ctx, { runId: r.id }, args),
     dataMap: (r: Run, _: unknown, ctx: ApiContext) => queryDataMap(ctx.db, r.id),
+    examplesAt: (r: Run, args: { ordinals: number[] }, ctx: ApiContext) => examplesAtOrdinals(ctx.db, { runId: r.id, ordinals: args.ordinals }),
+    searchPoints: (r: Run, args: { search: string; limit?: number | null }, ctx: ApiContext) =>
+      searchRunOrdinals(ctx.db, { runId: r.id, search: args.search, limit: args.limit, canaryTextSearchable: canSeeCanarySecrets(ctx) }),
     memorizationSignal: (r: Run) => memorizationSignalOf(r.scoringResolved),
   },
 };
