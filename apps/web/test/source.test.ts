@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DataMapSource, dataMapUrl, type DataMapSnapshot } from "../src/data-map/source";
+import { Field, RecordBatch, Schema, Struct, Table, Uint8, makeData, tableToIPC } from "apache-arrow";
+import { DataMapSource, dataMapUrl, governanceUrl, type DataMapSnapshot } from "../src/data-map/source";
 import { TEN, dataMapFile, type FixturePoint } from "./arrow-fixture";
 
 const RUN = "11111111-2222-4333-8444-555555555555";
@@ -139,8 +140,38 @@ describe("DataMapSource", () => {
     await again.loadIds();
     expect(again.getSnapshot().ids.status).toBe("ready");
     const reload = again.load();
-    expect(again.getSnapshot()).toEqual({ map: { status: "loading" }, ids: { status: "idle" } });
+    expect(again.getSnapshot()).toEqual({ map: { status: "loading" }, ids: { status: "idle" }, governance: { status: "loading" } });
     await reload;
     expect(again.getSnapshot().ids.status).toBe("idle");
+  });
+
+  it("fetches the governance column beside the points, publishes it once both agree, and again on request", async () => {
+    const governanceFile = (flags: number[], runId = RUN) => () => {
+      const fields = [new Field("governance", new Uint8(), false)];
+      const schema = new Schema(fields, new Map([["gdc.format", "gdc.governance/1"], ["gdc.runId", runId], ["gdc.count", String(flags.length)]]));
+      const data = makeData({ type: new Struct(fields), length: flags.length, children: [makeData({ type: new Uint8(), length: flags.length, data: Uint8Array.from(flags) })] });
+      return new Response(tableToIPC(new Table(schema, [new RecordBatch(schema, data)]), "file") as Uint8Array<ArrayBuffer>);
+    };
+    let flags = [0, 1, 0, 0, 2, 0, 0, 4, 8, 0];
+    const { fn, calls } = fakeFetch({ [dataMapUrl(RUN)]: arrow(TEN), [governanceUrl(RUN)]: () => governanceFile(flags)() });
+    const source = new DataMapSource(RUN, "t", fn);
+    // The column first: held back until the map is there to check it against.
+    await source.loadGovernance();
+    expect(source.getSnapshot().governance.status).toBe("loading");
+    await source.load();
+    const ready = source.getSnapshot().governance;
+    expect(ready.status === "ready" && [...ready.flags]).toEqual(flags);
+    expect(calls.map((c) => c.url)).toEqual([`/export/runs/${RUN}/governance.arrow`, `/export/runs/${RUN}/data-map.arrow`]);
+
+    flags = [1, 1, 0, 0, 2, 0, 0, 5, 8, 0];
+    await source.loadGovernance();
+    const again = source.getSnapshot().governance;
+    expect(again.status === "ready" && [...again.flags]).toEqual(flags);
+
+    // A column that does not fit the map is an error, not a wrong outline.
+    const short = new DataMapSource(RUN, "t", fakeFetch({ [dataMapUrl(RUN)]: arrow(TEN), [governanceUrl(RUN)]: governanceFile([0, 1]) }).fn);
+    await short.load();
+    await short.loadGovernance();
+    expect(short.getSnapshot().governance).toMatchObject({ status: "error", message: expect.stringMatching(/2 rows, the map 10 points/) });
   });
 });

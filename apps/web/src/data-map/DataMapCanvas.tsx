@@ -1,17 +1,19 @@
 "use client";
 // The data map itself: every point on one <canvas>, written straight into an ImageData buffer
-// (100 k points draw in a few milliseconds, no DOM node per point). Axes, threshold lines,
-// canary rings, hover and the selection outline are drawn on top with the 2D context.
+// (100 k points draw in a few milliseconds, no DOM node per point), each in its quadrant's
+// colour and marker shape. Axes, threshold lines, canary rings, governance outlines, hover and
+// the selection outline are drawn on top with the 2D context.
 //
 // Mouse: wheel zooms at the cursor, drag pans, shift-drag selects (box or lasso; add Ctrl/⌘
 // to add to the selection), click selects one point, double-click opens it.
 // Keyboard (canvas focused): + / − zoom, arrow keys pan, 0 resets the view, Esc clears the selection.
 import { useCallback, useEffect, useRef } from "react";
 import { nearestPoint, pointsInPolygon, pointsInRect, simplifyPath, type Point, type ScreenPoints } from "./hit-test";
+import { GOVERNANCE_FLAG_ORDER, GOVERNANCE_FLAGS, GOVERNANCE_STYLE, traceGovernanceMarker } from "./governance";
 import { applyVisibility, jitterPixels, projectPoints, type PreparedDataMap } from "./model";
-import { CANARY_COLOR, QUADRANT_ORDER, packRgba, quadrantStyle } from "./palette";
+import { CANARY_COLOR, QUADRANT_ORDER, markerOffsets, packRgba, quadrantStyle } from "./palette";
 import { memorizationAxisLabel } from "./signals";
-import { fitView, formatTick, makeScales, niceTicks, panView, wheelZoomFactor, zoomView, type PlotRect, type View } from "./scales";
+import { fitView, formatTick, makeScales, niceTicks, panView, robustView, wheelZoomFactor, zoomView, type AxisRange, type PlotRect, type View } from "./scales";
 
 export type SelectionMode = "box" | "lasso";
 
@@ -23,6 +25,14 @@ export interface DataMapCanvasProps {
   selected: Uint8Array;
   selectionMode: SelectionMode;
   jitter: boolean;
+  /** 1 per point passing the filters beyond the quadrant toggles (the governance filter); null: all pass. */
+  filter?: Uint8Array | null;
+  /** 1 per point matching the examples table's filter: the others are drawn faded; null: no highlight. */
+  highlight?: Uint8Array | null;
+  /** GOVERNANCE_FLAGS per point: outlined by state; null while not loaded. */
+  governance?: Uint8Array | null;
+  /** The window the map opens on (and `0`/Reset zoom returns to): robust (0.5–99.5 %) or every point. */
+  range?: AxisRange;
   height?: number;
   /** Bumped by the parent to fit the view to the data again. */
   resetSignal?: number;
@@ -35,6 +45,9 @@ export interface DataMapCanvasProps {
 
 const MARGIN = { left: 58, right: 18, top: 14, bottom: 46 };
 const WHITE = packRgba("#ffffff");
+/** Points outside the table's filter, while it highlights others. */
+const FADED = packRgba("#d5d9de");
+const GOVERNANCE_STROKE = "#24292f";
 const BLACK = packRgba("#000000");
 const HOVER_RADIUS = 8;
 
@@ -63,6 +76,12 @@ function drawOrder(names: readonly string[]): number[] {
 
 const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
+/** The window a map opens on, for the chosen range. */
+export function initialView(map: PreparedDataMap, range: AxisRange = "robust"): View {
+  if (range === "full") return fitView(map.difficulty, map.memorization);
+  return robustView(map.difficulty, map.memorization, { include: { x: [map.thresholds.difficulty], y: [map.thresholds.memorization] } });
+}
+
 export function DataMapCanvas(props: DataMapCanvasProps) {
   const { height = 540 } = props;
   const wrapRef = useRef<HTMLDivElement>(null);
@@ -70,7 +89,7 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
   const propsRef = useRef(props);
   propsRef.current = props;
 
-  const viewRef = useRef<View>(fitView(props.map.difficulty, props.map.memorization));
+  const viewRef = useRef<View>(initialView(props.map, props.range));
   const sizeRef = useRef({ width: 0, height, dpr: 1 });
   const screenRef = useRef<ScreenPoints>({ x: new Float32Array(0), y: new Float32Array(0), visible: new Uint8Array(0) });
   const imageRef = useRef<ImageData | null>(null);
@@ -82,7 +101,7 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
   const draw = useCallback(() => {
     frameRef.current = 0;
     const canvas = canvasRef.current;
-    const { map, shown, selected, jitter } = propsRef.current;
+    const { map, shown, selected, jitter, filter = null, highlight = null, governance = null } = propsRef.current;
     const { width, height: cssHeight, dpr } = sizeRef.current;
     if (!canvas || width <= 0) return;
     const ctx = canvas.getContext("2d");
@@ -96,7 +115,8 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
     }
     const pts = screenRef.current;
     projectPoints(map, scales, jitter ? jitterPixels(map, scales) : 0, pts);
-    const visibleCount = applyVisibility(map.quadrant, shown, pts.visible);
+    const visibleCount = applyVisibility(map.quadrant, shown, pts.visible, filter && filter.length === map.count ? filter : null);
+    const lit = highlight && highlight.length === map.count ? highlight : null;
 
     // Points, straight into pixels.
     const W = canvas.width;
@@ -113,38 +133,46 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
     // Opaque points up to a few thousand; beyond, translucent ones so that density shows
     // (100 k opaque points would merge into solid bands).
     const alpha = Math.min(1, Math.max(0.2, 4000 / Math.max(1, map.count)));
-    const square = (cx: number, cy: number, size: number, color: number, opaque = alpha >= 1) => {
-      const x0 = Math.max(clipX0, Math.round(cx * dpr - size / 2));
-      const y0 = Math.max(clipY0, Math.round(cy * dpr - size / 2));
-      const x1 = Math.min(clipX1, x0 + size);
-      const y1 = Math.min(clipY1, y0 + size);
-      if (opaque) {
-        for (let y = y0; y < y1; y++) {
-          const row = y * W;
-          for (let x = x0; x < x1; x++) u32[row + x] = color;
-        }
-        return;
-      }
+    // Bigger points when there are few of them; 3 px keeps 100 k points readable. Odd sizes,
+    // so each marker shape has a centre pixel.
+    const pointSize = Math.max(2, Math.round((map.count <= 2_000 ? 7 : map.count <= 20_000 ? 5 : 3) * dpr));
+    const outline = pointSize + 2 * Math.max(1, Math.round(dpr));
+    const styles = map.quadrantNames.map((name) => quadrantStyle(name));
+    const colors = styles.map((style) => packRgba(style.color));
+    const stamps = styles.map((style) => markerOffsets(style.shape, pointSize));
+    const outlineStamps = styles.map((style) => markerOffsets(style.shape, outline));
+    const stamp = (cx: number, cy: number, offsets: { dx: Int16Array; dy: Int16Array }, color: number, opaque = alpha >= 1) => {
+      const x = Math.round(cx * dpr);
+      const y = Math.round(cy * dpr);
+      const { dx, dy } = offsets;
       const r = color & 0xff;
       const g = (color >>> 8) & 0xff;
       const b = (color >>> 16) & 0xff;
-      for (let y = y0; y < y1; y++) {
-        for (let k = (y * W + x0) * 4, end = (y * W + x1) * 4; k < end; k += 4) {
-          bytes[k] = bytes[k]! + (r - bytes[k]!) * alpha;
-          bytes[k + 1] = bytes[k + 1]! + (g - bytes[k + 1]!) * alpha;
-          bytes[k + 2] = bytes[k + 2]! + (b - bytes[k + 2]!) * alpha;
+      for (let k = 0; k < dx.length; k++) {
+        const sx = x + dx[k]!;
+        const sy = y + dy[k]!;
+        if (sx < clipX0 || sx >= clipX1 || sy < clipY0 || sy >= clipY1) continue;
+        if (opaque) {
+          u32[sy * W + sx] = color;
+        } else {
+          const o = (sy * W + sx) * 4;
+          bytes[o] = bytes[o]! + (r - bytes[o]!) * alpha;
+          bytes[o + 1] = bytes[o + 1]! + (g - bytes[o + 1]!) * alpha;
+          bytes[o + 2] = bytes[o + 2]! + (b - bytes[o + 2]!) * alpha;
         }
       }
     };
-    // Bigger points when there are few of them; 3 px keeps 100 k points readable.
-    const pointSize = Math.max(2, Math.round((map.count <= 2_000 ? 5 : map.count <= 20_000 ? 4 : 3) * dpr));
-    const colors = map.quadrantNames.map((name) => packRgba(quadrantStyle(name).color));
     const { x: px, y: py, visible } = pts;
     const quadrant = map.quadrant;
+    if (lit) {
+      // The table's filter: the rest stays as faded context underneath.
+      for (let i = 0; i < map.count; i++) if (visible[i] && !lit[i]) stamp(px[i]!, py[i]!, stamps[quadrant[i]!]!, FADED);
+    }
     for (const q of drawOrder(map.quadrantNames)) {
       const color = colors[q]!;
+      const offsets = stamps[q]!;
       for (let i = 0; i < map.count; i++) {
-        if (visible[i] && quadrant[i] === q) square(px[i]!, py[i]!, pointSize, color);
+        if (visible[i] && quadrant[i] === q && (!lit || lit[i])) stamp(px[i]!, py[i]!, offsets, color);
       }
     }
     let selectedCount = 0;
@@ -152,8 +180,9 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
       for (let i = 0; i < map.count; i++) {
         if (!selected[i] || !visible[i]) continue;
         selectedCount++;
-        square(px[i]!, py[i]!, pointSize + 2 * Math.max(1, Math.round(dpr)), BLACK, true);
-        square(px[i]!, py[i]!, pointSize, colors[quadrant[i]!]!, true);
+        const q = quadrant[i]!;
+        stamp(px[i]!, py[i]!, outlineStamps[q]!, BLACK, true);
+        stamp(px[i]!, py[i]!, stamps[q]!, colors[q]!, true);
       }
     }
     ctx.putImageData(image, 0, 0);
@@ -228,6 +257,26 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
     ctx.textBaseline = "bottom";
     ctx.fillText(`θm = ${thresholds.memorization.toFixed(3)}`, plot.left + plot.width - 4, ty - 3);
 
+    // Governance: an outline per state (a form of its own, not a colour), every point of a state in one path.
+    let governed = 0;
+    if (governance && governance.length === map.count) {
+      ctx.strokeStyle = GOVERNANCE_STROKE;
+      ctx.lineWidth = 1.5;
+      const r = pointSize / dpr / 2 + 3;
+      for (const name of GOVERNANCE_FLAG_ORDER) {
+        const bit = GOVERNANCE_FLAGS[name];
+        const marker = GOVERNANCE_STYLE[name].marker;
+        ctx.beginPath();
+        for (let i = 0; i < map.count; i++) {
+          if (!(governance[i]! & bit) || !visible[i]) continue;
+          traceGovernanceMarker(ctx, marker, px[i]!, py[i]!, r);
+          governed++;
+        }
+        ctx.lineWidth = name === "PRUNED" ? 2.5 : 1.5;
+        ctx.stroke();
+      }
+    }
+
     // Canaries: a ring, so they stand out whatever their quadrant.
     ctx.strokeStyle = CANARY_COLOR;
     ctx.lineWidth = 1.5;
@@ -277,6 +326,10 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
     ctx.restore();
 
     canvas.dataset.drawnPoints = String(visibleCount);
+    canvas.dataset.governanceMarkers = String(governed);
+    canvas.dataset.highlighted = lit ? String(countLit(lit, visible)) : "";
+    canvas.dataset.range = propsRef.current.range ?? "robust";
+    canvas.dataset.view = [view.xMin, view.xMax, view.yMin, view.yMax].map((v) => v.toPrecision(4)).join(",");
     canvas.dataset.selectedPoints = String(selectedCount);
     if (firstDrawRef.current) {
       firstDrawRef.current = false;
@@ -314,16 +367,16 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
     return () => observer.disconnect();
   }, [draw, height]);
 
-  // New data: fit the view to it.
+  // New data, a reset or another range: fit the view to the data.
   useEffect(() => {
-    viewRef.current = fitView(props.map.difficulty, props.map.memorization);
+    viewRef.current = initialView(props.map, props.range);
     hoverRef.current = -1;
     schedule();
-  }, [props.map, props.resetSignal, schedule]);
+  }, [props.map, props.resetSignal, props.range, schedule]);
 
   useEffect(() => {
     schedule();
-  }, [props.shown, props.selected, props.jitter, schedule]);
+  }, [props.shown, props.selected, props.jitter, props.filter, props.highlight, props.governance, schedule]);
 
   useEffect(() => () => cancelAnimationFrame(frameRef.current), []);
 
@@ -448,7 +501,7 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
         viewRef.current = panView(view, 0, -step, plot);
         break;
       case "0":
-        viewRef.current = fitView(propsRef.current.map.difficulty, propsRef.current.map.memorization);
+        viewRef.current = initialView(propsRef.current.map, propsRef.current.range);
         break;
       case "Escape":
         propsRef.current.onSelect([], false);
@@ -497,6 +550,12 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
       />
     </div>
   );
+}
+
+function countLit(lit: Uint8Array, visible: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < lit.length; i++) if (lit[i] && visible[i]) n++;
+  return n;
 }
 
 function localPoint(canvas: HTMLCanvasElement, event: { clientX: number; clientY: number }): Point {

@@ -6,12 +6,24 @@ import { useClient } from "urql";
 import { ErrorNote, Loading } from "../components/Shell";
 import { formatInt, formatNumber, humanize } from "../lib/format";
 import { useSession, type Me } from "../lib/session";
-import { DataMapCanvas, type SelectionMode } from "./DataMapCanvas";
+import { DataMapCanvas, initialView, type SelectionMode } from "./DataMapCanvas";
+import { ExamplesTable } from "./ExamplesTable";
+import {
+  countGovernanceFlags,
+  describeGovernance,
+  GOVERNANCE_FILTERS,
+  GOVERNANCE_STYLE,
+  governanceFilterLabel,
+  governanceMarkerPath,
+  governanceMask,
+  type GovernanceFilter,
+} from "./governance";
 import { countByQuadrant, type PreparedDataMap } from "./model";
-import { quadrantStyle } from "./palette";
+import { markerPath, quadrantStyle } from "./palette";
+import { pointsOutside, ROBUST_QUANTILES, type AxisRange } from "./scales";
 import { ProposeForm } from "./ProposeForm";
 import { memorizationAxisLabel } from "./signals";
-import { DataMapSource, type DataMapSnapshot, type IdsState } from "./source";
+import { DataMapSource, type DataMapSnapshot, type GovernanceState, type IdsState } from "./source";
 import type { Point } from "./hit-test";
 import { graphql, type ResultOf } from "../lib/graphql";
 
@@ -41,6 +53,8 @@ export interface DataMapResource extends DataMapSnapshot {
   reload(): void;
   /** Starts fetching the example ids, if they are not loaded or on their way. */
   loadIds(): void;
+  /** Fetches the governance column again (after a proposal). */
+  reloadGovernance(): void;
 }
 
 /**
@@ -55,12 +69,17 @@ export function useDataMap(runId: string): DataMapResource {
   const source = useMemo(() => new DataMapSource(runId, token), [runId, token]);
   useEffect(() => {
     void source.load();
+    void source.loadGovernance();
     return () => source.dispose();
   }, [source]);
   const snapshot = useSyncExternalStore(source.subscribe, source.getSnapshot, source.getSnapshot);
-  const reload = useCallback(() => void source.load(), [source]);
+  const reload = useCallback(() => {
+    void source.load();
+    void source.loadGovernance();
+  }, [source]);
   const loadIds = useCallback(() => void source.loadIds(), [source]);
-  return useMemo(() => ({ ...snapshot, reload, loadIds }), [snapshot, reload, loadIds]);
+  const reloadGovernance = useCallback(() => void source.loadGovernance(), [source]);
+  return useMemo(() => ({ ...snapshot, reload, loadIds, reloadGovernance }), [snapshot, reload, loadIds, reloadGovernance]);
 }
 
 export function DataMapPanel({ me, runId, version, data }: DataMapPanelProps & { data: DataMapResource }) {
@@ -69,7 +88,19 @@ export function DataMapPanel({ me, runId, version, data }: DataMapPanelProps & {
   if (map.status === "no-scores") return <p className="muted">This run has no scores yet.</p>;
   if (map.status === "loading") return <Loading what="the data map" />;
   // A new map (re-fetched, or re-scored) starts a new explorer: no selection outlives its points.
-  return <DataMapExplorer key={map.serial} me={me} runId={runId} version={version} map={map.map} ids={data.ids} loadIds={data.loadIds} />;
+  return (
+    <DataMapExplorer
+      key={map.serial}
+      me={me}
+      runId={runId}
+      version={version}
+      map={map.map}
+      ids={data.ids}
+      loadIds={data.loadIds}
+      governance={data.governance}
+      reloadGovernance={data.reloadGovernance}
+    />
+  );
 }
 
 /** Runs `task` when the browser is idle (soon, in any case). */
@@ -89,7 +120,9 @@ function DataMapExplorer({
   map,
   ids: idsState,
   loadIds,
-}: DataMapPanelProps & { map: PreparedDataMap; ids: IdsState; loadIds: () => void }) {
+  governance: governanceState,
+  reloadGovernance,
+}: DataMapPanelProps & { map: PreparedDataMap; ids: IdsState; loadIds: () => void; governance: GovernanceState; reloadGovernance: () => void }) {
   const client = useClient();
   const router = useRouter();
   const ids = idsState.status === "ready" ? idsState.ids : null;
@@ -99,6 +132,17 @@ function DataMapExplorer({
   const [selected, setSelected] = useState<Uint8Array>(() => new Uint8Array(map.count));
   const [mode, setMode] = useState<SelectionMode>("lasso");
   const [jitter, setJitter] = useState(true);
+  const [range, setRange] = useState<AxisRange>("robust");
+  const [governanceFilter, setGovernanceFilter] = useState<GovernanceFilter>("ALL");
+  const [highlight, setHighlight] = useState<Uint8Array | null>(null);
+  const flags = governanceState.status === "ready" && governanceState.flags.length === map.count ? governanceState.flags : null;
+  const governanceCounts = useMemo(() => (flags ? countGovernanceFlags(flags) : null), [flags]);
+  // Until the column is there, a governance filter shows nothing rather than everything.
+  const filterMask = useMemo(
+    () => (governanceFilter === "ALL" ? null : flags ? governanceMask(flags, governanceFilter) : new Uint8Array(map.count)),
+    [flags, governanceFilter, map.count],
+  );
+  const outsideRobust = useMemo(() => pointsOutside(initialView(map, "robust"), map.difficulty, map.memorization), [map]);
   const [resetSignal, setResetSignal] = useState(0);
   const [hover, setHover] = useState<{ index: number; at: Point } | null>(null);
   const [detail, setDetail] = useState<PointDetail | null>(null);
@@ -112,12 +156,26 @@ function DataMapExplorer({
   const onFirstDraw = useCallback(() => setDrawn(true), []);
   useEffect(() => (drawn ? whenIdle(loadIds) : undefined), [drawn, loadIds]);
 
-  const visibleCount = useMemo(() => counts.reduce((sum, c, q) => sum + (shown[q] ? c : 0), 0), [counts, shown]);
+  const isShown = useCallback((i: number) => (shown[map.quadrant[i]!] ?? false) && (!filterMask || filterMask[i] === 1), [shown, map, filterMask]);
+  const visibleCount = useMemo(() => {
+    if (!filterMask) return counts.reduce((sum, c, q) => sum + (shown[q] ? c : 0), 0);
+    let n = 0;
+    for (let i = 0; i < map.count; i++) if (isShown(i)) n++;
+    return n;
+  }, [counts, shown, filterMask, map, isShown]);
   const selectedIndices = useMemo(() => {
     const out: number[] = [];
-    for (let i = 0; i < selected.length; i++) if (selected[i] && shown[map.quadrant[i]!]) out.push(i);
+    for (let i = 0; i < selected.length; i++) if (selected[i] && isShown(i)) out.push(i);
     return out;
-  }, [selected, shown, map]);
+  }, [selected, isShown]);
+  // The examples table lists the selection, or every point shown when nothing is selected.
+  const tableRows = useMemo(() => {
+    if (selectedIndices.length) return Int32Array.from(selectedIndices);
+    const out = new Int32Array(visibleCount);
+    let n = 0;
+    for (let i = 0; i < map.count && n < out.length; i++) if (isShown(i)) out[n++] = i;
+    return out;
+  }, [selectedIndices, visibleCount, map, isShown]);
 
   const onSelect = useCallback(
     (indices: number[], additive: boolean) => {
@@ -197,7 +255,7 @@ function DataMapExplorer({
 
   function selectAllShown() {
     const next = new Uint8Array(map.count);
-    for (let i = 0; i < map.count; i++) if (shown[map.quadrant[i]!]) next[i] = 1;
+    for (let i = 0; i < map.count; i++) if (isShown(i)) next[i] = 1;
     setSelected(next);
   }
 
@@ -205,18 +263,33 @@ function DataMapExplorer({
   const hoverIndex = hover?.index ?? -1;
   const tooltipLeft = hover ? Math.min(hover.at.x + 14, (wrapRef.current?.clientWidth ?? 800) - 350) : 0;
 
+  const [lo, hi] = ROBUST_QUANTILES;
   return (
     <section aria-labelledby="datamap-title">
-      <h2 id="datamap-title">Data map</h2>
-      <p className="point-count" aria-live="polite">
-        <strong data-testid="point-count">{formatInt(visibleCount)}</strong> of {formatInt(map.count)} points shown
-        {selectedIndices.length > 0 ? (
-          <>
-            {" · "}
-            <strong data-testid="selected-count">{formatInt(selectedIndices.length)}</strong> selected
-          </>
-        ) : null}
-      </p>
+      <div className="row datamap-header">
+        <h2 id="datamap-title" style={{ margin: 0 }}>
+          Data map
+        </h2>
+        <p className="point-count" aria-live="polite" style={{ margin: 0 }}>
+          <strong data-testid="point-count">{formatInt(visibleCount)}</strong> of {formatInt(map.count)} points shown
+          {selectedIndices.length > 0 ? (
+            <>
+              {" · "}
+              <strong data-testid="selected-count">{formatInt(selectedIndices.length)}</strong> selected
+            </>
+          ) : null}
+        </p>
+        <p className="hint" style={{ margin: 0 }} data-testid="axis-range">
+          Axes:{" "}
+          {range === "robust"
+            ? `zoomed to the data (${lo * 100}–${hi * 100} % on each axis${outsideRobust ? `; ${formatInt(outsideRobust)} ${outsideRobust === 1 ? "point lies" : "points lie"} outside` : ""})`
+            : "full range (every point)"}
+          {" "}
+          <button type="button" className="link-button" aria-pressed={range === "full"} onClick={() => setRange(range === "robust" ? "full" : "robust")}>
+            {range === "robust" ? "Show the full range" : `Zoom to the data (${lo * 100}–${hi * 100} %)`}
+          </button>
+        </p>
+      </div>
       <div className="datamap">
         <div ref={wrapRef} style={{ position: "relative" }}>
           <DataMapCanvas
@@ -225,6 +298,10 @@ function DataMapExplorer({
             selected={selected}
             selectionMode={mode}
             jitter={jitter}
+            filter={filterMask}
+            highlight={highlight}
+            governance={flags}
+            range={range}
             resetSignal={resetSignal}
             onSelect={onSelect}
             onHover={onHover}
@@ -237,6 +314,7 @@ function DataMapExplorer({
                 <span className="swatch" style={{ background: quadrantStyle(map.quadrantNames[map.quadrant[hoverIndex]!]!).color }} />{" "}
                 <strong>{quadrantStyle(map.quadrantNames[map.quadrant[hoverIndex]!]!).label}</strong>
                 {map.isCanary[hoverIndex] ? " · canary" : ""}
+                {flags && flags[hoverIndex] ? ` · ${describeGovernance(flags[hoverIndex]!)}` : ""}
               </div>
               <div className="text">
                 {detail ? (detail.text ?? "(text redacted for your role)") : idsError ? `Example ids could not be loaded: ${idsError}` : "Loading text…"}
@@ -266,8 +344,12 @@ function DataMapExplorer({
                     checked={shown[q] ?? true}
                     onChange={(e) => setShown((prev) => prev.map((v, i) => (i === q ? e.target.checked : v)))}
                   />
-                  <span className="swatch" style={{ background: style.color }} aria-hidden="true" />
-                  <span>{style.label}</span>
+                  <svg width="14" height="14" viewBox="0 0 12 12" aria-hidden="true" className="marker" data-shape={style.shape} data-testid={`shape-${name}`}>
+                    <path d={markerPath(style.shape)} fill={style.color} stroke="#1b1f24" strokeWidth="0.8" />
+                  </svg>
+                  <span>
+                    {style.label} <span className="muted">({style.shape})</span>
+                  </span>
                   <span className="count" data-testid={`count-${name}`}>
                     {formatInt(counts[q])}
                   </span>
@@ -276,7 +358,39 @@ function DataMapExplorer({
             })}
             <div className="hint">
               Thresholds: θd = {formatNumber(map.thresholds.difficulty)}, θm = {formatNumber(map.thresholds.memorization)} ({map.thresholds.source}).
-              Rings mark canaries ({formatInt(map.canaryIndices.length)}).
+              Each quadrant has its own marker shape. Rings mark canaries ({formatInt(map.canaryIndices.length)}).
+            </div>
+          </fieldset>
+          <fieldset data-testid="governance-legend">
+            <legend>Governance</legend>
+            {GOVERNANCE_FILTERS.map((filter) => {
+              const style = filter === "ALL" || filter === "ANY" || filter === "NONE" ? null : GOVERNANCE_STYLE[filter];
+              const count = governanceCounts && style && filter !== "ALL" && filter !== "ANY" && filter !== "NONE" ? governanceCounts[filter] : null;
+              return (
+                <label key={filter} className="quadrant-toggle" title={style?.description}>
+                  <input type="radio" name="governance-filter" value={filter} checked={governanceFilter === filter} onChange={() => setGovernanceFilter(filter)} />
+                  {style ? (
+                    <svg width="14" height="14" viewBox="0 0 12 12" aria-hidden="true" className="marker" data-marker={style.marker} data-testid={`governance-marker-${filter}`}>
+                      <path d={governanceMarkerPath(style.marker)} fill="none" stroke="#24292f" strokeWidth="1.5" />
+                    </svg>
+                  ) : (
+                    <span className="marker-space" aria-hidden="true" />
+                  )}
+                  <span>{filter === "ALL" ? "All points" : filter === "ANY" ? "Any proposal or change" : filter === "NONE" ? "No proposal" : governanceFilterLabel(filter)}</span>
+                  {count !== null ? (
+                    <span className="count" data-testid={`governance-count-${filter}`}>
+                      {formatInt(count)}
+                    </span>
+                  ) : null}
+                </label>
+              );
+            })}
+            <div className="hint">
+              {governanceState.status === "error"
+                ? `Governance state could not be loaded: ${governanceState.message}`
+                : governanceState.status === "loading"
+                  ? "Loading governance state…"
+                  : `Outlines mark proposals on version ${version.number} and the drafts made from it, and what releases pruned or down-weighted. Show only one state with the buttons.`}
             </div>
           </fieldset>
           <fieldset>
@@ -328,9 +442,11 @@ function DataMapExplorer({
             exampleIds={selectedIds}
             idsError={idsError}
             onRetryIds={loadIds}
+            onProposed={reloadGovernance}
           />
         </aside>
       </div>
+      <ExamplesTable map={map} runId={runId} rows={tableRows} rowsAre={selectedIndices.length ? "selected" : "shown"} governance={flags} onHighlight={setHighlight} />
     </section>
   );
 }

@@ -37,13 +37,15 @@ interface Props {
   /** Why the ids could not be loaded, if they could not. */
   idsError?: string | null;
   onRetryIds?: () => void;
+  /** Called after a send that proposed something (the map then fetches its governance column again). */
+  onProposed?: () => void;
 }
 
 /** At most this many non-members are left out one call at a time before giving up. */
 const MAX_LEAVE_OUT = 50;
 
 /** "Propose intervention" for the points selected on the data map. */
-export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsError = null, onRetryIds }: Props) {
+export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsError = null, onRetryIds, onProposed }: Props) {
   const [versions] = useQuery({
     query: DRAFT_VERSIONS,
     variables: { datasetId: version.dataset.id },
@@ -109,7 +111,10 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
           const outcome = r.data.proposeInterventions;
           setDone({ ...outcome, leftOut: leftOut.length, target: targetNumber });
           // Nothing proposed: keep the reason, the user will likely adjust the selection and retry.
-          if (outcome.proposed > 0) setReason("");
+          if (outcome.proposed > 0) {
+            setReason("");
+            onProposed?.();
+          }
           return;
         }
         const field = r.error?.graphQLErrors[0]?.extensions?.field;

@@ -199,3 +199,26 @@ export function decodeDataMapArrow(bytes: Uint8Array): DataMapColumns {
     ids: idVector ? new ExampleIds(idVector) : null,
   };
 }
+
+/** `gdc.format` of the governance file (`GET /export/runs/<runId>/governance.arrow`). */
+export const GOVERNANCE_FORMAT = "gdc.governance/1";
+
+/** The data map's governance column: GOVERNANCE_FLAGS bits per point, row i = run ordinal i. */
+export interface GovernanceColumn {
+  runId: string | null;
+  count: number;
+  flags: Uint8Array;
+}
+
+/** Decodes the bytes of a governance Arrow IPC file. */
+export function decodeGovernanceArrow(bytes: Uint8Array): GovernanceColumn {
+  const table = tableFromIPC(bytes);
+  const metadata = table.schema.metadata;
+  const format = metadata.get("gdc.format");
+  if (format !== GOVERNANCE_FORMAT) throw new DataMapFormatError(`unknown governance format "${format ?? ""}" (this app reads ${GOVERNANCE_FORMAT})`);
+  const vector = table.getChild("governance");
+  if (!vector) throw new DataMapFormatError('the governance file has no "governance" column');
+  const values = vector.toArray() as unknown;
+  if (!(values instanceof Uint8Array) || values.length !== table.numRows) throw new DataMapFormatError('"governance" is not a uint8 column');
+  return { runId: metadata.get("gdc.runId") ?? null, count: table.numRows, flags: values };
+}

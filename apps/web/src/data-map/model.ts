@@ -112,11 +112,14 @@ export function countByQuadrant(quadrant: Uint8Array, quadrantCount: number): nu
   return counts;
 }
 
-/** 1 for points whose quadrant is shown. Returns how many are visible. */
-export function applyVisibility(quadrant: Uint8Array, shown: readonly boolean[], out: Uint8Array): number {
+/**
+ * 1 for points whose quadrant is shown and that pass `filter` (1 per passing point, e.g. the
+ * governance filter; null: every point passes). Returns how many are visible.
+ */
+export function applyVisibility(quadrant: Uint8Array, shown: readonly boolean[], out: Uint8Array, filter: Uint8Array | null = null): number {
   let visible = 0;
   for (let i = 0; i < quadrant.length; i++) {
-    const v = shown[quadrant[i]!] ? 1 : 0;
+    const v = shown[quadrant[i]!] && (!filter || filter[i]) ? 1 : 0;
     out[i] = v;
     visible += v;
   }

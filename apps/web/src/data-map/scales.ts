@@ -73,6 +73,73 @@ export function fitView(difficulty: ArrayLike<number>, memorization: ArrayLike<n
   return { xMin: xMin - px, xMax: xMax + px, yMin: yMin - py, yMax: yMax + py };
 }
 
+/** Which window the map opens on: the robust range of the data (the default) or every point. */
+export type AxisRange = "robust" | "full";
+
+/** The robust range's quantiles: 0.5 % and 99.5 % of the points on each axis. */
+export const ROBUST_QUANTILES = [0.005, 0.995] as const;
+
+/**
+ * The robust window: on each axis from the 0.5 % to the 99.5 % quantile of the data (a few
+ * extreme points no longer squeeze the rest into a corner), widened to take in `include` (the
+ * threshold lines, so the quadrants stay readable), with a margin. Quantiles are read from at
+ * most `sample` evenly spaced points (1 M points cost a sort of 200 k values, not 1 M).
+ * Degenerate data falls back on fitView's rules.
+ */
+export function robustView(
+  difficulty: ArrayLike<number>,
+  memorization: ArrayLike<number>,
+  options: { include?: { x?: readonly number[]; y?: readonly number[] }; padding?: number; sample?: number } = {},
+): View {
+  const padding = options.padding ?? 0.04;
+  const full = fitView(difficulty, memorization, 0);
+  const [lo, hi] = ROBUST_QUANTILES;
+  const range = (values: ArrayLike<number>, fallback: [number, number], include: readonly number[] = []): [number, number] => {
+    const q = sampledQuantiles(values, [lo, hi], options.sample ?? 200_000);
+    if (!q) return fallback;
+    let [min, max] = q as [number, number];
+    for (const v of include) {
+      if (Number.isFinite(v)) {
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+    }
+    if (max - min < 1e-9) return fallback;
+    return [min, max];
+  };
+  const [xMin, xMax] = range(difficulty, [full.xMin, full.xMax], options.include?.x);
+  const [yMin, yMax] = range(memorization, [full.yMin, full.yMax], options.include?.y);
+  const px = (xMax - xMin) * padding;
+  const py = (yMax - yMin) * padding;
+  return { xMin: xMin - px, xMax: xMax + px, yMin: yMin - py, yMax: yMax + py };
+}
+
+/** Quantiles (nearest rank) of the finite values, from an evenly spaced sample; null when there are none. */
+export function sampledQuantiles(values: ArrayLike<number>, qs: readonly number[], sample = 200_000): number[] | null {
+  const n = values.length;
+  const stride = Math.max(1, Math.ceil(n / sample));
+  const picked = new Float64Array(Math.ceil(n / stride));
+  let m = 0;
+  for (let i = 0; i < n; i += stride) {
+    const v = values[i]!;
+    if (Number.isFinite(v)) picked[m++] = v;
+  }
+  if (m === 0) return null;
+  const sorted = picked.subarray(0, m).sort();
+  return qs.map((q) => sorted[Math.min(m - 1, Math.max(0, Math.round(q * (m - 1))))]!);
+}
+
+/** How many points lie outside the window (finite values only). */
+export function pointsOutside(view: View, difficulty: ArrayLike<number>, memorization: ArrayLike<number>): number {
+  let outside = 0;
+  for (let i = 0; i < difficulty.length; i++) {
+    const x = difficulty[i]!;
+    const y = memorization[i]!;
+    if (x < view.xMin || x > view.xMax || y < view.yMin || y > view.yMax) outside++;
+  }
+  return outside;
+}
+
 /**
  * Zooms by `factor` (> 1 zooms in) keeping the data point under the cursor where it is.
  * The window never shrinks below `minSpan` (floating-point noise) on either axis.

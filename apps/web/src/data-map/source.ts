@@ -9,7 +9,7 @@
 // No cache of our own: the API answers `cache-control: private, no-cache` with an ETag, so the
 // browser revalidates every load (a 304 when nothing changed) and a re-scored run is never
 // shown stale.
-import type { DataMapColumns, ExampleIds } from "./arrow";
+import type { DataMapColumns, ExampleIds, GovernanceColumn } from "./arrow";
 import { prepareDataMap, samePoints, type PreparedDataMap } from "./model";
 
 export const EXPORT_PATH = "/export";
@@ -32,6 +32,11 @@ function loadArrow(): Promise<typeof import("./arrow")> {
 }
 if (typeof window !== "undefined") loadArrow().catch(() => {});
 
+/** Same-origin URL of a run's governance column (GOVERNANCE_FLAGS per point, the map's row order). */
+export function governanceUrl(runId: string): string {
+  return `${EXPORT_PATH}/runs/${encodeURIComponent(runId)}/governance.arrow`;
+}
+
 /** Same-origin URL of a run's data-map file; `ids` adds the example_id column. */
 export function dataMapUrl(runId: string, options: { ids?: boolean } = {}): string {
   return `${EXPORT_PATH}/runs/${encodeURIComponent(runId)}/data-map.arrow${options.ids ? "?include=ids" : ""}`;
@@ -51,10 +56,20 @@ export type IdsState =
   | { status: "ready"; ids: ExampleIds }
   | { status: "error"; message: string };
 
+/**
+ * The governance column, fetched beside the points (a small file of its own: it changes with
+ * every proposal and review, the points only when the run is re-scored).
+ */
+export type GovernanceState =
+  | { status: "loading" }
+  | { status: "ready"; flags: Uint8Array; serial: number }
+  | { status: "error"; message: string };
+
 export interface DataMapSnapshot {
   map: MapState;
   /** Always about the map in `map` (reset whenever the map is). */
   ids: IdsState;
+  governance: GovernanceState;
 }
 
 type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -71,7 +86,11 @@ class HttpError extends Error {
 let serials = 0;
 
 export class DataMapSource {
-  private snapshot: DataMapSnapshot = { map: { status: "loading" }, ids: { status: "idle" } };
+  private snapshot: DataMapSnapshot = { map: { status: "loading" }, ids: { status: "idle" }, governance: { status: "loading" } };
+  private governanceRequest: AbortController | null = null;
+  private governanceGeneration = 0;
+  /** The governance column as fetched, checked against the map's count once both are there. */
+  private governanceColumn: GovernanceColumn | null = null;
   private readonly listeners = new Set<() => void>();
   private mapRequest: AbortController | null = null;
   private idsRequest: AbortController | null = null;
@@ -112,6 +131,7 @@ export class DataMapSource {
         performance.mark("gdc:data-map-prepared");
         this.mapRequest = null;
         this.set({ map: { status: "ready", map, serial: ++serials } });
+        this.matchGovernance();
       },
       (err: unknown) => {
         if (generation !== this.generation) return;
@@ -144,6 +164,7 @@ export class DataMapSource {
         } else {
           // Re-scored since the points were fetched: this file is the run's map now, ids included.
           this.set({ map: { status: "ready", map: prepareDataMap(columns), serial: ++serials }, ids: { status: "ready", ids: columns.ids } });
+          this.matchGovernance();
         }
       },
       (err: unknown) => {
@@ -154,9 +175,63 @@ export class DataMapSource {
     );
   }
 
+  /**
+   * (Re)fetches the governance column — beside load() (the page starts both), and after a
+   * proposal, so the map shows the points' new states without fetching the points again.
+   */
+  loadGovernance(): Promise<void> {
+    this.governanceRequest?.abort();
+    const generation = ++this.governanceGeneration;
+    const request = new AbortController();
+    this.governanceRequest = request;
+    return this.fetchGovernance(request.signal).then(
+      (column) => {
+        if (generation !== this.governanceGeneration) return;
+        this.governanceRequest = null;
+        this.governanceColumn = column;
+        this.matchGovernance();
+      },
+      (err: unknown) => {
+        if (generation !== this.governanceGeneration) return;
+        this.governanceRequest = null;
+        this.set({ governance: { status: "error", message: describe(err) } });
+      },
+    );
+  }
+
+  /** Publishes the governance column once it and the map are there, if they agree. */
+  private matchGovernance() {
+    const map = this.snapshot.map;
+    const column = this.governanceColumn;
+    if (map.status !== "ready" || !column) return;
+    if (column.count !== map.map.count || (column.runId !== null && map.map.runId !== null && column.runId !== map.map.runId)) {
+      this.set({ governance: { status: "error", message: `The governance column has ${column.count} rows, the map ${map.map.count} points; reload the page` } });
+      return;
+    }
+    this.set({ governance: { status: "ready", flags: column.flags, serial: ++serials } });
+  }
+
+  private async fetchGovernance(signal: AbortSignal): Promise<GovernanceColumn> {
+    const decoder = loadArrow();
+    decoder.catch(() => {});
+    let response: Response;
+    try {
+      response = await this.fetchFn(governanceUrl(this.runId), { headers: this.token ? { authorization: `Bearer ${this.token}` } : {}, signal });
+    } catch (err) {
+      throw new Error(`Network error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!response.ok) throw new HttpError(response.status, await errorText(response));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const { decodeGovernanceArrow } = await decoder;
+    return decodeGovernanceArrow(bytes);
+  }
+
   /** Stops whatever is on its way; load() starts again. */
   dispose(): void {
     this.generation++;
+    this.governanceGeneration++;
+    this.governanceRequest?.abort();
+    this.governanceRequest = null;
     this.abort();
   }
 

@@ -93,7 +93,9 @@ function Run({ me }: { me: Me }) {
       <h1>
         Run {run.name} <StatusBadge status={run.status} />
       </h1>
-      <div className="grid-2">
+      {/* A scored run opens on its map (above the fold on a laptop); progress and details follow. */}
+      {run.status === "SUCCEEDED" ? <DataMapPanel me={me} runId={run.id} version={run.version} data={dataMap} /> : null}
+      <div className="grid-2" style={{ marginTop: "1.5rem" }}>
         <section className="card" aria-labelledby="progress-title">
           <h2 id="progress-title" style={{ marginTop: 0 }}>
             Progress
@@ -148,10 +150,7 @@ function Run({ me }: { me: Me }) {
         </section>
       </div>
       {run.status === "SUCCEEDED" ? (
-        <>
-          <DataMapPanel me={me} runId={run.id} version={run.version} data={dataMap} />
-          <RunScoresDownload runId={run.id} runName={run.name} />
-        </>
+        <RunScoresDownload runId={run.id} runName={run.name} />
       ) : (
         <p className="muted">The data map appears when the run has been scored{active ? " (this page updates by itself)" : ""}.</p>
       )}
