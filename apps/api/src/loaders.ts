@@ -1,9 +1,39 @@
 import DataLoader from "dataloader";
-import { SCORE_SIGNAL_COLUMNS, scoreRowOf, type Database, type ExampleScoreRow } from "@gdc/db";
+import {
+  datasetsByIds,
+  examplesByIds,
+  exampleScoresByKeys,
+  exampleWeightsByKeys,
+  interventionsByIds,
+  latestStudiesOfVersions,
+  releasesOfVersions,
+  runExampleCounts,
+  runsByIds,
+  runsOfVersions,
+  usersByIds,
+  versionCanaryCounts,
+  versionExampleCounts,
+  versionsByIds,
+  versionsOfDatasets,
+  versionStatusesByIds,
+  type Database,
+  type Dataset,
+  type DatasetVersion,
+  type Example,
+  type ExampleScoreRow,
+  type Intervention,
+  type Release,
+  type Run,
+  type Study,
+  type User,
+} from "@gdc/db";
 
 /**
  * Per-request batch loaders (created in buildContext, dropped with the request: nothing is
- * cached across requests). Keys are "<owner id>:<example id>" pairs, or ids.
+ * cached across requests). Each is one libs/db batch read (libs/db/src/queries/batch.ts), so a
+ * field asked of every item of a list costs one query for the whole list, not one per item.
+ * Keys are ids, or "<owner id>:<example id>" pairs. The row and count loaders batch but do not
+ * cache (`cache: false`): a field read after a mutation in the same operation sees its effect.
  */
 export interface Loaders {
   /** An example's score in a run. */
@@ -12,47 +42,42 @@ export interface Loaders {
   exampleWeight: DataLoader<string, number | null>;
   /** A version's status by version id (null: no such version), e.g. for every item of a review queue page. */
   versionStatus: DataLoader<string, string | null>;
+  dataset: DataLoader<string, Dataset | null>;
+  version: DataLoader<string, DatasetVersion | null>;
+  example: DataLoader<string, Example | null>;
+  run: DataLoader<string, Run | null>;
+  user: DataLoader<string, User | null>;
+  intervention: DataLoader<string, Intervention | null>;
+  /** A dataset's versions, oldest first. */
+  versionsOfDataset: DataLoader<string, DatasetVersion[]>;
+  /** A version's runs, newest first. */
+  runsOfVersion: DataLoader<string, Run[]>;
+  releaseOfVersion: DataLoader<string, Release | null>;
+  latestStudyOfVersion: DataLoader<string, Study | null>;
+  versionExampleCount: DataLoader<string, number>;
+  versionCanaryCount: DataLoader<string, number>;
+  runExampleCount: DataLoader<string, number>;
 }
 
-const pairs = (keys: readonly string[]) => {
-  const owners: string[] = [];
-  const examples: string[] = [];
-  for (const key of keys) {
-    const [owner, example] = key.split(":");
-    owners.push(owner!);
-    examples.push(example!);
-  }
-  return { owners, examples };
-};
-
 export function createLoaders(db: Database): Loaders {
+  const cached = <V>(batch: (db: Database, keys: readonly string[]) => Promise<V[]>) => new DataLoader<string, V>((keys) => batch(db, keys));
+  const loader = <V>(batch: (db: Database, keys: readonly string[]) => Promise<V[]>) => new DataLoader<string, V>((keys) => batch(db, keys), { cache: false });
   return {
-    exampleScore: new DataLoader(async (keys) => {
-      const { owners, examples } = pairs(keys);
-      const rows = await db.sql<Record<string, unknown>>(
-        `SELECT s.run_id::text || ':' || s.example_id::text AS key, ${SCORE_SIGNAL_COLUMNS}, s.quadrant::text AS quadrant
-           FROM unnest($1::uuid[], $2::uuid[]) AS k(run_id, example_id)
-           JOIN example_scores s ON s.run_id = k.run_id AND s.example_id = k.example_id`,
-        [owners, examples],
-      );
-      const byKey = new Map(rows.map((r) => [r.key as string, scoreRowOf(r)]));
-      return keys.map((k) => byKey.get(k) ?? null);
-    }),
-    exampleWeight: new DataLoader(async (keys) => {
-      const { owners, examples } = pairs(keys);
-      const rows = await db.sql<{ key: string; weight: number }>(
-        `SELECT v.version_id::text || ':' || v.example_id::text AS key, v.weight
-           FROM unnest($1::uuid[], $2::uuid[]) AS k(version_id, example_id)
-           JOIN version_examples v ON v.version_id = k.version_id AND v.example_id = k.example_id`,
-        [owners, examples],
-      );
-      const byKey = new Map(rows.map((r) => [r.key, Number(r.weight)]));
-      return keys.map((k) => byKey.get(k) ?? null);
-    }),
-    versionStatus: new DataLoader(async (ids) => {
-      const rows = await db.sql<{ id: string; status: string }>(`SELECT id::text, status::text FROM dataset_versions WHERE id = ANY($1::uuid[])`, [ids]);
-      const byId = new Map(rows.map((r) => [r.id, r.status]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    exampleScore: cached(exampleScoresByKeys),
+    exampleWeight: cached(exampleWeightsByKeys),
+    versionStatus: cached(versionStatusesByIds),
+    dataset: loader(datasetsByIds),
+    version: loader(versionsByIds),
+    example: loader(examplesByIds),
+    run: loader(runsByIds),
+    user: loader(usersByIds),
+    intervention: loader(interventionsByIds),
+    versionsOfDataset: loader(versionsOfDatasets),
+    runsOfVersion: loader(runsOfVersions),
+    releaseOfVersion: loader(releasesOfVersions),
+    latestStudyOfVersion: loader(latestStudiesOfVersions),
+    versionExampleCount: loader(versionExampleCounts),
+    versionCanaryCount: loader(versionCanaryCounts),
+    runExampleCount: loader(runExampleCounts),
   };
 }

@@ -45,3 +45,5 @@ export * from "./services/run-claim.ts";
 export * from "./services/study-claim.ts";
 export * from "./services/worker-recovery.ts";
 export * from "./queries/users.ts";
+export * from "./queries/batch.ts";
+export * from "./queries/datasets.ts";

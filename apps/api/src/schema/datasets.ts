@@ -2,11 +2,15 @@ import {
   actorFor,
   createDataset,
   createDraftVersion,
-  evaluateReleaseGate,
+  findDatasetById,
+  findVersionById,
   importExamples,
+  listDatasets,
+  listVersionInterventions,
   parseExampleRecord,
   readReleaseGate,
   setReleaseGate,
+  versionGateVerdict,
   badInput,
   type Dataset,
   type DatasetVersion,
@@ -139,9 +143,9 @@ function withoutNulls(value: ExampleInputArg): Record<string, unknown> {
 
 export const resolvers = {
   Query: {
-    datasets: (_: unknown, __: unknown, ctx: ApiContext) => ctx.db.prisma.dataset.findMany({ orderBy: { createdAt: "desc" } }),
-    dataset: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.dataset.findUnique({ where: { id } })),
-    version: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.datasetVersion.findUnique({ where: { id } })),
+    datasets: (_: unknown, __: unknown, ctx: ApiContext) => listDatasets(ctx.db),
+    dataset: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findDatasetById(ctx.db, id)),
+    version: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findVersionById(ctx.db, id)),
   },
   Mutation: {
     createDataset: (_: unknown, args: { name: string; description?: string | null }, ctx: ApiContext) => {
@@ -168,23 +172,18 @@ export const resolvers = {
     },
   },
   Dataset: {
-    versions: (d: Dataset, _: unknown, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findMany({ where: { datasetId: d.id }, orderBy: { number: "asc" } }),
+    versions: (d: Dataset, _: unknown, ctx: ApiContext) => ctx.loaders.versionsOfDataset.load(d.id),
     releaseGate: (d: Dataset) => readReleaseGate(d.releaseGate),
   },
   DatasetVersion: {
-    dataset: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.db.prisma.dataset.findUnique({ where: { id: v.datasetId } }),
-    parent: (v: DatasetVersion, _: unknown, ctx: ApiContext) => (v.parentId ? ctx.db.prisma.datasetVersion.findUnique({ where: { id: v.parentId } }) : null),
-    exampleCount: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.db.prisma.versionExample.count({ where: { versionId: v.id } }),
-    canaryCount: (v: DatasetVersion, _: unknown, ctx: ApiContext) =>
-      ctx.db.prisma.versionExample.count({ where: { versionId: v.id, example: { isCanary: true } } }),
-    runs: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.db.prisma.run.findMany({ where: { versionId: v.id }, orderBy: { createdAt: "desc" } }),
+    dataset: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.dataset.load(v.datasetId),
+    parent: (v: DatasetVersion, _: unknown, ctx: ApiContext) => (v.parentId ? ctx.loaders.version.load(v.parentId) : null),
+    exampleCount: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.versionExampleCount.load(v.id),
+    canaryCount: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.versionCanaryCount.load(v.id),
+    runs: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.runsOfVersion.load(v.id),
     interventions: (v: DatasetVersion, args: { status?: InterventionStatus | null; first?: number | null; after?: string | null }, ctx: ApiContext) =>
-      ctx.db.prisma.intervention.findMany({
-        where: { versionId: v.id, ...(args.status ? { status: args.status } : {}), ...(args.after ? { id: { gt: args.after } } : {}) },
-        orderBy: { id: "asc" },
-        take: pageSize(args.first, 100),
-      }),
-    release: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.db.prisma.release.findUnique({ where: { versionId: v.id } }),
+      listVersionInterventions(ctx.db, { versionId: v.id, status: args.status ?? null, after: args.after ?? null, first: pageSize(args.first, 100) }),
+    release: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.releaseOfVersion.load(v.id),
     diff: (v: DatasetVersion, args: { first?: number | null; after?: string | null }) => ({
       versionId: v.id,
       parentId: v.parentId,
@@ -196,14 +195,7 @@ export const resolvers = {
       first: pageSize(args.first, 100),
       after: args.after ?? null,
     }),
-    gateVerdict: async (v: DatasetVersion, _: unknown, ctx: ApiContext) => {
-      if (v.status === "RELEASED") {
-        const release = await ctx.db.prisma.release.findUnique({ where: { versionId: v.id } });
-        return release?.gateVerdict ?? null;
-      }
-      return evaluateReleaseGate(ctx.db.prisma, v.id);
-    },
-    latestStudy: (v: DatasetVersion, _: unknown, ctx: ApiContext) =>
-      ctx.db.prisma.study.findFirst({ where: { versionId: v.id }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
+    gateVerdict: (v: DatasetVersion, _: unknown, ctx: ApiContext) => versionGateVerdict(ctx.db, v),
+    latestStudy: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.latestStudyOfVersion.load(v.id),
   },
 };

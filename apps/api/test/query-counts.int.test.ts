@@ -1,0 +1,72 @@
+// N+1 (issue 12): fields asked of every item of a list are batched through the request's
+// DataLoaders (apps/api/src/loaders.ts over libs/db/src/queries/batch.ts), so a list of N datasets
+// and versions costs the same number of database statements whatever N is. Statements are counted
+// at the driver (countQueries), not timed.
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { createTestDatabase, countQueries, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
+import { createApolloServer } from "../src/server.ts";
+import { buildContext } from "../src/context.ts";
+
+let t: TestDatabase;
+let token: string;
+let actor: Awaited<ReturnType<typeof seedUser>>["actor"];
+const queue = new RecordingQueue();
+const apollo = createApolloServer();
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  ({ token, actor } = await seedUser(t.db, "VIEWER"));
+  await apollo.start();
+});
+afterAll(async () => {
+  await apollo.stop();
+  await t?.dispose();
+});
+
+const LIST = /* GraphQL */ `
+  {
+    datasets {
+      id
+      versions {
+        id
+        exampleCount
+        canaryCount
+        dataset { id }
+        parent { id }
+        runs { id }
+        release { id }
+        latestStudy { id }
+      }
+    }
+  }
+`;
+
+async function listCost() {
+  const { result, queries, statements } = await countQueries(async () => {
+    const contextValue = await buildContext({ db: t.db, queue }, new Map([["authorization", `Bearer ${token}`]]));
+    return apollo.executeOperation({ query: LIST }, { contextValue });
+  });
+  if (result.body.kind !== "single") throw new Error("expected a single result");
+  expect(result.body.singleResult.errors).toBeUndefined();
+  const datasets = (result.body.singleResult.data as { datasets: { versions: { exampleCount: number; canaryCount: number }[] }[] }).datasets;
+  return { datasets, queries, statements };
+}
+
+test("a list of N datasets with their versions' counts, runs, release and study costs the same statements for N = 2 and N = 12", async () => {
+  const seed = (i: number) => seedDataset(t.db, actor, { examples: 3 + i, canaries: i % 3 });
+  for (let i = 0; i < 2; i++) await seed(i);
+  const small = await listCost();
+  expect(small.datasets).toHaveLength(2);
+
+  for (let i = 2; i < 12; i++) await seed(i);
+  const large = await listCost();
+  expect(large.datasets).toHaveLength(12);
+  // The counts are right, per version (newest dataset first).
+  expect(large.datasets.map((d) => d.versions[0]!.exampleCount)).toEqual(Array.from({ length: 12 }, (_, i) => 3 + (11 - i) + ((11 - i) % 3)));
+  expect(large.datasets.map((d) => d.versions[0]!.canaryCount)).toEqual(Array.from({ length: 12 }, (_, i) => (11 - i) % 3));
+
+  expect(small.queries, "the counter sees the statements").toBeGreaterThanOrEqual(3);
+  expect(large.queries, large.statements.join("\n")).toBe(small.queries);
+  // authentication, datasets, versions, then one batch per field asked of every version
+  expect(large.queries).toBeLessThanOrEqual(10);
+});
