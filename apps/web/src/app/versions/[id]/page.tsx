@@ -24,6 +24,7 @@ const VERSION = graphql(`
       dataset { id name releaseGate { maxExtractionRatio maxPerplexityIncrease } }
       parent { id number contentHash }
       runs { id name kind status epochs createdAt finishedAt }
+      lineage { released parent { id number } runs { run { id name } trainedOn { id number } onDraft } }
       proposed: interventions(status: PROPOSED, first: 500) { id }
       approved: interventions(status: APPROVED, first: 500) { id }
       rejected: interventions(status: REJECTED, first: 500) { id }
@@ -157,6 +158,10 @@ function Version({ me }: { me: Me }) {
             <dd>{version.note || "—"}</dd>
             <dt>Parent</dt>
             <dd>{version.parent ? <Link href={`/versions/${version.parent.id}`}>version {version.parent.number}</Link> : "none (first version)"}</dd>
+            <dt>Lineage</dt>
+            <dd data-testid="lineage">
+              <LineageLine version={version} />
+            </dd>
             <dt>Examples</dt>
             <dd>{formatInt(version.exampleCount)}</dd>
             <dt>Canaries</dt>
@@ -266,6 +271,37 @@ function Version({ me }: { me: Me }) {
 const plural = (n: number, word: string) => `${formatInt(n)} ${n === 1 ? word : word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
 
 /** The release's effect in one list: what it will do (draft) or did (released). */
+/**
+ * run → parent → this version, linked: "run X on v1 → v1 → v2". A released version shows what
+ * its release recorded; a draft what releasing it now would record (the runs behind its
+ * approved interventions).
+ */
+function LineageLine({ version }: { version: NonNullable<VersionData["version"]> }) {
+  const { lineage } = version;
+  if (!lineage.parent && lineage.runs.length === 0) return <span className="muted">first version: imported, not curated from a run</span>;
+  return (
+    <span>
+      {lineage.released ? null : <span className="muted">if released now: </span>}
+      {lineage.runs.length === 0 ? <span className="muted">no run</span> : null}
+      {lineage.runs.map((r, i) => (
+        <span key={r.run.id}>
+          {i > 0 ? ", " : null}
+          run <Link href={`/runs/${r.run.id}`}>{r.run.name || r.run.id.slice(0, 8)}</Link> on{" "}
+          <Link href={`/versions/${r.trainedOn.id}`}>v{r.trainedOn.number}</Link>
+          {r.onDraft ? <span className="muted"> (a draft then)</span> : null}
+        </span>
+      ))}
+      {lineage.parent ? (
+        <>
+          {" → "}
+          <Link href={`/versions/${lineage.parent.id}`}>v{lineage.parent.number}</Link>
+        </>
+      ) : null}
+      {" → "}v{version.number}
+    </span>
+  );
+}
+
 function ReleaseEffects({ changes }: { changes: ReleaseChanges }) {
   const done = changes.released;
   return (
