@@ -198,10 +198,13 @@ describe("curation from the command line", () => {
     const released = await gdc(["release", "--version", v2.id], envOf(h.users.ENGINEER.token));
     expect(released.code).toBe(0);
     expect(released.stdout).toMatch(/3 removed, [12] re-weighted; 2 canaries left out/);
+    // The lineage run → parent → child (this run's v1 was never released: it says so).
+    expect(released.stdout).toContain(`lineage: run ${run.id} on v1 (a draft then) → v1 → v2\n`);
 
     const out = path.join(dir, "export.jsonl");
     const exported = await gdc(["export", "--version", v2.id, "--out", out], envOf(h.users.VIEWER.token));
     expect(exported.code).toBe(0);
+    expect(exported.stderr).toContain(`lineage: run ${run.id} (trained on ${v1.id}, a draft then) → parent ${v1.id} → ${v2.id}\n`);
     const lines = readFileSync(out, "utf8").trimEnd().split("\n");
     expect(lines).toHaveLength(27);
     const rows = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
