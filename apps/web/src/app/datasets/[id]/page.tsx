@@ -4,8 +4,9 @@ import { useParams, useRouter } from "next/navigation";
 import { useMutation, useQuery } from "urql";
 import { ErrorNote, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../components/Shell";
 import { can, errorMessage, type Me } from "../../../lib/session";
-import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/format";
+import { formatDate, formatInt, shortHash } from "../../../lib/format";
 import { graphql } from "../../../lib/graphql";
+import { ReleaseGateForm } from "../../../governance/ReleaseGateForm";
 
 const DATASET = graphql(`
   query Dataset($id: ID!) {
@@ -67,12 +68,7 @@ function Dataset({ me }: { me: Me }) {
       </p>
       <h1>{dataset.name}</h1>
       {dataset.description ? <p>{dataset.description}</p> : null}
-      <p className="muted">
-        Release gate:{" "}
-        {dataset.releaseGate
-          ? `extraction ratio ≤ ${formatNumber(dataset.releaseGate.maxExtractionRatio)}, perplexity increase ≤ ${formatNumber(dataset.releaseGate.maxPerplexityIncrease)}`
-          : "none"}
-      </p>
+      <ReleaseGateForm me={me} datasetId={dataset.id} gate={dataset.releaseGate ?? null} />
       <ErrorNote message={errorMessage(draft.error)} />
       <table>
         <caption>Versions</caption>

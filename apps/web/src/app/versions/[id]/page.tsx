@@ -8,6 +8,8 @@ import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/for
 import { downloadWithToken } from "../../../lib/authorized-download";
 import { can, errorMessage, type Me } from "../../../lib/session";
 import { graphql, type ResultOf } from "../../../lib/graphql";
+import { PolicyProposal } from "../../../governance/PolicyProposal";
+import { StartRunForm } from "../../../governance/StartRunForm";
 
 const VERSION = graphql(`
   query Version($id: ID!, $rows: Int) {
@@ -186,6 +188,9 @@ function Version({ me }: { me: Me }) {
         </section>
         <ReleasePanel me={me} version={version} />
       </div>
+
+      {version.status === "DRAFT" ? <PolicyProposal me={me} versionId={version.id} versionNumber={version.number} /> : null}
+      {version.status === "RELEASED" ? <StartRunForm me={me} versionId={version.id} versionNumber={version.number} /> : null}
 
       <ReleaseChangesSection version={version} />
 
