@@ -79,7 +79,7 @@ async function gql<T>(token: string, query: string, variables: Record<string, un
   return body.data;
 }
 
-test("Run.examplesAt and Run.searchPoints: a table page by ordinal, text matches as ordinals, canary text per role", async () => {
+test("Run.examplesAt, Run.searchPoints and Run.neighbours: a table page by ordinal, text matches as ordinals (canary text per role), previous / next", async () => {
   const { run } = await gql<{ run: { examplesAt: ({ id: string; key: string } | null)[] } }>(
     viewer,
     `query ($id: ID!, $o: [Int!]!) { run(id: $id) { examplesAt(ordinals: $o) { id key } } }`,
@@ -95,4 +95,12 @@ test("Run.examplesAt and Run.searchPoints: a table page by ordinal, text matches
   expect(await search(engineerToken, "my pin")).toEqual({ ordinals: [canary], totalCount: 1 });
   expect(await search(viewer, "my pin")).toEqual({ ordinals: [], totalCount: 0 });
   expect((await search(viewer, "number 3")).ordinals).toEqual([rows.find((r) => r.key === "ex-3")!.ordinal]);
+  const { run: around } = await gql<{ run: { neighbours: { ordinal: number; count: number; previous: { key: string } | null; next: { key: string } | null } | null } }>(
+    viewer,
+    `query ($id: ID!, $e: ID!) { run(id: $id) { neighbours(exampleId: $e) { ordinal count previous { key } next { key } } } }`,
+    { id: runId, e: rows[1]!.id },
+  );
+  expect(around.neighbours).toEqual({ ordinal: 1, count: rows.length, previous: { key: rows[0]!.key }, next: { key: rows[2]!.key } });
+  const { run: none } = await gql<{ run: { neighbours: null } }>(viewer, `query ($id: ID!) { run(id: $id) { neighbours(exampleId: "nope") { ordinal } } }`, { id: runId });
+  expect(none.neighbours).toBeNull();
 });

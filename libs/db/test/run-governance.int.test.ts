@@ -8,6 +8,7 @@ import {
   createExternalRun,
   exampleIdsAtOrdinals,
   GOVERNANCE_FLAGS,
+  runNeighbours,
   searchRunOrdinals,
   proposeInterventions,
   readRunGovernance,
@@ -92,6 +93,15 @@ test("the examples table finds rows by ordinal and text matches as ordinals, can
   );
   expect(await exampleIdsAtOrdinals(t.db, { runId: run.id, ordinals: [2, 0, 99, 2] })).toEqual([rows[2]!.id, rows[0]!.id, null, rows[2]!.id]);
   await expect(exampleIdsAtOrdinals(t.db, { runId: run.id, ordinals: [1, -1] })).rejects.toThrow(/ordinals\.1/);
+
+  // Previous / next in the run's row order.
+  const middle = (await runNeighbours(t.db, { runId: run.id, exampleId: rows[3]!.id }))!;
+  expect({ ordinal: middle.ordinal, count: middle.count, previous: middle.previous?.id, next: middle.next?.id }).toEqual({ ordinal: 3, count: rows.length, previous: rows[2]!.id, next: rows[4]!.id });
+  const first = (await runNeighbours(t.db, { runId: run.id, exampleId: rows[0]!.id }))!;
+  expect([first.previous, first.next?.id]).toEqual([null, rows[1]!.id]);
+  const last = (await runNeighbours(t.db, { runId: run.id, exampleId: rows.at(-1)!.id }))!;
+  expect([last.previous?.id, last.next]).toEqual([rows.at(-2)!.id, null]);
+  expect(await runNeighbours(t.db, { runId: run.id, exampleId: "00000000-0000-4000-8000-000000000000" })).toBeNull();
 
   // "number 1" is in "example text number 1", "… 10", "… 11": ascending ordinals, exact count.
   const expected = rows.filter((r) => /^ex-1\d?$/.test(r.key)).map((r) => r.ordinal);

@@ -11,6 +11,7 @@ import {
   queryDataMap,
   examplesAtOrdinals,
   searchRunOrdinals,
+  runNeighbours,
   runExampleCount,
   startRun,
   type DynamicsSource,
@@ -80,6 +81,19 @@ export const typeDefs = /* GraphQL */ `
     most limit (≤ 100 000) of them, with the exact count: the web highlights them on the map.
     """
     searchPoints(search: String!, limit: Int = 100000): PointSearch!
+    "Where an example sits in the run's row order (the data map's), with the examples before and after it; null when it is not in the run."
+    neighbours(exampleId: ID!): RunNeighbours
+  }
+
+  type RunNeighbours {
+    "the example's run ordinal (its data-map row)"
+    ordinal: Int!
+    "the run's training examples"
+    count: Int!
+    "the example at ordinal − 1 (null for the first)"
+    previous: Example
+    "the example at ordinal + 1 (null for the last)"
+    next: Example
   }
 
   type PointSearch {
@@ -325,6 +339,7 @@ export const resolvers = {
     examplesAt: (r: Run, args: { ordinals: number[] }, ctx: ApiContext) => examplesAtOrdinals(ctx.db, { runId: r.id, ordinals: args.ordinals }),
     searchPoints: (r: Run, args: { search: string; limit?: number | null }, ctx: ApiContext) =>
       searchRunOrdinals(ctx.db, { runId: r.id, search: args.search, limit: args.limit, canaryTextSearchable: canSeeCanarySecrets(ctx) }),
+    neighbours: (r: Run, args: { exampleId: string }, ctx: ApiContext) => findById(args.exampleId, (exampleId) => runNeighbours(ctx.db, { runId: r.id, exampleId })),
     memorizationSignal: (r: Run) => memorizationSignalOf(r.scoringResolved),
   },
 };

@@ -68,3 +68,27 @@ export async function searchRunOrdinals(
   );
   return { ordinals: row?.ordinals ? row.ordinals.split(",").map(Number) : [], totalCount: row?.total ?? 0 };
 }
+
+/**
+ * Where an example sits in a run's row order (the data map's, the examples table's): its
+ * ordinal, the examples just before and after it, and the run's size. For previous / next on
+ * the example page. Null when the example is not in the run.
+ */
+export async function runNeighbours(
+  db: Database,
+  options: { runId: string; exampleId: string },
+): Promise<{ ordinal: number; count: number; previous: Example | null; next: Example | null } | null> {
+  const [row] = await db.sql<{ ordinal: number; count: number }>(
+    `SELECT re.ordinal, (SELECT count(*)::int FROM run_examples WHERE run_id = $1::uuid) AS count
+       FROM run_examples re WHERE re.run_id = $1::uuid AND re.example_id = $2::uuid`,
+    [options.runId, options.exampleId],
+  );
+  if (!row) return null;
+  const [previous, next] = await examplesAtOrdinals(db, { runId: options.runId, ordinals: [row.ordinal - 1, row.ordinal + 1].map((o) => Math.max(0, o)) });
+  return {
+    ordinal: row.ordinal,
+    count: row.count,
+    previous: row.ordinal > 0 ? (previous ?? null) : null,
+    next: row.ordinal + 1 < row.count ? (next ?? null) : null,
+  };
+}
