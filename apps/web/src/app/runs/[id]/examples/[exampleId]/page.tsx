@@ -5,16 +5,22 @@ import { Fragment, useMemo } from "react";
 import { useQuery } from "urql";
 import { EChart, type ChartOption } from "../../../../../components/EChart";
 import { ErrorNote, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../../../components/Shell";
-import { quadrantStyle } from "../../../../../data-map/palette";
+import { markerPath, quadrantStyle } from "../../../../../data-map/palette";
 import { SIGNAL_FIELDS, SIGNALS, signalInfo } from "../../../../../data-map/signals";
-import { formatDate, formatNumber, summarizeJson } from "../../../../../lib/format";
+import { formatDate, formatInt, formatNumber, summarizeJson } from "../../../../../lib/format";
 import { errorMessage } from "../../../../../lib/session";
 import { trajectoryChart } from "../../../../../lib/charts";
 import { graphql } from "../../../../../lib/graphql";
 
 const EXAMPLE = graphql(`
   query ExampleInRun($id: ID!, $runId: ID!) {
-    run(id: $runId) { id name memorizationSignal version { id number dataset { id name } } }
+    run(id: $runId) {
+      id
+      name
+      memorizationSignal
+      version { id number dataset { id name } }
+      neighbours(exampleId: $id) { ordinal count previous { id key } next { id key } }
+    }
     example(id: $id) {
       id
       key
@@ -86,6 +92,27 @@ function Example() {
       <h1>
         Example <code>{example.key}</code> {example.isCanary ? <span className="badge badge-failed">canary</span> : null}
       </h1>
+      {run?.neighbours ? (
+        <nav className="row" aria-label="Examples of this run" data-testid="example-neighbours">
+          {run.neighbours.previous ? (
+            <Link href={`/runs/${run.id}/examples/${run.neighbours.previous.id}`} rel="prev">
+              ← Previous: <code>{run.neighbours.previous.key}</code>
+            </Link>
+          ) : (
+            <span className="muted">← first example</span>
+          )}
+          <span className="muted">
+            row {formatInt(run.neighbours.ordinal + 1)} of {formatInt(run.neighbours.count)} (the data map&apos;s order)
+          </span>
+          {run.neighbours.next ? (
+            <Link href={`/runs/${run.id}/examples/${run.neighbours.next.id}`} rel="next">
+              Next: <code>{run.neighbours.next.key}</code> →
+            </Link>
+          ) : (
+            <span className="muted">last example →</span>
+          )}
+        </nav>
+      ) : null}
       <section className="card">
         <h2 style={{ marginTop: 0 }}>Text</h2>
         <p style={{ whiteSpace: "pre-wrap" }} data-testid="example-text">
@@ -110,7 +137,9 @@ function Example() {
             <dl className="facts">
               <dt>Quadrant</dt>
               <dd>
-                <span className="swatch" style={{ background: quadrantStyle(score.quadrant).color }} aria-hidden="true" />{" "}
+                <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" className="marker">
+                  <path d={markerPath(quadrantStyle(score.quadrant).shape)} fill={quadrantStyle(score.quadrant).color} stroke="#1b1f24" strokeWidth="0.8" />
+                </svg>{" "}
                 {quadrantStyle(score.quadrant).label}
               </dd>
               <dt>Difficulty</dt>
