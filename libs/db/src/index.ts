@@ -18,6 +18,7 @@ export * from "./services/set-release-gate.ts";
 export * from "./services/evaluate-release-gate.ts";
 export * from "./services/release-changes.ts";
 export * from "./services/earlier-decisions.ts";
+export * from "./services/compare-runs.ts";
 export * from "./services/release-version.ts";
 export * from "./services/version-lineage.ts";
 export * from "./services/curation-draft.ts";
