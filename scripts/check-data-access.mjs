@@ -96,14 +96,7 @@ export function checkDataAccess(root = repoRoot) {
  */
 export const NOT_YET_MOVED = new Map(
   Object.entries({
-    "apps/api/src/schema/examples.ts": 3,
-    "apps/api/src/schema/governance.ts": 16,
     "apps/api/src/schema/runs.ts": 4,
-    "apps/api/src/schema/studies.ts": 3,
-    "apps/api/src/schema/users.ts": 4,
-    "apps/api/src/token-cache.ts": 1,
-    "apps/cli/src/commands/start.ts": 3,
-    "apps/cli/src/demo.ts": 2,
   }),
 );
 

@@ -7,6 +7,7 @@ import {
   interventionsByIds,
   latestStudiesOfVersions,
   releasesOfVersions,
+  reviewsOfInterventions,
   runExampleCounts,
   runsByIds,
   runsOfVersions,
@@ -23,6 +24,7 @@ import {
   type ExampleScoreRow,
   type Intervention,
   type Release,
+  type Review,
   type Run,
   type Study,
   type User,
@@ -57,6 +59,8 @@ export interface Loaders {
   versionExampleCount: DataLoader<string, number>;
   versionCanaryCount: DataLoader<string, number>;
   runExampleCount: DataLoader<string, number>;
+  /** An intervention's reviews, oldest first. */
+  reviewsOfIntervention: DataLoader<string, Review[]>;
 }
 
 export function createLoaders(db: Database): Loaders {
@@ -79,5 +83,6 @@ export function createLoaders(db: Database): Loaders {
     versionExampleCount: loader(versionExampleCounts),
     versionCanaryCount: loader(versionCanaryCounts),
     runExampleCount: loader(runExampleCounts),
+    reviewsOfIntervention: loader(reviewsOfInterventions),
   };
 }

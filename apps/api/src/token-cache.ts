@@ -1,5 +1,4 @@
-import pg from "pg";
-import { authenticateTokenHash, hashToken, onTokenRevokedHere, TOKEN_REVOKED_CHANNEL, type AuthenticatedUser, type Database } from "@gdc/db";
+import { authenticateTokenHash, hashToken, listenForRevokedTokens, onTokenRevokedHere, type AuthenticatedUser, type Database, type RevocationListener } from "@gdc/db";
 
 /** Longest a cached authentication is trusted without asking the database again. */
 export const TOKEN_CACHE_TTL_MS = 60_000;
@@ -12,7 +11,7 @@ const RECONNECT_MS = [500, 1_000, 2_000, 5_000, 10_000, 30_000];
  *
  * Revocation stays immediate: a revocation in this process drops the token before the
  * revoking call returns (onTokenRevokedHere), and one in any other process reaches us by
- * PostgreSQL LISTEN (revokeApiToken NOTIFYs in its transaction). The cache is used only while
+ * PostgreSQL LISTEN (libs/db listenForRevokedTokens; revokeApiToken NOTIFYs in its transaction). The cache is used only while
  * that listener is connected: when it drops, every entry is forgotten and each request asks
  * the database until the listener is back. A lookup that was in flight while any revocation
  * arrived is not cached (generation check). Only successful lookups are cached, so a new
@@ -24,7 +23,7 @@ export class TokenCache {
   private generation = 0;
   private live = false;
   private closed = false;
-  private client: pg.Client | null = null;
+  private listener: RevocationListener | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempts = 0;
   private readonly stopLocal: () => void;
@@ -68,8 +67,8 @@ export class TokenCache {
     this.stopLocal();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.goDeaf();
-    await this.client?.end().catch(() => {});
-    this.client = null;
+    await this.listener?.close();
+    this.listener = null;
   }
 
   private forget(hash: string) {
@@ -84,28 +83,22 @@ export class TokenCache {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.db.connectionString });
-    this.client = client;
-    const lost = () => {
-      if (this.client !== client) return;
-      this.client = null;
-      this.goDeaf();
-      client.end().catch(() => {});
-      this.scheduleReconnect();
-    };
-    client.on("error", lost);
-    client.on("end", lost);
-    client.on("notification", (message) => {
-      if (message.channel === TOKEN_REVOKED_CHANNEL && message.payload) this.forget(message.payload);
+    const listener: RevocationListener = listenForRevokedTokens(this.db, {
+      onRevoked: (hash) => this.forget(hash),
+      onLost: () => {
+        if (this.listener !== listener) return;
+        this.listener = null;
+        this.goDeaf();
+        this.scheduleReconnect();
+      },
     });
+    this.listener = listener;
     try {
-      await client.connect();
-      await client.query(`LISTEN ${TOKEN_REVOKED_CHANNEL}`);
+      await listener.ready;
     } catch {
-      lost();
-      return;
+      return; // onLost went deaf and scheduled the reconnect
     }
-    if (this.client !== client || this.closed) return;
+    if (this.listener !== listener || this.closed) return;
     this.attempts = 0;
     // Whatever was revoked while nobody listened is not in the (emptied) cache.
     this.generation++;

@@ -3,6 +3,7 @@
 // and versions costs the same number of database statements whatever N is. Statements are counted
 // at the driver (countQueries), not timed.
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { proposeInterventions, queryExamples } from "@gdc/db";
 import { createTestDatabase, countQueries, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { createApolloServer } from "../src/server.ts";
 import { buildContext } from "../src/context.ts";
@@ -41,15 +42,19 @@ const LIST = /* GraphQL */ `
   }
 `;
 
-async function listCost() {
+async function cost<T>(query: string, variables: Record<string, unknown> = {}) {
   const { result, queries, statements } = await countQueries(async () => {
     const contextValue = await buildContext({ db: t.db, queue }, new Map([["authorization", `Bearer ${token}`]]));
-    return apollo.executeOperation({ query: LIST }, { contextValue });
+    return apollo.executeOperation({ query, variables }, { contextValue });
   });
   if (result.body.kind !== "single") throw new Error("expected a single result");
   expect(result.body.singleResult.errors).toBeUndefined();
-  const datasets = (result.body.singleResult.data as { datasets: { versions: { exampleCount: number; canaryCount: number }[] }[] }).datasets;
-  return { datasets, queries, statements };
+  return { data: result.body.singleResult.data as T, queries, statements };
+}
+
+async function listCost() {
+  const { data, queries, statements } = await cost<{ datasets: { versions: { exampleCount: number; canaryCount: number }[] }[] }>(LIST);
+  return { datasets: data.datasets, queries, statements };
 }
 
 test("a list of N datasets with their versions' counts, runs, release and study costs the same statements for N = 2 and N = 12", async () => {
@@ -69,4 +74,31 @@ test("a list of N datasets with their versions' counts, runs, release and study 
   expect(large.queries, large.statements.join("\n")).toBe(small.queries);
   // authentication, datasets, versions, then one batch per field asked of every version
   expect(large.queries).toBeLessThanOrEqual(10);
+});
+
+test("a review queue page of N interventions with their example, version, proposer, run and reviews costs the same statements for N = 2 and N = 20", async () => {
+  const engineer = await seedUser(t.db, "ENGINEER");
+  const { version } = await seedDataset(t.db, engineer.actor, { examples: 20 });
+  const ids = (await queryExamples(t.db, { versionId: version.id, first: 20 })).edges.map((e) => e.node.id);
+  const QUEUE = /* GraphQL */ `
+    query ($versionId: ID!) {
+      reviewQueue(versionId: $versionId, first: 50) {
+        id
+        example { id key }
+        version { id number }
+        run { id }
+        proposedBy { id email }
+        reviews { id reviewer { id } }
+        canReview
+      }
+    }
+  `;
+  await proposeInterventions(t.db, engineer.actor, { versionId: version.id, exampleIds: ids.slice(0, 2), action: "PRUNE", reason: "n+1" });
+  const small = await cost<{ reviewQueue: unknown[] }>(QUEUE, { versionId: version.id });
+  expect(small.data.reviewQueue).toHaveLength(2);
+  await proposeInterventions(t.db, engineer.actor, { versionId: version.id, exampleIds: ids.slice(2), action: "PRUNE", reason: "n+1" });
+  const large = await cost<{ reviewQueue: unknown[] }>(QUEUE, { versionId: version.id });
+  expect(large.data.reviewQueue).toHaveLength(20);
+  expect(small.queries, "the counter sees the statements").toBeGreaterThanOrEqual(3);
+  expect(large.queries, large.statements.join("\n")).toBe(small.queries);
 });

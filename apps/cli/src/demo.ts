@@ -4,6 +4,8 @@ import {
   createApiToken,
   createDataset,
   createUser,
+  findDatasetByNameWithRuns,
+  findUserByEmail,
   importExamples,
   releaseVersion,
   startRun,
@@ -42,7 +44,7 @@ export interface DemoInfo {
  * Tokens are kept in `tokenFile` (a local, single-user convenience: the demo's only secret).
  */
 export async function ensureDemo(db: Database, queue: JobQueue, tokenFile: string, say: (m: string) => void): Promise<DemoInfo> {
-  const existing = await db.prisma.dataset.findUnique({ where: { name: DEMO_DATASET }, include: { versions: { include: { runs: true } } } });
+  const existing = await findDatasetByNameWithRuns(db, DEMO_DATASET);
   if (existing) {
     const tokens = fs.existsSync(tokenFile) ? (JSON.parse(fs.readFileSync(tokenFile, "utf8")) as DemoInfo["tokens"]) : [];
     const runId = existing.versions.flatMap((v) => v.runs).at(-1)?.id ?? null;
@@ -53,7 +55,7 @@ export async function ensureDemo(db: Database, queue: JobQueue, tokenFile: strin
   const tokens: DemoInfo["tokens"] = [];
   const users = new Map<Role, Awaited<ReturnType<typeof createUser>>>();
   for (const u of DEMO_USERS) {
-    const user = (await db.prisma.user.findUnique({ where: { email: u.email } })) ?? (await createUser(db, seed, u));
+    const user = (await findUserByEmail(db, u.email)) ?? (await createUser(db, seed, u));
     users.set(u.role, user);
     const { token } = await createApiToken(db, seed, { userId: user.id, name: "demo" });
     tokens.push({ role: u.role, email: u.email, token });

@@ -48,3 +48,7 @@ export * from "./services/worker-recovery.ts";
 export * from "./queries/users.ts";
 export * from "./queries/batch.ts";
 export * from "./queries/datasets.ts";
+export * from "./queries/governance.ts";
+export * from "./queries/studies.ts";
+export * from "./queries/examples.ts";
+export * from "./services/token-revocations.ts";

@@ -1,4 +1,4 @@
-import { queryExamples, readTrajectory, visibleExampleKey, type Example, type ExampleFilter, type ExampleOrderField, type ListedExample, type SortDirection } from "@gdc/db";
+import { findExampleById, listExampleInterventions, queryExamples, readTrajectory, runScoringResolved, visibleExampleKey, type Example, type ExampleFilter, type ExampleOrderField, type ListedExample, type SortDirection } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { findById } from "./common.ts";
 import { canSeeCanarySecrets } from "../permissions.ts";
@@ -150,7 +150,7 @@ function forgetEpochs(loss: (number | null)[], accuracy: (number | null)[], reso
 
 export const resolvers = {
   Query: {
-    example: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.example.findUnique({ where: { id } })),
+    example: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findExampleById(ctx.db, id)),
   },
   DatasetVersion: {
     examples: (v: { id: string }, args: ExamplesArgs, ctx: ApiContext) => examplesPage(ctx, { versionId: v.id }, args),
@@ -166,14 +166,11 @@ export const resolvers = {
     score: (e: ExampleParent, args: { runId: string }, ctx: ApiContext) =>
       e.runScore && e.runScore.runId === args.runId ? e.runScore.score : ctx.loaders.exampleScore.load(`${args.runId}:${e.id}`),
     trajectory: async (e: Example, args: { runId: string }, ctx: ApiContext) => {
-      const [trajectory, run] = await Promise.all([
-        readTrajectory(ctx.db, args.runId, e.id),
-        ctx.db.prisma.run.findUnique({ where: { id: args.runId }, select: { scoringResolved: true } }),
-      ]);
+      const [trajectory, scoringResolved] = await Promise.all([readTrajectory(ctx.db, args.runId, e.id), runScoringResolved(ctx.db, args.runId)]);
       if (!trajectory) return null;
-      const resolved = (run?.scoringResolved ?? null) as { learnedBy?: string; epsilon?: number | null; tau?: number | null } | null;
+      const resolved = scoringResolved as { learnedBy?: string; epsilon?: number | null; tau?: number | null } | null;
       return { ...trajectory, forgetEpochs: forgetEpochs(trajectory.loss, trajectory.accuracy, resolved), epsilon: resolved?.epsilon ?? null };
     },
-    interventions: (e: Example, _: unknown, ctx: ApiContext) => ctx.db.prisma.intervention.findMany({ where: { exampleId: e.id }, orderBy: { createdAt: "asc" }, take: 500 }),
+    interventions: (e: Example, _: unknown, ctx: ApiContext) => listExampleInterventions(ctx.db, e.id),
   },
 };

@@ -4,6 +4,8 @@ import {
   fourEyesTies,
   proposeInterventions,
   earlierDecisions,
+  findInterventionById,
+  listReviewQueue,
   releaseChangeCounts,
   releaseChangeRows,
   releaseVersion,
@@ -256,15 +258,10 @@ const orNull = <T>(v: T | null | undefined) => v ?? undefined;
 
 export const resolvers = {
   Query: {
-    intervention: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.intervention.findUnique({ where: { id } })),
+    intervention: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findInterventionById(ctx.db, id)),
+    // Only what can still be reviewed (PROPOSED on a DRAFT version), in creation order: libs/db listReviewQueue.
     reviewQueue: (_: unknown, args: { versionId?: string | null; first?: number | null; after?: string | null }, ctx: ApiContext) =>
-      ctx.db.prisma.intervention.findMany({
-        // Only what can still be reviewed: a released version's unreviewed proposals stay PROPOSED (counted in its lineage as `unreviewed`) but are closed.
-        where: { status: "PROPOSED", version: { status: "DRAFT" }, ...(args.versionId ? { versionId: args.versionId } : {}), ...(args.after ? { id: { gt: args.after } } : {}) },
-        // Ids are UUIDv7 (time-ordered): id order is creation order.
-        orderBy: { id: "asc" },
-        take: pageSize(args.first, 50),
-      }),
+      listReviewQueue(ctx.db, { versionId: args.versionId ?? null, after: args.after ?? null, first: pageSize(args.first, 50) }),
   },
   Mutation: {
     proposeInterventions: (
@@ -310,11 +307,11 @@ export const resolvers = {
     },
   },
   Intervention: {
-    example: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.example.findUnique({ where: { id: i.exampleId } }),
-    version: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findUnique({ where: { id: i.versionId } }),
-    run: (i: Intervention, _: unknown, ctx: ApiContext) => (i.runId ? ctx.db.prisma.run.findUnique({ where: { id: i.runId } }) : null),
-    proposedBy: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: i.proposedById } }),
-    reviews: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.db.prisma.intervention.findUnique({ where: { id: i.id } }).reviews({ orderBy: { createdAt: "asc" } }),
+    example: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.loaders.example.load(i.exampleId),
+    version: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.loaders.version.load(i.versionId),
+    run: (i: Intervention, _: unknown, ctx: ApiContext) => (i.runId ? ctx.loaders.run.load(i.runId) : null),
+    proposedBy: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.loaders.user.load(i.proposedById),
+    reviews: (i: Intervention, _: unknown, ctx: ApiContext) => ctx.loaders.reviewsOfIntervention.load(i.id),
     earlierDecisions: (i: Intervention, _: unknown, ctx: ApiContext) => earlierDecisionsLoader(ctx).load(i.id),
     // The role from the permission table, the rest from the review service's own rules.
     canReview: async (i: Intervention, _: unknown, ctx: ApiContext) => {
@@ -327,17 +324,17 @@ export const resolvers = {
     },
   },
   EarlierDecision: {
-    intervention: (d: EarlierDecision, _: unknown, ctx: ApiContext) => ctx.db.prisma.intervention.findUnique({ where: { id: d.interventionId } }),
+    intervention: (d: EarlierDecision, _: unknown, ctx: ApiContext) => ctx.loaders.intervention.load(d.interventionId),
   },
   Review: {
-    reviewer: (r: Review, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: r.reviewerId } }),
+    reviewer: (r: Review, _: unknown, ctx: ApiContext) => ctx.loaders.user.load(r.reviewerId),
   },
   Release: {
-    version: (r: Release, _: unknown, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findUnique({ where: { id: r.versionId } }),
-    releasedBy: (r: Release, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: r.releasedById } }),
+    version: (r: Release, _: unknown, ctx: ApiContext) => ctx.loaders.version.load(r.versionId),
+    releasedBy: (r: Release, _: unknown, ctx: ApiContext) => ctx.loaders.user.load(r.releasedById),
   },
   VersionDiff: {
-    parent: (d: DiffParent, _: unknown, ctx: ApiContext) => (d.parentId ? ctx.db.prisma.datasetVersion.findUnique({ where: { id: d.parentId } }) : null),
+    parent: (d: DiffParent, _: unknown, ctx: ApiContext) => (d.parentId ? ctx.loaders.version.load(d.parentId) : null),
     removedCount: async (d: DiffParent, _: unknown, ctx: ApiContext) => (await countsOf(d, ctx)).removed,
     reweightedCount: async (d: DiffParent, _: unknown, ctx: ApiContext) => (await countsOf(d, ctx)).reweighted,
     addedCount: async (d: DiffParent, _: unknown, ctx: ApiContext) => (await countsOf(d, ctx)).added,
@@ -361,13 +358,11 @@ export const resolvers = {
     },
   },
   ReleaseChangeRow: {
-    example: (r: ReleaseChangeRow, _: unknown, ctx: ApiContext) => ctx.db.prisma.example.findUnique({ where: { id: r.exampleId } }),
-    intervention: (r: ReleaseChangeRow, _: unknown, ctx: ApiContext) =>
-      r.interventionId ? ctx.db.prisma.intervention.findUnique({ where: { id: r.interventionId } }) : null,
+    example: (r: ReleaseChangeRow, _: unknown, ctx: ApiContext) => ctx.loaders.example.load(r.exampleId),
+    intervention: (r: ReleaseChangeRow, _: unknown, ctx: ApiContext) => (r.interventionId ? ctx.loaders.intervention.load(r.interventionId) : null),
   },
   DiffRow: {
-    example: (r: VersionDiffRow, _: unknown, ctx: ApiContext) => ctx.db.prisma.example.findUnique({ where: { id: r.exampleId } }),
-    intervention: (r: VersionDiffRow, _: unknown, ctx: ApiContext) =>
-      r.interventionId ? ctx.db.prisma.intervention.findUnique({ where: { id: r.interventionId } }) : null,
+    example: (r: VersionDiffRow, _: unknown, ctx: ApiContext) => ctx.loaders.example.load(r.exampleId),
+    intervention: (r: VersionDiffRow, _: unknown, ctx: ApiContext) => (r.interventionId ? ctx.loaders.intervention.load(r.interventionId) : null),
   },
 };

@@ -1,4 +1,4 @@
-import { actorFor, startStudy, type Study } from "@gdc/db";
+import { actorFor, findStudyById, listStudies, startStudy, type Study } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { findById } from "./common.ts";
 import { authorize } from "../permissions.ts";
@@ -36,9 +36,9 @@ export const typeDefs = /* GraphQL */ `
 
 export const resolvers = {
   Query: {
-    study: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => ctx.db.prisma.study.findUnique({ where: { id } })),
+    study: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findStudyById(ctx.db, id)),
     studies: (_: unknown, args: { versionId?: string | null }, ctx: ApiContext) =>
-      ctx.db.prisma.study.findMany({ where: args.versionId ? { versionId: args.versionId } : {}, orderBy: { createdAt: "desc" }, take: 500 }),
+      listStudies(ctx.db, { versionId: args.versionId ?? null }),
   },
   Mutation: {
     startStudy: (_: unknown, args: { input: { versionId?: string | null; config?: unknown } }, ctx: ApiContext) => {
@@ -47,6 +47,6 @@ export const resolvers = {
     },
   },
   Study: {
-    version: (s: Study, _: unknown, ctx: ApiContext) => (s.versionId ? ctx.db.prisma.datasetVersion.findUnique({ where: { id: s.versionId } }) : null),
+    version: (s: Study, _: unknown, ctx: ApiContext) => (s.versionId ? ctx.loaders.version.load(s.versionId) : null),
   },
 };

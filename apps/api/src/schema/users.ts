@@ -1,4 +1,4 @@
-import { actorFor, canOverrideReleaseGate, createApiToken, createUser, revokeApiToken, type ApiToken, type Role } from "@gdc/db";
+import { actorFor, canOverrideReleaseGate, createApiToken, createUser, findUserById, listApiTokens, listUsers, revokeApiToken, type ApiToken, type Role } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { authorize, MUTATION_PERMISSIONS, requireUser } from "../permissions.ts";
 
@@ -59,11 +59,11 @@ export const resolvers = {
     canOverrideReleaseGate: (u: { role: Role }) => canOverrideReleaseGate(u.role),
   },
   Query: {
-    me: (_: unknown, __: unknown, ctx: ApiContext) => (ctx.user ? ctx.db.prisma.user.findUnique({ where: { id: ctx.user.id } }) : null),
-    users: (_: unknown, __: unknown, ctx: ApiContext) => ctx.db.prisma.user.findMany({ orderBy: { email: "asc" } }),
+    me: (_: unknown, __: unknown, ctx: ApiContext) => (ctx.user ? findUserById(ctx.db, ctx.user.id) : null),
+    users: (_: unknown, __: unknown, ctx: ApiContext) => listUsers(ctx.db),
     apiTokens: (_: unknown, __: unknown, ctx: ApiContext) => {
       const user = requireUser(ctx);
-      return ctx.db.prisma.apiToken.findMany({ where: user.role === "ADMIN" ? {} : { userId: user.id }, orderBy: { createdAt: "desc" } });
+      return listApiTokens(ctx.db, { userId: user.role === "ADMIN" ? null : user.id });
     },
   },
   Mutation: {
@@ -81,6 +81,6 @@ export const resolvers = {
     },
   },
   ApiToken: {
-    user: (t: ApiToken, _: unknown, ctx: ApiContext) => ctx.db.prisma.user.findUnique({ where: { id: t.userId } }),
+    user: (t: ApiToken, _: unknown, ctx: ApiContext) => ctx.loaders.user.load(t.userId),
   },
 };

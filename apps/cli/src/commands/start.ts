@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { auditAnchorFile, createApiToken, createUser, openDatabase, openJobQueue, readEnv, systemActor, verbose, type Database } from "@gdc/db";
+import { auditAnchorFile, countUsers, createApiToken, createUser, findRun, openDatabase, openJobQueue, readEnv, systemActor, verbose, type Database } from "@gdc/db";
 import { startApi } from "@gdc/api";
 import { startWorker } from "@gdc/worker";
 import { startWeb } from "@gdc/web/serve.mjs";
@@ -69,7 +69,7 @@ function parsePort(flag: string, value: string): number {
 
 /** A progress bar for the demo run until it is scored (the web page shows the same live). */
 async function showRunProgress(db: Database, runId: string, say: (m: string) => void) {
-  let run = await db.prisma.run.findUnique({ where: { id: runId } });
+  let run = await findRun(db, runId);
   if (!run || run.status === "SUCCEEDED" || run.status === "FAILED" || run.status === "CANCELLED") return;
   say("Training the demo run (per-example dynamics are recorded every epoch):");
   const bar = createProgress("  training", run.epochs * 100, "%·epochs");
@@ -77,7 +77,7 @@ async function showRunProgress(db: Database, runId: string, say: (m: string) => 
     const within = run.progressSteps > 0 ? run.progressStep / run.progressSteps : 0;
     bar.update(Math.min(run.epochs * 100, Math.round((run.progressEpoch + (run.status === "SCORING" ? 0 : within)) * 100)));
     await new Promise((r) => setTimeout(r, 1000));
-    run = await db.prisma.run.findUnique({ where: { id: runId } });
+    run = await findRun(db, runId);
   }
   bar.update(run ? run.epochs * 100 : 0);
   bar.stop();
@@ -92,7 +92,7 @@ async function showRunProgress(db: Database, runId: string, say: (m: string) => 
  */
 async function ensureAdminToken(db: Database, tokenFile: string): Promise<{ email: string; token: string } | null> {
   if (db.kind === "pglite" && fs.existsSync(tokenFile)) return JSON.parse(fs.readFileSync(tokenFile, "utf8")) as { email: string; token: string };
-  if ((await db.prisma.user.count()) > 0) return null;
+  if ((await countUsers(db)) > 0) return null;
   const actor = systemActor("gdc start");
   const user = await createUser(db, actor, { email: "admin@localhost", name: "Local admin", role: "ADMIN" });
   const { token } = await createApiToken(db, actor, { userId: user.id, name: "gdc start" });

@@ -30,3 +30,7 @@ export async function versionGateVerdict(db: Database, version: Pick<DatasetVers
   }
   return evaluateReleaseGate(db.prisma, version.id);
 }
+
+/** The dataset with this name, with its versions and each version's runs, or null. */
+export const findDatasetByNameWithRuns = (db: Database, name: string) =>
+  db.prisma.dataset.findUnique({ where: { name }, include: { versions: { include: { runs: true } } } });

@@ -12,7 +12,7 @@ export async function findRun(db: Database, id: string): Promise<Run | null> {
     `SELECT id, version_id AS "versionId", name, kind::text AS kind, status::text AS status, model_config AS "modelConfig", seed, backend,
             dynamics_source::text AS "dynamicsSource", epochs, scoring_config AS "scoringConfig", scoring_resolved AS "scoringResolved", metrics,
             progress_epoch AS "progressEpoch", progress_step AS "progressStep", progress_steps AS "progressSteps",
-            examples_per_sec AS "examplesPerSec", eta_seconds AS "etaSeconds", heartbeat_at AS "heartbeatAt", error,
+            examples_per_sec AS "examplesPerSec", eta_seconds AS "etaSeconds", heartbeat_at AS "heartbeatAt", claim_id AS "claimId", error,
             created_by_id AS "createdById", created_at AS "createdAt", started_at AS "startedAt", finished_at AS "finishedAt"
        FROM runs WHERE id = $1::uuid`,
     [id],
