@@ -16,7 +16,7 @@ export default defineConfig({
         resolve,
         test: {
           name: "unit",
-          include: ["libs/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"],
+          include: ["libs/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts", "scripts/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**"],
           testTimeout: 60_000,
         },

@@ -15,6 +15,9 @@ if (!env.DATABASE_URL) {
 
 const steps = [
   ["dependencies (each workspace declares what it imports)", ["node", "scripts/check-dependencies.mjs"]],
+  ["lint (ESLint: typescript-eslint, import cycles, the layers)", ["npx", "eslint", "."]],
+  // enabled after the formatting commit (issue 12: one `npm run format` over the tree, then this line on):
+  // ["format (Prettier)", ["npm", "run", "--silent", "format:check"]],
   ["typecheck", ["npx", "tsc", "-p", "tsconfig.json"]],
   ["typecheck (web)", ["npx", "tsc", "-p", "apps/web/tsconfig.json", "--noEmit"]],
   ["typecheck (e2e)", ["npx", "tsc", "-p", "e2e/tsconfig.json", "--noEmit"]],

@@ -73,6 +73,7 @@ export function buildWeb(onStep = () => {}) {
     const tail = [];
     const onData = (chunk) => {
       for (const raw of String(chunk).split(/\r?\n/)) {
+        // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes (ESC [ … m) of next build's output
         const line = raw.replace(/\x1b\[[0-9;]*m/g, "").trim();
         if (!line) continue;
         tail.push(line);

@@ -109,7 +109,7 @@ test("a second reviewer approves the first reviewer's down-weight", async ({ pag
   await expect(page.getByRole("status").filter({ hasText: "Approved" })).toContainText("Approved: Downweight of");
 });
 
-test("the audit log shows the reviews and a verified chain", async ({ page, stack, signInAs }) => {
+test("the audit log shows the reviews and a verified chain", async ({ page, signInAs }) => {
   await signInAs("viewer");
   await page.getByRole("link", { name: "Audit log" }).click();
   await expect(page.getByTestId("audit-verify")).toContainText("Audit chain verified");

@@ -4,7 +4,7 @@ import { test, expect, artifacts } from "./fixtures";
 
 // The audit log as evidence (issue 15): changes read field by field, search narrows the rows,
 // CSV export carries both chain hashes, and the page does not overflow at 1440 or 390 px.
-test("the audit log reads as evidence and exports with its hashes", async ({ page, stack, signInAs }) => {
+test("the audit log reads as evidence and exports with its hashes", async ({ page, signInAs }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
   await signInAs("viewer");
   await page.getByRole("link", { name: "Audit log" }).click();

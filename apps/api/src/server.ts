@@ -8,8 +8,6 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import {
   GraphQLError,
   Kind,
-  getNullableType,
-  isListType,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLFormattedError,
@@ -17,8 +15,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
-import { getComplexity, type ComplexityEstimator } from "graphql-query-complexity";
-import { DomainError, exportLine, exportVersion, readRunGovernance, readRunScores } from "@gdc/db";
+import { getComplexity } from "graphql-query-complexity";
+import { DomainError, exportLine, exportVersion, invalidValueMessage, isUniqueViolation, readRunGovernance, readRunScores } from "@gdc/db";
 import { typeDefs, resolvers } from "./schema/index.ts";
 import { authenticate, buildContext, type ApiContext, type ApiDeps } from "./context.ts";
 import { authorizeQueryFields, canSeeCanarySecrets } from "./permissions.ts";
@@ -113,50 +111,10 @@ const CLIENT_ERROR_CODES = new Set([
   "FORBIDDEN",
 ]);
 
-interface DriverErrorShape {
-  code?: unknown;
-  meta?: { code?: unknown; driverAdapterError?: { cause?: DriverCause } };
-  cause?: DriverCause;
-}
-interface DriverCause {
-  originalCode?: unknown;
-  originalMessage?: unknown;
-  kind?: unknown;
-}
-
-/** The PostgreSQL SQLSTATE behind a Prisma / driver-adapter error, if any. */
-function sqlState(err: unknown): { state: string | undefined; message: string | undefined; prismaCode: unknown } {
-  if (!err || typeof err !== "object") return { state: undefined, message: undefined, prismaCode: undefined };
-  const e = err as DriverErrorShape;
-  // node-postgres itself (the raw `db.sql` hot paths): the SQLSTATE is the error's own code.
-  if (err instanceof Error && typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) && !e.meta) return { state: e.code, message: err.message, prismaCode: undefined };
-  const cause = e.meta?.driverAdapterError?.cause ?? e.cause;
-  const state = typeof cause?.originalCode === "string" ? cause.originalCode : typeof e.meta?.code === "string" ? e.meta.code : undefined;
-  return { state, message: typeof cause?.originalMessage === "string" ? cause.originalMessage : undefined, prismaCode: e.code };
-}
-
-/** A unique-constraint violation, as the Prisma client or the pg driver adapter reports it. */
-function isUniqueViolation(err: unknown): boolean {
-  const { state, prismaCode } = sqlState(err);
-  return prismaCode === "P2002" || state === "23505";
-}
-
-/**
- * A value PostgreSQL cannot read as its column type (22P02), e.g. an id that is not a UUID, or
- * text it cannot store (22021 NUL byte / invalid encoding, 22P05 a \u0000 in JSON). The request
- * guard refuses such text before any resolver runs, naming the argument; this is the backstop.
- */
-function invalidValueMessage(err: unknown): string | null {
-  const { state, message } = sqlState(err);
-  if (state === "22P02") return `A value is malformed: ${message ?? "invalid input syntax"}`;
-  if (state === "22021" || state === "22P05") return "A text value contains characters the database cannot store (NUL or invalid Unicode)";
-  return null;
-}
-
 /**
  * Maps every error to a typed `extensions.code`: DomainError codes (with `field` for
- * BAD_USER_INPUT), malformed values (a non-UUID id) → BAD_USER_INPUT, unique violations →
- * CONFLICT, GraphQL's own client errors as they are, and anything else →
+ * BAD_USER_INPUT), malformed values (a non-UUID id; libs/db invalidValueMessage) → BAD_USER_INPUT,
+ * unique violations (libs/db isUniqueViolation) → CONFLICT, GraphQL's own client errors as they are, and anything else →
  * INTERNAL_SERVER_ERROR with the generic message "Internal server error", logged here. Only with
  * `debug` (GDC_DEBUG_ERRORS=1) do internal errors keep their message (SQL, file paths) and
  * responses carry stack traces; the mode (NODE_ENV) plays no part.

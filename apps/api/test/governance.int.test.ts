@@ -40,7 +40,7 @@ describe("drafts", () => {
 
 describe("proposals", () => {
   test("a policy proposes from the run's scores with evidence, leaves canaries out, and a repeat skips what is open", async () => {
-    const { v2, run, byKey } = await curationSetup();
+    const { v2, run } = await curationSetup();
     const before = await h.auditCount();
     const policy = { name: "pruneTopByMemorization", params: { percent: 20 } };
     const { proposeInterventions: first } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, runId: run.id, policy, reason: "top memorized" } });

@@ -75,7 +75,10 @@ function parseCsv(text: string): string[][] {
         if (line[i] === '"') {
           let v = "";
           i++;
-          while (i < line.length && !(line[i] === '"' && line[i + 1] !== '"')) v += line[i] === '"' ? (i++, '"') : line[i], i++;
+          while (i < line.length && !(line[i] === '"' && line[i + 1] !== '"')) {
+            v += line[i] === '"' ? (i++, '"') : line[i];
+            i++;
+          }
           out.push(v);
           i += 2;
         } else {

@@ -23,7 +23,6 @@ interface Column {
 }
 
 const ci = (i: { lo: number; hi: number }, f: (x: number) => string) => `[${f(i.lo)}, ${f(i.hi)}]`;
-const signedBits = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}` : "n/a");
 
 function columns(): Column[] {
   return [

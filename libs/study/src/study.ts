@@ -8,7 +8,6 @@
 import { DEFAULT_MEMORIZATION_SIGNALS, QUADRANTS, type Quadrant } from "@gdc/cartography";
 import {
   CharTokenizer,
-  Rng,
   selectBackend,
   trainLanguageModel,
   type BackendName,

@@ -21,7 +21,6 @@ import {
   spreadOf,
   StudyInputError,
   summarize,
-  compareExposures,
   type ArmResult,
   type ArmSeedResult,
 } from "../src/index.ts";

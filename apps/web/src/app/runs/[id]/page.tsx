@@ -5,7 +5,7 @@ import { useEffect, useRef } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../components/Shell";
 import { DataMapPanel, useDataMap } from "../../../data-map/DataMapPanel";
-import { formatDate, formatDuration, formatInt, formatNumber, formatPercent } from "../../../lib/format";
+import { formatDate, formatDuration, formatInt, formatPercent } from "../../../lib/format";
 import { can, errorMessage, type Me } from "../../../lib/session";
 import { RunScoresDownload } from "./scores-download";
 import { graphql } from "../../../lib/graphql";
