@@ -2,8 +2,11 @@
 // Scans each workspace's .ts/.tsx/.mts/.mjs files (generated code and node_modules aside) for
 // import specifiers, and compares the packages they name with the workspace's dependencies,
 // devDependencies and optionalDependencies. Tooling shared by every workspace is declared once
-// at the root (ROOT_TOOLING). Exit 1 with the list when anything is off; `node
-// scripts/check-dependencies.mjs` prints it.
+// at the root (ROOT_TOOLING), and each of those must itself be used: imported, run by a script,
+// referred to by `overrides` or wanted as a peer (unusedRootTooling). Exit 1 with the list when
+// anything is off; `node scripts/check-dependencies.mjs` prints it. (knip 6.44 was tried on the
+// tree: with entries configured it found the same, plus turbo, which this now catches, and
+// flagged the bench's `psql` as a missing binary; so this script, not a new tool, is the check.)
 import fs from "node:fs";
 import path from "node:path";
 import { builtinModules } from "node:module";
@@ -15,7 +18,7 @@ const rootPackage = JSON.parse(fs.readFileSync(path.join(root, "package.json"), 
 const ROOT_TOOLING = new Set(Object.keys(rootPackage.devDependencies ?? {}));
 /** Declared but used without an import (types packages, CLIs run by scripts, native add-ons tried at run time). */
 const USED_WITHOUT_IMPORT = new Set([
-  ...["@types/react", "@types/react-dom", "@types/pg", "@types/cli-progress"],
+  ...["@types/react", "@types/react-dom", "@types/pg", "@types/cli-progress", "@types/node"],
   "@tensorflow/tfjs-node", // optional, loaded by a computed name in libs/model backend.ts when it installed
   "@prisma/client", // imported by the generated client (libs/db/src/generated, skipped here)
   "react-dom", // a peer of next
@@ -42,6 +45,8 @@ function packageOf(specifier) {
 
 export function checkDependencies() {
   const problems = [];
+  /** Every package some file of the tree imports (for the root's own devDependencies, below). */
+  const importedAnywhere = new Set();
   for (const pattern of rootPackage.workspaces) {
     const dirs = pattern.endsWith("/*") ? fs.readdirSync(path.join(root, pattern.slice(0, -2))).map((d) => path.join(pattern.slice(0, -2), d)) : [pattern];
     for (const dir of dirs) {
@@ -57,6 +62,7 @@ export function checkDependencies() {
           if (name && name !== pkg.name && !imported.has(name)) imported.set(name, path.relative(root, file));
         }
       }
+      for (const name of imported.keys()) importedAnywhere.add(name);
       for (const [name, file] of imported) {
         if (!declared.has(name) && !ROOT_TOOLING.has(name)) problems.push(`${dir}: imports ${name} (${file}) without declaring it`);
       }
@@ -65,7 +71,51 @@ export function checkDependencies() {
       }
     }
   }
+  problems.push(...unusedRootTooling(importedAnywhere));
   return problems;
+}
+
+/**
+ * The root's devDependencies (ROOT_TOOLING) are used when a file of the tree imports them (the
+ * root's config files and scripts/ included), a command runs one of their binaries (package.json
+ * scripts, scripts/*.mjs, .ci/run, docker/), `overrides` refers to them ("$graphql"), or another
+ * root devDependency wants them as a peer (vite for vitest). Anything else is dead weight.
+ */
+function unusedRootTooling(importedAnywhere) {
+  const imported = new Set(importedAnywhere);
+  const rootFiles = [
+    ...fs.readdirSync(root).filter((f) => /\.(js|mjs|ts|mts)$/.test(f)).map((f) => path.join(root, f)),
+    ...files(path.join(root, "scripts")),
+  ];
+  for (const file of rootFiles) {
+    for (const m of fs.readFileSync(file, "utf8").matchAll(SPECIFIER)) {
+      const name = packageOf(m[1] ?? m[2] ?? m[3]);
+      if (name) imported.add(name);
+    }
+  }
+  const manifests = [rootPackage, ...workspaceDirs().map((dir) => JSON.parse(fs.readFileSync(path.join(root, dir, "package.json"), "utf8")))];
+  const commandFiles = [...rootFiles, path.join(root, ".ci/run"), ...(fs.existsSync(path.join(root, "docker")) ? fs.readdirSync(path.join(root, "docker")).map((f) => path.join(root, "docker", f)) : [])];
+  const commands = [...manifests.flatMap((m) => Object.values(m.scripts ?? {})), ...commandFiles.filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, "utf8"))].join("\n");
+  const overrides = JSON.stringify(rootPackage.overrides ?? {});
+  const manifestOf = (name) => {
+    const file = path.join(root, "node_modules", name, "package.json");
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+  };
+  const peers = new Set([...ROOT_TOOLING].flatMap((name) => Object.keys(manifestOf(name).peerDependencies ?? {})));
+  const runs = (name) => {
+    const bin = manifestOf(name).bin;
+    const bins = typeof bin === "string" ? [name.split("/").pop()] : Object.keys(bin ?? {});
+    return bins.some((b) => new RegExp(`(^|[\\s"'\`/(])${b.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([\\s"'\`)]|$)`, "m").test(commands));
+  };
+  return [...ROOT_TOOLING]
+    .filter((name) => !imported.has(name) && !USED_WITHOUT_IMPORT.has(name) && !overrides.includes(`"$${name}"`) && !peers.has(name) && !runs(name))
+    .map((name) => `package.json (root): declares ${name} but nothing imports it, runs it or needs it as a peer`);
+}
+
+function workspaceDirs() {
+  return rootPackage.workspaces
+    .flatMap((pattern) => (pattern.endsWith("/*") ? fs.readdirSync(path.join(root, pattern.slice(0, -2))).map((d) => path.join(pattern.slice(0, -2), d)) : [pattern]))
+    .filter((dir) => fs.existsSync(path.join(root, dir, "package.json")));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
