@@ -3,7 +3,7 @@
 // and versions costs the same number of database statements whatever N is. Statements are counted
 // at the driver (countQueries), not timed.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { proposeInterventions, queryExamples } from "@gdc/db";
+import { proposeInterventions, queryExamples, startRun } from "@gdc/db";
 import { createTestDatabase, countQueries, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { createApolloServer } from "../src/server.ts";
 import { buildContext } from "../src/context.ts";
@@ -99,6 +99,24 @@ test("a review queue page of N interventions with their example, version, propos
   await proposeInterventions(t.db, engineer.actor, { versionId: version.id, exampleIds: ids.slice(2), action: "PRUNE", reason: "n+1" });
   const large = await cost<{ reviewQueue: unknown[] }>(QUEUE, { versionId: version.id });
   expect(large.data.reviewQueue).toHaveLength(20);
+  expect(small.queries, "the counter sees the statements").toBeGreaterThanOrEqual(3);
+  expect(large.queries, large.statements.join("\n")).toBe(small.queries);
+});
+
+test("a list of N runs with their example counts, version and progress costs the same statements for N = 2 and N = 8", async () => {
+  const engineer = await seedUser(t.db, "ENGINEER");
+  const { version } = await seedDataset(t.db, engineer.actor, { examples: 5 });
+  const RUNS = /* GraphQL */ `
+    query ($versionId: ID!) {
+      runs(versionId: $versionId, first: 50) { id exampleCount version { id } progress { step } }
+    }
+  `;
+  const start = () => startRun(t.db, queue, engineer.actor, { versionId: version.id, epochs: 2, seed: 1, allowDraft: true });
+  for (let i = 0; i < 2; i++) await start();
+  const small = await cost<{ runs: { exampleCount: number }[] }>(RUNS, { versionId: version.id });
+  for (let i = 2; i < 8; i++) await start();
+  const large = await cost<{ runs: { exampleCount: number }[] }>(RUNS, { versionId: version.id });
+  expect(large.data.runs.map((r) => r.exampleCount)).toEqual(Array(8).fill(5));
   expect(small.queries, "the counter sees the statements").toBeGreaterThanOrEqual(3);
   expect(large.queries, large.statements.join("\n")).toBe(small.queries);
 });

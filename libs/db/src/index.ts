@@ -52,3 +52,5 @@ export * from "./queries/governance.ts";
 export * from "./queries/studies.ts";
 export * from "./queries/examples.ts";
 export * from "./services/token-revocations.ts";
+export * from "./queries/runs.ts";
+export * from "./database-errors.ts";

@@ -6,13 +6,13 @@ import {
   findRun,
   finishRun,
   ingestDynamics,
+  listRuns,
   MAX_CELLS_PER_CHUNK,
   memorizationSignalOf,
   queryDataMap,
   examplesAtOrdinals,
   searchRunOrdinals,
   runNeighbours,
-  runExampleCount,
   startRun,
   type DynamicsSource,
   type Run,
@@ -285,11 +285,7 @@ export const resolvers = {
   Query: {
     run: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findRun(ctx.db, id)),
     runs: (_: unknown, args: { versionId?: string | null; status?: RunStatus | null; first?: number | null }, ctx: ApiContext) =>
-      ctx.db.prisma.run.findMany({
-        where: { ...(args.versionId ? { versionId: args.versionId } : {}), ...(args.status ? { status: args.status } : {}) },
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        take: pageSize(args.first, 50),
-      }),
+      listRuns(ctx.db, { versionId: args.versionId ?? null, status: args.status ?? null, first: pageSize(args.first, 50) }),
   },
   Mutation: {
     startRun: (_: unknown, args: StartRunArgs, ctx: ApiContext) => {
@@ -314,10 +310,10 @@ export const resolvers = {
     },
   },
   Run: {
-    version: (r: Run, _: unknown, ctx: ApiContext) => ctx.db.prisma.datasetVersion.findUnique({ where: { id: r.versionId } }),
+    version: (r: Run, _: unknown, ctx: ApiContext) => ctx.loaders.version.load(r.versionId),
     progress: async (r: Run, _: unknown, ctx: ApiContext) => {
       // An external run's progress is the cells received so far, counted from its blocks.
-      const step = r.kind === "EXTERNAL" && r.status === "RUNNING" ? (await dynamicsCompleteness(ctx.db.prisma, r.id, r.epochs)).received : r.progressStep;
+      const step = r.kind === "EXTERNAL" && r.status === "RUNNING" ? (await dynamicsCompleteness(ctx.db, r.id, r.epochs)).received : r.progressStep;
       const run = { ...r, progressStep: step };
       return {
         epoch: run.progressEpoch,
@@ -329,7 +325,7 @@ export const resolvers = {
         fraction: progressFraction(run),
       };
     },
-    exampleCount: (r: Run, _: unknown, ctx: ApiContext) => runExampleCount(ctx.db.prisma, r.id),
+    exampleCount: (r: Run, _: unknown, ctx: ApiContext) => ctx.loaders.runExampleCount.load(r.id),
     quadrantCounts: (r: Run) => {
       const counts = (r.metrics as { quadrantCounts?: Record<string, number> } | null)?.quadrantCounts;
       return counts ? QUADRANTS.map((quadrant) => ({ quadrant, count: counts[quadrant] ?? 0 })) : [];

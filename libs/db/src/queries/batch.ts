@@ -95,11 +95,14 @@ export const versionCanaryCounts = async (db: Database, versionIds: readonly str
     ),
   );
 
-/** How many examples each run's snapshot holds. */
+/** How many examples each run's snapshot holds (ordinals are 0…N−1, as runExampleCount counts them). */
 export const runExampleCounts = async (db: Database, runIds: readonly string[]): Promise<number[]> =>
   counted(
     runIds,
-    await db.sql<{ key: string; n: number }>(`SELECT run_id::text AS key, count(*)::int AS n FROM run_examples WHERE run_id = ANY($1::uuid[]) GROUP BY run_id`, [runIds]),
+    await db.sql<{ key: string; n: number }>(
+      `SELECT run_id::text AS key, (max(ordinal) + 1)::int AS n FROM run_examples WHERE run_id = ANY($1::uuid[]) GROUP BY run_id`,
+      [runIds],
+    ),
   );
 
 /** Splits "<owner id>:<example id>" keys. */
