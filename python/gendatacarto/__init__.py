@@ -230,7 +230,10 @@ class Client:
 
     def create_run(self, version_id: str, epochs: int, *, name: Optional[str] = None, framework: str = "pytorch",
                    scoring_config: Optional[dict] = None, eval_pass: bool = False, **run_options: Any) -> "Run":
-        """Registers an EXTERNAL run on a dataset version; its training examples are the version's TRAIN split.
+        """Registers an EXTERNAL run on a released dataset version; its training examples are the version's TRAIN split.
+
+        A run trains on a released version (the one you exported): a draft is refused (CONFLICT) unless
+        the API's allowDraft is set; curate on a child draft of it (see the README, "The version flow").
 
         eval_pass=True records that losses come from an end-of-epoch evaluation pass rather than the
         training forward pass. scoring_config: as the API's (e.g. {"memorizationSignal": "lossDrop"}).
