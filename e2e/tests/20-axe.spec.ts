@@ -5,7 +5,7 @@ import type { StackInfo } from "../stack";
 
 // Accessibility (issue 15): axe-core on every page, signed in as an ADMIN on the seeded data
 // (a released and a draft version, the scored run with its data map, one of its examples, a
-// review queue with proposals, the audit log, the studies), plus the signed-out landing page.
+// review queue with proposals, the audit log, the studies, a run comparison), plus the signed-out landing page.
 // Target: no serious or critical violation. Every rule found is reported with its page and
 // elements, so a failure says what to fix.
 
@@ -71,12 +71,14 @@ test("every page has no serious or critical axe violation", async ({ page, stack
     ["audit log", "/audit", "Audit log"],
     ["studies", "/studies", "Studies"],
     ["study", `/studies/${stack.studyId}`, /study/i],
+    ["compare runs", `/runs/compare?a=${stack.runId}&b=${stack.runId}`, "Compare runs"],
   ];
   for (const [name, path, heading] of pages) {
     await page.goto(`${stack.webUrl}${path}`);
     await expect(page.getByRole("heading", { level: 1, name: heading }).first()).toBeVisible();
     if (name === "run") await expect(page.getByRole("img", { name: /^Data map:/ })).toBeVisible();
     if (name === "review queue") await expect(page.getByRole("article").first()).toBeVisible();
+    if (name === "compare runs") await expect(page.getByTestId("quadrant-crosstab")).toBeVisible();
     found.push(...(await audit(page, name)));
   }
 

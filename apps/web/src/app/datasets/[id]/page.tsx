@@ -69,6 +69,9 @@ function Dataset({ me }: { me: Me }) {
       <h1>{dataset.name}</h1>
       {dataset.description ? <p>{dataset.description}</p> : null}
       <ReleaseGateForm me={me} datasetId={dataset.id} gate={dataset.releaseGate ?? null} />
+      <p>
+        <Link href="/runs/compare">Compare two scored runs</Link> <span className="muted">(quadrants and memorization, run A against run B)</span>
+      </p>
       <ErrorNote message={errorMessage(draft.error)} />
       <table>
         <caption>Versions</caption>

@@ -8,6 +8,7 @@ import { formatDate, formatInt, formatNumber, shortHash } from "../../../lib/for
 import { downloadWithToken } from "../../../lib/authorized-download";
 import { can, errorMessage, type Me } from "../../../lib/session";
 import { graphql, type ResultOf } from "../../../lib/graphql";
+import { ImportExamples } from "../../../governance/ImportExamples";
 import { PolicyProposal } from "../../../governance/PolicyProposal";
 import { StartRunForm } from "../../../governance/StartRunForm";
 
@@ -190,6 +191,7 @@ function Version({ me }: { me: Me }) {
       </div>
 
       {version.status === "DRAFT" ? <PolicyProposal me={me} versionId={version.id} versionNumber={version.number} /> : null}
+      {version.status === "DRAFT" ? <ImportExamples me={me} versionId={version.id} versionNumber={version.number} /> : null}
       {version.status === "RELEASED" ? <StartRunForm me={me} versionId={version.id} versionNumber={version.number} /> : null}
 
       <ReleaseChangesSection version={version} />
