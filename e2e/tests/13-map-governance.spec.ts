@@ -1,4 +1,5 @@
-import { test, expect, dataMapCanvas, fmt } from "./fixtures";
+import path from "node:path";
+import { test, expect, artifacts, dataMapCanvas, fmt } from "./fixtures";
 import type { StackInfo, UserKey } from "../stack";
 
 // Governance state on the data map (issue 15): points with a pending, approved or rejected
@@ -28,7 +29,7 @@ test("the map outlines pending, approved and rejected points, filters by state, 
   const { createDraftVersion: draft } = await gql<{ createDraftVersion: { id: string; number: number } }>(
     stack,
     "engineer",
-    `mutation ($p: ID!) { createDraftVersion(parentVersionId: $p, note: "map governance") { id number } }`,
+    `mutation ($p: ID!) { createDraftVersion(input: { parentVersionId: $p, note: "map governance" }) { id number } }`,
     { p: stack.v1Id },
   );
   const { proposeInterventions } = await gql<{ proposeInterventions: { interventions: { id: string; example: { id: string } }[] } }>(
@@ -61,6 +62,9 @@ test("the map outlines pending, approved and rejected points, filters by state, 
   expect(new Set(markers).size).toBe(5);
   // Outlines are drawn on the map: three points with a state.
   await expect(canvas).toHaveAttribute("data-governance-markers", "3");
+  // The map with its legends (docs/data-map-governance.png is this picture).
+  const region = (await page.getByRole("region", { name: "Data map" }).boundingBox())!;
+  await page.screenshot({ path: path.join(artifacts, "data-map-governance.png"), fullPage: true, clip: { x: region.x, y: region.y, width: region.width, height: 720 } });
 
   // The legend is the filter: only the pending point, then only the rejected one.
   await legend.getByRole("radio", { name: "Pending" }).check();

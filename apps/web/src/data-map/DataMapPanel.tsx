@@ -331,6 +331,8 @@ function DataMapExplorer({
             <kbd>Shift</kbd>+<kbd>Ctrl</kbd>-drag to add, click a point to select it, double-click to open it, <kbd>0</kbd> resets the view. Keyboard: zoom and pan to a region, then{" "}
             <kbd>A</kbd> selects the points in view (<kbd>Shift</kbd>+<kbd>A</kbd> adds), <kbd>Enter</kbd> opens the first selected, <kbd>Esc</kbd> clears.
           </p>
+          {/* Under the map, beside the legend and the propose form: the selection as rows. */}
+          <ExamplesTable map={map} runId={runId} rows={tableRows} rowsAre={selectedIndices.length ? "selected" : "shown"} governance={flags} onHighlight={setHighlight} />
         </div>
         <aside className="stack">
           <fieldset>
@@ -446,7 +448,6 @@ function DataMapExplorer({
           />
         </aside>
       </div>
-      <ExamplesTable map={map} runId={runId} rows={tableRows} rowsAre={selectedIndices.length ? "selected" : "shown"} governance={flags} onHighlight={setHighlight} />
     </section>
   );
 }
