@@ -21,7 +21,7 @@ test("a reviewer selects every proposal she may review and approves them at once
   const { createDraftVersion: draft } = await gql<{ createDraftVersion: { id: string } }>(
     stack,
     "engineer",
-    `mutation ($parent: ID!) { createDraftVersion(parentVersionId: $parent, note: "review-all") { id } }`,
+    `mutation ($parent: ID!) { createDraftVersion(input: { parentVersionId: $parent, note: "review-all" }) { id } }`,
     { parent: stack.v1Id },
   );
   const { version } = await gql<{ version: { examples: { edges: { node: { id: string; isCanary: boolean } }[] } } }>(

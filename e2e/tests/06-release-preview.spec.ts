@@ -37,7 +37,7 @@ test("a draft previews its release, the confirmation states the numbers, and the
   const { createDraftVersion: draft } = await gql<{ createDraftVersion: { id: string; number: number } }>(
     stack,
     "engineer",
-    `mutation ($parent: ID!) { createDraftVersion(parentVersionId: $parent, note: "release-preview") { id number } }`,
+    `mutation ($parent: ID!) { createDraftVersion(input: { parentVersionId: $parent, note: "release-preview" }) { id number } }`,
     { parent: stack.v1Id },
   );
   const { version } = await gql<{ version: { examples: { edges: { node: { id: string; isCanary: boolean } }[] } } }>(

@@ -25,7 +25,7 @@ async function draft(stack: StackInfo, note: string) {
   const { createDraftVersion } = await gql<{ createDraftVersion: { id: string; number: number } }>(
     stack,
     "engineer",
-    `mutation ($parent: ID!, $note: String) { createDraftVersion(parentVersionId: $parent, note: $note) { id number } }`,
+    `mutation ($parent: ID!, $note: String) { createDraftVersion(input: { parentVersionId: $parent, note: $note }) { id number } }`,
     { parent: stack.v1Id, note },
   );
   const { version } = await gql<{ version: { examples: { edges: { node: { id: string; isCanary: boolean } }[] } } }>(

@@ -27,7 +27,7 @@ test("proposing on hotspots after a release pruned one of them explains, propose
   );
   const pruned = run.examples.edges[0]!.node.id;
   const mk = async (parent: string) =>
-    (await gql<{ createDraftVersion: { id: string; number: number } }>(stack, "engineer", `mutation ($p: ID!) { createDraftVersion(parentVersionId: $p, note: "propose-feedback") { id number } }`, { p: parent }))
+    (await gql<{ createDraftVersion: { id: string; number: number } }>(stack, "engineer", `mutation ($p: ID!) { createDraftVersion(input: { parentVersionId: $p, note: "propose-feedback" }) { id number } }`, { p: parent }))
       .createDraftVersion;
   const released = await mk(stack.v1Id);
   const { proposeInterventions } = await gql<{ proposeInterventions: { interventions: { id: string }[] } }>(

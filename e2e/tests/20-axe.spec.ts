@@ -39,7 +39,7 @@ test("every page has no serious or critical axe violation", async ({ page, stack
   // Something to review: a draft of version 1 with a few proposals.
   const { createDraftVersion: draft } = await gql<{ createDraftVersion: { id: string; examples: { edges: { node: { id: string } }[] } } }>(
     stack,
-    `mutation ($p: ID!) { createDraftVersion(parentVersionId: $p, note: "axe") { id examples(first: 3) { edges { node { id } } } } }`,
+    `mutation ($p: ID!) { createDraftVersion(input: { parentVersionId: $p, note: "axe" }) { id examples(first: 3) { edges { node { id } } } } }`,
     { p: stack.v1Id },
   );
   await gql(stack, `mutation ($input: ProposeInput!) { proposeInterventions(input: $input) { proposed } }`, {

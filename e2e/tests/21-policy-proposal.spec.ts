@@ -28,7 +28,7 @@ test("an engineer previews a policy's proposals on a draft, then proposes them",
   const { createDraftVersion: draft } = await gql<{ createDraftVersion: { id: string; number: number } }>(
     stack,
     "engineer",
-    `mutation ($p: ID!) { createDraftVersion(parentVersionId: $p, note: "policy from the UI") { id number } }`,
+    `mutation ($p: ID!) { createDraftVersion(input: { parentVersionId: $p, note: "policy from the UI" }) { id number } }`,
     { p: stack.v1Id },
   );
   const members = stack.points - stack.canaries; // canaries are never candidates

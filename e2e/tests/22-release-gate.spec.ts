@@ -25,11 +25,11 @@ test("an admin sets a release gate; it blocks an engineer's release; the admin o
   const { createDataset } = await gql<{ createDataset: { id: string; name: string; versions: { id: string }[] } }>(
     stack,
     "engineer",
-    `mutation ($name: String!) { createDataset(name: $name, description: "release gate from the UI") { id name versions { id } } }`,
+    `mutation ($name: String!) { createDataset(input: { name: $name, description: "release gate from the UI" }) { id name versions { id } } }`,
     { name: `gated-${Date.now()}` },
   );
   const versionId = createDataset.versions[0]!.id;
-  await gql(stack, "engineer", `mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(versionId: $v, examples: $e) { created } }`, {
+  await gql(stack, "engineer", `mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(input: { versionId: $v, examples: $e }) { created } }`, {
     v: versionId,
     e: Array.from({ length: 5 }, (_, i) => ({ id: `g-${i}`, text: `gated example ${i}` })),
   });

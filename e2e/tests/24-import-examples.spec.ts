@@ -26,7 +26,7 @@ test("an engineer imports a file: bad lines named by number, then a good file wi
   const { createDataset } = await gql<{ createDataset: { id: string; versions: { id: string }[] } }>(
     stack,
     "engineer",
-    `mutation ($name: String!) { createDataset(name: $name) { id versions { id } } }`,
+    `mutation ($name: String!) { createDataset(input: { name: $name }) { id versions { id } } }`,
     { name: `imported-${Date.now()}` },
   );
   const versionId = createDataset.versions[0]!.id;

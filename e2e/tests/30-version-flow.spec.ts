@@ -30,12 +30,12 @@ test("release v1 → run on v1 → propose on the child v2 → review → releas
   const { createDataset: dataset } = await ok<{ createDataset: { id: string; versions: { id: string }[] } }>(
     stack,
     "engineer",
-    `mutation ($name: String!) { createDataset(name: $name) { id versions { id } } }`,
+    `mutation ($name: String!) { createDataset(input: { name: $name }) { id versions { id } } }`,
     { name },
   );
   const v1 = dataset.versions[0]!.id;
   const examples = Array.from({ length: N }, (_, i) => ({ id: `ex-${i}`, text: `version flow example ${i}` }));
-  await ok(stack, "engineer", `mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(versionId: $v, examples: $e) { created } }`, { v: v1, e: examples });
+  await ok(stack, "engineer", `mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(input: { versionId: $v, examples: $e }) { created } }`, { v: v1, e: examples });
 
   // A run on the draft is refused, saying what to do instead.
   const refused = await gql(stack, "engineer", CREATE_RUN, { input: { versionId: v1, epochs: T, name: "too early" } });
@@ -58,7 +58,7 @@ test("release v1 → run on v1 → propose on the child v2 → review → releas
   expect(run.exampleCount).toBe(N);
   const cells = examples.flatMap((e, i) => Array.from({ length: T }, (_, t) => ({ exampleKey: e.id, epoch: t, loss: 2 - (t * i) / (T * N), accuracy: t / T })));
   await ok(stack, "engineer", `mutation ($input: DynamicsChunkInput!) { ingestDynamics(input: $input) { accepted } }`, { input: { runId: run.id, cells } });
-  await ok(stack, "engineer", `mutation ($id: ID!) { finishRun(runId: $id) { status } }`, { id: run.id });
+  await ok(stack, "engineer", `mutation ($id: ID!) { finishRun(input: { runId: $id }) { status } }`, { id: run.id });
   await expect
     .poll(async () => (await ok<{ run: { status: string } }>(stack, "viewer", `query ($id: ID!) { run(id: $id) { status } }`, { id: run.id })).run.status, { timeout: 30_000 })
     .toBe("SUCCEEDED");

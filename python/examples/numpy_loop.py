@@ -49,11 +49,11 @@ def train(run, x, y, epochs, lr=0.2, batch=20, seed=0):
 def create_version(client, n):
     """A dataset whose examples have the ids "0".."n-1", version 1 released (the run trains on it)."""
     tag = uuid.uuid4().hex[:8]
-    dataset = client.graphql("mutation ($name: String!) { createDataset(name: $name) { versions { id } } }",
+    dataset = client.graphql("mutation ($name: String!) { createDataset(input: { name: $name }) { versions { id } } }",
                              {"name": f"numpy-loop-{tag}"}, retry=False)["createDataset"]
     version_id = dataset["versions"][0]["id"]
     examples = [{"id": str(i), "text": f"synthetic point {i} ({tag})"} for i in range(n)]
-    client.graphql("mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(versionId: $v, examples: $e) { created } }",
+    client.graphql("mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(input: { versionId: $v, examples: $e }) { created } }",
                    {"v": version_id, "e": examples})
     client.graphql("mutation ($v: ID!) { releaseVersion(input: {versionId: $v}) { id } }", {"v": version_id}, retry=False)
     return version_id

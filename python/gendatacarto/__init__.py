@@ -342,7 +342,7 @@ class Run:
         enqueues scoring; with wait=True returns once the run is SUCCEEDED (GdcError if it FAILED)."""
         self.flush()
         try:
-            self.status = self.client.graphql("mutation ($id: ID!) { finishRun(runId: $id) { status } }",
+            self.status = self.client.graphql("mutation ($id: ID!) { finishRun(input: { runId: $id }) { status } }",
                                               {"id": self.id})["finishRun"]["status"]
         except GdcError as err:
             # A retried finishRun whose first attempt got through, or a run finished elsewhere.

@@ -27,11 +27,11 @@ def client(**options) -> gdc.Client:
 def make_version(c: gdc.Client, n: int, release: bool = True) -> str:
     """A dataset whose n examples have the ids "0".."n-1"; version 1, released (a run trains on it)."""
     tag = uuid.uuid4().hex[:10]
-    dataset = c.graphql("mutation ($name: String!) { createDataset(name: $name) { versions { id } } }",
+    dataset = c.graphql("mutation ($name: String!) { createDataset(input: { name: $name }) { versions { id } } }",
                         {"name": f"py-{tag}"}, retry=False)["createDataset"]
     version_id = dataset["versions"][0]["id"]
     examples = [{"id": str(i), "text": f"python test example {i} {tag}"} for i in range(n)]
-    c.graphql("mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(versionId: $v, examples: $e) { created } }",
+    c.graphql("mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(input: { versionId: $v, examples: $e }) { created } }",
               {"v": version_id, "e": examples})
     if release:
         c.graphql("mutation ($v: ID!) { releaseVersion(input: {versionId: $v}) { id } }", {"v": version_id}, retry=False)

@@ -146,7 +146,7 @@ export function invalidText(value: string): string | null {
 /**
  * Checks every string in the operation's arguments — inline literals and variable values, JSON
  * values to any depth, object keys included — and returns the first invalid one as
- * BAD_USER_INPUT naming its argument path (`examples.3.text`, `filter.search`), or null. One
+ * BAD_USER_INPUT naming its argument path (`input.examples.3.text`, `filter.search`), or null. One
  * check for every field's arguments instead of one per service.
  */
 export function invalidTextInArguments(operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, variables: Record<string, unknown>): GraphQLError | null {

@@ -183,16 +183,16 @@ describe("F4: NUL bytes and invalid text are BAD_USER_INPUT naming the argument"
     const NUL = "a\u0000b";
     const E = h.users.ENGINEER.token;
     const cases: { who: string; query: string; variables?: Record<string, unknown>; field: string }[] = [
-      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine" }, { text: NUL }] }, field: "examples.1.text" },
-      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine", payload: { note: NUL } }] }, field: "examples.0.payload.note" },
-      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine", payload: { [NUL]: 1 } }] }, field: "examples.0.payload.a\\u0000b" },
-      { who: E, query: `mutation { importExamples(versionId: "${version.id}", examples: [{ text: "x\\u0000y" }]) { received } }`, field: "examples.0.text" },
-      { who: E, query: `mutation ($name: String!) { createApiToken(name: $name) { token } }`, variables: { name: NUL }, field: "name" },
-      { who: E, query: `mutation { createApiToken(name: "\\u0000") { token } }`, field: "name" },
-      { who: E, query: GQL.createDraft, variables: { parent: version.id, note: NUL }, field: "note" },
+      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine" }, { text: NUL }] }, field: "input.examples.1.text" },
+      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine", payload: { note: NUL } }] }, field: "input.examples.0.payload.note" },
+      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine", payload: { [NUL]: 1 } }] }, field: "input.examples.0.payload.a\\u0000b" },
+      { who: E, query: `mutation { importExamples(input: { versionId: "${version.id}", examples: [{ text: "x\\u0000y" }] }) { received } }`, field: "input.examples.0.text" },
+      { who: E, query: `mutation ($name: String!) { createApiToken(input: { name: $name }) { token } }`, variables: { name: NUL }, field: "input.name" },
+      { who: E, query: `mutation { createApiToken(input: { name: "\\u0000" }) { token } }`, field: "input.name" },
+      { who: E, query: GQL.createDraft, variables: { parent: version.id, note: NUL }, field: "input.note" },
       { who: E, query: `mutation ($input: CreateExternalRunInput!) { createExternalRun(input: $input) { id } }`, variables: { input: { versionId: version.id, epochs: 2, name: NUL } }, field: "input.name" },
       { who: E, query: `mutation { createExternalRun(input: { allowDraft: true, versionId: "${version.id}", epochs: 2, framework: "py\\u0000torch" }) { id } }`, field: "input.framework" },
-      { who: h.users.ADMIN.token, query: `mutation ($name: String!) { createUser(email: "nul@example.test", name: $name, role: VIEWER) { id } }`, variables: { name: NUL }, field: "name" },
+      { who: h.users.ADMIN.token, query: `mutation ($name: String!) { createUser(input: { email: "nul@example.test", name: $name, role: VIEWER }) { id } }`, variables: { name: NUL }, field: "input.name" },
       { who: E, query: GQL.propose, variables: { input: { versionId: version.id, exampleIds: [someId], action: "PRUNE", reason: NUL } }, field: "input.reason" },
       { who: h.users.REVIEWER.token, query: GQL.review, variables: { input: { interventionId: someId, decision: "APPROVE", reason: NUL } }, field: "input.reason" },
       { who: h.users.REVIEWER.token, query: `mutation ($ids: [ID!]!) { reviewInterventions(input: { interventionIds: $ids, decision: REJECT, reason: "no" }) { id } }`, variables: { ids: [someId, `${someId}\u0000`] }, field: "input.interventionIds.1" },
@@ -225,7 +225,7 @@ describe("F6: no stack traces, SQL or file paths in any response", () => {
       await post(null, { query: `{ datasets { id } }` }),
       await post(null, { query: `{ datasets { id ` }),
       await post(h.users.VIEWER.token, { query: `{ nope }` }),
-      await post(h.users.VIEWER.token, { query: `mutation { createDataset(name: "x") { id } }` }),
+      await post(h.users.VIEWER.token, { query: `mutation { createDataset(input: { name: "x" }) { id } }` }),
       await post(h.users.VIEWER.token, { query: `{ version(id: "not-a-uuid") { id } }` }),
     ];
     const csrf = await fetch(h.api.url, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ query: "{ me { id } }" }) });
@@ -276,7 +276,7 @@ describe("F6: no stack traces, SQL or file paths in any response", () => {
 });
 
 describe("F3: four eyes that identity tricks cannot pass", () => {
-  const CREATE_TOKEN = `mutation ($userId: ID, $name: String!) { createApiToken(userId: $userId, name: $name) { token } }`;
+  const CREATE_TOKEN = `mutation ($userId: ID, $name: String!) { createApiToken(input: { userId: $userId, name: $name }) { token } }`;
   const BATCH = `mutation ($input: ReviewBatchInput!) { reviewInterventions(input: $input) { id status } }`;
 
   /** A draft with examples and one intervention proposed with `token`; its id. */
@@ -322,7 +322,7 @@ describe("F3: four eyes that identity tricks cannot pass", () => {
   test("(b) an ADMIN creates a new REVIEWER and reviews with it: refused, even with a token the ADMIN did not issue", async () => {
     const { ADMIN } = h.users;
     const id = await proposal(ADMIN.token);
-    const { createUser } = await h.ok(ADMIN.token, `mutation { createUser(email: "sock-${Date.now()}@example.test", name: "Sock puppet", role: REVIEWER) { id } }`);
+    const { createUser } = await h.ok(ADMIN.token, `mutation { createUser(input: { email: "sock-${Date.now()}@example.test", name: "Sock puppet", role: REVIEWER }) { id } }`);
     expect((await h.db.prisma.user.findUniqueOrThrow({ where: { id: createUser.id } })).createdById).toBe(ADMIN.user.id);
     const { createApiToken: minted } = await h.ok(ADMIN.token, CREATE_TOKEN, { userId: createUser.id, name: "puppet" });
     await refused(minted.token, id, /Four eyes: your account was created by the proposer/);
@@ -332,7 +332,7 @@ describe("F3: four eyes that identity tricks cannot pass", () => {
 
   test("(c) the other way round: an ADMIN proposes in an engineer's name with a token it minted, then reviews as itself: refused", async () => {
     const { ADMIN } = h.users;
-    const { createUser } = await h.ok(ADMIN.token, `mutation { createUser(email: "eng-${Date.now()}@example.test", name: "Engineer", role: ENGINEER) { id } }`);
+    const { createUser } = await h.ok(ADMIN.token, `mutation { createUser(input: { email: "eng-${Date.now()}@example.test", name: "Engineer", role: ENGINEER }) { id } }`);
     const { createApiToken: minted } = await h.ok(ADMIN.token, CREATE_TOKEN, { userId: createUser.id, name: "onboarding" });
     const id = await proposal(minted.token);
     await refused(ADMIN.token, id, /Four eyes: you issued an API token to the proposer/);
@@ -527,7 +527,7 @@ describe("F12: API-token prefixes in the audit trail are for ADMINs only", () =>
   test("VIEWER, REVIEWER and ENGINEER read apiToken.create events with prefix null; ADMIN reads the prefix", async () => {
     const { createApiToken: minted } = await h.ok<{ createApiToken: { token: string; apiToken: { id: string; prefix: string } } }>(
       h.users.ADMIN.token,
-      `mutation ($userId: ID, $name: String!) { createApiToken(userId: $userId, name: $name) { token apiToken { id prefix } } }`,
+      `mutation ($userId: ID, $name: String!) { createApiToken(input: { userId: $userId, name: $name }) { token apiToken { id prefix } } }`,
       { userId: h.users.REVIEWER.user.id, name: "prefix-probe" },
     );
     expect(minted.apiToken.prefix).toMatch(/^gdc_/);

@@ -164,18 +164,18 @@ describe("queries", () => {
   });
 
   test("a revoked token is no token", async () => {
-    const { createApiToken } = await h.ok(h.users.VIEWER.token, `mutation { createApiToken(name: "short-lived") { token apiToken { id user { id } } } }`);
+    const { createApiToken } = await h.ok(h.users.VIEWER.token, `mutation { createApiToken(input: { name: "short-lived" }) { token apiToken { id user { id } } } }`);
     expect(createApiToken.apiToken.user.id).toBe(h.users.VIEWER.user.id);
     expect((await h.ok(createApiToken.token, `{ me { id } }`)).me).toEqual({ id: h.users.VIEWER.user.id });
-    await h.ok(createApiToken.token, `mutation ($id: ID!) { revokeApiToken(id: $id) { revokedAt } }`, { id: createApiToken.apiToken.id });
+    await h.ok(createApiToken.token, `mutation ($id: ID!) { revokeApiToken(input: { id: $id }) { revokedAt } }`, { id: createApiToken.apiToken.id });
     const after = await h.gql(createApiToken.token, `{ datasets { id } }`);
     expect(after.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
 });
 
 describe("token ownership (rules in the service, on top of the table)", () => {
-  const CREATE = `mutation ($userId: ID, $name: String!) { createApiToken(userId: $userId, name: $name) { apiToken { id user { id } } } }`;
-  const REVOKE = `mutation ($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }`;
+  const CREATE = `mutation ($userId: ID, $name: String!) { createApiToken(input: { userId: $userId, name: $name }) { apiToken { id user { id } } } }`;
+  const REVOKE = `mutation ($id: ID!) { revokeApiToken(input: { id: $id }) { id revokedAt } }`;
 
   test("non-ADMINs create and revoke only their own tokens; ADMIN anyone's", async () => {
     const { ENGINEER, REVIEWER, ADMIN } = h.users;

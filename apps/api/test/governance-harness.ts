@@ -119,9 +119,9 @@ export async function membership(db: Database, versionId: string): Promise<Recor
 }
 
 export const GQL = {
-  createDraft: /* GraphQL */ `mutation ($parent: ID!, $note: String) { createDraftVersion(parentVersionId: $parent, note: $note) { id number status parent { id } exampleCount canaryCount } }`,
+  createDraft: /* GraphQL */ `mutation ($parent: ID!, $note: String) { createDraftVersion(input: { parentVersionId: $parent, note: $note }) { id number status parent { id } exampleCount canaryCount } }`,
   propose: /* GraphQL */ `mutation ($input: ProposeInput!) { proposeInterventions(input: $input) { proposed skipped interventions { id action weight status evidence policy example { id key } proposedBy { id } } } }`,
   review: /* GraphQL */ `mutation ($input: ReviewInput!) { reviewIntervention(input: $input) { id status reviews { decision reason reviewer { id } } } }`,
   release: /* GraphQL */ `mutation ($input: ReleaseInput!) { releaseVersion(input: $input) { id contentHash lineage gateVerdict overrideReason releasedBy { id } version { id status contentHash releasedAt } } }`,
-  importExamples: /* GraphQL */ `mutation ($versionId: ID!, $examples: [ExampleInput!]!) { importExamples(versionId: $versionId, examples: $examples) { received created alreadyPresent addedToVersion } }`,
+  importExamples: /* GraphQL */ `mutation ($versionId: ID!, $examples: [ExampleInput!]!) { importExamples(input: { versionId: $versionId, examples: $examples }) { received created alreadyPresent addedToVersion } }`,
 };

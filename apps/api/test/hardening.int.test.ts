@@ -79,7 +79,7 @@ describe("requests", () => {
 describe("typed errors", () => {
   test("DomainErrors carry their code (and field); responses have no stack trace unless GDC_DEBUG_ERRORS is on", async () => {
     for (const harness of [h, debug]) {
-      const response = await harness.gql(harness.users.ENGINEER.token, `mutation { createDataset(name: "no/slashes") { id } }`);
+      const response = await harness.gql(harness.users.ENGINEER.token, `mutation { createDataset(input: { name: "no/slashes" }) { id } }`);
       expect(response.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "name" });
       if (harness === h) expect(response.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
     }
@@ -94,19 +94,18 @@ describe("typed errors", () => {
   });
 
   test("variables of the wrong type are BAD_USER_INPUT (400), not an internal error", async () => {
-    const response = await h.gql(h.users.ENGINEER.token, `mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(versionId: $v, examples: $e) { received } }`, {
-      v: "00000000-0000-4000-8000-000000000000",
-      e: [{ text: 5 }],
+    const response = await h.gql(h.users.ENGINEER.token, `mutation ($input: ImportExamplesInput!) { importExamples(input: $input) { received } }`, {
+      input: { versionId: "00000000-0000-4000-8000-000000000000", examples: [{ text: 5 }] },
     });
     expect(response.status).toBe(400);
     expect(response.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-    expect(response.errors?.[0]?.extensions?.field).toBe("e[0].text");
+    expect(response.errors?.[0]?.extensions?.field).toBe("input.examples[0].text");
   });
 
   test("a unique violation that slips past a service's check is CONFLICT, never an internal error", async () => {
     const name = `race-${Date.now()}`;
     const responses = await Promise.all(
-      Array.from({ length: 6 }, () => h.gql(h.users.ENGINEER.token, `mutation ($name: String!) { createDataset(name: $name) { id } }`, { name })),
+      Array.from({ length: 6 }, () => h.gql(h.users.ENGINEER.token, `mutation ($name: String!) { createDataset(input: { name: $name }) { id } }`, { name })),
     );
     expect(responses.filter((r) => !r.errors).length).toBe(1);
     expect(responses.filter((r) => r.errors).map((r) => r.errors?.[0]?.extensions?.code)).toEqual(Array(5).fill("CONFLICT"));

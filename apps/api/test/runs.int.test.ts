@@ -100,7 +100,7 @@ describe("an external run end to end through the HTTP API", () => {
     const b = (await ok(tokens.ADMIN, INGEST, { input: { runId, cells: secondChunk } })).ingestDynamics;
     expect(b).toEqual({ accepted: N * T - 150, unchanged: 50, received: secondChunk.length, missing: 0 });
 
-    const finished = (await ok(tokens.ENGINEER, `mutation ($id: ID!) { finishRun(runId: $id) { status progress { fraction } } }`, { id: runId })).finishRun;
+    const finished = (await ok(tokens.ENGINEER, `mutation ($id: ID!) { finishRun(input: { runId: $id }) { status progress { fraction } } }`, { id: runId })).finishRun;
     expect(finished).toEqual({ status: "SCORING", progress: { fraction: 1 } });
     const scored = await waitForRun(runId, ["SUCCEEDED", "FAILED"]);
     expect(scored).toEqual({ status: "SUCCEEDED", error: null });
@@ -268,9 +268,9 @@ describe("mutations through the API", () => {
       const [job] = await t.db.sql<{ data: { runId: string } }>(`SELECT data FROM pgboss.job WHERE name = 'train' AND data->>'runId' = $1`, [run.id]);
       expect(job?.data.runId).toBe(run.id);
     }
-    const { cancelRun } = await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(runId: $id) { status finishedAt } }`, { id: run.id });
+    const { cancelRun } = await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(input: { runId: $id }) { status finishedAt } }`, { id: run.id });
     expect(cancelRun.status).toBe("CANCELLED");
-    const again = await gql(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(runId: $id) { status } }`, { id: run.id });
+    const again = await gql(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(input: { runId: $id }) { status } }`, { id: run.id });
     expect(again.errors?.[0]?.extensions?.code).toBe("CONFLICT");
     const { runs } = await ok(tokens.VIEWER, `query ($v: ID!) { runs(versionId: $v) { id status } }`, { v: version.id });
     expect(runs).toEqual([{ id: run.id, status: "CANCELLED" }]);
@@ -291,7 +291,7 @@ describe("mutations through the API", () => {
     const scoringConfig = { memorizationSignal: "forgetFrequency", learnedBy: "auto", lateEpochs: 2 };
     const { startRun: run } = await ok(tokens.ENGINEER, START, { input: { allowDraft: true, versionId: version.id, scoringConfig } });
     expect(run).toMatchObject({ scoringConfig, memorizationSignal: null });
-    await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(runId: $id) { status } }`, { id: run.id });
+    await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(input: { runId: $id }) { status } }`, { id: run.id });
   });
 
   test("a bad modelConfig is refused by startRun naming the field (libs/model's schema), before any run or job exists", async () => {
@@ -312,7 +312,7 @@ describe("mutations through the API", () => {
     const modelConfig = { model: { architecture: "gru", hiddenSize: 64 } };
     const { startRun: run } = await ok(tokens.ENGINEER, START, { input: { allowDraft: true, versionId: version.id, modelConfig } });
     expect(run.modelConfig).toEqual(modelConfig); // stored as given
-    await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(runId: $id) { status } }`, { id: run.id });
+    await ok(tokens.ADMIN, `mutation ($id: ID!) { cancelRun(input: { runId: $id }) { status } }`, { id: run.id });
   });
 
   test("a bad study config is refused by startStudy naming the field (libs/study's schema)", async () => {

@@ -61,7 +61,7 @@ test("gdc start on the embedded store serves GraphQL, and a second start reuses 
   expect(token).toBeTruthy();
   const unauthenticated = await graphql(port, "{ datasets { id } }");
   expect(unauthenticated.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-  const created = await graphql(port, `mutation { createDataset(name: "smoke") { id name } }`, token);
+  const created = await graphql(port, `mutation { createDataset(input: { name: "smoke" }) { id name } }`, token);
   expect(created.errors).toBeUndefined();
   await stop(first.child);
 

@@ -96,6 +96,19 @@ export const typeDefs = /* GraphQL */ `
     alreadyPresent: Int!
     addedToVersion: Int!
   }
+  input CreateDatasetInput {
+    name: String!
+    description: String
+  }
+  input ImportExamplesInput {
+    versionId: ID!
+    examples: [ExampleInput!]!
+    dryRun: Boolean = false
+  }
+  input CreateDraftVersionInput {
+    parentVersionId: ID!
+    note: String
+  }
   input ReleaseGateInput {
     datasetId: ID!
     maxExtractionRatio: Float
@@ -114,14 +127,14 @@ export const typeDefs = /* GraphQL */ `
     Creates a dataset and its first version, an empty DRAFT numbered 1 (versions[0] of the result):
     import examples into that draft (importExamples), train or score runs on it, and release it.
     """
-    createDataset(name: String!, description: String): Dataset!
+    createDataset(input: CreateDatasetInput!): Dataset!
     """
     At most 5 000 examples per call; idempotent by content hash; all or nothing. With dryRun, every
     check runs (ids that already name other content in the dataset included) and nothing is
     written: the counts are what the import would do now.
     """
-    importExamples(versionId: ID!, examples: [ExampleInput!]!, dryRun: Boolean = false): ImportResult!
-    createDraftVersion(parentVersionId: ID!, note: String): DatasetVersion!
+    importExamples(input: ImportExamplesInput!): ImportResult!
+    createDraftVersion(input: CreateDraftVersionInput!): DatasetVersion!
     "Sets the dataset's release gate; with neither threshold, removes it."
     setReleaseGate(input: ReleaseGateInput!): Dataset!
   }
@@ -148,19 +161,19 @@ export const resolvers = {
     version: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findVersionById(ctx.db, id)),
   },
   Mutation: {
-    createDataset: (_: unknown, args: { name: string; description?: string | null }, ctx: ApiContext) => {
+    createDataset: (_: unknown, { input }: { input: { name: string; description?: string | null } }, ctx: ApiContext) => {
       const user = authorize(ctx, "createDataset");
-      return createDataset(ctx.db, actorFor(user), { name: args.name, description: args.description ?? "" });
+      return createDataset(ctx.db, actorFor(user), { name: input.name, description: input.description ?? "" });
     },
-    importExamples: (_: unknown, args: { versionId: string; examples: ExampleInputArg[]; dryRun?: boolean | null }, ctx: ApiContext) => {
+    importExamples: (_: unknown, { input }: { input: { versionId: string; examples: ExampleInputArg[]; dryRun?: boolean | null } }, ctx: ApiContext) => {
       const user = authorize(ctx, "importExamples");
-      if (args.examples.length > MAX_IMPORT_BATCH) throw badInput("examples", `at most ${MAX_IMPORT_BATCH} per call, got ${args.examples.length}`);
-      const records: ExampleRecord[] = args.examples.map((e, i) => parseExampleRecord(withoutNulls(e), `examples[${i}]`));
-      return importExamples(ctx.db, actorFor(user), { versionId: args.versionId, records, describe: (i) => `examples[${i}]`, dryRun: args.dryRun === true });
+      if (input.examples.length > MAX_IMPORT_BATCH) throw badInput("examples", `at most ${MAX_IMPORT_BATCH} per call, got ${input.examples.length}`);
+      const records: ExampleRecord[] = input.examples.map((e, i) => parseExampleRecord(withoutNulls(e), `examples[${i}]`));
+      return importExamples(ctx.db, actorFor(user), { versionId: input.versionId, records, describe: (i) => `examples[${i}]`, dryRun: input.dryRun === true });
     },
-    createDraftVersion: (_: unknown, args: { parentVersionId: string; note?: string | null }, ctx: ApiContext) => {
+    createDraftVersion: (_: unknown, { input }: { input: { parentVersionId: string; note?: string | null } }, ctx: ApiContext) => {
       const user = authorize(ctx, "createDraftVersion");
-      return createDraftVersion(ctx.db, actorFor(user), { parentVersionId: args.parentVersionId, ...(args.note != null ? { note: args.note } : {}) });
+      return createDraftVersion(ctx.db, actorFor(user), { parentVersionId: input.parentVersionId, ...(input.note != null ? { note: input.note } : {}) });
     },
     setReleaseGate: (
       _: unknown,

@@ -220,8 +220,15 @@ export const typeDefs = /* GraphQL */ `
     "One chunk of an external run's dynamics; idempotent (a retried chunk changes nothing); all or nothing."
     ingestDynamics(input: DynamicsChunkInput!): IngestResult!
     "Checks that every cell arrived, then enqueues scoring."
-    finishRun(runId: ID!): Run!
-    cancelRun(runId: ID!): Run!
+    finishRun(input: FinishRunInput!): Run!
+    cancelRun(input: CancelRunInput!): Run!
+  }
+
+  input FinishRunInput {
+    runId: ID!
+  }
+  input CancelRunInput {
+    runId: ID!
   }
 `;
 
@@ -300,13 +307,13 @@ export const resolvers = {
       const user = authorize(ctx, "ingestDynamics");
       return ingestDynamics(ctx.db, actorFor(user), { runId: args.input.runId, cells: args.input.cells });
     },
-    finishRun: (_: unknown, args: { runId: string }, ctx: ApiContext) => {
+    finishRun: (_: unknown, { input }: { input: { runId: string } }, ctx: ApiContext) => {
       const user = authorize(ctx, "finishRun");
-      return finishRun(ctx.db, ctx.queue, actorFor(user), { runId: args.runId });
+      return finishRun(ctx.db, ctx.queue, actorFor(user), { runId: input.runId });
     },
-    cancelRun: (_: unknown, args: { runId: string }, ctx: ApiContext) => {
+    cancelRun: (_: unknown, { input }: { input: { runId: string } }, ctx: ApiContext) => {
       const user = authorize(ctx, "cancelRun");
-      return cancelRun(ctx.db, actorFor(user), { runId: args.runId });
+      return cancelRun(ctx.db, actorFor(user), { runId: input.runId });
     },
   },
   Run: {

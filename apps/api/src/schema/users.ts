@@ -45,11 +45,26 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type Mutation {
-    createUser(email: String!, name: String!, role: Role!): User!
+    createUser(input: CreateUserInput!): User!
     "For yourself (userId left out); an ADMIN also for other users."
-    createApiToken(userId: ID, name: String!): CreatedApiToken!
+    createApiToken(input: CreateApiTokenInput!): CreatedApiToken!
     "Your own tokens; an ADMIN any token."
-    revokeApiToken(id: ID!): ApiToken!
+    revokeApiToken(input: RevokeApiTokenInput!): ApiToken!
+  }
+
+  input CreateUserInput {
+    email: String!
+    name: String!
+    role: Role!
+  }
+  input CreateApiTokenInput {
+    "the token's owner; left out: yourself"
+    userId: ID
+    name: String!
+  }
+  input RevokeApiTokenInput {
+    "the ApiToken's id"
+    id: ID!
   }
 `;
 
@@ -67,17 +82,17 @@ export const resolvers = {
     },
   },
   Mutation: {
-    createUser: (_: unknown, args: { email: string; name: string; role: Role }, ctx: ApiContext) => {
+    createUser: (_: unknown, { input }: { input: { email: string; name: string; role: Role } }, ctx: ApiContext) => {
       const user = authorize(ctx, "createUser");
-      return createUser(ctx.db, actorFor(user), args);
+      return createUser(ctx.db, actorFor(user), { email: input.email, name: input.name, role: input.role });
     },
-    createApiToken: (_: unknown, args: { userId?: string | null; name: string }, ctx: ApiContext) => {
+    createApiToken: (_: unknown, { input }: { input: { userId?: string | null; name: string } }, ctx: ApiContext) => {
       const user = authorize(ctx, "createApiToken");
-      return createApiToken(ctx.db, actorFor(user), { userId: args.userId ?? null, name: args.name });
+      return createApiToken(ctx.db, actorFor(user), { userId: input.userId ?? null, name: input.name });
     },
-    revokeApiToken: (_: unknown, args: { id: string }, ctx: ApiContext) => {
+    revokeApiToken: (_: unknown, { input }: { input: { id: string } }, ctx: ApiContext) => {
       const user = authorize(ctx, "revokeApiToken");
-      return revokeApiToken(ctx.db, actorFor(user), { tokenId: args.id });
+      return revokeApiToken(ctx.db, actorFor(user), { tokenId: input.id });
     },
   },
   ApiToken: {

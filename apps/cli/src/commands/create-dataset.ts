@@ -3,7 +3,7 @@ import { addApiOptions, ApiClient, type ApiOptions } from "../api-client.ts";
 
 const CREATE_MUTATION = /* GraphQL */ `
   mutation CreateDataset($name: String!, $description: String) {
-    createDataset(name: $name, description: $description) { id name versions { id number status } }
+    createDataset(input: { name: $name, description: $description }) { id name versions { id number status } }
   }
 `;
 

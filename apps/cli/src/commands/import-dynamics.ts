@@ -51,7 +51,7 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 const RUN_QUERY = /* GraphQL */ `query ($id: ID!) { run(id: $id) { id kind status epochs exampleCount } }`;
 const INGEST = /* GraphQL */ `
   mutation ($input: DynamicsChunkInput!) { ingestDynamics(input: $input) { accepted unchanged received missing } }`;
-const FINISH = /* GraphQL */ `mutation ($runId: ID!) { finishRun(runId: $runId) { id status } }`;
+const FINISH = /* GraphQL */ `mutation ($runId: ID!) { finishRun(input: { runId: $runId }) { id status } }`;
 
 export function register(program: Command): void {
   addApiOptions(

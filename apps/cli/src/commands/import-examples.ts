@@ -24,7 +24,7 @@ export interface ImportTotals {
 
 const IMPORT_MUTATION = /* GraphQL */ `
   mutation ImportExamples($versionId: ID!, $examples: [ExampleInput!]!, $dryRun: Boolean) {
-    importExamples(versionId: $versionId, examples: $examples, dryRun: $dryRun) { received created alreadyPresent addedToVersion }
+    importExamples(input: { versionId: $versionId, examples: $examples, dryRun: $dryRun }) { received created alreadyPresent addedToVersion }
   }
 `;
 

@@ -13,7 +13,7 @@ import { can, errorMessage, type Me } from "../lib/session";
 
 const IMPORT = graphql(`
   mutation ImportExamples($versionId: ID!, $examples: [ExampleInput!]!, $dryRun: Boolean) {
-    importExamples(versionId: $versionId, examples: $examples, dryRun: $dryRun) { received created alreadyPresent addedToVersion }
+    importExamples(input: { versionId: $versionId, examples: $examples, dryRun: $dryRun }) { received created alreadyPresent addedToVersion }
   }
 `);
 

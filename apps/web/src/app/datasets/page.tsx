@@ -20,8 +20,8 @@ const DATASETS = graphql(`
 `);
 
 const CREATE_DATASET = graphql(`
-  mutation CreateDataset($name: String!, $description: String) {
-    createDataset(name: $name, description: $description) { id name versions { id number status } }
+  mutation CreateDataset($input: CreateDatasetInput!) {
+    createDataset(input: $input) { id name versions { id number status } }
   }
 `);
 
@@ -88,7 +88,7 @@ function CreateDatasetForm() {
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    const r = await createDataset({ name, description });
+    const r = await createDataset({ input: { name, description } });
     if (!r.error) {
       const draft = r.data?.createDataset.versions[0];
       setCreated({ name, versionId: draft?.id ?? null, number: draft?.number ?? 1 });

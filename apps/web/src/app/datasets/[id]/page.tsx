@@ -34,8 +34,8 @@ const DATASET = graphql(`
 `);
 
 const CREATE_DRAFT = graphql(`
-  mutation CreateDraft($parentVersionId: ID!, $note: String) {
-    createDraftVersion(parentVersionId: $parentVersionId, note: $note) { id number }
+  mutation CreateDraft($input: CreateDraftVersionInput!) {
+    createDraftVersion(input: $input) { id number }
   }
 `);
 
@@ -57,7 +57,7 @@ function Dataset({ me }: { me: Me }) {
   const versions = [...dataset.versions].sort((a, b) => b.number - a.number);
 
   async function onCreateDraft(parentVersionId: string, parentNumber: number) {
-    const r = await createDraft({ parentVersionId, note: `curated from v${parentNumber}` });
+    const r = await createDraft({ input: { parentVersionId, note: `curated from v${parentNumber}` } });
     if (r.data) router.push(`/versions/${r.data.createDraftVersion.id}`);
   }
 

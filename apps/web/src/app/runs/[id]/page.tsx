@@ -36,10 +36,10 @@ const RUN = graphql(`
 `);
 
 const CANCEL = graphql(`
-  mutation CancelRun($runId: ID!) { cancelRun(runId: $runId) { id status } }
+  mutation CancelRun($input: CancelRunInput!) { cancelRun(input: $input) { id status } }
 `);
 const FINISH = graphql(`
-  mutation FinishRun($runId: ID!) { finishRun(runId: $runId) { id status } }
+  mutation FinishRun($input: FinishRunInput!) { finishRun(input: $input) { id status } }
 `);
 
 const ACTIVE_STATUSES = new Set(["QUEUED", "RUNNING", "SCORING"]);
@@ -110,12 +110,12 @@ function Run({ me }: { me: Me }) {
           {run.error ? <p className="error">{run.error}</p> : null}
           <div className="row">
             {active && mayOperate ? (
-              <button type="button" className="danger" onClick={() => cancel({ runId: run.id })} disabled={cancelState.fetching}>
+              <button type="button" className="danger" onClick={() => cancel({ input: { runId: run.id } })} disabled={cancelState.fetching}>
                 Cancel run
               </button>
             ) : null}
             {run.kind === "EXTERNAL" && run.status === "RUNNING" && mayOperate ? (
-              <button type="button" onClick={() => finish({ runId: run.id })} disabled={finishState.fetching}>
+              <button type="button" onClick={() => finish({ input: { runId: run.id } })} disabled={finishState.fetching}>
                 Finish and score
               </button>
             ) : null}

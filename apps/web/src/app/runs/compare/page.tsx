@@ -131,7 +131,8 @@ function Comparison({ a, b }: { a: string; b: string }) {
           <h2 id="crosstab-title" style={{ marginTop: 0 }}>
             Quadrants: run A (rows) × run B (columns)
           </h2>
-          <div className="table-scroll">
+          {/* Focusable: on a narrow screen the table scrolls sideways, and keyboard users must reach it. */}
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Quadrant table, run A by run B">
             <table data-testid="quadrant-crosstab">
               <thead>
                 <tr>
