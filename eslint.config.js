@@ -141,6 +141,8 @@ export default tseslint.config(
       // Which files import-x parses to follow imports (its default is .js only: no-cycle would see no TypeScript).
       "import-x/extensions": [".ts", ".tsx", ".mts", ".mjs", ".js"],
       "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx", ".mts"] },
+      // Our workspaces are internal: no-cycle follows "@gdc/…" imports (it skips external packages).
+      "import-x/internal-regex": "^@gdc/",
       // Not followed: packages, and the generated Prisma client (large, and imports nothing of ours).
       "import-x/ignore": ["node_modules", "/generated/"],
       "import-x/resolver-next": [

@@ -100,6 +100,15 @@ describe("import cycles", () => {
   });
 });
 
+describe("import cycles across workspaces", () => {
+  test("a cycle through a package name is found too (@gdc/* is internal to import-x)", async () => {
+    // libs/study imports @gdc/cartography; were cartography's index to import @gdc/study back:
+    const index = fs.readFileSync(path.join(root, "libs/cartography/src/index.ts"), "utf8");
+    const found = await lint(`${index}\nimport { runStudy } from "@gdc/study";\nexport const probe = runStudy;\n`, "libs/cartography/src/index.ts");
+    expect(found.map((m) => m.rule)).toContain("import-x/no-cycle");
+  });
+});
+
 describe("apps files still waiting for their data access to move into libs/db", () => {
   test("each one still imports pg or @prisma/* (remove it from PENDING_DATA_ACCESS once it does not)", async () => {
     const configModule: string = "../eslint.config.js"; // plain JavaScript: imported by a computed name, typed here
