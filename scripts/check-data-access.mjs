@@ -111,7 +111,10 @@ export function checkDataAccessAgainstList(root = repoRoot, allowed = NOT_YET_MO
   }
   for (const [file, allowance] of allowed) {
     const n = byFile.get(file)?.length ?? 0;
-    if (n < allowance) problems.push(`${file}: ${n} violation(s) left, NOT_YET_MOVED in scripts/check-data-access.mjs still allows ${allowance}: ${n ? "lower" : "remove"} its entry`);
+    if (n < allowance)
+      problems.push(
+        `${file}: ${n} violation(s) left, NOT_YET_MOVED in scripts/check-data-access.mjs still allows ${allowance}: ${n ? "lower" : "remove"} its entry`,
+      );
   }
   return problems;
 }
@@ -127,7 +130,10 @@ export function selfTest() {
       fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       fs.writeFileSync(path.join(dir, file), text);
     };
-    write("apps/api/src/clean.ts", `// ctx.db.prisma.user.findMany() is what we no longer do\n/* SELECT id FROM users */\nexport const ok = await findUserById(db, id);\n`);
+    write(
+      "apps/api/src/clean.ts",
+      `// ctx.db.prisma.user.findMany() is what we no longer do\n/* SELECT id FROM users */\nexport const ok = await findUserById(db, id);\n`,
+    );
     write("apps/api/test/setup.ts", `await t.db.prisma.user.create({ data });\n`);
     write("apps/api/src/resolver.ts", `export const users = () => ctx.db.prisma.user.findMany();\n`);
     write("apps/worker/src/job.ts", `const x = 1;\nawait db.sql<{ id: string }>("SELECT id FROM runs");\n`);
@@ -146,11 +152,18 @@ export function selfTest() {
     if (missing.length || wrong.length) {
       throw new Error(`check-data-access self-test failed:\n  not reported: ${missing.join("; ") || "-"}\n  wrongly reported: ${wrong.join("; ") || "-"}`);
     }
-    const listed = checkDataAccessAgainstList(dir, new Map([["apps/api/src/resolver.ts", 1], ["apps/api/src/moved.ts", 2]]));
+    const listed = checkDataAccessAgainstList(
+      dir,
+      new Map([
+        ["apps/api/src/resolver.ts", 1],
+        ["apps/api/src/moved.ts", 2],
+      ]),
+    );
     const listProblems = [
       listed.some((p) => p.startsWith("apps/api/src/resolver.ts")) && "a listed file within its allowance was reported",
       !listed.some((p) => p.startsWith("apps/worker/src/job.ts:2:")) && "an unlisted file's violation was not reported",
-      !listed.some((p) => p.startsWith("apps/api/src/moved.ts: 0 violation(s) left") && p.endsWith("remove its entry")) && "a stale list entry was not reported",
+      !listed.some((p) => p.startsWith("apps/api/src/moved.ts: 0 violation(s) left") && p.endsWith("remove its entry")) &&
+        "a stale list entry was not reported",
     ].filter(Boolean);
     if (listProblems.length) throw new Error(`check-data-access self-test failed: ${listProblems.join("; ")}`);
     return found.length;
@@ -171,6 +184,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       process.exit(1);
     }
     const left = [...NOT_YET_MOVED.values()].reduce((a, b) => a + b, 0);
-    console.log(`data access: no Prisma or SQL in apps/ (outside their tests)${left ? ` beyond the ${left} in ${NOT_YET_MOVED.size} file(s) not yet moved` : ""}`);
+    console.log(
+      `data access: no Prisma or SQL in apps/ (outside their tests)${left ? ` beyond the ${left} in ${NOT_YET_MOVED.size} file(s) not yet moved` : ""}`,
+    );
   }
 }

@@ -20,7 +20,8 @@ export function databaseErrorState(err: unknown): { state: string | undefined; m
   if (!err || typeof err !== "object") return { state: undefined, message: undefined, prismaCode: undefined };
   const e = err as DriverErrorShape;
   // node-postgres itself (the raw `db.sql` hot paths): the SQLSTATE is the error's own code.
-  if (err instanceof Error && typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) && !e.meta) return { state: e.code, message: err.message, prismaCode: undefined };
+  if (err instanceof Error && typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code) && !e.meta)
+    return { state: e.code, message: err.message, prismaCode: undefined };
   const cause = e.meta?.driverAdapterError?.cause ?? e.cause;
   const state = typeof cause?.originalCode === "string" ? cause.originalCode : typeof e.meta?.code === "string" ? e.meta.code : undefined;
   return { state, message: typeof cause?.originalMessage === "string" ? cause.originalMessage : undefined, prismaCode: e.code };

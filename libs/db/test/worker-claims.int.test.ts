@@ -80,7 +80,9 @@ describe("runs", () => {
   test("heartbeat, checkpoint and finish under the claim: RUNNING → SCORING with the metrics, audited", async () => {
     const run = await queuedRun();
     const claim = (await claimRun(t.db, worker, { runId: run.id }))!;
-    expect(await beatRun(t.db, { runId: run.id, claimId: claim.claimId, progress: { epoch: 0, step: 3, steps: 6, examplesPerSecond: 10, etaSeconds: 1 } })).toBe(true);
+    expect(
+      await beatRun(t.db, { runId: run.id, claimId: claim.claimId, progress: { epoch: 0, step: 3, steps: 6, examplesPerSecond: 10, etaSeconds: 1 } }),
+    ).toBe(true);
     expect((await t.db.prisma.run.findUniqueOrThrow({ where: { id: run.id } })).progressStep).toBe(3);
     await saveRunCheckpoint(t.db, { runId: run.id, claimId: claim.claimId, epoch: 0, state: new Uint8Array([1, 2, 3]), ...fourValues() });
     expect(await t.db.prisma.runCheckpoint.count({ where: { runId: run.id } })).toBe(1);
@@ -143,7 +145,9 @@ describe("runs", () => {
     const claim = (await claimRun(t.db, worker, { runId: run.id }))!;
     await cancelRun(t.db, engineer, { runId: run.id });
     expect(await beatRun(t.db, { runId: run.id, claimId: claim.claimId })).toBe(false);
-    expect(await refused(saveRunCheckpoint(t.db, { runId: run.id, claimId: claim.claimId, epoch: 0, state: new Uint8Array([1]), ...fourValues() }))).toMatch(/is CANCELLED/);
+    expect(await refused(saveRunCheckpoint(t.db, { runId: run.id, claimId: claim.claimId, epoch: 0, state: new Uint8Array([1]), ...fourValues() }))).toMatch(
+      /is CANCELLED/,
+    );
     expect(await refused(finishRunTraining(t.db, worker, { runId: run.id, claimId: claim.claimId, metrics: {} }))).toMatch(/is CANCELLED/);
     expect(await refused(failClaimedRun(t.db, worker, { runId: run.id, claimId: claim.claimId, error: "x" }))).toMatch(/is CANCELLED/);
     const row = await t.db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
@@ -169,9 +173,17 @@ describe("studies", () => {
     expect(claim.resumed).toBe(false);
     expect(claim.study.status).toBe("RUNNING");
     expect(await claimStudy(t.db, worker, { studyId: study.id, staleAfterSeconds: 120 })).toBeNull();
-    expect(await writeStudyProgress(t.db, { studyId: study.id, claimId: claim.claimId, progress: { phase: "training", heartbeatAt: new Date().toISOString() } })).toBe(true);
+    expect(
+      await writeStudyProgress(t.db, { studyId: study.id, claimId: claim.claimId, progress: { phase: "training", heartbeatAt: new Date().toISOString() } }),
+    ).toBe(true);
     expect(((await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } })).progress as { phase: string }).phase).toBe("training");
-    const done = await finishStudy(t.db, worker, { studyId: study.id, claimId: claim.claimId, report: { summary: { ok: true } }, summary: { ok: true }, trainings: 3 });
+    const done = await finishStudy(t.db, worker, {
+      studyId: study.id,
+      claimId: claim.claimId,
+      report: { summary: { ok: true } },
+      summary: { ok: true },
+      trainings: 3,
+    });
     expect(done.status).toBe("SUCCEEDED");
     expect(done.report).toEqual({ summary: { ok: true } });
     expect(done.progress).toMatchObject({ phase: "done", trainings: 3, trainingsDone: 3 });
@@ -201,7 +213,9 @@ describe("studies", () => {
     expect(taker).not.toBeNull();
     expect(taker.resumed).toBe(true);
     expect(await writeStudyProgress(t.db, { studyId: study.id, claimId: paused.claimId, progress: { phase: "stale" } })).toBe(false);
-    expect(await refused(finishStudy(t.db, worker, { studyId: study.id, claimId: paused.claimId, report: {}, summary: {}, trainings: 1 }))).toMatch(/claimed by another worker/);
+    expect(await refused(finishStudy(t.db, worker, { studyId: study.id, claimId: paused.claimId, report: {}, summary: {}, trainings: 1 }))).toMatch(
+      /claimed by another worker/,
+    );
     expect(await refused(failStudy(t.db, worker, { studyId: study.id, claimId: paused.claimId, error: "paused" }))).toMatch(/claimed by another worker/);
     const row = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
     expect(row.status).toBe("RUNNING");

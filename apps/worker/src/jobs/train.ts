@@ -48,52 +48,60 @@ export const trainJob: JobImplementation<"train"> = async (deps, { runId }) => {
     return;
   }
   const { run, claimId } = claim;
-  const { members, validationTexts } = await runTrainingInputs(db, run);
-
-  let config: TrainingConfig;
-  try {
-    config = resolveRunTrainingConfig(run.modelConfig, { epochs: run.epochs, seed: run.seed });
-  } catch (err) {
-    await failRun(db, runId, claimId, `modelConfig: ${err instanceof Error ? err.message : String(err)}`, log);
-    return;
-  }
-  const backend = await selectBackend();
-  await setRunBackend(db, { runId, claimId, backend: backend.backend });
-
-  const heartbeat = setInterval(() => {
-    void beatRun(db, { runId, claimId }).catch(() => {});
-  }, 10_000);
+  // Beats from the claim on (loading the inputs and the backend can take a while), at least
+  // three times per stale limit (every 10 s by default), so that a live worker is not taken for a
+  // dead one while it loads. (A training step that blocks the event loop longer still delays it.)
+  const heartbeat = setInterval(
+    () => {
+      void beatRun(db, { runId, claimId }).catch(() => {});
+    },
+    Math.max(500, Math.min(10_000, (staleAfterSeconds() * 1000) / 3)),
+  );
   heartbeat.unref();
-  let lastProgressWrite = 0;
+  let backend: Awaited<ReturnType<typeof selectBackend>>;
   try {
-    const result = await trainLanguageModel({
-      config,
-      texts: members.map((m) => m.text),
-      weights: Float32Array.from(members, (m) => m.weight),
-      validationTexts,
-      validateEachEpoch: false,
-      checkpoints: new DatabaseCheckpointStore(db, runId, run.epochs, claimId),
-      onProgress: (p) => {
-        const now = Date.now();
-        if (now - lastProgressWrite < 1000 && p.step < p.steps) return;
-        lastProgressWrite = now;
-        const progress = { epoch: p.epoch, step: p.step, steps: p.steps, examplesPerSecond: p.examplesPerSecond, etaSeconds: p.etaSeconds };
-        void beatRun(db, { runId, claimId, progress }).catch(() => {});
-      },
-    });
-    result.model.dispose();
-    const metrics = {
-      backend: result.backend,
-      validationPerplexity: result.validationPerplexity,
-      trainedExamples: result.trainedExamples,
-      resumedAtEpoch: result.resumedAtEpoch,
-      history: result.history,
-      dynamicsSource: "training forward pass, before the update",
-    };
-    await finishRunTraining(db, worker, { runId, claimId, metrics });
-  } catch (err) {
-    await failRun(db, runId, claimId, err instanceof Error ? err.message : String(err), log);
-    throw err;
+    const { members, validationTexts } = await runTrainingInputs(db, run);
+    let config: TrainingConfig;
+    try {
+      config = resolveRunTrainingConfig(run.modelConfig, { epochs: run.epochs, seed: run.seed });
+    } catch (err) {
+      await failRun(db, runId, claimId, `modelConfig: ${err instanceof Error ? err.message : String(err)}`, log);
+      return;
+    }
+    backend = await selectBackend();
+    await setRunBackend(db, { runId, claimId, backend: backend.backend });
+
+    let lastProgressWrite = 0;
+    try {
+      const result = await trainLanguageModel({
+        config,
+        texts: members.map((m) => m.text),
+        weights: Float32Array.from(members, (m) => m.weight),
+        validationTexts,
+        validateEachEpoch: false,
+        checkpoints: new DatabaseCheckpointStore(db, runId, run.epochs, claimId),
+        onProgress: (p) => {
+          const now = Date.now();
+          if (now - lastProgressWrite < 1000 && p.step < p.steps) return;
+          lastProgressWrite = now;
+          const progress = { epoch: p.epoch, step: p.step, steps: p.steps, examplesPerSecond: p.examplesPerSecond, etaSeconds: p.etaSeconds };
+          void beatRun(db, { runId, claimId, progress }).catch(() => {});
+        },
+      });
+      result.model.dispose();
+      const metrics = {
+        backend: result.backend,
+        validationPerplexity: result.validationPerplexity,
+        trainedExamples: result.trainedExamples,
+        resumedAtEpoch: result.resumedAtEpoch,
+        history: result.history,
+        dynamicsSource: "training forward pass, before the update",
+      };
+      await finishRunTraining(db, worker, { runId, claimId, metrics });
+    } catch (err) {
+      await failRun(db, runId, claimId, err instanceof Error ? err.message : String(err), log);
+      throw err;
+    }
   } finally {
     clearInterval(heartbeat);
   }

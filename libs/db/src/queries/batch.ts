@@ -50,7 +50,11 @@ export const interventionsByIds = async (db: Database, ids: readonly string[]): 
 
 /** Each dataset's versions, oldest (number 1) first. */
 export const versionsOfDatasets = async (db: Database, datasetIds: readonly string[]): Promise<DatasetVersion[][]> =>
-  grouped(datasetIds, await db.prisma.datasetVersion.findMany({ where: { datasetId: { in: [...datasetIds] } }, orderBy: [{ datasetId: "asc" }, { number: "asc" }] }), (v) => v.datasetId);
+  grouped(
+    datasetIds,
+    await db.prisma.datasetVersion.findMany({ where: { datasetId: { in: [...datasetIds] } }, orderBy: [{ datasetId: "asc" }, { number: "asc" }] }),
+    (v) => v.datasetId,
+  );
 
 /** Each version's runs, newest first. */
 export const runsOfVersions = async (db: Database, versionIds: readonly string[]): Promise<Run[][]> =>

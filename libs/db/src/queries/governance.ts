@@ -10,7 +10,10 @@ export const findInterventionById = (db: Database, id: string): Promise<Interven
  * unreviewed proposals stay PROPOSED but are closed), optionally of one version, in id order
  * (ids are UUIDv7: creation order), after an id cursor.
  */
-export const listReviewQueue = (db: Database, { versionId, after, first }: { versionId?: string | null; after?: string | null; first: number }): Promise<Intervention[]> =>
+export const listReviewQueue = (
+  db: Database,
+  { versionId, after, first }: { versionId?: string | null; after?: string | null; first: number },
+): Promise<Intervention[]> =>
   db.prisma.intervention.findMany({
     where: { status: "PROPOSED", version: { status: "DRAFT" }, ...(versionId ? { versionId } : {}), ...(after ? { id: { gt: after } } : {}) },
     orderBy: { id: "asc" },

@@ -29,7 +29,11 @@ export interface RunClaim {
 }
 
 /** Atomically takes the run (QUEUED, or RUNNING with a heartbeat older than the stale limit); null when someone else holds it or it ended. */
-export async function claimRun(db: Database, actor: Actor, { runId, staleAfterSeconds = heartbeatStaleSeconds() }: { runId: string; staleAfterSeconds?: number }): Promise<RunClaim | null> {
+export async function claimRun(
+  db: Database,
+  actor: Actor,
+  { runId, staleAfterSeconds = heartbeatStaleSeconds() }: { runId: string; staleAfterSeconds?: number },
+): Promise<RunClaim | null> {
   const claimId = randomUUID();
   return db.prisma.$transaction(async (tx) => {
     const rows = await tx.$queryRawUnsafe<{ status: string }[]>(
@@ -85,7 +89,10 @@ export async function setRunBackend(db: Database, { runId, claimId, backend }: {
 
 /** Locks the run and refuses unless it is RUNNING under `claimId`; returns its status for the audit. */
 async function lockClaimed(tx: Tx, runId: string, claimId: string): Promise<void> {
-  const [row] = await tx.$queryRawUnsafe<{ status: string; claim_id: string | null }[]>(`SELECT status::text AS status, claim_id::text AS claim_id FROM runs WHERE id = $1::uuid FOR UPDATE`, runId);
+  const [row] = await tx.$queryRawUnsafe<{ status: string; claim_id: string | null }[]>(
+    `SELECT status::text AS status, claim_id::text AS claim_id FROM runs WHERE id = $1::uuid FOR UPDATE`,
+    runId,
+  );
   if (!row) throw notFound("Run", runId);
   if (row.status !== "RUNNING") throw conflict(`Run ${runId} is ${row.status}, not RUNNING: this worker's claim ended`);
   if (row.claim_id !== claimId) throw conflict(`Run ${runId} was claimed by another worker; this worker's claim ended`);
@@ -145,7 +152,10 @@ export async function finishRunTraining(
       where: { id: runId },
       data: { status: "SCORING", metrics: metrics as Prisma.InputJsonValue, progressEpoch: current.epochs, etaSeconds: 0, heartbeatAt: new Date() },
     });
-    return { result: run, audit: { action: "run.trained", targetType: "Run", targetId: runId, before: { status: "RUNNING" }, after: { status: "SCORING", metrics } } };
+    return {
+      result: run,
+      audit: { action: "run.trained", targetType: "Run", targetId: runId, before: { status: "RUNNING" }, after: { status: "SCORING", metrics } },
+    };
   });
 }
 
@@ -154,12 +164,18 @@ export async function failClaimedRun(db: Database, actor: Actor, { runId, claimI
   return auditedTransaction(db, actor, async (tx) => {
     await lockClaimed(tx, runId, claimId);
     const run = await tx.run.update({ where: { id: runId }, data: { status: "FAILED", error, finishedAt: new Date() } });
-    return { result: run, audit: { action: "run.fail", targetType: "Run", targetId: runId, before: { status: "RUNNING" }, after: { status: "FAILED", error } } };
+    return {
+      result: run,
+      audit: { action: "run.fail", targetType: "Run", targetId: runId, before: { status: "RUNNING" }, after: { status: "FAILED", error } },
+    };
   });
 }
 
 /** What a claimed run trains on: its members in ordinal order (text, weight) and the version's non-canary VALIDATION texts in key order. */
-export async function runTrainingInputs(db: Database, run: Pick<Run, "id" | "versionId">): Promise<{ members: { ordinal: number; text: string; weight: number }[]; validationTexts: string[] }> {
+export async function runTrainingInputs(
+  db: Database,
+  run: Pick<Run, "id" | "versionId">,
+): Promise<{ members: { ordinal: number; text: string; weight: number }[]; validationTexts: string[] }> {
   const members = await db.sql<{ ordinal: number; text: string; weight: number }>(
     `SELECT re.ordinal, e.text, re.weight FROM run_examples re JOIN examples e ON e.id = re.example_id
      WHERE re.run_id = $1::uuid ORDER BY re.ordinal`,

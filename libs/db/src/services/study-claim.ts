@@ -24,7 +24,11 @@ export interface StudyClaim {
   study: Study;
 }
 
-export async function claimStudy(db: Database, actor: Actor, { studyId, staleAfterSeconds = heartbeatStaleSeconds() }: { studyId: string; staleAfterSeconds?: number }): Promise<StudyClaim | null> {
+export async function claimStudy(
+  db: Database,
+  actor: Actor,
+  { studyId, staleAfterSeconds = heartbeatStaleSeconds() }: { studyId: string; staleAfterSeconds?: number },
+): Promise<StudyClaim | null> {
   const claimId = randomUUID();
   return db.prisma.$transaction(async (tx) => {
     const rows = await tx.$queryRawUnsafe<{ status: string }[]>(
@@ -57,7 +61,10 @@ export async function claimStudy(db: Database, actor: Actor, { studyId, staleAft
 }
 
 /** Replaces the study's progress (which carries its heartbeat, `heartbeatAt`). False when the claim is no longer the study's. */
-export async function writeStudyProgress(db: Database, { studyId, claimId, progress }: { studyId: string; claimId: string; progress: Record<string, unknown> }): Promise<boolean> {
+export async function writeStudyProgress(
+  db: Database,
+  { studyId, claimId, progress }: { studyId: string; claimId: string; progress: Record<string, unknown> },
+): Promise<boolean> {
   const rows = await db.sql(`UPDATE studies SET progress = $3::jsonb WHERE id = $1::uuid AND status = 'RUNNING' AND claim_id = $2::uuid RETURNING id`, [
     studyId,
     claimId,
@@ -67,7 +74,10 @@ export async function writeStudyProgress(db: Database, { studyId, claimId, progr
 }
 
 async function lockClaimed(tx: Tx, studyId: string, claimId: string): Promise<void> {
-  const [row] = await tx.$queryRawUnsafe<{ status: string; claim_id: string | null }[]>(`SELECT status::text AS status, claim_id::text AS claim_id FROM studies WHERE id = $1::uuid FOR UPDATE`, studyId);
+  const [row] = await tx.$queryRawUnsafe<{ status: string; claim_id: string | null }[]>(
+    `SELECT status::text AS status, claim_id::text AS claim_id FROM studies WHERE id = $1::uuid FOR UPDATE`,
+    studyId,
+  );
   if (!row) throw notFound("Study", studyId);
   if (row.status !== "RUNNING") throw conflict(`Study ${studyId} is ${row.status}, not RUNNING: this worker's claim ended`);
   if (row.claim_id !== claimId) throw conflict(`Study ${studyId} was claimed by another worker; this worker's claim ended`);
@@ -94,7 +104,10 @@ export async function finishStudy(
           finishedAt: new Date(),
         },
       });
-      return { result: study, audit: { action: "study.succeed", targetType: "Study", targetId: studyId, before: { status: "RUNNING" }, after: { status: "SUCCEEDED", summary } } };
+      return {
+        result: study,
+        audit: { action: "study.succeed", targetType: "Study", targetId: studyId, before: { status: "RUNNING" }, after: { status: "SUCCEEDED", summary } },
+      };
     },
     { timeoutMs: 120_000 },
   );
@@ -105,7 +118,10 @@ export async function failStudy(db: Database, actor: Actor, { studyId, claimId, 
   return auditedTransaction(db, actor, async (tx) => {
     await lockClaimed(tx, studyId, claimId);
     const study = await tx.study.update({ where: { id: studyId }, data: { status: "FAILED", error, finishedAt: new Date() } });
-    return { result: study, audit: { action: "study.fail", targetType: "Study", targetId: studyId, before: { status: "RUNNING" }, after: { status: "FAILED", error } } };
+    return {
+      result: study,
+      audit: { action: "study.fail", targetType: "Study", targetId: studyId, before: { status: "RUNNING" }, after: { status: "FAILED", error } },
+    };
   });
 }
 
@@ -123,12 +139,28 @@ export interface StudyCorpusRow {
 
 /** The version's TRAIN and VALIDATION examples in key order (TEST is held out of the study). */
 export async function studyCorpusRows(db: Database, versionId: string): Promise<StudyCorpusRow[]> {
-  const rows = await db.sql<{ key: string; text: string; split: "TRAIN" | "VALIDATION"; is_canary: boolean; canary_prefix: string | null; canary_secret: string | null; repetitions: unknown }>(
+  const rows = await db.sql<{
+    key: string;
+    text: string;
+    split: "TRAIN" | "VALIDATION";
+    is_canary: boolean;
+    canary_prefix: string | null;
+    canary_secret: string | null;
+    repetitions: unknown;
+  }>(
     `SELECT e.key, e.text, e.split::text AS split, e.is_canary, e.canary_prefix, e.canary_secret, e.payload -> 'repetitions' AS repetitions
      FROM version_examples ve JOIN examples e ON e.id = ve.example_id
      WHERE ve.version_id = $1::uuid AND e.split IN ('TRAIN', 'VALIDATION')
      ORDER BY e.key`,
     [versionId],
   );
-  return rows.map((r) => ({ key: r.key, text: r.text, split: r.split, isCanary: r.is_canary, canaryPrefix: r.canary_prefix, canarySecret: r.canary_secret, repetitions: r.repetitions }));
+  return rows.map((r) => ({
+    key: r.key,
+    text: r.text,
+    split: r.split,
+    isCanary: r.is_canary,
+    canaryPrefix: r.canary_prefix,
+    canarySecret: r.canary_secret,
+    repetitions: r.repetitions,
+  }));
 }

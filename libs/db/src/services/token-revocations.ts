@@ -17,7 +17,10 @@ export interface RevocationListener {
  * again). PostgreSQL only: the embedded store belongs to one process, which hears its own
  * revocations through onTokenRevokedHere.
  */
-export function listenForRevokedTokens(db: Database, { onRevoked, onLost }: { onRevoked: (tokenHash: string) => void; onLost: () => void }): RevocationListener {
+export function listenForRevokedTokens(
+  db: Database,
+  { onRevoked, onLost }: { onRevoked: (tokenHash: string) => void; onLost: () => void },
+): RevocationListener {
   if (!db.connectionString) throw new Error("listenForRevokedTokens needs PostgreSQL (the embedded store has no other processes to hear)");
   const client = new pg.Client({ connectionString: db.connectionString });
   let ended = false;
