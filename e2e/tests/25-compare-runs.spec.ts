@@ -44,7 +44,7 @@ async function secondRun(stack: StackInfo): Promise<{ id: string; name: string }
   for (let i = 0; i < cells.length; i += 8_000) {
     await gql(stack, "engineer", `mutation ($input: DynamicsChunkInput!) { ingestDynamics(input: $input) { accepted } }`, { input: { runId: run.id, cells: cells.slice(i, i + 8_000) } });
   }
-  await gql(stack, "engineer", `mutation ($id: ID!) { finishRun(runId: $id) { id } }`, { id: run.id });
+  await gql(stack, "engineer", `mutation ($id: ID!) { finishRun(input: { runId: $id }) { id } }`, { id: run.id });
   await expect
     .poll(async () => (await gql<{ run: { status: string } }>(stack, "engineer", `query ($id: ID!) { run(id: $id) { status } }`, { id: run.id })).run.status, { timeout: 60_000 })
     .toBe("SUCCEEDED");
