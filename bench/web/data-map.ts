@@ -13,6 +13,8 @@
 //   request   – the data-map.arrow request, start → last byte (through the web app's /export)
 //   decoded   – the Arrow file decoded, decoder chunk loaded (mark) ; prepared – typed arrays built (mark)
 //   ids       – the `?include=ids` file (fetched in the background after the first frame) loaded
+//   governance – governance.arrow (the points' proposal states, fetched beside the map file; the
+//               bench proposes the 5 % most memorized first, so it is not empty) loaded
 // and, from Node, the same file straight from the API (no browser, no proxy). Three kinds of load:
 //   cold      – the very first load (JS chunks and the map downloaded);
 //   first view – `reps` loads, each in a new browser context whose JS chunks are warm (it opened
@@ -55,6 +57,9 @@ interface Load {
   idsStart: number;
   idsEnd: number;
   idsEncodedBodySize: number;
+  /** The governance column (governance.arrow, fetched beside the points): loaded at, gzip bytes. */
+  governanceEnd: number;
+  governanceEncodedBodySize: number;
 }
 
 // Evaluated in the page (a string, so this file needs no DOM types).
@@ -65,6 +70,7 @@ const READ_TIMELINE = `(async () => {
   for (let i = 0; i < 100 && !entries().some((e) => e.name.includes("include=ids")); i++) await new Promise((r) => setTimeout(r, 50));
   const request = entries().find((e) => !e.name.includes("include=ids"));
   const ids = entries().find((e) => e.name.includes("include=ids"));
+  const governance = performance.getEntriesByType("resource").find((e) => e.name.includes("governance.arrow"));
   return {
     drawn: mark("gdc:data-map-drawn"),
     decoded: mark("gdc:data-map-received"),
@@ -77,6 +83,8 @@ const READ_TIMELINE = `(async () => {
     idsStart: ids ? ids.startTime : NaN,
     idsEnd: ids ? ids.responseEnd : NaN,
     idsEncodedBodySize: ids ? ids.encodedBodySize : NaN,
+    governanceEnd: governance ? governance.responseEnd : NaN,
+    governanceEncodedBodySize: governance ? governance.encodedBodySize : NaN,
   };
 })()`;
 
@@ -84,6 +92,22 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 const seedStarted = Date.now();
 const { info, stop } = await startStack({ examples: points, canaries: 0, liveRun: false, log: (m) => (m.startsWith("worker: job") ? undefined : log(m)) });
 log(`bench: stack with ${points} points ready in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s (${info.store})`);
+
+// Governance on the map: pending proposals for the 5 % most memorized points (a policy, on the
+// draft made from the run's version), so the governance column the page loads is not empty.
+{
+  const response = await fetch(info.apiUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${info.users.engineer.token}` },
+    body: JSON.stringify({
+      query: `mutation ($input: ProposeInput!) { proposeInterventions(input: $input) { proposed } }`,
+      variables: { input: { versionId: info.v2Id, runId: info.runId, policy: { name: "pruneTopByMemorization", params: { percent: 5 } }, reason: "bench" } },
+    }),
+  });
+  const body = (await response.json()) as { data?: { proposeInterventions: { proposed: number } }; errors?: unknown[] };
+  if (!body.data) throw new Error(`proposing for the bench failed: ${JSON.stringify(body.errors)}`);
+  log(`bench: ${body.data.proposeInterventions.proposed} pending proposals on the map`);
+}
 
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
@@ -163,6 +187,7 @@ const summary = (l: Load[]) => ({
   prepare: median(l.map((x) => x.prepared - x.decoded)),
   draw: median(l.map((x) => x.drawn - x.prepared)),
   idsLoaded: median(l.map((x) => x.idsEnd)),
+  governanceLoaded: median(l.map((x) => x.governanceEnd)),
   transferSize: median(l.map((x) => x.transferSize)),
 });
 const f = summary(firstViews);
@@ -186,9 +211,10 @@ const lines = [
   row("typed arrays (prepare)", (s) => ms(s.prepare)),
   row("to the first frame (render + draw)", (s) => ms(s.draw)),
   row("ids file loaded at (background)", (s) => ms(s.idsLoaded)),
+  row("governance.arrow loaded at (beside)", (s) => ms(s.governanceLoaded)),
   row("bytes over the wire (map file)", (s) => (Number.isFinite(s.transferSize) ? `${Math.round(s.transferSize).toLocaleString("en-US")} B` : "—")),
   ``,
-  `Map file: ${mb(cold!.decodedBodySize)} Arrow, ${mb(cold!.encodedBodySize)} gzip; ids file ${mb(cold!.idsEncodedBodySize)} gzip. ` +
+  `Map file: ${mb(cold!.decodedBodySize)} Arrow, ${mb(cold!.encodedBodySize)} gzip; ids file ${mb(cold!.idsEncodedBodySize)} gzip; governance file ${mb(cold!.governanceEncodedBodySize)} gzip. ` +
     `API share of a first view: ${((f.request / f.drawn) * 100).toFixed(0)} % (request through the web app); ` +
     `the same file straight from the API from Node (gzip, decoded): ${ms(apiDirect)} (${((apiDirect / f.drawn) * 100).toFixed(0)} % of the load). ` +
     `Target < ${TARGET_MS} ms: first view ${f.drawn < TARGET_MS ? "met" : "NOT met"} (${(f.drawn / TARGET_MS).toFixed(2)}×), ` +

@@ -7,7 +7,7 @@
 // Mouse: wheel zooms at the cursor, drag pans, shift-drag selects (box or lasso; add Ctrl/⌘
 // to add to the selection), click selects one point, double-click opens it.
 // Keyboard (canvas focused): + / − zoom, arrow keys pan, 0 resets the view, Esc clears the selection.
-import { useCallback, useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { nearestPoint, pointsInPolygon, pointsInRect, simplifyPath, type Point, type ScreenPoints } from "./hit-test";
 import { GOVERNANCE_FLAG_ORDER, GOVERNANCE_FLAGS, GOVERNANCE_STYLE, traceGovernanceMarker } from "./governance";
 import { applyVisibility, jitterPixels, projectPoints, type PreparedDataMap } from "./model";
@@ -89,7 +89,9 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
   const propsRef = useRef(props);
   propsRef.current = props;
 
-  const viewRef = useRef<View>(initialView(props.map, props.range));
+  // Computed once (useRef's argument would be evaluated on every render: quantiles of every point).
+  const [firstView] = useState(() => initialView(props.map, props.range));
+  const viewRef = useRef<View>(firstView);
   const sizeRef = useRef({ width: 0, height, dpr: 1 });
   const screenRef = useRef<ScreenPoints>({ x: new Float32Array(0), y: new Float32Array(0), visible: new Uint8Array(0) });
   const imageRef = useRef<ImageData | null>(null);
@@ -367,9 +369,14 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
     return () => observer.disconnect();
   }, [draw, height]);
 
-  // New data, a reset or another range: fit the view to the data.
+  // New data, a reset or another range: fit the view to the data (at mount it already is).
+  const fittedRef = useRef({ map: props.map, reset: props.resetSignal, range: props.range });
   useEffect(() => {
-    viewRef.current = initialView(props.map, props.range);
+    const fitted = fittedRef.current;
+    if (fitted.map !== props.map || fitted.reset !== props.resetSignal || fitted.range !== props.range) {
+      fittedRef.current = { map: props.map, reset: props.resetSignal, range: props.range };
+      viewRef.current = initialView(props.map, props.range);
+    }
     hoverRef.current = -1;
     schedule();
   }, [props.map, props.resetSignal, props.range, schedule]);
