@@ -42,7 +42,7 @@ try {
   const headers = { "content-type": "application/json", authorization: `Bearer ${viewer.token}` };
   const cheap = JSON.stringify({ query: `{ me { id } }` });
   const expensive = JSON.stringify({
-    query: `{ verifyAuditChain { ok checked headHash } auditEvents(first: 500) { edges { seq at actorLabel action targetType targetId before after prevHash hash } } }`,
+    query: `{ verifyAuditChain { ok checked headHash } auditEvents(first: 500) { nodes { seq at actorLabel action targetType targetId before after prevHash hash } } }`,
   });
   // Both must be admitted and answered.
   for (const body of [cheap, expensive]) {

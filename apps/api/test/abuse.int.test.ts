@@ -531,19 +531,19 @@ describe("F12: API-token prefixes in the audit trail are for ADMINs only", () =>
       { userId: h.users.REVIEWER.user.id, name: "prefix-probe" },
     );
     expect(minted.apiToken.prefix).toMatch(/^gdc_/);
-    const EVENTS = `query ($targetId: String) { auditEvents(targetType: "ApiToken", targetId: $targetId) { edges { action before after } } }`;
-    type Page = { auditEvents: { edges: { action: string; before: unknown; after: Record<string, unknown> | null }[] } };
+    const EVENTS = `query ($targetId: String) { auditEvents(targetType: "ApiToken", targetId: $targetId) { nodes { action before after } } }`;
+    type Page = { auditEvents: { nodes: { action: string; before: unknown; after: Record<string, unknown> | null }[] } };
     for (const role of ["VIEWER", "REVIEWER", "ENGINEER"] as const) {
       const { auditEvents } = await h.ok<Page>(h.users[role].token, EVENTS, { targetId: minted.apiToken.id });
-      const created = auditEvents.edges.find((e) => e.action === "apiToken.create");
+      const created = auditEvents.nodes.find((e) => e.action === "apiToken.create");
       expect(created?.after).toMatchObject({ name: "prefix-probe", prefix: null });
       expect(JSON.stringify(auditEvents)).not.toContain(minted.apiToken.prefix);
       // Nor in the unfiltered trail.
-      const all = await h.ok<Page>(h.users[role].token, `{ auditEvents(first: 500) { edges { action before after } } }`);
+      const all = await h.ok<Page>(h.users[role].token, `{ auditEvents(first: 500) { nodes { action before after } } }`);
       expect(JSON.stringify(all)).not.toContain(minted.apiToken.prefix);
     }
     const { auditEvents } = await h.ok<Page>(h.users.ADMIN.token, EVENTS, { targetId: minted.apiToken.id });
-    expect(auditEvents.edges.find((e) => e.action === "apiToken.create")?.after).toMatchObject({ prefix: minted.apiToken.prefix });
+    expect(auditEvents.nodes.find((e) => e.action === "apiToken.create")?.after).toMatchObject({ prefix: minted.apiToken.prefix });
   });
 });
 

@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-const EVENTS = `query ($first: Int, $after: String, $targetId: String) { auditEvents(first: $first, after: $after, targetId: $targetId) { edges { seq action actorLabel targetType targetId before after prevHash hash } pageInfo { hasNextPage endCursor } } }`;
+const EVENTS = `query ($first: Int, $after: String, $targetId: String) { auditEvents(first: $first, after: $after, targetId: $targetId) { edges { cursor node { seq action actorLabel targetType targetId before after prevHash hash } } nodes { seq } pageInfo { hasNextPage endCursor } } }`;
 const VERIFY = `{ verifyAuditChain { ok checked headHash firstBrokenSeq reason } }`;
 
 describe("the audit trail through the API", () => {
@@ -24,12 +24,15 @@ describe("the audit trail through the API", () => {
 
     const page1 = (await h.ok(h.users.VIEWER.token, EVENTS, { first: 1, targetId: draft.id })).auditEvents;
     expect(page1.edges).toHaveLength(1);
-    expect(page1.edges[0]).toMatchObject({ action: "examples.import", actorLabel: h.users.ENGINEER.actor.label, targetType: "DatasetVersion", after: { created: 1 } });
-    expect(page1.pageInfo).toEqual({ hasNextPage: true, endCursor: page1.edges[0].seq });
+    expect(page1.edges[0].node).toMatchObject({ action: "examples.import", actorLabel: h.users.ENGINEER.actor.label, targetType: "DatasetVersion", after: { created: 1 } });
+    // A Relay connection: each edge's cursor is its event's seq, the page's endCursor the last edge's cursor, nodes the edges' nodes.
+    expect(page1.edges[0].cursor).toBe(page1.edges[0].node.seq);
+    expect(page1.nodes).toEqual([{ seq: page1.edges[0].node.seq }]);
+    expect(page1.pageInfo).toEqual({ hasNextPage: true, endCursor: page1.edges[0].cursor });
     const page2 = (await h.ok(h.users.VIEWER.token, EVENTS, { first: 1, after: page1.pageInfo.endCursor, targetId: draft.id })).auditEvents;
-    expect(page2.edges[0]).toMatchObject({ action: "version.createDraft" });
+    expect(page2.edges[0].node).toMatchObject({ action: "version.createDraft" });
     expect(page2.pageInfo.hasNextPage).toBe(false);
-    expect(BigInt(page2.edges[0].seq)).toBeLessThan(BigInt(page1.edges[0].seq));
+    expect(BigInt(page2.edges[0].node.seq)).toBeLessThan(BigInt(page1.edges[0].node.seq));
   });
 
   test("an altered audit row is named by the verifyAuditChain query and by `gdc audit verify` (exit 1)", async () => {

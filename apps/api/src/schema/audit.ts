@@ -17,9 +17,17 @@ export const typeDefs = /* GraphQL */ `
     prevHash: String!
     hash: String!
   }
+  "A page of the audit trail (a Relay connection: edges with their cursors, or nodes alone)."
   type AuditEventConnection {
-    edges: [AuditEvent!]!
+    edges: [AuditEventEdge!]!
+    "the edges' nodes, for a client that needs no per-item cursor"
+    nodes: [AuditEvent!]!
     pageInfo: PageInfo!
+  }
+  type AuditEventEdge {
+    "the event's seq; after = a cursor continues after (older than) this event"
+    cursor: String!
+    node: AuditEvent!
   }
   type AuditVerification {
     ok: Boolean!
@@ -47,7 +55,11 @@ export const resolvers = {
       ctx: ApiContext,
     ) => {
       const page = await listAuditEvents(ctx.db, { ...args, first: pageSize(args.first, 50) });
-      return { edges: page.events, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+      return {
+        edges: page.events.map((node) => ({ cursor: node.seq.toString(), node })),
+        nodes: page.events,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
     },
     verifyAuditChain: async (_: unknown, __: unknown, ctx: ApiContext) => {
       const result = await verifyAuditChain(ctx.db);

@@ -12,7 +12,7 @@ const VERIFY_QUERY = /* GraphQL */ `
 /** The newest event with seq < `before` (or the head when `before` is null). */
 const EVENT_QUERY = /* GraphQL */ `
   query Event($after: String) {
-    auditEvents(first: 1, after: $after) { edges { seq hash } }
+    auditEvents(first: 1, after: $after) { nodes { seq hash } }
   }
 `;
 
@@ -28,8 +28,8 @@ function anchorOption(command: Command): Command {
 
 async function eventHash(client: ApiClient, seq: string | null): Promise<{ seq: string; hash: string } | null> {
   const after = seq === null ? null : (BigInt(seq) + 1n).toString();
-  const { auditEvents } = await client.request<{ auditEvents: { edges: { seq: string; hash: string }[] } }>(EVENT_QUERY, { after });
-  const event = auditEvents.edges[0];
+  const { auditEvents } = await client.request<{ auditEvents: { nodes: { seq: string; hash: string }[] } }>(EVENT_QUERY, { after });
+  const event = auditEvents.nodes[0];
   if (!event) return null;
   return seq === null || event.seq === seq ? event : null;
 }

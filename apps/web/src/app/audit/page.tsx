@@ -16,14 +16,14 @@ const VERIFY = graphql(`
 const EVENTS = graphql(`
   query AuditEvents($first: Int, $after: String, $targetType: String) {
     auditEvents(first: $first, after: $after, targetType: $targetType) {
-      edges { seq at actorLabel action targetType targetId before after prevHash hash }
+      nodes { seq at actorLabel action targetType targetId before after prevHash hash }
       pageInfo { hasNextPage endCursor }
     }
   }
 `);
 
 type AuditEventsData = ResultOf<typeof EVENTS>;
-type AuditEvent = AuditEventsData["auditEvents"]["edges"][number];
+type AuditEvent = AuditEventsData["auditEvents"]["nodes"][number];
 
 const TARGET_PAGES: Record<string, string> = {
   Dataset: "/datasets/",
@@ -147,7 +147,7 @@ function AuditLog() {
           )
           .toPromise();
         if (r.error || !r.data) throw new Error(errorMessage(r.error) ?? "the audit events could not be read");
-        events.push(...r.data.auditEvents.edges.filter((e) => matches(e, filter)));
+        events.push(...r.data.auditEvents.nodes.filter((e) => matches(e, filter)));
         const { hasNextPage, endCursor }: AuditEventsData["auditEvents"]["pageInfo"] = r.data.auditEvents.pageInfo;
         if (!hasNextPage || !endCursor || events.length >= EXPORT_MAX) break;
         after = endCursor;
@@ -281,7 +281,7 @@ function AuditEventsPage({
     variables: { first: PAGE, after, targetType },
     requestPolicy: "cache-and-network",
   });
-  const events = (result.data?.auditEvents.edges ?? []).filter((e) => matches(e, filter));
+  const events = (result.data?.auditEvents.nodes ?? []).filter((e) => matches(e, filter));
   const pageInfo = result.data?.auditEvents.pageInfo;
   return (
     <tbody>
