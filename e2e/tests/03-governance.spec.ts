@@ -45,6 +45,9 @@ test("an engineer shows only the hotspots, selects them with a box and proposes 
   // Hidden quadrants are never selected: a box over everything picks exactly the hotspots.
   for (const other of ["Stable / easy", "Ambiguous / hard", "Noisy outlier"]) await page.getByRole("checkbox", { name: other }).uncheck();
   await expect(canvas).toHaveAttribute("data-drawn-points", String(hotspots));
+  // The map opens zoomed to 0.5–99.5 % of the data; the full range puts every hotspot on screen.
+  await page.getByTestId("axis-range").getByRole("button", { name: "Show the full range" }).click();
+  await expect(canvas).toHaveAttribute("data-range", "full");
   await page.getByRole("radio", { name: "Box" }).check();
   const { box } = await pointsOfColour(canvas, QUADRANT_RGB.HOTSPOT_MEMORIZED);
   await shiftDrag(page, canvas, { x: box.x0 - 8, y: box.y0 - 8 }, { x: box.x1 + 8, y: box.y1 + 8 });
