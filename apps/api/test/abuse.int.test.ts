@@ -171,7 +171,7 @@ describe("F2: whole-table fields cannot be repeated", () => {
     let selection = "id";
     for (let i = 0; i < 13; i++) selection = `parent { ${selection} }`;
     expect(messages(await h.gql(h.users.VIEWER.token, `{ datasets { versions { ${selection} } } }`))).toMatch(/Query depth limit of 12 exceeded/);
-    const expensive = await h.gql(h.users.VIEWER.token, `{ reviewQueue(first: 500) { id example { interventions { reviews { reviewer { email } } proposedBy { email } } } } }`);
+    const expensive = await h.gql(h.users.VIEWER.token, `{ reviewQueue(first: 500) { nodes { id example { interventions { reviews { reviewer { email } } proposedBy { email } } } } } }`);
     expect(messages(expensive)).toMatch(/too expensive \(estimated cost \d+, at most 25000\)/);
   });
 });

@@ -102,6 +102,24 @@ describe("proposals", () => {
   });
 });
 
+describe("the review queue", () => {
+  test("is a Relay connection: pages of first by cursor, hasNextPage false on the last page, nodes = the edges' nodes", async () => {
+    const { v2, byKey } = await curationSetup();
+    const exampleIds = ["ex-1", "ex-2", "ex-3"].map((k) => byKey[k]!.id);
+    await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds, action: "PRUNE", reason: "paging" } });
+    const QUEUE = `query ($v: ID, $after: String) { reviewQueue(versionId: $v, first: 2, after: $after) { edges { cursor node { id example { key } } } nodes { id } pageInfo { hasNextPage endCursor } } }`;
+    const page1 = (await h.ok(h.users.REVIEWER.token, QUEUE, { v: v2.id })).reviewQueue;
+    expect(page1.edges).toHaveLength(2);
+    expect(page1.edges.map((e: { cursor: string; node: { id: string } }) => e.cursor)).toEqual(page1.edges.map((e: { node: { id: string } }) => e.node.id));
+    expect(page1.nodes).toEqual(page1.edges.map((e: { node: { id: string } }) => ({ id: e.node.id })));
+    expect(page1.pageInfo).toEqual({ hasNextPage: true, endCursor: page1.edges[1].cursor });
+    const page2 = (await h.ok(h.users.REVIEWER.token, QUEUE, { v: v2.id, after: page1.pageInfo.endCursor })).reviewQueue;
+    const keys = (page: { edges: { node: { example: { key: string } } }[] }) => page.edges.map((e) => e.node.example.key);
+    expect([...keys(page1), ...keys(page2)].sort()).toEqual(["ex-1", "ex-2", "ex-3"]);
+    expect(page2.pageInfo).toEqual({ hasNextPage: false, endCursor: page2.edges[0].cursor });
+  });
+});
+
 describe("four eyes", () => {
   test("nobody reviews their own proposal; another reviewer can, once, with a reason", async () => {
     const { v2, byKey } = await curationSetup();
@@ -216,7 +234,7 @@ describe("releases", () => {
     const { proposeInterventions: never } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-5"]!.id], action: "PRUNE" } }); // never reviewed
     const canReview = async () => (await h.ok(h.users.REVIEWER.token, `query ($id: ID!) { intervention(id: $id) { canReview } }`, { id: never.interventions[0].id })).intervention.canReview;
     expect(await canReview()).toBe(true);
-    const queue = async () => (await h.ok(h.users.REVIEWER.token, `query ($v: ID) { reviewQueue(versionId: $v) { example { key } } }`, { v: v2.id })).reviewQueue;
+    const queue = async () => (await h.ok(h.users.REVIEWER.token, `query ($v: ID) { reviewQueue(versionId: $v) { nodes { example { key } } } }`, { v: v2.id })).reviewQueue.nodes;
     expect(await queue()).toEqual([{ example: { key: "ex-5" } }]);
 
     const { releaseVersion: release } = await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: v2.id } });

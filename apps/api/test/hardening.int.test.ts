@@ -26,7 +26,7 @@ describe("query limits", () => {
   });
 
   test("too expensive a query is refused, counting `first` given through variables", async () => {
-    const query = `query ($n: Int) { reviewQueue(first: $n) { id example { id interventions { id reviews { reason reviewer { email } } proposedBy { email } } } } }`;
+    const query = `query ($n: Int) { reviewQueue(first: $n) { nodes { id example { id interventions { id reviews { reason reviewer { email } } proposedBy { email } } } } } }`;
     const expensive = await h.gql(h.users.VIEWER.token, query, { n: 500 });
     expect(expensive.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
     expect(expensive.errors?.[0]?.message).toMatch(/too expensive/);
@@ -34,7 +34,7 @@ describe("query limits", () => {
   });
 
   test("page sizes above 500 are BAD_USER_INPUT naming the argument", async () => {
-    for (const query of [`{ reviewQueue(first: 501) { id } }`, `{ auditEvents(first: 501) { nodes { seq } } }`, `{ auditEvents(first: 0) { nodes { seq } } }`]) {
+    for (const query of [`{ reviewQueue(first: 501) { nodes { id } } }`, `{ auditEvents(first: 501) { nodes { seq } } }`, `{ auditEvents(first: 0) { nodes { seq } } }`]) {
       const response = await h.gql(h.users.VIEWER.token, query);
       expect(response.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
     }

@@ -83,22 +83,25 @@ test("a review queue page of N interventions with their example, version, propos
   const QUEUE = /* GraphQL */ `
     query ($versionId: ID!) {
       reviewQueue(versionId: $versionId, first: 50) {
-        id
-        example { id key }
-        version { id number }
-        run { id }
-        proposedBy { id email }
-        reviews { id reviewer { id } }
-        canReview
+        nodes {
+          id
+          example { id key }
+          version { id number }
+          run { id }
+          proposedBy { id email }
+          reviews { id reviewer { id } }
+          canReview
+        }
+        pageInfo { hasNextPage endCursor }
       }
     }
   `;
   await proposeInterventions(t.db, engineer.actor, { versionId: version.id, exampleIds: ids.slice(0, 2), action: "PRUNE", reason: "n+1" });
-  const small = await cost<{ reviewQueue: unknown[] }>(QUEUE, { versionId: version.id });
-  expect(small.data.reviewQueue).toHaveLength(2);
+  const small = await cost<{ reviewQueue: { nodes: unknown[] } }>(QUEUE, { versionId: version.id });
+  expect(small.data.reviewQueue.nodes).toHaveLength(2);
   await proposeInterventions(t.db, engineer.actor, { versionId: version.id, exampleIds: ids.slice(2), action: "PRUNE", reason: "n+1" });
-  const large = await cost<{ reviewQueue: unknown[] }>(QUEUE, { versionId: version.id });
-  expect(large.data.reviewQueue).toHaveLength(20);
+  const large = await cost<{ reviewQueue: { nodes: unknown[] } }>(QUEUE, { versionId: version.id });
+  expect(large.data.reviewQueue.nodes).toHaveLength(20);
   expect(small.queries, "the counter sees the statements").toBeGreaterThanOrEqual(3);
   expect(large.queries, large.statements.join("\n")).toBe(small.queries);
 });

@@ -81,6 +81,7 @@ export const typeDefs = /* GraphQL */ `
     RUNNING
     SUCCEEDED
     FAILED
+    CANCELLED
   }
 `;
 
@@ -143,6 +144,21 @@ export function pageSize(first: number | null | undefined, fallback: number, fie
   if (!Number.isInteger(n) || n < 1) throw badInput(field, `must be a positive integer, got ${n}`);
   if (n > MAX_PAGE_SIZE) throw badInput(field, `must be at most ${MAX_PAGE_SIZE}, got ${n}`);
   return n;
+}
+
+/**
+ * A Relay connection from a page read with one row more than asked (`first + 1`: the extra row
+ * only says there is a next page): `{ edges { cursor node } nodes pageInfo }`, ARCHITECTURE.md
+ * "GraphQL conventions".
+ */
+export function connectionOf<T>(rows: readonly T[], first: number, cursorOf: (row: T) => string) {
+  const nodes = rows.slice(0, first);
+  const last = nodes.at(-1);
+  return {
+    edges: nodes.map((node) => ({ cursor: cursorOf(node), node })),
+    nodes,
+    pageInfo: { hasNextPage: rows.length > first, endCursor: last === undefined ? null : cursorOf(last) },
+  };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

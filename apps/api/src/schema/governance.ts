@@ -25,7 +25,7 @@ import {
 } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { authorize, MUTATION_PERMISSIONS } from "../permissions.ts";
-import { findById, pageSize } from "./common.ts";
+import { connectionOf, findById, pageSize } from "./common.ts";
 
 /**
  * Per request: the caller's four-eyes ties to proposers (fourEyesTies), one query per queue page
@@ -201,10 +201,23 @@ export const typeDefs = /* GraphQL */ `
     overrideReason: String
   }
 
+  "A page of interventions (a Relay connection: edges with their cursors, or nodes alone)."
+  type InterventionConnection {
+    edges: [InterventionEdge!]!
+    "the edges' nodes, for a client that needs no per-item cursor"
+    nodes: [Intervention!]!
+    pageInfo: PageInfo!
+  }
+  type InterventionEdge {
+    "the intervention's id (ids are time-ordered)"
+    cursor: String!
+    node: Intervention!
+  }
+
   type Query {
     intervention(id: ID!): Intervention
-    "The review queue: PROPOSED interventions on draft versions (still reviewable), oldest first; after = the last intervention id seen."
-    reviewQueue(versionId: ID, first: Int = 50, after: String): [Intervention!]!
+    "The review queue: PROPOSED interventions on draft versions (still reviewable), oldest first; after = a previous page's endCursor (an intervention id)."
+    reviewQueue(versionId: ID, first: Int = 50, after: String): InterventionConnection!
   }
 
   type Mutation {
@@ -260,8 +273,12 @@ export const resolvers = {
   Query: {
     intervention: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findInterventionById(ctx.db, id)),
     // Only what can still be reviewed (PROPOSED on a DRAFT version), in creation order: libs/db listReviewQueue.
-    reviewQueue: (_: unknown, args: { versionId?: string | null; first?: number | null; after?: string | null }, ctx: ApiContext) =>
-      listReviewQueue(ctx.db, { versionId: args.versionId ?? null, after: args.after ?? null, first: pageSize(args.first, 50) }),
+    reviewQueue: async (_: unknown, args: { versionId?: string | null; first?: number | null; after?: string | null }, ctx: ApiContext) => {
+      const first = pageSize(args.first, 50);
+      // One row more than the page: it only says whether there is a next page.
+      const rows = await listReviewQueue(ctx.db, { versionId: args.versionId ?? null, after: args.after ?? null, first: first + 1 });
+      return connectionOf(rows, first, (i) => i.id);
+    },
   },
   Mutation: {
     proposeInterventions: (

@@ -22,7 +22,7 @@ const ME_QUERY = /* GraphQL */ `
 `;
 const QUEUE_QUERY = /* GraphQL */ `
   query Queue($versionId: ID, $after: String) {
-    reviewQueue(versionId: $versionId, first: 500, after: $after) { id canReview }
+    reviewQueue(versionId: $versionId, first: 500, after: $after) { nodes { id canReview } pageInfo { hasNextPage endCursor } }
   }
 `;
 
@@ -69,13 +69,14 @@ export function register(program: Command): void {
       ids = [];
       let after: string | null = null;
       for (;;) {
-        const page: { reviewQueue: { id: string; canReview: boolean }[] } = await client.request(QUEUE_QUERY, { versionId: options.version, after });
-        for (const item of page.reviewQueue) {
+        const page: { reviewQueue: { nodes: { id: string; canReview: boolean }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
+          await client.request(QUEUE_QUERY, { versionId: options.version, after });
+        for (const item of page.reviewQueue.nodes) {
           if (item.canReview) ids.push(item.id);
           else skipped++;
         }
-        if (page.reviewQueue.length < 500) break;
-        after = page.reviewQueue.at(-1)!.id;
+        if (!page.reviewQueue.pageInfo.hasNextPage) break;
+        after = page.reviewQueue.pageInfo.endCursor;
       }
     }
     const failures: string[] = [];

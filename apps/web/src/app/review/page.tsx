@@ -11,19 +11,22 @@ import { graphql, type ResultOf } from "../../lib/graphql";
 const REVIEW_QUEUE = graphql(`
   query ReviewQueue($first: Int, $after: String) {
     reviewQueue(first: $first, after: $after) {
-      id
-      action
-      weight
-      status
-      policy
-      evidence
-      createdAt
-      canReview
-      proposedBy { id name }
-      example { id key text isCanary }
-      version { id number dataset { id name } }
-      run { id name }
-      earlierDecisions { versionId versionNumber action weight status decision reason reviewerName reviewedAt }
+      nodes {
+        id
+        action
+        weight
+        status
+        policy
+        evidence
+        createdAt
+        canReview
+        proposedBy { id name }
+        example { id key text isCanary }
+        version { id number dataset { id name } }
+        run { id name }
+        earlierDecisions { versionId versionNumber action weight status decision reason reviewerName reviewedAt }
+      }
+      pageInfo { hasNextPage endCursor }
     }
   }
 `);
@@ -49,7 +52,7 @@ const REVIEW_BATCH = graphql(`
 /** Interventions per reviewInterventions call (the API's limit). */
 const BATCH = 500;
 
-type QueueItem = ResultOf<typeof REVIEW_QUEUE>["reviewQueue"][number];
+type QueueItem = ResultOf<typeof REVIEW_QUEUE>["reviewQueue"]["nodes"][number];
 
 /** Items per queue page (the API caps a page at 500): more come by cursor, never by a larger page. */
 const PAGE = 50;
@@ -73,6 +76,7 @@ function ReviewQueue({ me }: { me: Me }) {
   const [loaded, setLoaded] = useState(false);
   const [loading, setLoading] = useState(false);
   const [hasMore, setHasMore] = useState(false);
+  const [endCursor, setEndCursor] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [lastDecision, setLastDecision] = useState<string | null>(null);
   const [action, setAction] = useState<"" | "PRUNE" | "DOWNWEIGHT">("");
@@ -84,7 +88,7 @@ function ReviewQueue({ me }: { me: Me }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const mayReview = can(me, "reviewIntervention");
 
-  // Cursor paging: each "Show more" asks for the next page after the last id (ids are time-ordered).
+  // Cursor paging: each "Show more" asks for the page after the last page's endCursor (ids are time-ordered).
   const loadPage = useCallback(
     async (after: string | null) => {
       setLoading(true);
@@ -95,13 +99,14 @@ function ReviewQueue({ me }: { me: Me }) {
         setLoadError(errorMessage(r.error) ?? "The review queue could not be loaded.");
         return;
       }
-      const page = r.data.reviewQueue;
+      const page = r.data.reviewQueue.nodes;
       setItems((list) => {
         if (!after) return page;
         const seen = new Set(list.map((i) => i.id));
         return [...list, ...page.filter((i) => !seen.has(i.id))];
       });
-      setHasMore(page.length === PAGE);
+      setHasMore(r.data.reviewQueue.pageInfo.hasNextPage);
+      setEndCursor(r.data.reviewQueue.pageInfo.endCursor);
       setLoaded(true);
     },
     [client],
@@ -260,7 +265,7 @@ function ReviewQueue({ me }: { me: Me }) {
         ))}
       </ol>
       {hasMore ? (
-        <button type="button" disabled={loading} onClick={() => void loadPage(items.at(-1)?.id ?? null)}>
+        <button type="button" disabled={loading} onClick={() => void loadPage(endCursor)}>
           {loading ? "Loading…" : `Show more (next ${PAGE})`}
         </button>
       ) : null}
