@@ -21,8 +21,8 @@ async function gql<T>(stack: StackInfo, user: UserKey, query: string, variables:
 }
 
 const proposedOn = async (stack: StackInfo, versionId: string) =>
-  (await gql<{ version: { interventions: { id: string }[] } }>(stack, "engineer", `query ($id: ID!) { version(id: $id) { interventions(status: PROPOSED, first: 500) { id } } }`, { id: versionId }))
-    .version.interventions.length;
+  (await gql<{ version: { interventions: { totalCount: number } } }>(stack, "engineer", `query ($id: ID!) { version(id: $id) { interventions(status: PROPOSED, first: 1) { totalCount } } }`, { id: versionId }))
+    .version.interventions.totalCount;
 
 test("an engineer previews a policy's proposals on a draft, then proposes them", async ({ page, stack, signInAs }) => {
   const { createDraftVersion: draft } = await gql<{ createDraftVersion: { id: string; number: number } }>(

@@ -4,6 +4,7 @@ import {
   examplesByIds,
   exampleScoresByKeys,
   exampleWeightsByKeys,
+  interventionCountsOfVersions,
   interventionsByIds,
   latestStudiesOfVersions,
   releasesOfVersions,
@@ -61,6 +62,8 @@ export interface Loaders {
   runExampleCount: DataLoader<string, number>;
   /** An intervention's reviews, oldest first. */
   reviewsOfIntervention: DataLoader<string, Review[]>;
+  /** Keys "<version id>:<status>" (status empty: all): DatasetVersion.interventions totalCount. */
+  versionInterventionCount: DataLoader<string, number>;
 }
 
 export function createLoaders(db: Database): Loaders {
@@ -84,5 +87,6 @@ export function createLoaders(db: Database): Loaders {
     versionCanaryCount: loader(versionCanaryCounts),
     runExampleCount: loader(runExampleCounts),
     reviewsOfIntervention: loader(reviewsOfInterventions),
+    versionInterventionCount: loader(interventionCountsOfVersions),
   };
 }

@@ -117,6 +117,21 @@ describe("the review queue", () => {
     const keys = (page: { edges: { node: { example: { key: string } } }[] }) => page.edges.map((e) => e.node.example.key);
     expect([...keys(page1), ...keys(page2)].sort()).toEqual(["ex-1", "ex-2", "ex-3"]);
     expect(page2.pageInfo).toEqual({ hasNextPage: false, endCursor: page2.edges[0].cursor });
+    expect((await h.ok(h.users.REVIEWER.token, `query ($v: ID) { reviewQueue(versionId: $v, first: 1) { totalCount } }`, { v: v2.id })).reviewQueue.totalCount).toBe(3);
+  });
+
+  test("a version's interventions are a connection too: pages by cursor, totalCount per status whatever the page", async () => {
+    const { v2, byKey } = await curationSetup();
+    const exampleIds = ["ex-4", "ex-5", "ex-6"].map((k) => byKey[k]!.id);
+    await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds, action: "PRUNE", reason: "paging" } });
+    const PAGE = `query ($id: ID!, $after: ID) { version(id: $id) { interventions(status: PROPOSED, first: 2, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } totalCount } approved: interventions(status: APPROVED) { totalCount } } }`;
+    const page1 = (await h.ok(h.users.VIEWER.token, PAGE, { id: v2.id })).version;
+    expect(page1.interventions.nodes).toHaveLength(2);
+    expect(page1.interventions).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true, endCursor: page1.interventions.nodes[1].id } });
+    expect(page1.approved.totalCount).toBe(0);
+    const page2 = (await h.ok(h.users.VIEWER.token, PAGE, { id: v2.id, after: page1.interventions.pageInfo.endCursor })).version;
+    expect(page2.interventions.nodes).toHaveLength(1);
+    expect(page2.interventions).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: false } });
   });
 });
 

@@ -123,3 +123,30 @@ test("a list of N runs with their example counts, version and progress costs the
   expect(small.queries, "the counter sees the statements").toBeGreaterThanOrEqual(3);
   expect(large.queries, large.statements.join("\n")).toBe(small.queries);
 });
+
+test("every version's intervention totalCount, per status, is one batched count for N = 2 and N = 12 datasets", async () => {
+  const COUNTS = /* GraphQL */ `
+    {
+      datasets {
+        versions {
+          id
+          proposed: interventions(status: PROPOSED, first: 1) { totalCount }
+          all: interventions(first: 1) { totalCount }
+        }
+      }
+    }
+  `;
+  type Counts = { datasets: { versions: { id: string; proposed: { totalCount: number }; all: { totalCount: number } }[] }[] };
+  const before = await cost<Counts>(COUNTS);
+  const engineer = await seedUser(t.db, "ENGINEER");
+  const { version } = await seedDataset(t.db, engineer.actor, { examples: 5 });
+  const ids = (await queryExamples(t.db, { versionId: version.id, first: 5 })).edges.map((e) => e.node.id);
+  await proposeInterventions(t.db, engineer.actor, { versionId: version.id, exampleIds: ids.slice(0, 3), action: "PRUNE", reason: "count" });
+  for (let i = 0; i < 10; i++) await seedDataset(t.db, actor, { examples: 1 });
+  const after = await cost<Counts>(COUNTS);
+  const counted = after.data.datasets.flatMap((d) => d.versions).find((v) => v.id === version.id)!;
+  expect(counted.proposed.totalCount).toBe(3);
+  expect(counted.all.totalCount).toBe(3);
+  expect(after.data.datasets.length).toBeGreaterThan(before.data.datasets.length);
+  expect(after.queries, after.statements.join("\n")).toBe(before.queries);
+});

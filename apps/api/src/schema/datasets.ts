@@ -15,11 +15,12 @@ import {
   type Dataset,
   type DatasetVersion,
   type ExampleRecord,
+  type Intervention,
   type InterventionStatus,
 } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { authorize } from "../permissions.ts";
-import { findById, pageSize } from "./common.ts";
+import { connectionOf, findById, pageSize } from "./common.ts";
 
 /** Examples per importExamples call (the CLI sends 1 000). */
 export const MAX_IMPORT_BATCH = 5_000;
@@ -48,8 +49,8 @@ export const typeDefs = /* GraphQL */ `
     exampleCount: Int!
     canaryCount: Int!
     runs: [Run!]!
-    "Oldest first, at most \`first\` (≤ 500) after the intervention id \`after\`."
-    interventions(status: InterventionStatus, first: Int = 100, after: ID): [Intervention!]!
+    "Oldest first, at most \`first\` (≤ 500) after \`after\` (a previous page's endCursor, an intervention id); totalCount counts them all."
+    interventions(status: InterventionStatus, first: Int = 100, after: ID): InterventionConnection!
     release: Release
     "Row-level diff against the parent version."
     diff(first: Int = 100, after: String): VersionDiff!
@@ -194,8 +195,22 @@ export const resolvers = {
     exampleCount: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.versionExampleCount.load(v.id),
     canaryCount: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.versionCanaryCount.load(v.id),
     runs: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.runsOfVersion.load(v.id),
-    interventions: (v: DatasetVersion, args: { status?: InterventionStatus | null; first?: number | null; after?: string | null }, ctx: ApiContext) =>
-      listVersionInterventions(ctx.db, { versionId: v.id, status: args.status ?? null, after: args.after ?? null, first: pageSize(args.first, 100) }),
+    interventions: (v: DatasetVersion, args: { status?: InterventionStatus | null; first?: number | null; after?: string | null }, ctx: ApiContext) => {
+      const first = pageSize(args.first, 100);
+      // The page is read only when edges, nodes or pageInfo are asked (one row more than the page
+      // says whether there is a next page); totalCount alone is one batched count for every version of a list.
+      let page: Promise<ReturnType<typeof connectionOf<Intervention>>> | undefined;
+      const read = () =>
+        (page ??= listVersionInterventions(ctx.db, { versionId: v.id, status: args.status ?? null, after: args.after ?? null, first: first + 1 }).then((rows) =>
+          connectionOf(rows, first, (i) => i.id),
+        ));
+      return {
+        edges: () => read().then((c) => c.edges),
+        nodes: () => read().then((c) => c.nodes),
+        pageInfo: () => read().then((c) => c.pageInfo),
+        totalCount: () => ctx.loaders.versionInterventionCount.load(`${v.id}:${args.status ?? ""}`),
+      };
+    },
     release: (v: DatasetVersion, _: unknown, ctx: ApiContext) => ctx.loaders.releaseOfVersion.load(v.id),
     diff: (v: DatasetVersion, args: { first?: number | null; after?: string | null }) => ({
       versionId: v.id,

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import {
   actorFor,
+  countReviewQueue,
   fourEyesTies,
   proposeInterventions,
   earlierDecisions,
@@ -207,6 +208,8 @@ export const typeDefs = /* GraphQL */ `
     "the edges' nodes, for a client that needs no per-item cursor"
     nodes: [Intervention!]!
     pageInfo: PageInfo!
+    "every intervention the list holds, whatever first and after (one count, asked only when selected)"
+    totalCount: Int!
   }
   type InterventionEdge {
     "the intervention's id (ids are time-ordered)"
@@ -277,7 +280,7 @@ export const resolvers = {
       const first = pageSize(args.first, 50);
       // One row more than the page: it only says whether there is a next page.
       const rows = await listReviewQueue(ctx.db, { versionId: args.versionId ?? null, after: args.after ?? null, first: first + 1 });
-      return connectionOf(rows, first, (i) => i.id);
+      return { ...connectionOf(rows, first, (i) => i.id), totalCount: () => countReviewQueue(ctx.db, { versionId: args.versionId ?? null }) };
     },
   },
   Mutation: {

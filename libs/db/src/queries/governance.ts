@@ -20,6 +20,25 @@ export const listReviewQueue = (
     take: first,
   });
 
+/** How many interventions the review queue holds (listReviewQueue's filter, without the cursor). */
+export const countReviewQueue = (db: Database, { versionId }: { versionId?: string | null }): Promise<number> =>
+  db.prisma.intervention.count({ where: { status: "PROPOSED", version: { status: "DRAFT" }, ...(versionId ? { versionId } : {}) } });
+
+/**
+ * Interventions per "<version id>:<status>" key (status empty: any status), one grouped query
+ * for every key (batch, for DataLoader).
+ */
+export async function interventionCountsOfVersions(db: Database, keys: readonly string[]): Promise<number[]> {
+  const versionIds = [...new Set(keys.map((k) => k.slice(0, k.indexOf(":"))))];
+  const groups = await db.prisma.intervention.groupBy({ by: ["versionId", "status"], where: { versionId: { in: versionIds } }, _count: { _all: true } });
+  const counts = new Map<string, number>();
+  for (const g of groups) {
+    counts.set(`${g.versionId}:${g.status}`, g._count._all);
+    counts.set(`${g.versionId}:`, (counts.get(`${g.versionId}:`) ?? 0) + g._count._all);
+  }
+  return keys.map((k) => counts.get(k) ?? 0);
+}
+
 /** Each intervention's reviews, oldest first (batch, for DataLoader). */
 export async function reviewsOfInterventions(db: Database, interventionIds: readonly string[]): Promise<Review[][]> {
   const rows = await db.prisma.review.findMany({ where: { interventionId: { in: [...interventionIds] } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });

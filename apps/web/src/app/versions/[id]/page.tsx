@@ -28,10 +28,10 @@ const VERSION = graphql(`
       parent { id number contentHash }
       runs { id name kind status epochs createdAt finishedAt }
       lineage { released parent { id number } runs { run { id name } trainedOn { id number } onDraft } }
-      proposed: interventions(status: PROPOSED, first: 500) { id }
-      approved: interventions(status: APPROVED, first: 500) { id }
-      rejected: interventions(status: REJECTED, first: 500) { id }
-      applied: interventions(status: APPLIED, first: 500) { id }
+      proposed: interventions(status: PROPOSED, first: 1) { totalCount }
+      approved: interventions(status: APPROVED, first: 1) { totalCount }
+      rejected: interventions(status: REJECTED, first: 1) { totalCount }
+      applied: interventions(status: APPLIED, first: 1) { totalCount }
       gateVerdict { passed reasons studyId }
       release { id contentHash lineage gateVerdict overrideReason createdAt releasedBy { id name } }
       latestStudy { id status createdAt }
@@ -92,13 +92,16 @@ const CLOSED_PROPOSALS = graphql(`
     version(id: $id) {
       id
       interventions(status: PROPOSED, first: $first, after: $after) {
-        id
-        action
-        weight
-        createdAt
-        example { id key }
-        run { id }
-        proposedBy { id name }
+        nodes {
+          id
+          action
+          weight
+          createdAt
+          example { id key }
+          run { id }
+          proposedBy { id name }
+        }
+        pageInfo { hasNextPage endCursor }
       }
     }
   }
@@ -122,11 +125,10 @@ const START_STUDY = graphql(`
 type VersionData = ResultOf<typeof VERSION>;
 type ReleaseChanges = NonNullable<VersionData["version"]>["releaseChanges"];
 
-/** Intervention lists are fetched up to the API's page size; more shows as "500+". */
-const COUNT_PAGE = 500;
 /** The API's largest page. */
 const MAX_ROWS = 500;
-const countLabel = (list: unknown[]) => (list.length >= COUNT_PAGE ? `${formatInt(COUNT_PAGE)}+` : formatInt(list.length));
+/** An intervention connection's totalCount (every one of that status, not only a page). */
+const countLabel = (connection: { totalCount: number }) => formatInt(connection.totalCount);
 
 export default function VersionPage() {
   return <RequireSession>{(me) => <Version me={me} />}</RequireSession>;
@@ -488,8 +490,9 @@ const CLOSED_PAGE = 100;
 
 function ClosedProposalPage({ versionId, after, last, onMore }: { versionId: string; after: string | null; last: boolean; onMore: (cursor: string) => void }) {
   const [result] = useQuery({ query: CLOSED_PROPOSALS, variables: { id: versionId, first: CLOSED_PAGE, after } });
-  const items = result.data?.version?.interventions;
-  if (!items) return <li>{result.error ? <ErrorNote message={errorMessage(result.error)} /> : <Loading what="proposals" />}</li>;
+  const page = result.data?.version?.interventions;
+  const items = page?.nodes;
+  if (!page || !items) return <li>{result.error ? <ErrorNote message={errorMessage(result.error)} /> : <Loading what="proposals" />}</li>;
   return (
     <>
       {items.map((i) => (
@@ -506,9 +509,9 @@ function ClosedProposalPage({ versionId, after, last, onMore }: { versionId: str
           ) : null}
         </li>
       ))}
-      {last && items.length === CLOSED_PAGE ? (
+      {last && page.pageInfo.hasNextPage && page.pageInfo.endCursor ? (
         <li>
-          <button type="button" onClick={() => onMore(items.at(-1)!.id)}>
+          <button type="button" onClick={() => onMore(page.pageInfo.endCursor!)}>
             Show more
           </button>
         </li>
@@ -604,7 +607,7 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
       ) : (
         <form onSubmit={onReview} className="stack">
           <p>
-            Releasing applies the {countLabel(version.approved)} approved intervention{version.approved.length === 1 ? "" : "s"}, leaves out
+            Releasing applies the {countLabel(version.approved)} approved intervention{version.approved.totalCount === 1 ? "" : "s"}, leaves out
             canaries and proposals still waiting for review, and fixes the version&apos;s content for good. It would:
           </p>
           <ReleaseEffects changes={changes} />
