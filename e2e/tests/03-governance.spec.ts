@@ -45,7 +45,7 @@ test("an engineer shows only the hotspots, selects them with a box and proposes 
   // Hidden quadrants are never selected: a box over everything picks exactly the hotspots.
   for (const other of ["Stable / easy", "Ambiguous / hard", "Noisy outlier"]) await page.getByRole("checkbox", { name: other }).uncheck();
   await expect(canvas).toHaveAttribute("data-drawn-points", String(hotspots));
-  // The map opens zoomed to 0.5–99.5 % of the data; the full range puts every hotspot on screen.
+  // The map opens zoomed to the data (difficulty 0.5–99.5 %); the full range puts every point on screen.
   await page.getByTestId("axis-range").getByRole("button", { name: "Show the full range" }).click();
   await expect(canvas).toHaveAttribute("data-range", "full");
   await page.getByRole("radio", { name: "Box" }).check();

@@ -7,7 +7,7 @@ test("the keyboard selects the shown points in view and opens one", async ({ pag
   await page.goto(`${stack.webUrl}/runs/${stack.runId}`);
   const canvas = dataMapCanvas(page);
   await expect(canvas).toHaveAttribute("data-drawn-points", String(stack.points));
-  // A selects what is in view: the map opens zoomed to 0.5–99.5 % of the data, the full range holds every point.
+  // A selects what is in view: the map opens zoomed to the data (difficulty 0.5–99.5 %), the full range holds every point.
   await page.getByTestId("axis-range").getByRole("button", { name: "Show the full range" }).click();
   await expect(canvas).toHaveAttribute("data-range", "full");
   await canvas.focus();

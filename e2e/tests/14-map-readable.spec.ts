@@ -2,7 +2,7 @@ import path from "node:path";
 import { test, expect, artifacts, dataMapCanvas } from "./fixtures";
 
 // The map is readable (issue 15): quadrants differ by marker shape, not colour alone; the axes
-// open zoomed to the data (0.5–99.5 %) with a toggle to the full range that says which is on;
+// open zoomed to the data (difficulty 0.5–99.5 %, memorization from 0.5 % to the top) with a toggle to the full range that says which is on;
 // and the map's top is on screen without scrolling on a laptop.
 
 for (const viewport of [
@@ -57,14 +57,14 @@ test("quadrants differ by shape, not colour alone: legend shapes are distinct, a
   await page.getByRole("region", { name: "Data map" }).screenshot({ path: path.join(artifacts, "data-map-greyscale.png") });
 });
 
-test("axes open zoomed to the data (0.5–99.5 %) and toggle to the full range, saying which is on", async ({ page, stack, signInAs }) => {
+test("axes open zoomed to the data (memorization up to its top) and toggle to the full range, saying which is on", async ({ page, stack, signInAs }) => {
   await signInAs("viewer");
   await page.goto(`${stack.webUrl}/runs/${stack.runId}`);
   const canvas = dataMapCanvas(page);
   await expect(canvas).toHaveAttribute("data-ready", "true");
   const range = page.getByTestId("axis-range");
   await expect(canvas).toHaveAttribute("data-range", "robust");
-  await expect(range).toContainText("zoomed to the data (0.5–99.5 % on each axis");
+  await expect(range).toContainText("zoomed to the data (difficulty 0.5–99.5 %, memorization 0.5 % to the top");
   const view = async () => (await canvas.getAttribute("data-view"))!.split(",").map(Number) as [number, number, number, number];
   const robust = await view();
 

@@ -49,7 +49,7 @@ describe("quadrant markers", () => {
 });
 
 describe("robust axes", () => {
-  it("zoom to the 0.5–99.5 % range, widened to hold the thresholds; the full range holds every point", () => {
+  it("zoom to difficulty 0.5–99.5 % and memorization 0.5 % to the top, widened to hold the thresholds; the full range holds every point", () => {
     const n = 10_000;
     const difficulty = new Float32Array(n);
     const memorization = new Float32Array(n);
@@ -58,16 +58,20 @@ describe("robust axes", () => {
       memorization[i] = 0.1 + (i % 50) / 250; // 0.1 … 0.296
     }
     difficulty[0] = 40; // a few far-out points
-    memorization[1] = 5;
+    memorization[1] = 5; // the most memorized example: never zoomed away
+    memorization[2] = -5; // the low tail is cut
     const full = fitView(difficulty, memorization);
     const robust = robustView(difficulty, memorization, { include: { x: [1.5], y: [0.05] } });
     expect(full.xMax).toBeGreaterThan(40);
     expect(robust.xMax).toBeLessThan(2.1);
-    expect(robust.yMax).toBeLessThan(0.32);
+    expect(robust.yMax).toBeGreaterThanOrEqual(5);
+    expect(robust.yMin).toBeGreaterThan(-1);
     // θm = 0.05 lies below the data: the window takes it in.
     expect(robust.yMin).toBeLessThan(0.05);
-    expect(pointsOutside(robust, difficulty, memorization)).toBe(2);
+    expect(pointsOutside(robust, difficulty, memorization)).toBe(2); // difficulty 40 and memorization −5
     expect(pointsOutside(full, difficulty, memorization)).toBe(0);
+    // A sparse sample skips index 1; the top point still stays in view.
+    expect(robustView(difficulty, memorization, { sample: 100 }).yMax).toBeGreaterThanOrEqual(5);
   });
   it("quantiles of a sample; degenerate data falls back on the full rules", () => {
     expect(sampledQuantiles(Float32Array.of(3, 1, 2, NaN), [0, 0.5, 1])).toEqual([1, 2, 3]);

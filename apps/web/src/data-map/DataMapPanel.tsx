@@ -263,7 +263,9 @@ function DataMapExplorer({
   const hoverIndex = hover?.index ?? -1;
   const tooltipLeft = hover ? Math.min(hover.at.x + 14, (wrapRef.current?.clientWidth ?? 800) - 350) : 0;
 
-  const [lo, hi] = ROBUST_QUANTILES;
+  const [dLo, dHi] = ROBUST_QUANTILES.difficulty;
+  const [mLo] = ROBUST_QUANTILES.memorization;
+  const robustLabel = `difficulty ${dLo * 100}–${dHi * 100} %, memorization ${mLo * 100} % to the top`;
   return (
     <section aria-labelledby="datamap-title">
       <div className="row datamap-header">
@@ -282,11 +284,11 @@ function DataMapExplorer({
         <p className="hint" style={{ margin: 0 }} data-testid="axis-range">
           Axes:{" "}
           {range === "robust"
-            ? `zoomed to the data (${lo * 100}–${hi * 100} % on each axis${outsideRobust ? `; ${formatInt(outsideRobust)} ${outsideRobust === 1 ? "point lies" : "points lie"} outside` : ""})`
+            ? `zoomed to the data (${robustLabel}${outsideRobust ? `; ${formatInt(outsideRobust)} ${outsideRobust === 1 ? "point lies" : "points lie"} outside` : ""})`
             : "full range (every point)"}
           {" "}
           <button type="button" className="link-button" aria-pressed={range === "full"} onClick={() => setRange(range === "robust" ? "full" : "robust")}>
-            {range === "robust" ? "Show the full range" : `Zoom to the data (${lo * 100}–${hi * 100} %)`}
+            {range === "robust" ? "Show the full range" : `Zoom to the data (${robustLabel})`}
           </button>
         </p>
       </div>

@@ -76,15 +76,20 @@ export function fitView(difficulty: ArrayLike<number>, memorization: ArrayLike<n
 /** Which window the map opens on: the robust range of the data (the default) or every point. */
 export type AxisRange = "robust" | "full";
 
-/** The robust range's quantiles: 0.5 % and 99.5 % of the points on each axis. */
-export const ROBUST_QUANTILES = [0.005, 0.995] as const;
+/**
+ * The robust range's quantiles per axis. Difficulty: 0.5 % to 99.5 %. Memorization: from 0.5 %
+ * to the very top. The most memorized examples are what the map exists to show (canaries and
+ * other hotspots sit in the top 0.5 %), so zooming never hides them; only the low tail is cut.
+ */
+export const ROBUST_QUANTILES = { difficulty: [0.005, 0.995], memorization: [0.005, 1] } as const;
 
 /**
- * The robust window: on each axis from the 0.5 % to the 99.5 % quantile of the data (a few
- * extreme points no longer squeeze the rest into a corner), widened to take in `include` (the
- * threshold lines, so the quadrants stay readable), with a margin. Quantiles are read from at
- * most `sample` evenly spaced points (1 M points cost a sort of 200 k values, not 1 M).
- * Degenerate data falls back on fitView's rules.
+ * The robust window: difficulty from its 0.5 % to its 99.5 % quantile, memorization from its
+ * 0.5 % quantile to its maximum (ROBUST_QUANTILES), so a few extreme points no longer squeeze the
+ * rest into a corner while every hotspot stays in view. The window is widened to take in
+ * `include` (the threshold lines, so the quadrants stay readable) and gets a margin. Quantiles are
+ * read from at most `sample` evenly spaced points (1 M points cost a sort of 200 k values, not
+ * 1 M), but the memorization maximum is exact. Degenerate data falls back on fitView's rules.
  */
 export function robustView(
   difficulty: ArrayLike<number>,
@@ -93,11 +98,12 @@ export function robustView(
 ): View {
   const padding = options.padding ?? 0.04;
   const full = fitView(difficulty, memorization, 0);
-  const [lo, hi] = ROBUST_QUANTILES;
-  const range = (values: ArrayLike<number>, fallback: [number, number], include: readonly number[] = []): [number, number] => {
+  const range = (values: ArrayLike<number>, [lo, hi]: readonly [number, number], fallback: [number, number], include: readonly number[] = []): [number, number] => {
     const q = sampledQuantiles(values, [lo, hi], options.sample ?? 200_000);
     if (!q) return fallback;
     let [min, max] = q as [number, number];
+    // A sample can miss the top point: the maximum is the full range's (before its margin).
+    if (hi >= 1) max = Math.max(max, fallback[1]);
     for (const v of include) {
       if (Number.isFinite(v)) {
         min = Math.min(min, v);
@@ -107,8 +113,8 @@ export function robustView(
     if (max - min < 1e-9) return fallback;
     return [min, max];
   };
-  const [xMin, xMax] = range(difficulty, [full.xMin, full.xMax], options.include?.x);
-  const [yMin, yMax] = range(memorization, [full.yMin, full.yMax], options.include?.y);
+  const [xMin, xMax] = range(difficulty, ROBUST_QUANTILES.difficulty, [full.xMin, full.xMax], options.include?.x);
+  const [yMin, yMax] = range(memorization, ROBUST_QUANTILES.memorization, [full.yMin, full.yMax], options.include?.y);
   const px = (xMax - xMin) * padding;
   const py = (yMax - yMin) * padding;
   return { xMin: xMin - px, xMax: xMax + px, yMin: yMin - py, yMax: yMax + py };
