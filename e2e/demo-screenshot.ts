@@ -56,7 +56,10 @@ try {
   await page.waitForFunction(() => Number(document.querySelector("canvas[data-drawn-points]")?.getAttribute("data-drawn-points") ?? 0) > 0);
   await page.waitForTimeout(500);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  await page.getByRole("region", { name: "Data map" }).screenshot({ path: out });
+  // The map and its legends: the region's top, without the examples table under the canvas.
+  const region = await page.getByRole("region", { name: "Data map" }).boundingBox();
+  if (!region) throw new Error("the data map region is not on the page");
+  await page.screenshot({ path: out, fullPage: true, clip: { x: region.x, y: region.y, width: region.width, height: Math.min(region.height, 700) } });
   await browser.close();
 
   // Where the canaries sit, from the API the page uses.
