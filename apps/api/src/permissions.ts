@@ -29,6 +29,7 @@ export const MUTATION_PERMISSIONS = {
   createApiToken: ["ADMIN", "ENGINEER", "REVIEWER", "VIEWER"],
   revokeApiToken: ["ADMIN", "ENGINEER", "REVIEWER", "VIEWER"],
   startStudy: ["ADMIN", "ENGINEER"],
+  cancelStudy: ["ADMIN", "ENGINEER"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type MutationName = keyof typeof MUTATION_PERMISSIONS;

@@ -328,4 +328,23 @@ describe("mutations through the API", () => {
       expect(refused.errors?.[0]?.extensions, JSON.stringify(input)).toMatchObject({ code: "BAD_USER_INPUT", field });
     }
   });
+
+  test("cancelStudy cancels a queued study, audited; an ended one is CONFLICT naming its status; a REVIEWER may not (issue 15)", async () => {
+    const { actor } = await seedUser(t.db, "ENGINEER");
+    const { version } = await seedDataset(t.db, actor, { examples: 3 });
+    const { startStudy: study } = await ok(tokens.ENGINEER, `mutation ($input: StartStudyInput!) { startStudy(input: $input) { id status } }`, {
+      input: { versionId: version.id, config: { quick: true, seeds: [1], epochs: 2, references: 50 } },
+    });
+    const CANCEL = `mutation ($id: ID!) { cancelStudy(input: { studyId: $id }) { id status finishedAt } }`;
+    expect((await gql(tokens.REVIEWER, CANCEL, { id: study.id })).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const { cancelStudy } = await ok(tokens.ENGINEER, CANCEL, { id: study.id });
+    expect(cancelStudy).toMatchObject({ id: study.id, status: "CANCELLED" });
+    expect(cancelStudy.finishedAt).not.toBeNull();
+    const again = await gql(tokens.ADMIN, CANCEL, { id: study.id });
+    expect(again.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    expect(again.errors?.[0]?.message).toMatch(/is CANCELLED and can no longer be cancelled/);
+    const events = await t.db.prisma.auditEvent.findMany({ where: { targetType: "Study", targetId: study.id }, orderBy: { seq: "asc" } });
+    // The harness's worker may have claimed it first (QUEUED or RUNNING: both cancellable).
+    expect(events.map((e) => e.action).filter((a) => a !== "study.claim")).toEqual(["study.start", "study.cancel"]);
+  });
 });

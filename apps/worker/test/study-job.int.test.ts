@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { DomainError, evaluateReleaseGate, setReleaseGate, startStudy } from "@gdc/db";
+import { cancelStudy, DomainError, evaluateReleaseGate, setReleaseGate, startStudy } from "@gdc/db";
 import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { bundledStudyCorpus } from "@gdc/study";
 import { studyJob } from "../src/jobs/study.ts";
@@ -126,4 +126,36 @@ test("a study whose stored config is bad (stored before configs were checked at 
   expect(failed.status).toBe("FAILED");
   expect(failed.error).toMatch(/^config\.prunePercent: /);
   expect(await actions(study.id)).toEqual(["study.start", "study.claim", "study.fail"]);
+});
+
+test("a study cancelled while it trains: its refused progress write aborts the job, which writes no status; it stays CANCELLED (issue 15)", async () => {
+  const { actor } = await seedUser(t.db, "ENGINEER");
+  // Long enough to be caught training: many epochs on the bundled corpus.
+  const study = await startStudy(t.db, queue, actor, { config: { ...config, passages: 80, epochs: 200 } });
+  const messages: string[] = [];
+  const job = studyJob({ db: t.db, queue, log: (m) => messages.push(m) }, { studyId: study.id });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const row = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
+    if (row.status === "RUNNING" && (row.progress as { phase?: string } | null)?.phase === "train") break;
+    expect(row.status, "the study ended before it could be cancelled").toMatch(/QUEUED|RUNNING/);
+    if (Date.now() > deadline) throw new Error("the study never started training");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const cancelled = await cancelStudy(t.db, actor, { studyId: study.id });
+  expect(cancelled.status).toBe("CANCELLED");
+  const startedWaiting = Date.now();
+  await job; // resolves (no retry): the cancellation is not the machine's failure
+  expect(Date.now() - startedWaiting).toBeLessThan(30_000);
+  expect(messages.some((m) => m.includes(`study ${study.id}: stopped`))).toBe(true);
+  const row = await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } });
+  expect(row.status).toBe("CANCELLED");
+  expect(row.error).toBeNull();
+  expect(row.report).toBeNull();
+  expect(await actions(study.id)).toEqual(["study.start", "study.claim", "study.cancel"]);
+
+  // Its job delivered again does nothing: a cancelled study is not claimable.
+  await studyJob({ db: t.db, queue, log }, { studyId: study.id });
+  expect((await t.db.prisma.study.findUniqueOrThrow({ where: { id: study.id } })).status).toBe("CANCELLED");
+  expect(await actions(study.id)).toEqual(["study.start", "study.claim", "study.cancel"]);
 });

@@ -44,6 +44,7 @@ export * from "./services/find-run.ts";
 export * from "./services/query-examples.ts";
 export * from "./services/run-claim.ts";
 export * from "./services/study-claim.ts";
+export * from "./services/cancel-study.ts";
 export * from "./services/worker-recovery.ts";
 export * from "./queries/users.ts";
 export * from "./queries/batch.ts";

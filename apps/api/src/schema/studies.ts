@@ -1,4 +1,4 @@
-import { actorFor, findStudyById, listStudies, startStudy, type Study } from "@gdc/db";
+import { actorFor, cancelStudy, findStudyById, listStudies, startStudy, type Study } from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { findById } from "./common.ts";
 import { authorize } from "../permissions.ts";
@@ -23,6 +23,10 @@ export const typeDefs = /* GraphQL */ `
     config: JSON
   }
 
+  input CancelStudyInput {
+    studyId: ID!
+  }
+
   type Query {
     study(id: ID!): Study
     "Newest first."
@@ -31,6 +35,8 @@ export const typeDefs = /* GraphQL */ `
 
   type Mutation {
     startStudy(input: StartStudyInput!): Study!
+    "QUEUED or RUNNING → CANCELLED (audited); its worker stops at its next progress write. CONFLICT, naming the status, once the study has ended."
+    cancelStudy(input: CancelStudyInput!): Study!
   }
 `;
 
@@ -44,6 +50,10 @@ export const resolvers = {
     startStudy: (_: unknown, args: { input: { versionId?: string | null; config?: unknown } }, ctx: ApiContext) => {
       const user = authorize(ctx, "startStudy");
       return startStudy(ctx.db, ctx.queue, actorFor(user), args.input as { versionId?: string | null; config?: Record<string, unknown> | null });
+    },
+    cancelStudy: (_: unknown, { input }: { input: { studyId: string } }, ctx: ApiContext) => {
+      const user = authorize(ctx, "cancelStudy");
+      return cancelStudy(ctx.db, actorFor(user), { studyId: input.studyId });
     },
   },
   Study: {

@@ -15,7 +15,9 @@ const PROGRESS_INTERVAL_MS = 1000;
  * study starts over, and gives the same report (same seeds, same backend). The report and the
  * final status are written with their audit event in one transaction (libs/db study-claim.ts),
  * and only under this worker's claim: progress, finish and fail are refused once another worker
- * resumed the study.
+ * resumed the study. A refused progress write (the study was cancelled, or another worker took
+ * it over) aborts the running study (runInterventionStudy's `signal`), and the job ends without
+ * writing a status: a cancelled study stays CANCELLED.
  */
 export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) => {
   const { db } = deps;
@@ -28,14 +30,21 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
   const { study: row, claimId } = claim;
   const study = await import("@gdc/study");
 
+  // Aborted when a progress write is refused: the study is no longer RUNNING under this claim.
+  const stop = new AbortController();
   let lastWrite = 0;
   let latest: Record<string, unknown> = { phase: "starting" };
   const writeProgress = (force: boolean) => {
     const now = Date.now();
-    if (!force && now - lastWrite < PROGRESS_INTERVAL_MS) return;
+    if (stop.signal.aborted || (!force && now - lastWrite < PROGRESS_INTERVAL_MS)) return;
     lastWrite = now;
     const progress = { ...latest, heartbeatAt: new Date(now).toISOString() };
-    void writeStudyProgress(db, { studyId, claimId, progress }).catch(() => {});
+    void writeStudyProgress(db, { studyId, claimId, progress }).then(
+      (written) => {
+        if (!written && !stop.signal.aborted) stop.abort(new Error(`study ${studyId} is no longer RUNNING under this worker's claim (cancelled, or taken over)`));
+      },
+      () => {},
+    );
   };
   // Keeps the heartbeat fresh through phases without training progress (audits, scoring).
   const heartbeat = setInterval(() => writeProgress(true), 10_000);
@@ -45,7 +54,7 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
     let options: InterventionStudyOptions;
     try {
       const own = row.versionId ? { corpus: await versionCorpus(db, row.versionId), corpusSource: `dataset version ${row.versionId}` } : null;
-      options = study.resolveStudyOptions((row.config ?? {}) as StudyConfig, own);
+      options = { ...study.resolveStudyOptions((row.config ?? {}) as StudyConfig, own), signal: stop.signal };
     } catch (err) {
       if (!(err instanceof study.ConfigError)) throw err;
       await failStudy(db, studyId, claimId, `config.${err.field}: ${err.reason}`, log);
@@ -61,9 +70,18 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
         writeProgress(phaseChanged);
       },
     );
+    if (stop.signal.aborted) {
+      log(`study ${studyId}: stopped, not finished: ${String((stop.signal.reason as Error).message)}`);
+      return;
+    }
     await finishStudy(db, studyId, claimId, report, study.renderStudyReport(report, { images: "inline" }));
     log(`study ${studyId}: SUCCEEDED in ${report.timing.seconds.toFixed(0)} s; extractionRatio ${report.summary.extractionRatio}, perplexityIncrease ${report.summary.perplexityIncrease}`);
   } catch (err) {
+    if (stop.signal.aborted) {
+      // Cancelled (or resumed by another worker): the status is no longer this worker's to write.
+      log(`study ${studyId}: stopped: ${String((stop.signal.reason as Error).message)}`);
+      return;
+    }
     const message = err instanceof Error ? err.message : String(err);
     if (await failStudy(db, studyId, claimId, message, log)) log(`study ${studyId}: FAILED: ${message}`);
     // A bad corpus or config is the study's failure, recorded above; anything else may be the

@@ -1,13 +1,13 @@
 "use client";
 import Link from "next/link";
 import { useParams } from "next/navigation";
-import { useEffect, useMemo } from "react";
-import { useQuery } from "urql";
+import { useEffect, useMemo, useState } from "react";
+import { useMutation, useQuery } from "urql";
 import { EChart } from "../../../components/EChart";
 import { ErrorNote, JsonBlock, Loading, RequireSession, StatusBadge, usePageTitle } from "../../../components/Shell";
 import { readStudyPolicies, readStudyVerdict, repetitionChart, STUDY_FIELDS, studyScatter } from "../../../lib/charts";
 import { formatDate, formatNumber, formatPercent } from "../../../lib/format";
-import { errorMessage } from "../../../lib/session";
+import { can, errorMessage, type Me } from "../../../lib/session";
 import { graphql } from "../../../lib/graphql";
 
 const STUDY = graphql(`
@@ -26,12 +26,16 @@ const STUDY = graphql(`
   }
 `);
 
+const CANCEL = graphql(`
+  mutation CancelStudy($input: CancelStudyInput!) { cancelStudy(input: $input) { id status finishedAt } }
+`);
+
 export default function StudyPage() {
   usePageTitle("Study");
-  return <RequireSession>{() => <Study />}</RequireSession>;
+  return <RequireSession>{(me) => <Study me={me} />}</RequireSession>;
 }
 
-function Study() {
+function Study({ me }: { me: Me }) {
   const { id } = useParams<{ id: string }>();
   const [result, reexecute] = useQuery({ query: STUDY, variables: { id } });
   const study = result.data?.study;
@@ -75,6 +79,8 @@ function Study() {
         curated dataset; lower extraction and exposure at little perplexity cost is what a good policy buys.
       </p>
       {study.error ? <p className="error">{study.error}</p> : null}
+      {active && can(me, "cancelStudy") ? <CancelStudy studyId={study.id} /> : null}
+      {study.status === "CANCELLED" ? <p className="muted">This study was cancelled; it has no report.</p> : null}
       {verdict.sentences.length || verdict.extractionRatio !== null ? (
         <section className="card" aria-labelledby="verdict-title">
           <h2 id="verdict-title" style={{ marginTop: 0 }}>
@@ -96,7 +102,9 @@ function Study() {
       ) : null}
       {active ? <JsonBlock label="Progress" value={study.progress} /> : null}
       {rows.length === 0 ? (
-        <p className="muted">{active ? "The report appears when the study finishes." : "The report has no per-policy results."}</p>
+        study.status === "CANCELLED" ? null : (
+          <p className="muted">{active ? "The report appears when the study finishes." : "The report has no per-policy results."}</p>
+        )
       ) : (
         <>
           <div className="grid-charts">
@@ -164,6 +172,41 @@ function Study() {
       )}
       <JsonBlock label="Full report" value={study.report} />
       <JsonBlock label="Configuration" value={study.config} />
+    </div>
+  );
+}
+
+/** Cancel, after a confirmation: the worker stops at its next progress write (libs/db cancelStudy). */
+function CancelStudy({ studyId }: { studyId: string }) {
+  const [confirming, setConfirming] = useState(false);
+  const [state, cancel] = useMutation(CANCEL);
+  const onConfirm = async () => {
+    const res = await cancel({ input: { studyId } });
+    if (!res.error) setConfirming(false);
+  };
+  return (
+    <div className="stack" data-testid="cancel-study">
+      {confirming ? (
+        <div role="alertdialog" aria-labelledby="confirm-cancel-study-title" className="notice stack">
+          <strong id="confirm-cancel-study-title">Cancel this study?</strong>
+          <p style={{ margin: 0 }}>Its trainings stop and it gets no report; the cancellation is audited. This cannot be undone.</p>
+          <div className="row">
+            <button type="button" className="danger" onClick={() => void onConfirm()} disabled={state.fetching}>
+              {state.fetching ? "Cancelling…" : "Confirm: cancel the study"}
+            </button>
+            <button type="button" onClick={() => setConfirming(false)} disabled={state.fetching}>
+              Keep it running
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="row">
+          <button type="button" className="danger" onClick={() => setConfirming(true)}>
+            Cancel study…
+          </button>
+        </div>
+      )}
+      <ErrorNote message={errorMessage(state.error)} />
     </div>
   );
 }
