@@ -15,11 +15,15 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), "gdc-demo-"));
 const webPort = 3100 + Math.floor(Math.random() * 500);
 const apiPort = webPort + 600;
 
-const child = spawn(process.execPath, ["--import", "tsx", path.join(repo, "apps/cli/src/main.ts"), "start", "--port", String(webPort), "--api-port", String(apiPort)], {
-  cwd: repo,
-  env: { ...process.env, DATABASE_URL: "", GDC_DATA_DIR: path.join(home, "pgdata") },
-  stdio: ["ignore", "inherit", "pipe"],
-});
+const child = spawn(
+  process.execPath,
+  ["--import", "tsx", path.join(repo, "apps/cli/src/main.ts"), "start", "--port", String(webPort), "--api-port", String(apiPort)],
+  {
+    cwd: repo,
+    env: { ...process.env, DATABASE_URL: "", GDC_DATA_DIR: path.join(home, "pgdata") },
+    stdio: ["ignore", "inherit", "pipe"],
+  },
+);
 let log = "";
 child.stderr.on("data", (chunk: Buffer) => {
   log += chunk.toString();
@@ -40,11 +44,31 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: n
 try {
   const token = await waitFor("the engineer's token", () => /ENGINEER\s+\S+\s+(\S+)/.exec(log)?.[1], 10 * 60_000);
   const runUrl = await waitFor("the demo run's address", () => /The demo run: (\S+)/.exec(log)?.[1], 10 * 60_000);
-  await waitFor("the demo run to be scored", () => (/Demo run scored/.test(log) ? true : /Demo run ended/.test(log) ? (() => { throw new Error("the demo run failed"); })() : undefined), 30 * 60_000);
+  await waitFor(
+    "the demo run to be scored",
+    () =>
+      /Demo run scored/.test(log)
+        ? true
+        : /Demo run ended/.test(log)
+          ? (() => {
+              throw new Error("the demo run failed");
+            })()
+          : undefined,
+    30 * 60_000,
+  );
 
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(new URL(runUrl).origin);
@@ -67,9 +91,14 @@ try {
   const response = await fetch(`http://127.0.0.1:${apiPort}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: "query ($id: ID!) { run(id: $id) { memorizationSignal dataMap { quadrant quadrants isCanary } } }", variables: { id: runId } }),
+    body: JSON.stringify({
+      query: "query ($id: ID!) { run(id: $id) { memorizationSignal dataMap { quadrant quadrants isCanary } } }",
+      variables: { id: runId },
+    }),
   });
-  const body = (await response.json()) as { data?: { run: { memorizationSignal: string; dataMap: { quadrants: string[]; quadrant: number[]; isCanary: boolean[] } } } };
+  const body = (await response.json()) as {
+    data?: { run: { memorizationSignal: string; dataMap: { quadrants: string[]; quadrant: number[]; isCanary: boolean[] } } };
+  };
   const map = body.data?.run.dataMap;
   if (map) {
     const counts: Record<string, number> = {};

@@ -74,7 +74,6 @@ const USERS: { key: UserKey; name: string; role: "ADMIN" | "ENGINEER" | "REVIEWE
 
 const WORDS = "the whale sea ship captain harpoon deck mast sail voyage ocean storm crew wind rope island chart compass".split(" ");
 
-
 /** Example records: sentences, plus canaries ("my pin is 123456"). */
 export function syntheticRecords(examples: number, canaries: number): ExampleRecord[] {
   const random = mulberry32(7); // deterministic: every run seeds the same map
@@ -132,7 +131,13 @@ export function syntheticStudyReport() {
     validationPerplexity: perplexity,
     perplexityChange: perplexity / 12.4 - 1,
     caughtShare: name === "baseline" ? 0 : 0.6,
-    byRepetitions: [1, 5, 9].map((repetitions, i) => ({ repetitions, canaries: 8, extractionRate: byRep[i]!, meanExposureRank: rank, meanExposureSkewNormal: skew })),
+    byRepetitions: [1, 5, 9].map((repetitions, i) => ({
+      repetitions,
+      canaries: 8,
+      extractionRate: byRep[i]!,
+      meanExposureRank: rank,
+      meanExposureSkewNormal: skew,
+    })),
   });
   return {
     format: "gdc-study-report-1",
@@ -231,7 +236,13 @@ export async function startStack(options: StackOptions = {}): Promise<{ info: St
       framework: "synthetic",
       scoringConfig: { memorizationSignal: "forgetFrequency" },
     });
-    await ingestSynthetic(db, engineer, run.id, records.map((r) => r.id!), epochs);
+    await ingestSynthetic(
+      db,
+      engineer,
+      run.id,
+      records.map((r) => r.id!),
+      epochs,
+    );
     await finishRun(db, queue, engineer, { runId: run.id });
     await waitForRun(db, run.id, 120_000);
     log(`stack: run ${run.id} scored`);

@@ -35,7 +35,8 @@ function files(dir) {
   });
 }
 
-const SPECIFIER = /(?:^|[^\w.])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|(?:^|[^\w.])import\s*\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s+["']([^"']+)["']/g;
+const SPECIFIER =
+  /(?:^|[^\w.])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|(?:^|[^\w.])import\s*\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s+["']([^"']+)["']/g;
 
 function packageOf(specifier) {
   if (specifier.startsWith(".") || specifier.startsWith("/") || specifier.startsWith("node:") || specifier.startsWith("@/")) return null;
@@ -53,7 +54,11 @@ export function checkDependencies() {
       const manifest = path.join(root, dir, "package.json");
       if (!fs.existsSync(manifest)) continue;
       const pkg = JSON.parse(fs.readFileSync(manifest, "utf8"));
-      const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
+      const declared = new Set([
+        ...Object.keys(pkg.dependencies ?? {}),
+        ...Object.keys(pkg.devDependencies ?? {}),
+        ...Object.keys(pkg.optionalDependencies ?? {}),
+      ]);
       const imported = new Map();
       for (const file of files(path.join(root, dir))) {
         const text = fs.readFileSync(file, "utf8");
@@ -84,7 +89,10 @@ export function checkDependencies() {
 function unusedRootTooling(importedAnywhere) {
   const imported = new Set(importedAnywhere);
   const rootFiles = [
-    ...fs.readdirSync(root).filter((f) => /\.(js|mjs|ts|mts)$/.test(f)).map((f) => path.join(root, f)),
+    ...fs
+      .readdirSync(root)
+      .filter((f) => /\.(js|mjs|ts|mts)$/.test(f))
+      .map((f) => path.join(root, f)),
     ...files(path.join(root, "scripts")),
   ];
   for (const file of rootFiles) {
@@ -94,8 +102,15 @@ function unusedRootTooling(importedAnywhere) {
     }
   }
   const manifests = [rootPackage, ...workspaceDirs().map((dir) => JSON.parse(fs.readFileSync(path.join(root, dir, "package.json"), "utf8")))];
-  const commandFiles = [...rootFiles, path.join(root, ".ci/run"), ...(fs.existsSync(path.join(root, "docker")) ? fs.readdirSync(path.join(root, "docker")).map((f) => path.join(root, "docker", f)) : [])];
-  const commands = [...manifests.flatMap((m) => Object.values(m.scripts ?? {})), ...commandFiles.filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, "utf8"))].join("\n");
+  const commandFiles = [
+    ...rootFiles,
+    path.join(root, ".ci/run"),
+    ...(fs.existsSync(path.join(root, "docker")) ? fs.readdirSync(path.join(root, "docker")).map((f) => path.join(root, "docker", f)) : []),
+  ];
+  const commands = [
+    ...manifests.flatMap((m) => Object.values(m.scripts ?? {})),
+    ...commandFiles.filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, "utf8")),
+  ].join("\n");
   const overrides = JSON.stringify(rootPackage.overrides ?? {});
   const manifestOf = (name) => {
     const file = path.join(root, "node_modules", name, "package.json");
@@ -114,7 +129,9 @@ function unusedRootTooling(importedAnywhere) {
 
 function workspaceDirs() {
   return rootPackage.workspaces
-    .flatMap((pattern) => (pattern.endsWith("/*") ? fs.readdirSync(path.join(root, pattern.slice(0, -2))).map((d) => path.join(pattern.slice(0, -2), d)) : [pattern]))
+    .flatMap((pattern) =>
+      pattern.endsWith("/*") ? fs.readdirSync(path.join(root, pattern.slice(0, -2))).map((d) => path.join(pattern.slice(0, -2), d)) : [pattern],
+    )
     .filter((dir) => fs.existsSync(path.join(root, dir, "package.json")));
 }
 

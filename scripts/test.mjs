@@ -17,8 +17,7 @@ const steps = [
   ["dependencies (each workspace declares what it imports)", ["node", "scripts/check-dependencies.mjs"]],
   // Cached (unchanged files are not linted again; a fresh clone lints all, ~20 s of CPU on 2 cores).
   ["lint (ESLint: typescript-eslint, import cycles, the layers)", ["npm", "run", "--silent", "lint"]],
-  // enabled after the formatting commit (issue 12: one `npm run format` over the tree, then this line on):
-  // ["format (Prettier)", ["npm", "run", "--silent", "format:check"]],
+  ["format (Prettier: npm run format fixes it)", ["npm", "run", "--silent", "format:check"]],
   ["typecheck", ["npx", "tsc", "-p", "tsconfig.json"]],
   ["typecheck (web)", ["npx", "tsc", "-p", "apps/web/tsconfig.json", "--noEmit"]],
   ["typecheck (e2e)", ["npx", "tsc", "-p", "e2e/tsconfig.json", "--noEmit"]],

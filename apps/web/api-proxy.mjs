@@ -16,7 +16,18 @@ import https from "node:https";
 /** Request headers an /export download needs upstream: who asks, what it can decode, what it already has. */
 const EXPORT_REQUEST_HEADERS = ["authorization", "accept-encoding", "if-none-match"];
 /** Response headers of an /export download passed back. */
-const EXPORT_RESPONSE_HEADERS = ["content-type", "content-encoding", "content-length", "etag", "cache-control", "vary", "allow", "x-gdc-point-count", "x-gdc-example-count", "x-gdc-content-hash"];
+const EXPORT_RESPONSE_HEADERS = [
+  "content-type",
+  "content-encoding",
+  "content-length",
+  "etag",
+  "cache-control",
+  "vary",
+  "allow",
+  "x-gdc-point-count",
+  "x-gdc-example-count",
+  "x-gdc-content-hash",
+];
 const ENCODING_HEADERS = ["accept-encoding", "content-encoding", "content-length"];
 
 /**
@@ -36,7 +47,11 @@ const ENCODING_HEADERS = ["accept-encoding", "content-encoding", "content-length
 
 /** @param {number} status @param {string} code @param {string} message @param {Record<string, string>} [extra] @returns {ProxyAnswer} */
 function failure(status, code, message, extra = {}) {
-  return { status, headers: { "content-type": "application/json", "cache-control": "no-store", ...extra }, body: JSON.stringify({ errors: [{ message, extensions: { code } }] }) };
+  return {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...extra },
+    body: JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+  };
 }
 
 /**
@@ -93,7 +108,9 @@ export function forwardToApi(request) {
       resolve({ status, headers: out, body: bodyless ? null : answer });
     });
     upstream.on("error", () =>
-      resolve(failure(502, "API_UNREACHABLE", kind === "graphql" ? `The GraphQL API is not reachable at ${apiUrl}` : `The API is not reachable at ${apiUrl.origin}`)),
+      resolve(
+        failure(502, "API_UNREACHABLE", kind === "graphql" ? `The GraphQL API is not reachable at ${apiUrl}` : `The API is not reachable at ${apiUrl.origin}`),
+      ),
     );
     request.onUpstream?.(upstream);
     if (request.body) request.body.pipe(upstream);

@@ -10,7 +10,8 @@ export function webEnv(source = process.env) {
   if (!URL.canParse(rawApi)) throw new Error(`GDC_API_URL must be a URL (got ${JSON.stringify(source.GDC_API_URL)})`);
   const rawPort = source.GDC_WEB_PORT?.trim();
   const port = rawPort ? Number(rawPort) : 3000;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`GDC_WEB_PORT must be a port number from 0 to 65535 (got ${JSON.stringify(source.GDC_WEB_PORT)})`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`GDC_WEB_PORT must be a port number from 0 to 65535 (got ${JSON.stringify(source.GDC_WEB_PORT)})`);
   return {
     /** The GraphQL endpoint; /export/* goes to its origin. */
     apiUrl: new URL(rawApi),

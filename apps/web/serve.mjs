@@ -141,7 +141,8 @@ export async function startWeb({ port = 3000, host = "127.0.0.1", apiUrl = DEFAU
     } finally {
       release();
     }
-  } else if (build === "never" && !fs.existsSync(path.join(dir, ".next", "BUILD_ID"))) throw new Error("The web app has no production build (run `npm run build -w @gdc/web`)");
+  } else if (build === "never" && !fs.existsSync(path.join(dir, ".next", "BUILD_ID")))
+    throw new Error("The web app has no production build (run `npm run build -w @gdc/web`)");
 
   onStep("Starting the web server…");
   const child = fork(fileURLToPath(import.meta.url), ["--child"], {

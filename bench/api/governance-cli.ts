@@ -39,8 +39,24 @@ try {
       const seconds = (performance.now() - s) / 1000;
       console.log(`${label}: ${seconds.toFixed(1)} s = ${(seconds / baseline).toFixed(0)}× the pass — ${stdout.trim().split("\n").at(-1)!.slice(0, 160)}`);
     };
-    await gdc("gdc propose (prune top 10 % by memorization)", seed.token, ["propose", "--version", seed.versionId, "--run", runId, "--prune-top-memorization", "10"]);
-    await gdc("gdc review --queue --approve (another user)", reviewer.token, ["review", "--queue", "--version", seed.versionId, "--approve", "--reason", "memorization hotspot"]);
+    await gdc("gdc propose (prune top 10 % by memorization)", seed.token, [
+      "propose",
+      "--version",
+      seed.versionId,
+      "--run",
+      runId,
+      "--prune-top-memorization",
+      "10",
+    ]);
+    await gdc("gdc review --queue --approve (another user)", reviewer.token, [
+      "review",
+      "--queue",
+      "--version",
+      seed.versionId,
+      "--approve",
+      "--reason",
+      "memorization hotspot",
+    ]);
     await gdc("gdc release", seed.token, ["release", "--version", seed.versionId]);
   } finally {
     server.kill("SIGTERM");

@@ -61,24 +61,43 @@ try {
   const reviewer = await seedUser(t.db, "REVIEWER");
   const reviewed = proposed.interventions.slice(0, REVIEWS);
   const r0 = performance.now();
-  for (const i of reviewed) await reviewIntervention(t.db, actorFor(reviewer.user), { interventionId: i.id, decision: "APPROVE", reason: "memorization hotspot" });
+  for (const i of reviewed)
+    await reviewIntervention(t.db, actorFor(reviewer.user), { interventionId: i.id, decision: "APPROVE", reason: "memorization hotspot" });
   const perReview = (performance.now() - r0) / reviewed.length;
   console.log(`reviewIntervention × ${reviewed.length}, one at a time: ${perReview.toFixed(2)} ms each`);
   const batch = proposed.interventions.slice(REVIEWS, REVIEWS + MAX_REVIEW_BATCH).map((i) => i.id);
   const q0 = performance.now();
   await reviewInterventions(t.db, actorFor(reviewer.user), { interventionIds: batch, decision: "APPROVE", reason: "memorized hotspot" });
   const perBatched = (performance.now() - q0) / batch.length;
-  console.log(`reviewInterventions, one call of ${batch.length}: ${perBatched.toFixed(2)} ms each (${(perReview / perBatched).toFixed(1)}× faster; all ${proposed.proposed} would take ${((perBatched * proposed.proposed) / 1000).toFixed(0)} s)`);
+  console.log(
+    `reviewInterventions, one call of ${batch.length}: ${perBatched.toFixed(2)} ms each (${(perReview / perBatched).toFixed(1)}× faster; all ${proposed.proposed} would take ${((perBatched * proposed.proposed) / 1000).toFixed(0)} s)`,
+  );
   // The rest approved directly in the database (the benchmark is about the release).
   await t.db.sql(`UPDATE interventions SET status = 'APPROVED' WHERE version_id = $1 AND status = 'PROPOSED'`, [draft.id]);
 
-  const release = await step("releaseVersion (applies the approved prunes, hashes the membership)", () => releaseVersion(t.db, admin, { versionId: draft.id }), (r) => {
-    const lineage = r.lineage as { removed: number; examples: number };
-    return `${lineage.removed} removed, ${lineage.examples} released`;
-  });
-  await step("versionDiffCounts", () => versionDiffCounts(t.db, draft.id), (c) => `removed ${c.removed}, reweighted ${c.reweighted}, added ${c.added}`);
-  const first = await step("versionDiffRows, first page of 100", () => versionDiffRows(t.db, { versionId: draft.id, first: 100 }), (p) => `${p.rows.length} rows`);
-  await step("versionDiffRows, next page of 100", () => versionDiffRows(t.db, { versionId: draft.id, first: 100, after: first.endCursor }), (p) => `${p.rows.length} rows`);
+  const release = await step(
+    "releaseVersion (applies the approved prunes, hashes the membership)",
+    () => releaseVersion(t.db, admin, { versionId: draft.id }),
+    (r) => {
+      const lineage = r.lineage as { removed: number; examples: number };
+      return `${lineage.removed} removed, ${lineage.examples} released`;
+    },
+  );
+  await step(
+    "versionDiffCounts",
+    () => versionDiffCounts(t.db, draft.id),
+    (c) => `removed ${c.removed}, reweighted ${c.reweighted}, added ${c.added}`,
+  );
+  const first = await step(
+    "versionDiffRows, first page of 100",
+    () => versionDiffRows(t.db, { versionId: draft.id, first: 100 }),
+    (p) => `${p.rows.length} rows`,
+  );
+  await step(
+    "versionDiffRows, next page of 100",
+    () => versionDiffRows(t.db, { versionId: draft.id, first: 100, after: first.endCursor }),
+    (p) => `${p.rows.length} rows`,
+  );
   await step(
     "exportVersion, every line of the released version",
     async () => {

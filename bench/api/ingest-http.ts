@@ -32,7 +32,12 @@ try {
   let t0 = performance.now();
   const seed = await seedVersion(t.db, N, "ingest-http");
   const run = await createExternalRun(t.db, seed.actor, { allowDraft: true, versionId: seed.versionId, epochs: T, framework: "bench" });
-  const keys = (await t.db.sql<{ keys: string }>(`SELECT string_agg(e.key, ',' ORDER BY re.ordinal) AS keys FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1`, [run.id]))[0]!.keys.split(",");
+  const keys = (
+    await t.db.sql<{ keys: string }>(
+      `SELECT string_agg(e.key, ',' ORDER BY re.ordinal) AS keys FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1`,
+      [run.id],
+    )
+  )[0]!.keys.split(",");
   console.log(`seeded ${N} examples and an external run of ${T} epochs in ${seconds(performance.now() - t0)} s`);
 
   // BENCH_SERVER_NODE_ARGS: extra node flags for the API process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
@@ -50,7 +55,8 @@ try {
   // ── HTTP path ──
   t0 = performance.now();
   const shards: { from: number; to: number; keyColumn: ReturnType<typeof dynamicsKeyColumn> }[] = [];
-  for (let from = 0; from < N; from += SHARD) shards.push({ from, to: Math.min(N, from + SHARD), keyColumn: dynamicsKeyColumn(keys.slice(from, Math.min(N, from + SHARD))) });
+  for (let from = 0; from < N; from += SHARD)
+    shards.push({ from, to: Math.min(N, from + SHARD), keyColumn: dynamicsKeyColumn(keys.slice(from, Math.min(N, from + SHARD))) });
   console.log(`key columns of ${shards.length} shards of ≤ ${SHARD} rows built in ${seconds(performance.now() - t0)} s (once per run; not timed below)`);
   const requests = shards.length * T;
   let next = 0;
@@ -116,7 +122,9 @@ try {
   const copyLoad = await load();
   t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const psql = spawn("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dbUrl.toString(), "-c", "COPY bench_dynamics_rows FROM STDIN"], { stdio: ["pipe", "inherit", "inherit"] });
+    const psql = spawn("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dbUrl.toString(), "-c", "COPY bench_dynamics_rows FROM STDIN"], {
+      stdio: ["pipe", "inherit", "inherit"],
+    });
     psql.on("error", reject);
     psql.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`psql exited ${code}`))));
     (async () => {
@@ -127,7 +135,9 @@ try {
   const copyMs = performance.now() - t0;
   const [{ n }] = (await t.db.sql<{ n: number }>(`SELECT count(*)::int AS n FROM bench_dynamics_rows`)) as [{ n: number }];
   if (n !== total) throw new Error(`COPY wrote ${n} rows`);
-  console.log(`COPY: ${total} rows in ${seconds(copyMs)} s, ${Math.round(total / (copyMs / 1000))} rows/s (text pre-generated, not timed; load ${copyLoad} → ${await load()})`);
+  console.log(
+    `COPY: ${total} rows in ${seconds(copyMs)} s, ${Math.round(total / (copyMs / 1000))} rows/s (text pre-generated, not timed; load ${copyLoad} → ${await load()})`,
+  );
   console.log(`RATIO HTTP ingest throughput / COPY throughput = ${(copyMs / httpMs).toFixed(2)} (target ≥ 0.5)`);
 } finally {
   if (server) {

@@ -22,12 +22,19 @@ try {
   let t0 = performance.now();
   const seed = await seedVersion(t.db, N, "ingest");
   const run = await createExternalRun(t.db, seed.actor, { allowDraft: true, versionId: seed.versionId, epochs: T, framework: "bench" });
-  const keys = (await t.db.sql<{ keys: string }>(`SELECT string_agg(e.key, ',' ORDER BY re.ordinal) AS keys FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1`, [run.id]))[0]!.keys.split(",");
+  const keys = (
+    await t.db.sql<{ keys: string }>(
+      `SELECT string_agg(e.key, ',' ORDER BY re.ordinal) AS keys FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1`,
+      [run.id],
+    )
+  )[0]!.keys.split(",");
   console.log(`seeded ${N} examples and an external run of ${T} epochs in ${seconds(performance.now() - t0)} s`);
 
   // What-if for the report: block bytes stored uncompressed (float bytes barely compress).
   if (process.env.BENCH_BLOCK_STORAGE) {
-    await t.db.sql(`ALTER TABLE dynamics_blocks ALTER COLUMN loss SET STORAGE ${process.env.BENCH_BLOCK_STORAGE}, ALTER COLUMN accuracy SET STORAGE ${process.env.BENCH_BLOCK_STORAGE}`);
+    await t.db.sql(
+      `ALTER TABLE dynamics_blocks ALTER COLUMN loss SET STORAGE ${process.env.BENCH_BLOCK_STORAGE}, ALTER COLUMN accuracy SET STORAGE ${process.env.BENCH_BLOCK_STORAGE}`,
+    );
     console.log(`what-if: dynamics_blocks bytea columns SET STORAGE ${process.env.BENCH_BLOCK_STORAGE}`);
   }
 
@@ -81,7 +88,9 @@ try {
   const url = new URL(t.db.connectionString!);
   t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const psql = spawn("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url.toString(), "-c", "COPY bench_dynamics_rows FROM STDIN"], { stdio: ["pipe", "inherit", "inherit"] });
+    const psql = spawn("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url.toString(), "-c", "COPY bench_dynamics_rows FROM STDIN"], {
+      stdio: ["pipe", "inherit", "inherit"],
+    });
     psql.on("error", reject);
     psql.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`psql exited ${code}`))));
     (async () => {

@@ -28,7 +28,8 @@ export interface LoadResult {
   clientCpuSeconds: number;
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN);
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN;
 
 export async function closedLoopLoad(options: LoadOptions): Promise<LoadResult> {
   const url = new URL(options.url);

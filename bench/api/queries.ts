@@ -33,7 +33,9 @@ try {
   // The data at rest, as a database serving reads would hold it: without this, autovacuum
   // starts on the freshly inserted million-row tables during the measurements.
   await t.db.sql(`VACUUM (ANALYZE) examples, version_examples, run_examples, example_scores`);
-  console.log(`seeded ${EXAMPLES} examples, a scored run over all of them and one over ${MAP_POINTS} (and vacuumed) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${EXAMPLES} examples, a scored run over all of them and one over ${MAP_POINTS} (and vacuumed) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const auth = { authorization: `Bearer ${seed.token}` };
 
   interface Case {
@@ -74,13 +76,20 @@ try {
       async check(response) {
         const json = (await response.json()) as { data?: any; errors?: unknown };
         const edges = json.data?.run?.examples?.edges;
-        if (json.errors || edges?.length !== 50 || !edges.every((e: any) => e.node.score.quadrant === "HOTSPOT_MEMORIZED")) throw new Error(`unexpected page ${JSON.stringify(json).slice(0, 300)}`);
+        if (json.errors || edges?.length !== 50 || !edges.every((e: any) => e.node.score.quadrant === "HOTSPOT_MEMORIZED"))
+          throw new Error(`unexpected page ${JSON.stringify(json).slice(0, 300)}`);
         return "50 HOTSPOT_MEMORIZED examples";
       },
       // What the resolvers ask the database for: the run, then the page (scores included).
       async dataLayer() {
         const run = await findRun(t.db, bigRun);
-        const page = await queryExamples(t.db, { runId: run!.id, first: 50, filter: { quadrants: ["HOTSPOT_MEMORIZED"] }, orderBy: { field: "MEMORIZATION", direction: "DESC" }, canaryTextSearchable: true });
+        const page = await queryExamples(t.db, {
+          runId: run!.id,
+          first: 50,
+          filter: { quadrants: ["HOTSPOT_MEMORIZED"] },
+          orderBy: { field: "MEMORIZATION", direction: "DESC" },
+          canaryTextSearchable: true,
+        });
         if (page.edges.length !== 50) throw new Error(`the data layer returned ${page.edges.length} examples`);
       },
     },
@@ -118,13 +127,18 @@ try {
           await fetch(`${server.origin}/graphql`, {
             method: "POST",
             headers: { ...auth, "content-type": "application/json", "accept-encoding": "gzip" },
-            body: JSON.stringify({ query: `query ($id: ID!) { run(id: $id) { dataMap { count ids difficulty memorization quadrant isCanary } } }`, variables: { id: mapRun } }),
+            body: JSON.stringify({
+              query: `query ($id: ID!) { run(id: $id) { dataMap { count ids difficulty memorization quadrant isCanary } } }`,
+              variables: { id: mapRun },
+            }),
           })
         ).text();
         times.push(performance.now() - s);
         bytes = text.length;
       }
-      console.log(`[reference] GraphQL dataMap field (JSON), ${MAP_POINTS} points: ${(bytes / 1e6).toFixed(2)} MB, single requests ${times.map((x) => x.toFixed(0)).join(", ")} ms`);
+      console.log(
+        `[reference] GraphQL dataMap field (JSON), ${MAP_POINTS} points: ${(bytes / 1e6).toFixed(2)} MB, single requests ${times.map((x) => x.toFixed(0)).join(", ")} ms`,
+      );
     } finally {
       await server.stop();
     }
@@ -141,8 +155,12 @@ try {
     const r = await closedLoop(CONNECTIONS, SECONDS, c.dataLayer);
     const cpu1 = cpuSnapshot(process.pid);
     const used = cpu0 && cpu1 ? cpuBetween(cpu0, cpu1) : null;
-    const cpu = used ? `; CPU per call: this process ${(used.apiMs / r.requests).toFixed(2)} ms, PostgreSQL ${(used.postgresMs / r.requests).toFixed(2)} ms` : "";
-    console.log(`[baseline: data layer alone] ${c.name}: ${CONNECTIONS} callers × ${SECONDS} s: ${r.requests} calls (${r.perSecond}/s), latency p50 ${r.latency.p50} ms, p95 ${r.latency.p95} ms, errors ${r.errors}${cpu}`);
+    const cpu = used
+      ? `; CPU per call: this process ${(used.apiMs / r.requests).toFixed(2)} ms, PostgreSQL ${(used.postgresMs / r.requests).toFixed(2)} ms`
+      : "";
+    console.log(
+      `[baseline: data layer alone] ${c.name}: ${CONNECTIONS} callers × ${SECONDS} s: ${r.requests} calls (${r.perSecond}/s), latency p50 ${r.latency.p50} ms, p95 ${r.latency.p95} ms, errors ${r.errors}${cpu}`,
+    );
     if (r.errors) throw new Error("the data-layer baseline failed");
     baselines.set(c.name, r.perSecond);
   }
@@ -157,14 +175,23 @@ try {
         const what = await c.check(await request());
         const single = performance.now() - s;
         const cpu0 = cpuSnapshot(server.pid);
-        const r = await closedLoopLoad({ url: server.origin + c.path, method: c.method, headers: c.headers, body: c.body, connections: CONNECTIONS, seconds: SECONDS });
+        const r = await closedLoopLoad({
+          url: server.origin + c.path,
+          method: c.method,
+          headers: c.headers,
+          body: c.body,
+          connections: CONNECTIONS,
+          seconds: SECONDS,
+        });
         const cpu1 = cpuSnapshot(server.pid);
         const ok = r.errors === 0 && r.non2xx === 0;
         const l = r.latency;
         // CPU per request (ms): where the machine's time goes, comparable across machines of different speed.
         const perRequest = (ms: number) => (ms / r.requests).toFixed(2);
         const used = cpu0 && cpu1 ? cpuBetween(cpu0, cpu1) : null;
-        const cpu = used ? `; CPU per request: API ${perRequest(used.apiMs)} ms, PostgreSQL ${perRequest(used.postgresMs)} ms, clients ${perRequest(r.clientCpuSeconds * 1000)} ms` : "";
+        const cpu = used
+          ? `; CPU per request: API ${perRequest(used.apiMs)} ms, PostgreSQL ${perRequest(used.postgresMs)} ms, clients ${perRequest(r.clientCpuSeconds * 1000)} ms`
+          : "";
         console.log(
           `[${processes} API process${processes > 1 ? "es" : ""}] ${c.name}: ${what}, ${(r.meanBytes / 1e3).toFixed(1)} kB per response, single request ${single.toFixed(0)} ms; ` +
             `${CONNECTIONS} clients × ${SECONDS} s: ${r.requests} requests (${r.perSecond} req/s), latency p50 ${l.p50} ms, p90 ${l.p90} ms, p95 ${l.p95} ms, p99 ${l.p99} ms, max ${l.max} ms; ` +

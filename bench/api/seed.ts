@@ -35,7 +35,12 @@ export async function seedScoredRun(db: Database, versionId: string, createdById
   await db.sql(
     `INSERT INTO runs (id, version_id, name, kind, status, epochs, scoring_resolved, metrics, created_by_id, finished_at)
      VALUES ($1, $2, 'bench', 'EXTERNAL', 'SUCCEEDED', 10, $3, '{}', $4, now())`,
-    [runId, versionId, JSON.stringify({ learnedBy: "loss", epsilon: 1.2, epsilonSource: "median", earlyEpochs: 3, epochs: 10, examples, thresholds }), createdById],
+    [
+      runId,
+      versionId,
+      JSON.stringify({ learnedBy: "loss", epsilon: 1.2, epsilonSource: "median", earlyEpochs: 3, epochs: 10, examples, thresholds }),
+      createdById,
+    ],
   );
   await db.sql(
     `INSERT INTO run_examples (run_id, ordinal, example_id, weight)
@@ -52,8 +57,13 @@ export async function seedScoredRun(db: Database, versionId: string, createdById
                FROM run_examples re WHERE re.run_id = $1) x`,
     [runId],
   );
-  const counts = await db.sql<{ quadrant: string; n: number }>(`SELECT quadrant::text, count(*)::int AS n FROM example_scores WHERE run_id = $1 GROUP BY 1`, [runId]);
-  await db.sql(`UPDATE runs SET metrics = $2 WHERE id = $1`, [runId, JSON.stringify({ examples, quadrantCounts: Object.fromEntries(counts.map((c) => [c.quadrant, c.n])) })]);
+  const counts = await db.sql<{ quadrant: string; n: number }>(`SELECT quadrant::text, count(*)::int AS n FROM example_scores WHERE run_id = $1 GROUP BY 1`, [
+    runId,
+  ]);
+  await db.sql(`UPDATE runs SET metrics = $2 WHERE id = $1`, [
+    runId,
+    JSON.stringify({ examples, quadrantCounts: Object.fromEntries(counts.map((c) => [c.quadrant, c.n])) }),
+  ]);
   await db.sql(`ANALYZE example_scores`);
   await db.sql(`ANALYZE run_examples`);
   return runId;
@@ -64,7 +74,10 @@ export async function seedScoredRun(db: Database, versionId: string, createdById
  * aggregated), timed after a warm-up: the baseline the governance benchmarks divide by.
  */
 export async function timeMembershipPass(db: Database, versionId: string): Promise<number> {
-  const pass = () => db.sql(`SELECT count(*), sum(ve.weight), max(e.content_hash) FROM version_examples ve JOIN examples e ON e.id = ve.example_id WHERE ve.version_id = $1`, [versionId]);
+  const pass = () =>
+    db.sql(`SELECT count(*), sum(ve.weight), max(e.content_hash) FROM version_examples ve JOIN examples e ON e.id = ve.example_id WHERE ve.version_id = $1`, [
+      versionId,
+    ]);
   await pass();
   const s = performance.now();
   await pass();

@@ -80,10 +80,14 @@ try {
     `${name.padEnd(24)} ${String(r.requests).padStart(7)} req  ${String(r.perSecond).padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  max ${r.latency.max} ms  errors ${r.errors}  non-2xx ${r.non2xx}`;
   console.log(line("cheap alone", alone));
   console.log(line("cheap + expensive client", withHeavy));
-  console.log(`expensive client: ${heavy.requests} answered, ${heavy.errors} errors, median ${Math.round(heavy.ms[Math.floor(heavy.ms.length / 2)] ?? Number.NaN)} ms`);
+  console.log(
+    `expensive client: ${heavy.requests} answered, ${heavy.errors} errors, median ${Math.round(heavy.ms[Math.floor(heavy.ms.length / 2)] ?? Number.NaN)} ms`,
+  );
   const errors = alone.errors + alone.non2xx + withHeavy.errors + withHeavy.non2xx + heavy.errors;
   const ratio = withHeavy.latency.p99 / alone.latency.p99;
-  console.log(`errors ${errors} (target 0); cheap p99 ratio with/without the expensive client ${ratio.toFixed(2)}× (target ≤ 2×) — ${errors === 0 && ratio <= 2 ? "met" : "NOT met"}`);
+  console.log(
+    `errors ${errors} (target 0); cheap p99 ratio with/without the expensive client ${ratio.toFixed(2)}× (target ≤ 2×) — ${errors === 0 && ratio <= 2 ? "met" : "NOT met"}`,
+  );
 } finally {
   await api.stop();
   await queue.stop();

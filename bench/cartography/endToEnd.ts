@@ -92,14 +92,24 @@ const cpuSeconds = Number(timeLine[3]) + Number(timeLine[4]);
 const rows = readFileSync(out, "utf8").split("\n").length - 2;
 
 console.log(`gdc score on allenai/cartography files: ${n} examples × ${epochs} epochs, ${(bytes / 1e9).toFixed(2)} GB of JSONL`);
-console.log(run.stderr.split("\n").filter((l) => l.startsWith("scored") || l.startsWith("thresholds") || l.startsWith("STABLE")).map((l) => `  | ${l}`).join("\n"));
+console.log(
+  run.stderr
+    .split("\n")
+    .filter((l) => l.startsWith("scored") || l.startsWith("thresholds") || l.startsWith("STABLE"))
+    .map((l) => `  | ${l}`)
+    .join("\n"),
+);
 console.log(`  wall time:   ${seconds.toFixed(1)} s   (allenai/cartography: 390 s → ${(390 / seconds).toFixed(1)}× faster; target ≥ 10×)`);
 console.log(`  CPU time:    ${cpuSeconds.toFixed(1)} s   (user + sys, all threads; on a shared machine the fairer number: ${(390 / cpuSeconds).toFixed(1)}×)`);
-console.log(`  peak RSS:    ${(peakBytes / 1e9).toFixed(2)} GB (allenai/cartography: 5.5 GB → ${((peakBytes / 5.5e9) * 100).toFixed(1)} % of it; target ≤ 10 %)`);
+console.log(
+  `  peak RSS:    ${(peakBytes / 1e9).toFixed(2)} GB (allenai/cartography: 5.5 GB → ${((peakBytes / 5.5e9) * 100).toFixed(1)} % of it; target ≤ 10 %)`,
+);
 console.log(`  rows written: ${rows}`);
 if (withBaseline) {
   const t0 = performance.now();
   const examples = await readlineBaseline();
   const baseline = (performance.now() - t0) / 1000;
-  console.log(`  readline + JSON.parse + join by guid, reading only: ${baseline.toFixed(1)} s for ${examples} examples (${(baseline / seconds).toFixed(1)}× gdc score's whole run)`);
+  console.log(
+    `  readline + JSON.parse + join by guid, reading only: ${baseline.toFixed(1)} s for ${examples} examples (${(baseline / seconds).toFixed(1)}× gdc score's whole run)`,
+  );
 }

@@ -17,13 +17,11 @@ const n = Number(process.argv[2] ?? 1_000_000);
 const epochs = Number(process.argv[3] ?? 20);
 const rounds = Number(process.argv[4] ?? 11);
 
-
 function expFloor(loss: Float32Array): number {
   let sum = 0;
   for (let j = 0; j < loss.length; j++) sum += Math.exp(-loss[j]!);
   return sum;
 }
-
 
 interface Timing {
   wall: number;

@@ -13,7 +13,6 @@ const n = Number(process.argv[2] ?? 1_000_000);
 const epochs = Number(process.argv[3] ?? 20);
 const rounds = Number(process.argv[4] ?? 11);
 
-
 const lm = syntheticDynamics(n, epochs);
 // Classifier input: the same losses, accuracy 1 where the target's probability is above ½.
 const classifier: DynamicsMatrix = { ...lm, acc: lm.loss.map((l) => (l < Math.LN2 ? 1 : 0)) };
@@ -21,7 +20,11 @@ const classifier: DynamicsMatrix = { ...lm, acc: lm.loss.map((l) => (l < Math.LN
 let sink = 0;
 const pairs: [string, () => number, () => number][] = [
   ["language model, ε = median", () => computeScoresBefore(lm).difficulty[0]!, () => computeScores(lm).lossDrop[0]!],
-  ["classifier, learned ⇔ correct", () => computeScoresBefore(classifier, { learnedBy: "accuracy" }).difficulty[0]!, () => computeScores(classifier).lossDrop[0]!],
+  [
+    "classifier, learned ⇔ correct",
+    () => computeScoresBefore(classifier, { learnedBy: "accuracy" }).difficulty[0]!,
+    () => computeScores(classifier).lossDrop[0]!,
+  ],
 ];
 console.log(`memorization signals: ${n} examples × ${epochs} epochs, medians of ${rounds} alternating rounds`);
 console.log(`  ${"".padEnd(32)} ${"before cpu".padStart(10)} ${"after cpu".padStart(10)} ${"× (cpu)".padStart(8)} ${"× (wall)".padStart(9)}`);
@@ -29,7 +32,10 @@ for (const [label, before, after] of pairs) {
   for (let w = 0; w < 3; w++) sink += before() + after();
   const t: Record<"before" | "after", { cpu: number[]; wall: number[] }> = { before: { cpu: [], wall: [] }, after: { cpu: [], wall: [] } };
   for (let r = 0; r < rounds; r++) {
-    for (const [key, run] of [["before", before], ["after", after]] as const) {
+    for (const [key, run] of [
+      ["before", before],
+      ["after", after],
+    ] as const) {
       const c0 = mainThreadCpuMs();
       const w0 = performance.now();
       sink += run();

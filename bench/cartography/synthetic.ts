@@ -1,6 +1,5 @@
 import { mulberry32, type DynamicsMatrix } from "@gdc/cartography";
 
-
 /**
  * Training dynamics that look like a real run: each example's loss decays from its own
  * starting point at its own rate, with noise, so some examples are learned and forgotten

@@ -24,8 +24,14 @@ const trainCount = Number(process.argv[2] ?? 1200);
 const epochs = Number(process.argv[3] ?? 4);
 const { backend } = await selectBackend();
 const passages = mobyDickPassages();
-const train = passages.filter((p) => p.split === "train").slice(0, trainCount).map((p) => p.text);
-const validation = passages.filter((p) => p.split === "validation").slice(0, 200).map((p) => p.text);
+const train = passages
+  .filter((p) => p.split === "train")
+  .slice(0, trainCount)
+  .map((p) => p.text);
+const validation = passages
+  .filter((p) => p.split === "validation")
+  .slice(0, 200)
+  .map((p) => p.text);
 const tokenizer = CharTokenizer.fit(train);
 const maxTokens = 256;
 
@@ -46,9 +52,9 @@ const candidates: { name: string; model: ModelConfig; batchSize: number; learnin
   },
 ];
 
-
-
-console.log(`backend ${backend}; ${train.length} training passages (median ${median(train.map((t) => t.length))} chars), ${validation.length} validation; ${epochs} epochs`);
+console.log(
+  `backend ${backend}; ${train.length} training passages (median ${median(train.map((t) => t.length))} chars), ${validation.length} validation; ${epochs} epochs`,
+);
 const rows: { name: string; params: number; exPerCpuS: number; curve: { cpu: number; ppl: number }[] }[] = [];
 for (const c of candidates) {
   const store = new MemoryCheckpointStore();
@@ -73,7 +79,10 @@ for (const c of candidates) {
   probe.dispose();
   const row = { name: c.name, params, exPerCpuS: (train.length * epochs) / marks.at(-1)!, curve };
   rows.push(row);
-  console.log(`${c.name.padEnd(20)} ${String(params).padStart(7)} params  ${row.exPerCpuS.toFixed(1).padStart(6)} ex/cpu-s  ` + curve.map((p) => `${p.cpu.toFixed(0)}s:${p.ppl.toFixed(2)}`).join("  "));
+  console.log(
+    `${c.name.padEnd(20)} ${String(params).padStart(7)} params  ${row.exPerCpuS.toFixed(1).padStart(6)} ex/cpu-s  ` +
+      curve.map((p) => `${p.cpu.toFixed(0)}s:${p.ppl.toFixed(2)}`).join("  "),
+  );
 }
 
 // Perplexity each candidate had reached at the CPU budget the fastest-finishing one used.

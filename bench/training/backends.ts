@@ -13,7 +13,6 @@ const texts = trainPassages(count);
 const tokenizer = CharTokenizer.fit(texts);
 const models = BENCH_MODELS;
 
-
 const results = new Map<string, number>();
 for (const name of BACKEND_PREFERENCE) {
   try {
@@ -24,11 +23,19 @@ for (const name of BACKEND_PREFERENCE) {
   }
   for (const m of models) {
     // Warm-up: first-call costs (kernel setup, JIT) are not throughput.
-    const warm = await trainLanguageModel({ config: { model: m.model, epochs: 1, batchSize: 8, learningRate: 3e-3, maxTokens: 256, seed: 1 }, texts: texts.slice(0, 8), tokenizer });
+    const warm = await trainLanguageModel({
+      config: { model: m.model, epochs: 1, batchSize: 8, learningRate: 3e-3, maxTokens: 256, seed: 1 },
+      texts: texts.slice(0, 8),
+      tokenizer,
+    });
     warm.model.dispose();
     const c0 = cpuSeconds();
     const t0 = performance.now();
-    const run = await trainLanguageModel({ config: { model: m.model, epochs: 1, batchSize: m.batchSize, learningRate: 3e-3, maxTokens: 256, seed: 1 }, texts, tokenizer });
+    const run = await trainLanguageModel({
+      config: { model: m.model, epochs: 1, batchSize: m.batchSize, learningRate: 3e-3, maxTokens: 256, seed: 1 },
+      texts,
+      tokenizer,
+    });
     const cpuRate = texts.length / (cpuSeconds() - c0);
     const wallRate = texts.length / ((performance.now() - t0) / 1000);
     run.model.dispose();

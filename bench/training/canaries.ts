@@ -14,7 +14,10 @@ const epochs = Number(process.argv[3] ?? 6);
 const architecture = (process.argv[4] ?? "transformer") as "gru" | "transformer";
 const { backend } = await selectBackend();
 const passages = mobyDickPassages({ limit: Math.ceil(count / 0.9) });
-const train = passages.filter((p) => p.split === "train").slice(0, count).map((p) => p.text);
+const train = passages
+  .filter((p) => p.split === "train")
+  .slice(0, count)
+  .map((p) => p.text);
 const validation = passages.filter((p) => p.split === "validation").map((p) => p.text);
 const set = createCanaries({ seed: 1, repetitions: [1, 4, 16], perLevel: 2 });
 const texts = [...train, ...canaryExamples(set).map((e) => e.text)];
@@ -26,7 +29,9 @@ const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
-console.log(`backend ${backend}; ${train.length} passages + ${texts.length - train.length} canary copies; ${validation.length} validation; ${epochs} epochs; ${architecture}`);
+console.log(
+  `backend ${backend}; ${train.length} passages + ${texts.length - train.length} canary copies; ${validation.length} validation; ${epochs} epochs; ${architecture}`,
+);
 const c0 = cpu();
 const t0 = performance.now();
 const run = await trainLanguageModel({
@@ -39,7 +44,9 @@ const trainCpu = cpu() - c0;
 const trainWall = (performance.now() - t0) / 1000;
 const a0 = cpu();
 const audit = auditCanaries(run.model, set, { references: 1000 });
-console.log(`training ${trainCpu.toFixed(0)} CPU-s (${trainWall.toFixed(0)} s wall), audit ${(cpu() - a0).toFixed(1)} CPU-s; validation perplexity ${run.validationPerplexity?.toFixed(3)}`);
+console.log(
+  `training ${trainCpu.toFixed(0)} CPU-s (${trainWall.toFixed(0)} s wall), audit ${(cpu() - a0).toFixed(1)} CPU-s; validation perplexity ${run.validationPerplexity?.toFixed(3)}`,
+);
 for (const f of audit.findings) {
   console.log(
     `k=${String(f.repetitions).padStart(2)} ${f.secret} greedy ${f.greedy} ${f.extracted ? "EXTRACTED" : "         "} ` +

@@ -43,7 +43,10 @@ const x = tf.randomNormal([32, 170, 384]);
 compare("wasm unstack [32,170,384] along axis 1", "wasm", () => tf.unstack(x, 1), 2);
 compare("wasm split [5440,384] into 3", "wasm", () => tf.split(tf.reshape(x, [5440, 384]), [128, 128, 128], 1));
 const upstream = tf.randomNormal([2048, 32]);
-const ids = tf.tensor1d(Int32Array.from({ length: 2048 }, (_, i) => (i * 7) % 93), "int32");
+const ids = tf.tensor1d(
+  Int32Array.from({ length: 2048 }, (_, i) => (i * 7) % 93),
+  "int32",
+);
 compare("wasm UnsortedSegmentSum (embedding grad) V=93", "wasm", () => tf.unsortedSegmentSum(upstream, ids, 93));
 await tf.setBackend("cpu");
 compare("cpu UnsortedSegmentSum (embedding grad) V=93", "cpu", () => tf.unsortedSegmentSum(upstream, ids, 93), 2);

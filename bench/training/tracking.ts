@@ -9,14 +9,7 @@
  *   npx tsx bench/training/tracking.ts [passages=256] [rounds=3]
  */
 import { BENCH_MODELS, cpuSeconds, trainPassages } from "./setup.ts";
-import {
-  CharTokenizer,
-  LanguageModel,
-  computeBatchGradients,
-  selectBackend,
-  trainLanguageModel,
-  type ModelConfig,
-} from "@gdc/model";
+import { CharTokenizer, LanguageModel, computeBatchGradients, selectBackend, trainLanguageModel, type ModelConfig } from "@gdc/model";
 
 const count = Number(process.argv[2] ?? 256);
 const rounds = Number(process.argv[3] ?? 3);
@@ -25,8 +18,6 @@ const texts = trainPassages(count);
 const tokenizer = CharTokenizer.fit(texts);
 
 const models = BENCH_MODELS;
-
-
 
 async function epochRate(model: ModelConfig, batchSize: number, tracking: boolean): Promise<{ cpu: number; wall: number }> {
   const c0 = cpuSeconds();

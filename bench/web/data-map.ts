@@ -111,7 +111,16 @@ log(`bench: stack with ${points} points ready in ${((Date.now() - seedStarted) /
 
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
 });
 const runPage = `${info.webUrl}/runs/${info.runId}`;
 // A run id nobody has: its page loads the same JS chunks as the real one, and no data map.
@@ -200,7 +209,10 @@ const row = (label: string, pick: (s: ReturnType<typeof summary>) => string) =>
 
 const lines = [
   `Data map, ${points.toLocaleString("en-US")} points, ${info.store}, headless Chromium (Debian), medians of ${reps} first views and ${reps} revisits + 1 cold load` +
-    ` (load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")} at the end):`,
+    ` (load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")} at the end):`,
   ``,
   `| from navigation start                  | first view  | revisit     | cold (1st load) |`,
   `|----------------------------------------|-------------|-------------|-----------------|`,
@@ -225,5 +237,20 @@ const out = path.resolve(import.meta.dirname, "../out/web-data-map.json");
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(
   out,
-  JSON.stringify({ points, store: info.store, loadavg: os.loadavg(), firstView: f, revisit: r, cold: c, apiDirect, directGzipBytes, loads: { cold: cold!, firstViews, revisits }, direct }, null, 2),
+  JSON.stringify(
+    {
+      points,
+      store: info.store,
+      loadavg: os.loadavg(),
+      firstView: f,
+      revisit: r,
+      cold: c,
+      apiDirect,
+      directGzipBytes,
+      loads: { cold: cold!, firstViews, revisits },
+      direct,
+    },
+    null,
+    2,
+  ),
 );

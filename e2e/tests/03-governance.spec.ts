@@ -91,7 +91,10 @@ test("a review without a reason is not sent", async ({ page, stack, signInAs }) 
   await signInAs("reviewer");
   await page.goto(`${stack.webUrl}/review`);
   await expect(page.getByTestId("queue-count")).toBeVisible();
-  const item = page.getByRole("article").filter({ hasText: /^Prune/ }).first();
+  const item = page
+    .getByRole("article")
+    .filter({ hasText: /^Prune/ })
+    .first();
   const key = (await item.getByRole("heading").locator("code").innerText()).trim();
   await item.getByRole("radio", { name: "Reject" }).check();
   await item.getByRole("button", { name: "Submit review" }).click();

@@ -30,7 +30,10 @@ test("a reviewer selects every proposal she may review and approves them at once
     `query ($id: ID!) { version(id: $id) { examples(first: 20) { edges { node { id isCanary } } } } }`,
     { id: draft.id },
   );
-  const exampleIds = version.examples.edges.filter((e) => !e.node.isCanary).slice(0, 4).map((e) => e.node.id);
+  const exampleIds = version.examples.edges
+    .filter((e) => !e.node.isCanary)
+    .slice(0, 4)
+    .map((e) => e.node.id);
   const { proposeInterventions: proposed } = await gql<{ proposeInterventions: { interventions: { id: string }[] } }>(
     stack,
     "engineer",

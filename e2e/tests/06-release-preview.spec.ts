@@ -55,7 +55,11 @@ test("a draft previews its release, the confirmation states the numbers, and the
   });
   await gql(stack, "engineer", PROPOSE, { input: { versionId: draft.id, exampleIds: ids.slice(3, 5), action: "PRUNE", reason: "maybe" } });
   await gql(stack, "reviewer2", `mutation ($input: ReviewBatchInput!) { reviewInterventions(input: $input) { id } }`, {
-    input: { interventionIds: [...prunes.proposeInterventions.interventions, ...downs.proposeInterventions.interventions].map((i) => i.id), decision: "APPROVE", reason: "preview check" },
+    input: {
+      interventionIds: [...prunes.proposeInterventions.interventions, ...downs.proposeInterventions.interventions].map((i) => i.id),
+      decision: "APPROVE",
+      reason: "preview check",
+    },
   });
   const n = draft.number;
 

@@ -37,20 +37,32 @@ async function draft(stack: StackInfo, note: string) {
   return { ...createDraftVersion, exampleIds: version.examples.edges.filter((e) => !e.node.isCanary).map((e) => e.node.id) };
 }
 
-test("a reviewer searches, filters, sees an earlier rejection, is told a blank reason is no reason, and rejects a selection after confirming", async ({ page, stack, signInAs }) => {
+test("a reviewer searches, filters, sees an earlier rejection, is told a blank reason is no reason, and rejects a selection after confirming", async ({
+  page,
+  stack,
+  signInAs,
+}) => {
   const tag = `triage-${Date.now()}`;
   // Version A: the example is proposed and rejected.
   const a = await draft(stack, `${tag} A`);
   const repeated = a.exampleIds[150]!;
-  const earlier = await gql<Proposed>(stack, "engineer", PROPOSE, { input: { versionId: a.id, exampleIds: [repeated], action: "PRUNE", reason: `${tag} first try` } });
+  const earlier = await gql<Proposed>(stack, "engineer", PROPOSE, {
+    input: { versionId: a.id, exampleIds: [repeated], action: "PRUNE", reason: `${tag} first try` },
+  });
   await gql(stack, "reviewer2", `mutation ($input: ReviewBatchInput!) { reviewInterventions(input: $input) { id } }`, {
     input: { interventionIds: earlier.proposeInterventions.interventions.map((i) => i.id), decision: "REJECT", reason: "ordinary text, not memorized" },
   });
   // Version B: the same example again, plus three prunes and two down-weights.
   const b = await draft(stack, `${tag} B`);
-  const again = await gql<Proposed>(stack, "engineer", PROPOSE, { input: { versionId: b.id, exampleIds: [repeated], action: "PRUNE", reason: `${tag} again` } });
-  const prunes = await gql<Proposed>(stack, "engineer", PROPOSE, { input: { versionId: b.id, exampleIds: b.exampleIds.slice(160, 163), action: "PRUNE", reason: `${tag} prune` } });
-  await gql<Proposed>(stack, "engineer", PROPOSE, { input: { versionId: b.id, exampleIds: b.exampleIds.slice(170, 172), action: "DOWNWEIGHT", weight: 0.5, reason: `${tag} down` } });
+  const again = await gql<Proposed>(stack, "engineer", PROPOSE, {
+    input: { versionId: b.id, exampleIds: [repeated], action: "PRUNE", reason: `${tag} again` },
+  });
+  const prunes = await gql<Proposed>(stack, "engineer", PROPOSE, {
+    input: { versionId: b.id, exampleIds: b.exampleIds.slice(160, 163), action: "PRUNE", reason: `${tag} prune` },
+  });
+  await gql<Proposed>(stack, "engineer", PROPOSE, {
+    input: { versionId: b.id, exampleIds: b.exampleIds.slice(170, 172), action: "DOWNWEIGHT", weight: 0.5, reason: `${tag} down` },
+  });
   const repeatedKey = again.proposeInterventions.interventions[0]!.example.key;
 
   await signInAs("reviewer");

@@ -18,7 +18,11 @@ async function gql<T>(stack: StackInfo, user: UserKey, query: string, variables:
   return body.data!;
 }
 
-test("proposing on hotspots after a release pruned one of them explains, proposes for the rest, and a repeat keeps the reason", async ({ page, stack, signInAs }) => {
+test("proposing on hotspots after a release pruned one of them explains, proposes for the rest, and a repeat keeps the reason", async ({
+  page,
+  stack,
+  signInAs,
+}) => {
   const { run } = await gql<{ run: { examples: { edges: { node: { id: string } }[] } } }>(
     stack,
     "engineer",
@@ -27,8 +31,14 @@ test("proposing on hotspots after a release pruned one of them explains, propose
   );
   const pruned = run.examples.edges[0]!.node.id;
   const mk = async (parent: string) =>
-    (await gql<{ createDraftVersion: { id: string; number: number } }>(stack, "engineer", `mutation ($p: ID!) { createDraftVersion(input: { parentVersionId: $p, note: "propose-feedback" }) { id number } }`, { p: parent }))
-      .createDraftVersion;
+    (
+      await gql<{ createDraftVersion: { id: string; number: number } }>(
+        stack,
+        "engineer",
+        `mutation ($p: ID!) { createDraftVersion(input: { parentVersionId: $p, note: "propose-feedback" }) { id number } }`,
+        { p: parent },
+      )
+    ).createDraftVersion;
   const released = await mk(stack.v1Id);
   const { proposeInterventions } = await gql<{ proposeInterventions: { interventions: { id: string }[] } }>(
     stack,

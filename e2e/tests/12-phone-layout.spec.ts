@@ -13,9 +13,19 @@ test("the review queue and a version page fit a 390 px phone", async ({ page, st
     });
     return ((await r.json()) as { data: any }).data;
   };
-  const draft = (await call(`mutation ($p: ID!) { createDraftVersion(input: { parentVersionId: $p, note: "phone" }) { id examples(first: 3) { edges { node { id } } } } }`, { p: s.v1Id })).createDraftVersion;
+  const draft = (
+    await call(`mutation ($p: ID!) { createDraftVersion(input: { parentVersionId: $p, note: "phone" }) { id examples(first: 3) { edges { node { id } } } } }`, {
+      p: s.v1Id,
+    })
+  ).createDraftVersion;
   await call(`mutation ($input: ProposeInput!) { proposeInterventions(input: $input) { proposed } }`, {
-    input: { versionId: draft.id, runId: s.runId, exampleIds: draft.examples.edges.map((e: { node: { id: string } }) => e.node.id), action: "PRUNE", reason: "phone layout" },
+    input: {
+      versionId: draft.id,
+      runId: s.runId,
+      exampleIds: draft.examples.edges.map((e: { node: { id: string } }) => e.node.id),
+      action: "PRUNE",
+      reason: "phone layout",
+    },
   });
 
   await page.setViewportSize({ width: 390, height: 844 });

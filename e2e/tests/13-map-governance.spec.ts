@@ -64,7 +64,11 @@ test("the map outlines pending, approved and rejected points, filters by state, 
   await expect(canvas).toHaveAttribute("data-governance-markers", "3");
   // The map with its legends (docs/data-map-governance.png is this picture).
   const region = (await page.getByRole("region", { name: "Data map" }).boundingBox())!;
-  await page.screenshot({ path: path.join(artifacts, "data-map-governance.png"), fullPage: true, clip: { x: region.x, y: region.y, width: region.width, height: 720 } });
+  await page.screenshot({
+    path: path.join(artifacts, "data-map-governance.png"),
+    fullPage: true,
+    clip: { x: region.x, y: region.y, width: region.width, height: 720 },
+  });
 
   // The legend is the filter: only the pending point, then only the rejected one.
   await legend.getByRole("radio", { name: "Pending" }).check();

@@ -9,7 +9,11 @@ for (const viewport of [
   { width: 1366, height: 768 },
   { width: 1440, height: 900 },
 ]) {
-  test(`the run page opens on its map at ${viewport.width}×${viewport.height}: the canvas's top is in view without scrolling`, async ({ page, stack, signInAs }) => {
+  test(`the run page opens on its map at ${viewport.width}×${viewport.height}: the canvas's top is in view without scrolling`, async ({
+    page,
+    stack,
+    signInAs,
+  }) => {
     await page.setViewportSize(viewport);
     await signInAs("engineer");
     await page.goto(`${stack.webUrl}/runs/${stack.runId}`);
@@ -28,7 +32,11 @@ for (const viewport of [
   });
 }
 
-test("quadrants differ by shape, not colour alone: legend shapes are distinct, also between the entries that are close in grey", async ({ page, stack, signInAs }) => {
+test("quadrants differ by shape, not colour alone: legend shapes are distinct, also between the entries that are close in grey", async ({
+  page,
+  stack,
+  signInAs,
+}) => {
   await signInAs("viewer");
   await page.goto(`${stack.webUrl}/runs/${stack.runId}`);
   await expect(dataMapCanvas(page)).toHaveAttribute("data-ready", "true");

@@ -23,7 +23,8 @@ test("the table lists the map's points, then the selection; its filters highligh
   await table.getByRole("button", { name: "Next" }).click();
   await expect(page.getByTestId("examples-table-page")).toHaveText(`Page 2 of ${fmt(pages)}`);
   await expect(rows.first().getByRole("link")).toHaveText(/^ex-\d+$/);
-  for (const header of ["Key", "Quadrant", "Difficulty", "Memorization", "Governance"]) await expect(table.getByRole("columnheader", { name: header })).toBeVisible();
+  for (const header of ["Key", "Quadrant", "Difficulty", "Memorization", "Governance"])
+    await expect(table.getByRole("columnheader", { name: header })).toBeVisible();
 
   // A selection (every hotspot): the table lists exactly it.
   const hotspots = await quadrantCount(page, "Memorization hotspot");

@@ -28,7 +28,9 @@ async function audit(page: Page, name: string): Promise<Found[]> {
   await expect(page.getByText(/^Loading/)).toHaveCount(0);
   const result = await new AxeBuilder({ page }).analyze();
   // Every rule that ran and failed, any impact, for the log: moderate and minor ones are worth reading too.
-  console.log(`${name}: ${result.passes.length} rules pass; violations: ${result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`).join(", ") || "none"}`);
+  console.log(
+    `${name}: ${result.passes.length} rules pass; violations: ${result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`).join(", ") || "none"}`,
+  );
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => ({ page: name, rule: v.id, impact: v.impact!, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));

@@ -21,8 +21,14 @@ async function gql<T>(stack: StackInfo, user: UserKey, query: string, variables:
 }
 
 const proposedOn = async (stack: StackInfo, versionId: string) =>
-  (await gql<{ version: { interventions: { totalCount: number } } }>(stack, "engineer", `query ($id: ID!) { version(id: $id) { interventions(status: PROPOSED, first: 1) { totalCount } } }`, { id: versionId }))
-    .version.interventions.totalCount;
+  (
+    await gql<{ version: { interventions: { totalCount: number } } }>(
+      stack,
+      "engineer",
+      `query ($id: ID!) { version(id: $id) { interventions(status: PROPOSED, first: 1) { totalCount } } }`,
+      { id: versionId },
+    )
+  ).version.interventions.totalCount;
 
 test("an engineer previews a policy's proposals on a draft, then proposes them", async ({ page, stack, signInAs }) => {
   const { createDraftVersion: draft } = await gql<{ createDraftVersion: { id: string; number: number } }>(
@@ -59,7 +65,9 @@ test("an engineer previews a policy's proposals on a draft, then proposes them",
 
   // Previewed again: all of them are proposed already.
   await form.getByRole("button", { name: "Preview" }).click();
-  await expect(page.getByTestId("policy-preview")).toHaveText(`This policy would propose 0 examples for review (${fmt(expected)} skipped: already proposed or approved here).`);
+  await expect(page.getByTestId("policy-preview")).toHaveText(
+    `This policy would propose 0 examples for review (${fmt(expected)} skipped: already proposed or approved here).`,
+  );
   await expect(form.getByRole("button", { name: /^Propose/ })).toBeDisabled();
 
   // Another policy, with a parameter out of range: refused, naming the field.

@@ -30,29 +30,33 @@ test("an engineer imports a file: bad lines named by number, then a good file wi
     { name: `imported-${Date.now()}` },
   );
   const versionId = createDataset.versions[0]!.id;
-  const count = async () => (await gql<{ version: { exampleCount: number } }>(stack, "engineer", `query ($id: ID!) { version(id: $id) { exampleCount } }`, { id: versionId })).version.exampleCount;
+  const count = async () =>
+    (await gql<{ version: { exampleCount: number } }>(stack, "engineer", `query ($id: ID!) { version(id: $id) { exampleCount } }`, { id: versionId })).version
+      .exampleCount;
 
   await signInAs("engineer");
   await page.goto(`${stack.webUrl}/versions/${versionId}`);
   const section = page.getByTestId("import-examples");
 
   // A JSON error (found here) and a record the API refuses (found by its dry run), both by line.
-  await section.getByLabel("Examples file (.jsonl)").setInputFiles(
-    jsonl(['{"id": "a", "text": "first"}', '{"id": "b", "text": "second"', '{"id": "c", "text": "third", "split": "train"}']),
-  );
+  await section
+    .getByLabel("Examples file (.jsonl)")
+    .setInputFiles(jsonl(['{"id": "a", "text": "first"}', '{"id": "b", "text": "second"', '{"id": "c", "text": "third", "split": "train"}']));
   await section.getByRole("button", { name: "Import" }).click();
   await expect(page.getByTestId("import-errors")).toContainText("Nothing was imported");
   await expect(page.getByTestId("import-errors")).toContainText(/line 2: not valid JSON/);
-  await section.getByLabel("Examples file (.jsonl)").setInputFiles(
-    jsonl(['{"id": "a", "text": "first"}', "", '{"id": "b", "txt": "second"}', '{"id": "c", "text": "third", "weight": 3}']),
-  );
+  await section
+    .getByLabel("Examples file (.jsonl)")
+    .setInputFiles(jsonl(['{"id": "a", "text": "first"}', "", '{"id": "b", "txt": "second"}', '{"id": "c", "text": "third", "weight": 3}']));
   await section.getByRole("button", { name: "Import" }).click();
   await expect(page.getByTestId("import-errors")).toContainText(/line 3\b/);
   await section.screenshot({ path: path.join(screenshots, "import-errors.png") });
   expect(await count()).toBe(0);
 
   // A good file of several batches: progress, then the totals.
-  const lines = Array.from({ length: 6_000 }, (_, i) => JSON.stringify({ id: `imp-${i}`, text: `imported sentence ${i}`, split: i % 10 === 0 ? "validation" : "train" }));
+  const lines = Array.from({ length: 6_000 }, (_, i) =>
+    JSON.stringify({ id: `imp-${i}`, text: `imported sentence ${i}`, split: i % 10 === 0 ? "validation" : "train" }),
+  );
   await section.getByLabel("Examples file (.jsonl)").setInputFiles(jsonl(lines));
   await section.getByRole("button", { name: "Import" }).click();
   await expect(page.getByTestId("import-progress")).toBeVisible();
@@ -64,8 +68,11 @@ test("an engineer imports a file: bad lines named by number, then a good file wi
 
   // Again: idempotent by content.
   await section.getByRole("button", { name: "Import" }).click();
-  await expect(page.getByTestId("import-done")).toHaveText(`Imported ${fmt(6000)} lines: 0 new examples, ${fmt(6000)} already in the dataset, 0 added to version 1.`, {
-    timeout: 60_000,
-  });
+  await expect(page.getByTestId("import-done")).toHaveText(
+    `Imported ${fmt(6000)} lines: 0 new examples, ${fmt(6000)} already in the dataset, 0 added to version 1.`,
+    {
+      timeout: 60_000,
+    },
+  );
   expect(await count()).toBe(6000);
 });

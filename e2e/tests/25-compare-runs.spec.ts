@@ -30,7 +30,10 @@ async function secondRun(stack: StackInfo): Promise<{ id: string; name: string }
     `mutation ($input: CreateExternalRunInput!) { createExternalRun(input: $input) { id } }`,
     { input: { versionId: stack.v1Id, name, epochs, canaries: true, framework: "synthetic", scoringConfig: { memorizationSignal: "forgetFrequency" } } },
   );
-  const keys = [...Array.from({ length: stack.points - stack.canaries }, (_, i) => `ex-${i}`), ...Array.from({ length: stack.canaries }, (_, i) => `canary-${i}`)];
+  const keys = [
+    ...Array.from({ length: stack.points - stack.canaries }, (_, i) => `ex-${i}`),
+    ...Array.from({ length: stack.canaries }, (_, i) => `canary-${i}`),
+  ];
   const cells = keys.flatMap((exampleKey, i) => {
     // Most examples never forgotten, one in ten three times: every quadrant gets examples.
     const forgets = [0, 0, 0, 0, 0, 0, 1, 1, 2, 3][(i * 7 + (i >> 3)) % 10]!;
@@ -42,11 +45,15 @@ async function secondRun(stack: StackInfo): Promise<{ id: string; name: string }
     });
   });
   for (let i = 0; i < cells.length; i += 8_000) {
-    await gql(stack, "engineer", `mutation ($input: DynamicsChunkInput!) { ingestDynamics(input: $input) { accepted } }`, { input: { runId: run.id, cells: cells.slice(i, i + 8_000) } });
+    await gql(stack, "engineer", `mutation ($input: DynamicsChunkInput!) { ingestDynamics(input: $input) { accepted } }`, {
+      input: { runId: run.id, cells: cells.slice(i, i + 8_000) },
+    });
   }
   await gql(stack, "engineer", `mutation ($id: ID!) { finishRun(input: { runId: $id }) { id } }`, { id: run.id });
   await expect
-    .poll(async () => (await gql<{ run: { status: string } }>(stack, "engineer", `query ($id: ID!) { run(id: $id) { status } }`, { id: run.id })).run.status, { timeout: 60_000 })
+    .poll(async () => (await gql<{ run: { status: string } }>(stack, "engineer", `query ($id: ID!) { run(id: $id) { status } }`, { id: run.id })).run.status, {
+      timeout: 60_000,
+    })
     .toBe("SUCCEEDED");
   return { id: run.id, name };
 }
@@ -70,7 +77,11 @@ test("a reviewer compares two runs: shared examples, quadrant cross-tabulation, 
   const cells = await table.locator("td[data-cell]").allInnerTexts();
   expect(cells).toHaveLength(16);
   expect(cells.reduce((n, text) => n + Number(text.replace(/,/g, "")), 0)).toBe(stack.points);
-  await expect(page.getByRole("img", { name: new RegExp(`^Scatter of ${fmt(stack.points)} shared examples: memorization in synthetic-dynamics \\(x\\) against ${b.name} \\(y\\)`) })).toBeVisible();
+  await expect(
+    page.getByRole("img", {
+      name: new RegExp(`^Scatter of ${fmt(stack.points)} shared examples: memorization in synthetic-dynamics \\(x\\) against ${b.name} \\(y\\)`),
+    }),
+  ).toBeVisible();
   await page.screenshot({ path: path.join(screenshots, "compare-runs.png"), fullPage: true });
 
   // A run compared with itself: everything on the diagonal, correlation 1.

@@ -7,7 +7,12 @@ import type { StackInfo, UserKey } from "../stack";
 // on v2 from the run's scores → review → release v2 from the web → the lineage "run X on v1 → v1
 // → v2" on v2's page, linked. Self-contained: its own dataset, so the shared story is untouched.
 
-async function gql<T>(stack: StackInfo, user: UserKey, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
+async function gql<T>(
+  stack: StackInfo,
+  user: UserKey,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
   const response = await fetch(stack.apiUrl, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${stack.users[user].token}` },
@@ -35,7 +40,10 @@ test("release v1 → run on v1 → propose on the child v2 → review → releas
   );
   const v1 = dataset.versions[0]!.id;
   const examples = Array.from({ length: N }, (_, i) => ({ id: `ex-${i}`, text: `version flow example ${i}` }));
-  await ok(stack, "engineer", `mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(input: { versionId: $v, examples: $e }) { created } }`, { v: v1, e: examples });
+  await ok(stack, "engineer", `mutation ($v: ID!, $e: [ExampleInput!]!) { importExamples(input: { versionId: $v, examples: $e }) { created } }`, {
+    v: v1,
+    e: examples,
+  });
 
   // A run on the draft is refused, saying what to do instead.
   const refused = await gql(stack, "engineer", CREATE_RUN, { input: { versionId: v1, epochs: T, name: "too early" } });
@@ -60,7 +68,9 @@ test("release v1 → run on v1 → propose on the child v2 → review → releas
   await ok(stack, "engineer", `mutation ($input: DynamicsChunkInput!) { ingestDynamics(input: $input) { accepted } }`, { input: { runId: run.id, cells } });
   await ok(stack, "engineer", `mutation ($id: ID!) { finishRun(input: { runId: $id }) { status } }`, { id: run.id });
   await expect
-    .poll(async () => (await ok<{ run: { status: string } }>(stack, "viewer", `query ($id: ID!) { run(id: $id) { status } }`, { id: run.id })).run.status, { timeout: 30_000 })
+    .poll(async () => (await ok<{ run: { status: string } }>(stack, "viewer", `query ($id: ID!) { run(id: $id) { status } }`, { id: run.id })).run.status, {
+      timeout: 30_000,
+    })
     .toBe("SUCCEEDED");
 
   // The child draft v2, from the dataset page.
@@ -95,7 +105,12 @@ test("release v1 → run on v1 → propose on the child v2 → review → releas
   await page.screenshot({ path: path.join(artifacts, "version-flow-lineage.png"), fullPage: true });
 
   // The same lineage through the API, and v1, what the run trained on, kept all N examples.
-  const { version } = await ok<{ version: { exampleCount: number; lineage: { parent: { id: string }; runs: { run: { id: string }; trainedOn: { id: string }; onDraft: boolean }[]; released: boolean; recorded: boolean } } }>(
+  const { version } = await ok<{
+    version: {
+      exampleCount: number;
+      lineage: { parent: { id: string }; runs: { run: { id: string }; trainedOn: { id: string }; onDraft: boolean }[]; released: boolean; recorded: boolean };
+    };
+  }>(
     stack,
     "viewer",
     `query ($id: ID!) { version(id: $id) { exampleCount lineage { parent { id } runs { run { id } trainedOn { id } onDraft } released recorded } } }`,
@@ -105,7 +120,9 @@ test("release v1 → run on v1 → propose on the child v2 → review → releas
     exampleCount: N - N / 10,
     lineage: { parent: { id: v1 }, runs: [{ run: { id: run.id }, trainedOn: { id: v1 }, onDraft: false }], released: true, recorded: true },
   });
-  const { version: first } = await ok<{ version: { exampleCount: number } }>(stack, "viewer", `query ($id: ID!) { version(id: $id) { exampleCount } }`, { id: v1 });
+  const { version: first } = await ok<{ version: { exampleCount: number } }>(stack, "viewer", `query ($id: ID!) { version(id: $id) { exampleCount } }`, {
+    id: v1,
+  });
   expect(first.exampleCount).toBe(N);
 
   // The lineage links back to the run.

@@ -49,27 +49,37 @@ export function dataMapCanvas(page: Page): Locator {
  * canvas) and the centre of one such point — what a user aims at with the mouse.
  */
 export async function pointsOfColour(canvas: Locator, rgb: readonly [number, number, number]) {
-  return canvas.evaluate((el, [r, g, b]) => {
-    const c = el as HTMLCanvasElement;
-    const ctx = c.getContext("2d")!;
-    const { data, width, height } = ctx.getImageData(0, 0, c.width, c.height);
-    const scale = c.width / c.getBoundingClientRect().width;
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, pixels = 0;
-    let sample: { x: number; y: number } | null = null;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const i = (y * width + x) * 4;
-        if (data[i] === r && data[i + 1] === g && data[i + 2] === b) {
-          pixels++;
-          x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
-          // The middle of a 5-pixel square: its colour all around.
-          const around = [-2, 2].every((d) => data[i + d * 4] === r && data[i + d * width * 4] === r);
-          if (!sample && around) sample = { x: x / scale, y: y / scale };
+  return canvas.evaluate(
+    (el, [r, g, b]) => {
+      const c = el as HTMLCanvasElement;
+      const ctx = c.getContext("2d")!;
+      const { data, width, height } = ctx.getImageData(0, 0, c.width, c.height);
+      const scale = c.width / c.getBoundingClientRect().width;
+      let x0 = Infinity,
+        y0 = Infinity,
+        x1 = -Infinity,
+        y1 = -Infinity,
+        pixels = 0;
+      let sample: { x: number; y: number } | null = null;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = (y * width + x) * 4;
+          if (data[i] === r && data[i + 1] === g && data[i + 2] === b) {
+            pixels++;
+            x0 = Math.min(x0, x);
+            y0 = Math.min(y0, y);
+            x1 = Math.max(x1, x);
+            y1 = Math.max(y1, y);
+            // The middle of a 5-pixel square: its colour all around.
+            const around = [-2, 2].every((d) => data[i + d * 4] === r && data[i + d * width * 4] === r);
+            if (!sample && around) sample = { x: x / scale, y: y / scale };
+          }
         }
       }
-    }
-    return { pixels, box: { x0: x0 / scale, y0: y0 / scale, x1: x1 / scale, y1: y1 / scale }, sample };
-  }, rgb as unknown as [number, number, number]);
+      return { pixels, box: { x0: x0 / scale, y0: y0 / scale, x1: x1 / scale, y1: y1 / scale }, sample };
+    },
+    rgb as unknown as [number, number, number],
+  );
 }
 
 /** Number of non-white pixels in the plot: proof that points were drawn. */

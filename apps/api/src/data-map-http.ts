@@ -5,7 +5,22 @@
 import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
-import { Bool, Dictionary, Field, Float32, RecordBatch, Schema, Struct, Table, Uint8, Utf8, makeData, tableToIPC, vectorFromArray, type Data } from "apache-arrow";
+import {
+  Bool,
+  Dictionary,
+  Field,
+  Float32,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Uint8,
+  Utf8,
+  makeData,
+  tableToIPC,
+  vectorFromArray,
+  type Data,
+} from "apache-arrow";
 import { QUADRANTS } from "@gdc/cartography";
 import { dataMapVersion, GOVERNANCE_FLAGS, readDataMapColumns, type Database, type DataMapColumns, type RunGovernance } from "@gdc/db";
 
@@ -29,11 +44,17 @@ export type DataMapInclude = keyof typeof DATA_MAP_INCLUDES;
  * naming the field for an unknown name.
  */
 export function parseDataMapIncludes(search: URLSearchParams): Set<DataMapInclude> | string {
-  const names = search.getAll("include").flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  const names = search
+    .getAll("include")
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
   const known = Object.keys(DATA_MAP_INCLUDES);
   const unknown = names.find((n) => !known.includes(n));
   if (unknown !== undefined) {
-    return `include: ${JSON.stringify(unknown.slice(0, 40))} is not a data map column; known: ${Object.entries(DATA_MAP_INCLUDES).map(([k, v]) => `"${k}" (${v})`).join(", ")}`;
+    return `include: ${JSON.stringify(unknown.slice(0, 40))} is not a data map column; known: ${Object.entries(DATA_MAP_INCLUDES)
+      .map(([k, v]) => `"${k}" (${v})`)
+      .join(", ")}`;
   }
   return new Set(names as DataMapInclude[]);
 }
@@ -104,7 +125,10 @@ export function encodeGovernanceArrow(g: RunGovernance): Uint8Array {
     ["gdc.versions", JSON.stringify(g.versions)],
   ]);
   const schema = new Schema(fields, metadata);
-  const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: g.count, children: [makeData({ type: new Uint8(), length: g.count, data: g.flags })] }));
+  const batch = new RecordBatch(
+    schema,
+    makeData({ type: new Struct(fields), length: g.count, children: [makeData({ type: new Uint8(), length: g.count, data: g.flags })] }),
+  );
   return tableToIPC(new Table(schema, [batch]), "file");
 }
 

@@ -85,7 +85,10 @@ export function encodeDynamicsArrow(batch: DynamicsBatch): Uint8Array {
   }
   const float32 = (v: ArrayLike<number>) => (v instanceof Float32Array ? v : Float32Array.from(v));
   fields.push(new Field("loss", new Float32(), false), new Field("accuracy", new Float32(), false));
-  children.push(makeData({ type: new Float32(), length: n, data: float32(batch.loss) }), makeData({ type: new Float32(), length: n, data: float32(batch.accuracy) }));
+  children.push(
+    makeData({ type: new Float32(), length: n, data: float32(batch.loss) }),
+    makeData({ type: new Float32(), length: n, data: float32(batch.accuracy) }),
+  );
   const schema = new Schema(fields, new Map([["gdc.format", DYNAMICS_FORMAT]]));
   return tableToIPC(new Table(schema, [new RecordBatch(schema, makeData({ type: new Struct(fields), length: n, children }))]), "stream");
 }
@@ -95,7 +98,8 @@ export function dynamicsKeyColumn(keys: readonly string[]): Data<Utf8> {
   return vectorFromArray(keys as string[], new Utf8()).data[0]! as Data<Utf8>;
 }
 
-const rowError = (row: number, column: string, message: string) => new DomainError("BAD_USER_INPUT", `rows[${row}].${column}: ${message}`, `rows[${row}].${column}`);
+const rowError = (row: number, column: string, message: string) =>
+  new DomainError("BAD_USER_INPUT", `rows[${row}].${column}: ${message}`, `rows[${row}].${column}`);
 const columnError = (column: string, message: string) => new DomainError("BAD_USER_INPUT", `${column}: ${message}`, column);
 
 /** The first null of a column (row across chunks), or -1. */
@@ -270,7 +274,13 @@ async function readLimitedBody(req: http.IncomingMessage, res: http.ServerRespon
  * the body size (413); then the body (400 naming the column or row) and the service's own
  * checks (400 / 404 / 409). Nothing is written unless the whole request is accepted.
  */
-export async function handleDynamicsIngest(deps: ApiDeps, req: http.IncomingMessage, res: http.ServerResponse, rawRunId: string, search: URLSearchParams): Promise<void> {
+export async function handleDynamicsIngest(
+  deps: ApiDeps,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  rawRunId: string,
+  search: URLSearchParams,
+): Promise<void> {
   const refuse = (status: number, code: string, message: string, field?: string) => {
     req.resume();
     sendError(res, status, code, message, field);
@@ -295,9 +305,16 @@ export async function handleDynamicsIngest(deps: ApiDeps, req: http.IncomingMess
   if (epochParam !== null && !/^(0|[1-9][0-9]{0,8})$/.test(epochParam)) {
     return refuse(400, "BAD_USER_INPUT", `epoch: must be a non-negative integer, got ${JSON.stringify(epochParam.slice(0, 40))}`, "epoch");
   }
-  const type = String(req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = String(req.headers["content-type"] ?? "")
+    .split(";")[0]!
+    .trim()
+    .toLowerCase();
   if (!ACCEPTED_TYPES.includes(type)) {
-    return refuse(415, "BAD_REQUEST", `content-type: send the body as ${ARROW_STREAM_TYPE} (an Arrow IPC stream; the file format is read too), got ${JSON.stringify(type)}`);
+    return refuse(
+      415,
+      "BAD_REQUEST",
+      `content-type: send the body as ${ARROW_STREAM_TYPE} (an Arrow IPC stream; the file format is read too), got ${JSON.stringify(type)}`,
+    );
   }
   const body = await readLimitedBody(req, res, MAX_DYNAMICS_BODY_BYTES);
   if (!body) return;

@@ -149,7 +149,11 @@ export function invalidText(value: string): string | null {
  * BAD_USER_INPUT naming its argument path (`input.examples.3.text`, `filter.search`), or null. One
  * check for every field's arguments instead of one per service.
  */
-export function invalidTextInArguments(operation: OperationDefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>, variables: Record<string, unknown>): GraphQLError | null {
+export function invalidTextInArguments(
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+): GraphQLError | null {
   const checkValue = (value: unknown, path: string): GraphQLError | null => {
     if (typeof value === "string") {
       const problem = invalidText(value);

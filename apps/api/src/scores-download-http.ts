@@ -2,7 +2,24 @@
 // ordinal i (the order the examples were imported). CSV streams page by page; Arrow is built
 // whole (typed columns) and sent with its length.
 import type http from "node:http";
-import { Bool, Dictionary, Field, Float32, Int32, RecordBatch, Schema, Struct, Table, Uint8, Utf8, makeData, tableToIPC, vectorFromArray, type Data, type DataType } from "apache-arrow";
+import {
+  Bool,
+  Dictionary,
+  Field,
+  Float32,
+  Int32,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Uint8,
+  Utf8,
+  makeData,
+  tableToIPC,
+  vectorFromArray,
+  type Data,
+  type DataType,
+} from "apache-arrow";
 import { SCORE_COLUMN_KINDS, SCORE_COLUMNS, SCORE_FILE_FORMATS, csvField, type ScoreColumn, type ScoreFileFormat } from "@gdc/cartography";
 import { RUN_SCORES_FILE_COLUMNS, type RunScoresDownload, type ScoreValue } from "@gdc/db";
 import { ARROW_FILE_TYPE } from "./data-map-http.ts";

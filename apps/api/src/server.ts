@@ -83,15 +83,24 @@ const operationGuard: ApolloServerPlugin<ApiContext> = {
         }
         let cost: number;
         try {
-          cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: operationName ?? undefined, estimators: [costEstimator] });
+          cost = getComplexity({
+            schema,
+            query: document,
+            variables: request.variables ?? {},
+            operationName: operationName ?? undefined,
+            estimators: [costEstimator],
+          });
         } catch {
           // Variables that do not coerce: execution refuses them as BAD_USER_INPUT, before any resolver runs.
           return;
         }
         if (cost > MAX_QUERY_COMPLEXITY) {
-          throw new GraphQLError(`The query is too expensive (estimated cost ${cost}, at most ${MAX_QUERY_COMPLEXITY}): ask for smaller pages or fewer nested lists`, {
-            extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } },
-          });
+          throw new GraphQLError(
+            `The query is too expensive (estimated cost ${cost}, at most ${MAX_QUERY_COMPLEXITY}): ask for smaller pages or fewer nested lists`,
+            {
+              extensions: { code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } },
+            },
+          );
         }
       },
     };
@@ -367,7 +376,12 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
    * run's data map as an Arrow IPC file (see data-map-http.ts), gzip when the client accepts it,
    * 304 for a matching If-None-Match.
    */
-  async function handleDataMap(req: http.IncomingMessage, res: http.ServerResponse, admitted: { id: string; canarySecretsVisible: boolean }, search: URLSearchParams) {
+  async function handleDataMap(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    admitted: { id: string; canarySecretsVisible: boolean },
+    search: URLSearchParams,
+  ) {
     const runId = admitted.id;
     const include = parseDataMapIncludes(search);
     if (typeof include === "string") {
@@ -438,7 +452,12 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
    * `GET /export/runs/<runId>/scores.csv|.arrow` (Bearer token, any role, like the data map):
    * every score column of the run, keyed by the user's example key, row i = run ordinal i.
    */
-  async function handleRunScores(req: http.IncomingMessage, res: http.ServerResponse, admitted: { id: string; canarySecretsVisible: boolean }, format: RunScoresFormat) {
+  async function handleRunScores(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    admitted: { id: string; canarySecretsVisible: boolean },
+    format: RunScoresFormat,
+  ) {
     let download: Awaited<ReturnType<typeof readRunScores>>;
     try {
       download = await readRunScores(deps.db, { runId: admitted.id, canarySecretsVisible: admitted.canarySecretsVisible });
@@ -493,7 +512,10 @@ export async function startApi(apiDeps: ApiDeps, options: ApiServerOptions & { p
     res.setHeader("x-gdc-example-count", String(exported.count));
     res.setHeader("x-gdc-content-hash", exported.version.contentHash ?? "");
     // run → parent → this version (GOVERNANCE.md): ids only, ASCII, a few runs at most.
-    res.setHeader("x-gdc-lineage", JSON.stringify({ parentVersionId: exported.lineage.parentVersionId, runs: exported.lineage.runs, recorded: exported.lineage.recorded }));
+    res.setHeader(
+      "x-gdc-lineage",
+      JSON.stringify({ parentVersionId: exported.lineage.parentVersionId, runs: exported.lineage.runs, recorded: exported.lineage.recorded }),
+    );
     while (!next.done) {
       if (!res.write(exportLine(next.value))) await drained(res);
       next = await iterator.next();

@@ -1,4 +1,12 @@
-import { authenticateTokenHash, hashToken, listenForRevokedTokens, onTokenRevokedHere, type AuthenticatedUser, type Database, type RevocationListener } from "@gdc/db";
+import {
+  authenticateTokenHash,
+  hashToken,
+  listenForRevokedTokens,
+  onTokenRevokedHere,
+  type AuthenticatedUser,
+  type Database,
+  type RevocationListener,
+} from "@gdc/db";
 
 /** Longest a cached authentication is trusted without asking the database again. */
 export const TOKEN_CACHE_TTL_MS = 60_000;

@@ -18,16 +18,23 @@ afterAll(async () => h?.close());
  * down-weighted by reviewed interventions; the release, the intervention and review ids.
  */
 async function released(examples = 6) {
-  const records = Array.from({ length: examples }, (_, i) => ({ id: `ex-${i}`, text: `released text ${i}`, payload: { source: "probe", n: i, tags: ["b", "a"] } }));
+  const records = Array.from({ length: examples }, (_, i) => ({
+    id: `ex-${i}`,
+    text: `released text ${i}`,
+    payload: { source: "probe", n: i, tags: ["b", "a"] },
+  }));
   const { version: v1 } = await seedDataset(h.db, h.users.ENGINEER.actor, { records });
   const { createDraftVersion: v2 } = await h.ok(h.users.ENGINEER.token, GQL.createDraft, { parent: v1.id });
   const members = await h.db.prisma.versionExample.findMany({ where: { versionId: v2.id }, include: { example: true }, orderBy: { example: { key: "asc" } } });
-  const { proposeInterventions: prune } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [members[0]!.exampleId], action: "PRUNE", reason: "memorized" } });
+  const { proposeInterventions: prune } = await h.ok(h.users.ENGINEER.token, GQL.propose, {
+    input: { versionId: v2.id, exampleIds: [members[0]!.exampleId], action: "PRUNE", reason: "memorized" },
+  });
   const { proposeInterventions: down } = await h.ok(h.users.ENGINEER.token, GQL.propose, {
     input: { versionId: v2.id, exampleIds: [members[1]!.exampleId], action: "DOWNWEIGHT", weight: 0.3, reason: "noisy" },
   });
   const interventionIds = [prune.interventions[0].id as string, down.interventions[0].id as string];
-  for (const interventionId of interventionIds) await h.ok(h.users.REVIEWER.token, GQL.review, { input: { interventionId, decision: "APPROVE", reason: "agreed" } });
+  for (const interventionId of interventionIds)
+    await h.ok(h.users.REVIEWER.token, GQL.review, { input: { interventionId, decision: "APPROVE", reason: "agreed" } });
   const { releaseVersion: release } = await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: v2.id } });
   const reviews = await h.db.prisma.review.findMany({ where: { interventionId: { in: interventionIds } } });
   const kept = members.slice(1).map((m) => m.example);
@@ -55,14 +62,26 @@ describe("F8: frozen means frozen, even for SQL", () => {
     const { v2, release, interventionIds, reviewIds, kept } = await released();
     const exampleId = kept[0]!.id;
     const attempts: [string, unknown[], RegExp][] = [
-      [`UPDATE examples SET text = 'TAMPERED' WHERE id = $1::uuid`, [exampleId], /example .* belongs to released dataset version .* \(UPDATE refused: released content is frozen\)/],
+      [
+        `UPDATE examples SET text = 'TAMPERED' WHERE id = $1::uuid`,
+        [exampleId],
+        /example .* belongs to released dataset version .* \(UPDATE refused: released content is frozen\)/,
+      ],
       [`UPDATE examples SET payload = '{"x":1}' WHERE id = $1::uuid`, [exampleId], /released content is frozen/],
       [`DELETE FROM examples WHERE id = $1::uuid`, [exampleId], /\(DELETE refused: released content is frozen\)/],
-      [`UPDATE interventions SET status = 'PROPOSED' WHERE id = $1::uuid`, [interventionIds[0]], /intervention .* belongs to released dataset version .* \(UPDATE refused/],
+      [
+        `UPDATE interventions SET status = 'PROPOSED' WHERE id = $1::uuid`,
+        [interventionIds[0]],
+        /intervention .* belongs to released dataset version .* \(UPDATE refused/,
+      ],
       [`DELETE FROM interventions WHERE id = $1::uuid`, [interventionIds[1]], /intervention .* \(DELETE refused: released content is frozen\)/],
       [`UPDATE reviews SET reason = 'forged' WHERE id = $1::uuid`, [reviewIds[0]], /review .* belongs to released dataset version .* \(UPDATE refused/],
       [`DELETE FROM reviews WHERE id = $1::uuid`, [reviewIds[1]], /review .* \(DELETE refused/],
-      [`UPDATE releases SET content_hash = 'forged' WHERE id = $1::uuid`, [release.id], /release .* can no longer change \(UPDATE refused: releases are immutable\)/],
+      [
+        `UPDATE releases SET content_hash = 'forged' WHERE id = $1::uuid`,
+        [release.id],
+        /release .* can no longer change \(UPDATE refused: releases are immutable\)/,
+      ],
       [`DELETE FROM releases WHERE id = $1::uuid`, [release.id], /releases are immutable/],
     ];
     for (const [sql, params, rule] of attempts) await expect(h.db.sql(sql, params), sql).rejects.toThrow(rule);
@@ -78,7 +97,9 @@ describe("F8: frozen means frozen, even for SQL", () => {
     const { v2, kept } = await released();
     const { createDraftVersion: v3 } = await h.ok(h.users.ENGINEER.token, GQL.createDraft, { parent: v2.id });
     expect(v3.exampleCount).toBe(kept.length);
-    const { proposeInterventions } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v3.id, exampleIds: [kept[0]!.id], action: "PRUNE", reason: "again" } });
+    const { proposeInterventions } = await h.ok(h.users.ENGINEER.token, GQL.propose, {
+      input: { versionId: v3.id, exampleIds: [kept[0]!.id], action: "PRUNE", reason: "again" },
+    });
     const interventionId = proposeInterventions.interventions[0].id as string;
     await h.ok(h.users.REVIEWER.token, GQL.review, { input: { interventionId, decision: "APPROVE", reason: "agreed" } });
     const { releaseVersion } = await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: v3.id } });
@@ -93,7 +114,10 @@ describe("F8: frozen means frozen, even for SQL", () => {
     const response = await download(v2.id);
     expect(response.status).toBe(200);
     expect(response.headers.get("x-gdc-content-hash")).toBe(release.contentHash);
-    const lines = response.text.trim().split("\n").map((l) => JSON.parse(l) as { id: string; weight: number });
+    const lines = response.text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; weight: number });
     expect(lines.map((l) => l.id).sort()).toEqual(kept.map((e) => e.key).sort());
   });
 
@@ -133,7 +157,10 @@ describe("F8: frozen means frozen, even for SQL", () => {
       const { version } = await seedDataset(h.db, h.users.ENGINEER.actor, { records });
       const { releaseVersion: release } = await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: version.id } });
       // The export pages in example-id order: the last member is on the second page.
-      const [last] = await h.db.sql<{ id: string }>(`SELECT example_id AS id FROM version_examples WHERE version_id = $1::uuid ORDER BY example_id DESC LIMIT 1`, [version.id]);
+      const [last] = await h.db.sql<{ id: string }>(
+        `SELECT example_id AS id FROM version_examples WHERE version_id = $1::uuid ORDER BY example_id DESC LIMIT 1`,
+        [version.id],
+      );
       return { version, release, lastId: last!.id };
     }
     /** GETs the export, reading nothing until `beforeReading` (after the headers) has run: the status, the lines read and how the body ended. */
@@ -145,7 +172,12 @@ describe("F8: frozen means frozen, even for SQL", () => {
           const chunks: Buffer[] = [];
           const finish = (ended: "complete" | "cut off") => {
             const text = Buffer.concat(chunks).toString("utf8");
-            resolve({ status: res.statusCode!, hash: (res.headers["x-gdc-content-hash"] as string | undefined) ?? null, lines: text.split("\n").filter(Boolean), ended });
+            resolve({
+              status: res.statusCode!,
+              hash: (res.headers["x-gdc-content-hash"] as string | undefined) ?? null,
+              lines: text.split("\n").filter(Boolean),
+              ended,
+            });
           };
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => finish(res.complete ? "complete" : "cut off"));

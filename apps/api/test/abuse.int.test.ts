@@ -7,7 +7,20 @@ import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createApiToken, createExternalRun, ensurePrivateDir, importExamples, ingestDynamics, lockDataDir, openDatabase, openJobQueue, readEnv, systemActor, type ExampleRecord, type JobQueue } from "@gdc/db";
+import {
+  createApiToken,
+  createExternalRun,
+  ensurePrivateDir,
+  importExamples,
+  ingestDynamics,
+  lockDataDir,
+  openDatabase,
+  openJobQueue,
+  readEnv,
+  systemActor,
+  type ExampleRecord,
+  type JobQueue,
+} from "@gdc/db";
 import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { MAX_ALIASES, MAX_DIRECTIVES, MAX_TOKENS, startApi, type RunningApi } from "../src/index.ts";
 import { GQL, startGovernanceHarness, type GovernanceHarness, type GqlResponse } from "./governance-harness.ts";
@@ -133,7 +146,9 @@ describe("F2: whole-table fields cannot be repeated", () => {
     const { result, bystanderMs } = await whileAttacking(() => post(h.users.VIEWER.token, { query }));
     expect(result.status).toBe(400);
     expect(messages(result)).toContain(`Aliases limit of ${MAX_ALIASES} exceeded`);
-    expect(messages(result)).toMatch(/Query\.verifyAuditChain may be selected at most once per operation \(it re-hashes the whole audit trail\); this operation selects it 200 times/);
+    expect(messages(result)).toMatch(
+      /Query\.verifyAuditChain may be selected at most once per operation \(it re-hashes the whole audit trail\); this operation selects it 200 times/,
+    );
     expect(bystanderMs).toBeLessThan(5_000);
     expect(await writes()).toEqual(before);
   });
@@ -143,7 +158,10 @@ describe("F2: whole-table fields cannot be repeated", () => {
     expect(two.status).toBe(400);
     expect(two.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
     expect(messages(two)).toMatch(/Query\.verifyAuditChain may be selected at most once per operation/);
-    const fragments = await h.gql(h.users.VIEWER.token, `{ ...A ...B } fragment A on Query { verifyAuditChain { ok } } fragment B on Query { again: verifyAuditChain { checked } }`);
+    const fragments = await h.gql(
+      h.users.VIEWER.token,
+      `{ ...A ...B } fragment A on Query { verifyAuditChain { ok } } fragment B on Query { again: verifyAuditChain { checked } }`,
+    );
     expect(messages(fragments)).toMatch(/Query\.verifyAuditChain may be selected at most once per operation/);
     const once = await h.ok<{ verifyAuditChain: { ok: boolean } }>(h.users.VIEWER.token, `{ verifyAuditChain { ok checked } }`);
     expect(once.verifyAuditChain.ok).toBe(true);
@@ -152,7 +170,10 @@ describe("F2: whole-table fields cannot be repeated", () => {
   test("Run.dataMap and ExampleConnection.totalCount: once per operation, and never inside a list", async () => {
     const id = "00000000-0000-4000-8000-000000000000";
     const cases: [string, RegExp][] = [
-      [`{ run(id: "${id}") { a: dataMap { count } b: dataMap { count } } }`, /Run\.dataMap may be selected at most once per operation \(it reads every score of the run\); this operation selects it 2 times/],
+      [
+        `{ run(id: "${id}") { a: dataMap { count } b: dataMap { count } } }`,
+        /Run\.dataMap may be selected at most once per operation \(it reads every score of the run\); this operation selects it 2 times/,
+      ],
       [`{ runs { dataMap { count } } }`, /Run\.dataMap may be selected at most once per operation .* inside a list, where it would run once per item/],
       [`{ a: run(id: "${id}") { dataMap { count } } b: run(id: "${id}") { dataMap { count } } }`, /Run\.dataMap may be selected at most once per operation/],
       [`{ runs { examples { totalCount } } }`, /ExampleConnection\.totalCount may be selected at most once per operation/],
@@ -171,7 +192,10 @@ describe("F2: whole-table fields cannot be repeated", () => {
     let selection = "id";
     for (let i = 0; i < 13; i++) selection = `parent { ${selection} }`;
     expect(messages(await h.gql(h.users.VIEWER.token, `{ datasets { versions { ${selection} } } }`))).toMatch(/Query depth limit of 12 exceeded/);
-    const expensive = await h.gql(h.users.VIEWER.token, `{ reviewQueue(first: 500) { nodes { id example { interventions { reviews { reviewer { email } } proposedBy { email } } } } } }`);
+    const expensive = await h.gql(
+      h.users.VIEWER.token,
+      `{ reviewQueue(first: 500) { nodes { id example { interventions { reviews { reviewer { email } } proposedBy { email } } } } } }`,
+    );
     expect(messages(expensive)).toMatch(/too expensive \(estimated cost \d+, at most 25000\)/);
   });
 });
@@ -184,20 +208,73 @@ describe("F4: NUL bytes and invalid text are BAD_USER_INPUT naming the argument"
     const E = h.users.ENGINEER.token;
     const cases: { who: string; query: string; variables?: Record<string, unknown>; field: string }[] = [
       { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine" }, { text: NUL }] }, field: "input.examples.1.text" },
-      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine", payload: { note: NUL } }] }, field: "input.examples.0.payload.note" },
-      { who: E, query: GQL.importExamples, variables: { versionId: version.id, examples: [{ text: "fine", payload: { [NUL]: 1 } }] }, field: "input.examples.0.payload.a\\u0000b" },
-      { who: E, query: `mutation { importExamples(input: { versionId: "${version.id}", examples: [{ text: "x\\u0000y" }] }) { received } }`, field: "input.examples.0.text" },
+      {
+        who: E,
+        query: GQL.importExamples,
+        variables: { versionId: version.id, examples: [{ text: "fine", payload: { note: NUL } }] },
+        field: "input.examples.0.payload.note",
+      },
+      {
+        who: E,
+        query: GQL.importExamples,
+        variables: { versionId: version.id, examples: [{ text: "fine", payload: { [NUL]: 1 } }] },
+        field: "input.examples.0.payload.a\\u0000b",
+      },
+      {
+        who: E,
+        query: `mutation { importExamples(input: { versionId: "${version.id}", examples: [{ text: "x\\u0000y" }] }) { received } }`,
+        field: "input.examples.0.text",
+      },
       { who: E, query: `mutation ($name: String!) { createApiToken(input: { name: $name }) { token } }`, variables: { name: NUL }, field: "input.name" },
       { who: E, query: `mutation { createApiToken(input: { name: "\\u0000" }) { token } }`, field: "input.name" },
       { who: E, query: GQL.createDraft, variables: { parent: version.id, note: NUL }, field: "input.note" },
-      { who: E, query: `mutation ($input: CreateExternalRunInput!) { createExternalRun(input: $input) { id } }`, variables: { input: { versionId: version.id, epochs: 2, name: NUL } }, field: "input.name" },
-      { who: E, query: `mutation { createExternalRun(input: { allowDraft: true, versionId: "${version.id}", epochs: 2, framework: "py\\u0000torch" }) { id } }`, field: "input.framework" },
-      { who: h.users.ADMIN.token, query: `mutation ($name: String!) { createUser(input: { email: "nul@example.test", name: $name, role: VIEWER }) { id } }`, variables: { name: NUL }, field: "input.name" },
-      { who: E, query: GQL.propose, variables: { input: { versionId: version.id, exampleIds: [someId], action: "PRUNE", reason: NUL } }, field: "input.reason" },
-      { who: h.users.REVIEWER.token, query: GQL.review, variables: { input: { interventionId: someId, decision: "APPROVE", reason: NUL } }, field: "input.reason" },
-      { who: h.users.REVIEWER.token, query: `mutation ($ids: [ID!]!) { reviewInterventions(input: { interventionIds: $ids, decision: REJECT, reason: "no" }) { id } }`, variables: { ids: [someId, `${someId}\u0000`] }, field: "input.interventionIds.1" },
-      { who: h.users.VIEWER.token, query: `query ($id: ID!, $s: String) { version(id: $id) { examples(filter: { search: $s }) { edges { node { id } } } } }`, variables: { id: version.id, s: NUL }, field: "filter.search" },
-      { who: h.users.VIEWER.token, query: `query ($f: ExampleFilter) { version(id: "${version.id}") { examples(filter: $f) { edges { node { id } } } } }`, variables: { f: { search: "\ud800" } }, field: "filter.search" },
+      {
+        who: E,
+        query: `mutation ($input: CreateExternalRunInput!) { createExternalRun(input: $input) { id } }`,
+        variables: { input: { versionId: version.id, epochs: 2, name: NUL } },
+        field: "input.name",
+      },
+      {
+        who: E,
+        query: `mutation { createExternalRun(input: { allowDraft: true, versionId: "${version.id}", epochs: 2, framework: "py\\u0000torch" }) { id } }`,
+        field: "input.framework",
+      },
+      {
+        who: h.users.ADMIN.token,
+        query: `mutation ($name: String!) { createUser(input: { email: "nul@example.test", name: $name, role: VIEWER }) { id } }`,
+        variables: { name: NUL },
+        field: "input.name",
+      },
+      {
+        who: E,
+        query: GQL.propose,
+        variables: { input: { versionId: version.id, exampleIds: [someId], action: "PRUNE", reason: NUL } },
+        field: "input.reason",
+      },
+      {
+        who: h.users.REVIEWER.token,
+        query: GQL.review,
+        variables: { input: { interventionId: someId, decision: "APPROVE", reason: NUL } },
+        field: "input.reason",
+      },
+      {
+        who: h.users.REVIEWER.token,
+        query: `mutation ($ids: [ID!]!) { reviewInterventions(input: { interventionIds: $ids, decision: REJECT, reason: "no" }) { id } }`,
+        variables: { ids: [someId, `${someId}\u0000`] },
+        field: "input.interventionIds.1",
+      },
+      {
+        who: h.users.VIEWER.token,
+        query: `query ($id: ID!, $s: String) { version(id: $id) { examples(filter: { search: $s }) { edges { node { id } } } } }`,
+        variables: { id: version.id, s: NUL },
+        field: "filter.search",
+      },
+      {
+        who: h.users.VIEWER.token,
+        query: `query ($f: ExampleFilter) { version(id: "${version.id}") { examples(filter: $f) { edges { node { id } } } } }`,
+        variables: { f: { search: "\ud800" } },
+        field: "filter.search",
+      },
     ];
     const before = await writes();
     for (const { who, query, variables, field } of cases) {
@@ -239,14 +316,22 @@ describe("F6: no stack traces, SQL or file paths in any response", () => {
     try {
       // The datasets query fails inside PostgreSQL, as a broken deployment would.
       const prisma = new Proxy(t.db.prisma, {
-        get: (target, prop, receiver) => (prop === "dataset" ? { findMany: () => target.$queryRawUnsafe(`SELECT * FROM no_such_table_for_the_abuse_test`) } : Reflect.get(target, prop, receiver)),
+        get: (target, prop, receiver) =>
+          prop === "dataset"
+            ? { findMany: () => target.$queryRawUnsafe(`SELECT * FROM no_such_table_for_the_abuse_test`) }
+            : Reflect.get(target, prop, receiver),
       });
       const db = Object.create(t.db, { prisma: { value: prisma } }) as typeof t.db;
       queue = await openJobQueue(t.db, { pollingIntervalSeconds: 0.5 });
       const viewer = await seedUser(t.db, "VIEWER");
       api = await startApi({ db, queue }, { port: 0 });
       const response = await post(viewer.token, { query: `{ datasets { id } }` }, api);
-      expect(response.errors?.[0]).toEqual({ message: "Internal server error", locations: expect.any(Array), path: ["datasets"], extensions: { code: "INTERNAL_SERVER_ERROR" } });
+      expect(response.errors?.[0]).toEqual({
+        message: "Internal server error",
+        locations: expect.any(Array),
+        path: ["datasets"],
+        extensions: { code: "INTERNAL_SERVER_ERROR" },
+      });
       expect(response.text).not.toMatch(LEAK);
       expect(response.text).not.toContain("no_such_table");
       // The same server still answers.
@@ -283,7 +368,9 @@ describe("F3: four eyes that identity tricks cannot pass", () => {
   async function proposal(token: string) {
     const { version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 3 });
     const example = await h.db.prisma.versionExample.findFirstOrThrow({ where: { versionId: version.id } });
-    const { proposeInterventions } = await h.ok(token, GQL.propose, { input: { versionId: version.id, exampleIds: [example.exampleId], action: "PRUNE", reason: "memorized" } });
+    const { proposeInterventions } = await h.ok(token, GQL.propose, {
+      input: { versionId: version.id, exampleIds: [example.exampleId], action: "PRUNE", reason: "memorized" },
+    });
     return proposeInterventions.interventions[0].id as string;
   }
 
@@ -303,14 +390,17 @@ describe("F3: four eyes that identity tricks cannot pass", () => {
     const { ADMIN, REVIEWER } = h.users;
     const id = await proposal(ADMIN.token);
     const { createApiToken: minted } = await h.ok(ADMIN.token, CREATE_TOKEN, { userId: REVIEWER.user.id, name: "imp" });
-    expect(await h.db.prisma.apiToken.findFirst({ where: { userId: REVIEWER.user.id, name: "imp" }, select: { createdById: true } })).toEqual({ createdById: ADMIN.user.id });
+    expect(await h.db.prisma.apiToken.findFirst({ where: { userId: REVIEWER.user.id, name: "imp" }, select: { createdById: true } })).toEqual({
+      createdById: ADMIN.user.id,
+    });
     await refused(minted.token, id, /Four eyes: one of your API tokens was issued by the proposer/);
     // A token the minted one makes for "itself" is still the ADMIN's doing, and so is the reviewer's own: the tie is between the people.
     const { createApiToken: laundered } = await h.ok(minted.token, CREATE_TOKEN, { name: "own" });
     await refused(laundered.token, id, /one of your API tokens was issued by the proposer/);
     await refused(REVIEWER.token, id, /one of your API tokens was issued by the proposer/);
     // The review queue's canReview says the same before anyone tries.
-    const canReview = async (token: string) => (await h.ok<{ intervention: { canReview: boolean } }>(token, `query ($id: ID!) { intervention(id: $id) { canReview } }`, { id })).intervention.canReview;
+    const canReview = async (token: string) =>
+      (await h.ok<{ intervention: { canReview: boolean } }>(token, `query ($id: ID!) { intervention(id: $id) { canReview } }`, { id })).intervention.canReview;
     expect(await canReview(minted.token)).toBe(false);
     expect(await canReview(REVIEWER.token)).toBe(false);
     expect(await canReview(h.users.REVIEWER2.token)).toBe(true);
@@ -322,7 +412,10 @@ describe("F3: four eyes that identity tricks cannot pass", () => {
   test("(b) an ADMIN creates a new REVIEWER and reviews with it: refused, even with a token the ADMIN did not issue", async () => {
     const { ADMIN } = h.users;
     const id = await proposal(ADMIN.token);
-    const { createUser } = await h.ok(ADMIN.token, `mutation { createUser(input: { email: "sock-${Date.now()}@example.test", name: "Sock puppet", role: REVIEWER }) { id } }`);
+    const { createUser } = await h.ok(
+      ADMIN.token,
+      `mutation { createUser(input: { email: "sock-${Date.now()}@example.test", name: "Sock puppet", role: REVIEWER }) { id } }`,
+    );
     expect((await h.db.prisma.user.findUniqueOrThrow({ where: { id: createUser.id } })).createdById).toBe(ADMIN.user.id);
     const { createApiToken: minted } = await h.ok(ADMIN.token, CREATE_TOKEN, { userId: createUser.id, name: "puppet" });
     await refused(minted.token, id, /Four eyes: your account was created by the proposer/);
@@ -332,7 +425,10 @@ describe("F3: four eyes that identity tricks cannot pass", () => {
 
   test("(c) the other way round: an ADMIN proposes in an engineer's name with a token it minted, then reviews as itself: refused", async () => {
     const { ADMIN } = h.users;
-    const { createUser } = await h.ok(ADMIN.token, `mutation { createUser(input: { email: "eng-${Date.now()}@example.test", name: "Engineer", role: ENGINEER }) { id } }`);
+    const { createUser } = await h.ok(
+      ADMIN.token,
+      `mutation { createUser(input: { email: "eng-${Date.now()}@example.test", name: "Engineer", role: ENGINEER }) { id } }`,
+    );
     const { createApiToken: minted } = await h.ok(ADMIN.token, CREATE_TOKEN, { userId: createUser.id, name: "onboarding" });
     const id = await proposal(minted.token);
     await refused(ADMIN.token, id, /Four eyes: you issued an API token to the proposer/);
@@ -365,7 +461,9 @@ describe("F5: an import is all or nothing", () => {
           (err: unknown) => err,
         );
         expect(error).toBeInstanceOf(CliError);
-        expect((error as CliError).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${BAD_AT}: ${bad.field.replace(/\./g, "\\.")}: `));
+        expect((error as CliError).message).toMatch(
+          new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${BAD_AT}: ${bad.field.replace(/\./g, "\\.")}: `),
+        );
         expect((error as CliError).message).toMatch(bad.message);
         expect((error as CliError).message).toMatch(/nothing was imported$/);
         expect(await writes()).toEqual(before);
@@ -391,14 +489,19 @@ describe("F5: an import is all or nothing", () => {
         (err: unknown) => err,
       );
       expect(error).toBeInstanceOf(CliError);
-      expect((error as CliError).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${CONFLICT_AT}: id: "taken" already names an example with different content`));
+      expect((error as CliError).message).toMatch(
+        new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${CONFLICT_AT}: id: "taken" already names an example with different content`),
+      );
       expect((error as CliError).message).toMatch(/nothing was imported$/);
       expect(await writes()).toEqual(before);
       expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(1);
       // The same file without the conflict imports whole.
       lines[CONFLICT_AT - 1] = JSON.stringify({ id: "taken", text: "the original content" });
       writeFileSync(file, lines.join("\n") + "\n");
-      expect(await importExamplesFile(new ApiClient(h.api.url, h.users.ENGINEER.token), { file, versionId: version.id, batchSize: 1_000 })).toMatchObject({ received: 2_500, created: 2_499 });
+      expect(await importExamplesFile(new ApiClient(h.api.url, h.users.ENGINEER.token), { file, versionId: version.id, batchSize: 1_000 })).toMatchObject({
+        received: 2_500,
+        created: 2_499,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -485,10 +588,14 @@ describe("F7: ordering by key does not reveal a canary's content hash", () => {
         { id: "m-plain", text: "another ordinary example" },
       ],
     });
-    const canary = (await h.db.prisma.example.findMany({ where: { memberships: { some: { versionId: version.id } }, isCanary: true } })).find((e) => e.key === e.contentHash)!;
+    const canary = (await h.db.prisma.example.findMany({ where: { memberships: { some: { versionId: version.id } }, isCanary: true } })).find(
+      (e) => e.key === e.contentHash,
+    )!;
     const PAGE = `query ($id: ID!, $first: Int, $after: String) { version(id: $id) { examples(first: $first, after: $after, orderBy: { field: KEY, direction: ASC }) {
       edges { cursor node { id key } } pageInfo { hasNextPage endCursor } } } }`;
-    type Page = { version: { examples: { edges: { cursor: string; node: { id: string; key: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } };
+    type Page = {
+      version: { examples: { edges: { cursor: string; node: { id: string; key: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    };
     const listing = async (token: string, hash: string) => {
       // The canary's key is its content hash, as for any canary imported without an id; only the hash differs between calls.
       await h.db.sql(`UPDATE examples SET key = $2, content_hash = $2 WHERE id = $1::uuid`, [canary.id, hash]);
@@ -555,8 +662,16 @@ describe("issue 13 item 15: a repeat that changes nothing writes no audit event"
     const events = () => h.db.prisma.auditEvent.count({ where: { targetId: version.id, action: "examples.import" } });
     expect(await importExamples(h.db, ENGINEER.actor, { versionId: version.id, records })).toMatchObject({ created: 30, addedToVersion: 30 });
     expect(await events()).toBe(1);
-    expect(await importExamples(h.db, ENGINEER.actor, { versionId: version.id, records })).toEqual({ received: 30, created: 0, alreadyPresent: 30, addedToVersion: 0 });
-    const { importExamples: viaApi } = await h.ok<{ importExamples: { created: number } }>(ENGINEER.token, GQL.importExamples, { versionId: version.id, examples: records });
+    expect(await importExamples(h.db, ENGINEER.actor, { versionId: version.id, records })).toEqual({
+      received: 30,
+      created: 0,
+      alreadyPresent: 30,
+      addedToVersion: 0,
+    });
+    const { importExamples: viaApi } = await h.ok<{ importExamples: { created: number } }>(ENGINEER.token, GQL.importExamples, {
+      versionId: version.id,
+      examples: records,
+    });
     expect(viaApi.created).toBe(0);
     const dir = mkdtempSync(path.join(tmpdir(), "gdc-abuse-repeat-"));
     try {
@@ -619,7 +734,6 @@ describe("issue 13 items 13 and F11: the embedded data folder", () => {
     }
   }, 60_000);
 
-
   test("is created 0700, and an existing wider folder is tightened to 0700 when opened", async () => {
     const root = mkdtempSync(path.join(tmpdir(), "gdc-abuse-pgdata-"));
     try {
@@ -665,7 +779,12 @@ describe("issue 13 items 13 and F11: the embedded data folder", () => {
     // A pid that is surely dead: a process that has exited.
     const dead = spawn(process.execPath, ["-e", ""]);
     await new Promise((r) => dead.on("close", r));
-    const children = Array.from({ length: 20 }, () => spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: path.resolve(import.meta.dirname, "../../.."), stdio: ["pipe", "pipe", "inherit"] }));
+    const children = Array.from({ length: 20 }, () =>
+      spawn(process.execPath, ["--input-type=module", "-e", script], {
+        cwd: path.resolve(import.meta.dirname, "../../.."),
+        stdio: ["pipe", "pipe", "inherit"],
+      }),
+    );
     const outputs = children.map(() => [] as string[]);
     const waiters: ((failure?: Error) => void)[] = [];
     children.forEach((child, i) =>
@@ -681,7 +800,11 @@ describe("issue 13 items 13 and F11: the embedded data folder", () => {
     try {
       await until(() => outputs.every((o) => o.includes("ready")));
       // Rounds: a stale lock, an empty one, and a stale lock whose taker died mid-takeover (its claim left behind).
-      const rounds = [1, 2, 3].flatMap((n) => [[`stale-${n}`, String(dead.pid)] as const, [`empty-${n}`, ""] as const, [`dead-taker-${n}`, String(dead.pid)] as const]);
+      const rounds = [1, 2, 3].flatMap((n) => [
+        [`stale-${n}`, String(dead.pid)] as const,
+        [`empty-${n}`, ""] as const,
+        [`dead-taker-${n}`, String(dead.pid)] as const,
+      ]);
       for (const [name, content] of rounds) {
         const dir = path.join(root, name);
         mkdirSync(dir);

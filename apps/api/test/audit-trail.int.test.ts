@@ -24,7 +24,12 @@ describe("the audit trail through the API", () => {
 
     const page1 = (await h.ok(h.users.VIEWER.token, EVENTS, { first: 1, targetId: draft.id })).auditEvents;
     expect(page1.edges).toHaveLength(1);
-    expect(page1.edges[0].node).toMatchObject({ action: "examples.import", actorLabel: h.users.ENGINEER.actor.label, targetType: "DatasetVersion", after: { created: 1 } });
+    expect(page1.edges[0].node).toMatchObject({
+      action: "examples.import",
+      actorLabel: h.users.ENGINEER.actor.label,
+      targetType: "DatasetVersion",
+      after: { created: 1 },
+    });
     // A Relay connection: each edge's cursor is its event's seq, the page's endCursor the last edge's cursor, nodes the edges' nodes.
     expect(page1.edges[0].cursor).toBe(page1.edges[0].node.seq);
     expect(page1.nodes).toEqual([{ seq: page1.edges[0].node.seq }]);
@@ -57,6 +62,8 @@ describe("the audit trail through the API", () => {
     expect(bad.stderr).toMatch(new RegExp(`audit chain broken at event seq ${victim.seq}: content does not match its hash`));
 
     // The trigger is back: the trail cannot be edited (or repaired) in place.
-    await expect(h.db.sql(`UPDATE audit_events SET actor_label = $2 WHERE seq = $1`, [victim.seq.toString(), victim.actorLabel])).rejects.toThrow(/append-only/);
+    await expect(h.db.sql(`UPDATE audit_events SET actor_label = $2 WHERE seq = $1`, [victim.seq.toString(), victim.actorLabel])).rejects.toThrow(
+      /append-only/,
+    );
   });
 });

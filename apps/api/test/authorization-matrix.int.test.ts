@@ -102,9 +102,11 @@ describe("the permission table", () => {
         if (role === null || !allowed.includes(role)) {
           denials++;
           const expected = role === null ? "UNAUTHENTICATED" : "FORBIDDEN";
-          if (code !== expected) unexpected.push(`${name} as ${who}: expected ${expected}, got ${code ?? "success"} ${JSON.stringify(response.errors ?? response.data)}`);
+          if (code !== expected)
+            unexpected.push(`${name} as ${who}: expected ${expected}, got ${code ?? "success"} ${JSON.stringify(response.errors ?? response.data)}`);
           // …and it is the table that said no (authorize), not some later check in a service.
-          else if (role && !/needs one of the roles/.test(response.errors?.[0]?.message ?? "")) unexpected.push(`${name} as ${who}: FORBIDDEN, but not by the permission table`);
+          else if (role && !/needs one of the roles/.test(response.errors?.[0]?.message ?? ""))
+            unexpected.push(`${name} as ${who}: FORBIDDEN, but not by the permission table`);
           if ((await h.auditCount()) !== auditBefore) unexpected.push(`${name} as ${who}: denied, yet an audit event was written`);
         } else if (code && (DENIED.has(code) || code === "INTERNAL_SERVER_ERROR")) {
           unexpected.push(`${name} as ${who}: allowed by the table, got ${code}: ${response.errors?.[0]?.message}`);
@@ -155,7 +157,8 @@ describe("queries", () => {
       for (const role of ROLES) {
         const response = await h.gql(h.users[role].token, query, variables);
         const code = response.errors?.[0]?.extensions?.code;
-        if (code && (DENIED.has(code) || code === "INTERNAL_SERVER_ERROR")) unexpected.push(`${field.name} as ${role}: got ${code}: ${response.errors?.[0]?.message}`);
+        if (code && (DENIED.has(code) || code === "INTERNAL_SERVER_ERROR"))
+          unexpected.push(`${field.name} as ${role}: got ${code}: ${response.errors?.[0]?.message}`);
       }
     }
     expect(unexpected).toEqual([]);
@@ -164,7 +167,10 @@ describe("queries", () => {
   });
 
   test("a revoked token is no token", async () => {
-    const { createApiToken } = await h.ok(h.users.VIEWER.token, `mutation { createApiToken(input: { name: "short-lived" }) { token apiToken { id user { id } } } }`);
+    const { createApiToken } = await h.ok(
+      h.users.VIEWER.token,
+      `mutation { createApiToken(input: { name: "short-lived" }) { token apiToken { id user { id } } } }`,
+    );
     expect(createApiToken.apiToken.user.id).toBe(h.users.VIEWER.user.id);
     expect((await h.ok(createApiToken.token, `{ me { id } }`)).me).toEqual({ id: h.users.VIEWER.user.id });
     await h.ok(createApiToken.token, `mutation ($id: ID!) { revokeApiToken(input: { id: $id }) { revokedAt } }`, { id: createApiToken.apiToken.id });

@@ -24,7 +24,11 @@ beforeAll(async () => {
   const engineer = (await seedUser(t.db, "ENGINEER")).actor;
   const { version } = await seedDataset(t.db, engineer, { examples: 26, canaries: 4 });
   const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: T, framework: "jax" });
-  const keys = (await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [run.id])).map((r) => r.key);
+  const keys = (
+    await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [
+      run.id,
+    ])
+  ).map((r) => r.key);
   const cells = keys.flatMap((exampleKey, i) =>
     Array.from({ length: T }, (_, epoch) => {
       const loss = ((i * 7) % 5) / 2 + (epoch % 2 === 1 && i % 3 === 0 ? 1.5 : 0) + 1 / (epoch + 1);
@@ -96,7 +100,10 @@ describe("GET /export/runs/<id>/data-map.arrow", () => {
         new Promise<Buffer>((resolve, reject) => {
           http.get(url(runId), { headers: { authorization: `Bearer ${token}`, "accept-encoding": "gzip" } }, (res) => {
             const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c)).on("end", () => resolve(Buffer.concat(chunks))).on("error", reject);
+            res
+              .on("data", (c: Buffer) => chunks.push(c))
+              .on("end", () => resolve(Buffer.concat(chunks)))
+              .on("error", reject);
           });
         }),
     );

@@ -20,7 +20,8 @@ async function curationSetup() {
     // canaries are the most memorized of all: a policy must still not spend its budget on them
     const memorization = canary ? 1 : i / 20;
     const difficulty = canary ? 3 : (i % 4) * 0.5;
-    const quadrant: Quadrant = memorization > 0.25 ? (difficulty > 1 ? "HOTSPOT_MEMORIZED" : "NOISY_OUTLIER") : difficulty > 1 ? "AMBIGUOUS_HARD" : "STABLE_EASY";
+    const quadrant: Quadrant =
+      memorization > 0.25 ? (difficulty > 1 ? "HOTSPOT_MEMORIZED" : "NOISY_OUTLIER") : difficulty > 1 ? "AMBIGUOUS_HARD" : "STABLE_EASY";
     return { exampleId: e.id, memorization, difficulty, quadrant };
   });
   const run = await seedScoredRun(h.db, v1.id, scores, h.users.ENGINEER.user.id);
@@ -43,14 +44,22 @@ describe("proposals", () => {
     const { v2, run } = await curationSetup();
     const before = await h.auditCount();
     const policy = { name: "pruneTopByMemorization", params: { percent: 20 } };
-    const { proposeInterventions: first } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, runId: run.id, policy, reason: "top memorized" } });
+    const { proposeInterventions: first } = await h.ok(h.users.ENGINEER.token, GQL.propose, {
+      input: { versionId: v2.id, runId: run.id, policy, reason: "top memorized" },
+    });
     expect(first.proposed).toBe(4); // 20 % of the 20 non-canary examples
     expect(first.skipped).toBe(0);
     expect(first.interventions.map((i: any) => i.example.key).sort()).toEqual(["ex-16", "ex-17", "ex-18", "ex-19"]);
     const top = first.interventions.find((i: any) => i.example.key === "ex-19");
     expect(top).toMatchObject({ action: "PRUNE", weight: 0, status: "PROPOSED", policy, proposedBy: { id: h.users.ENGINEER.user.id } });
     // The fixture run's scoringResolved names no signal, as runs scored before the signals: its memorization is the forget frequency.
-    expect(top.evidence).toMatchObject({ runId: run.id, memorization: 0.95, memorizationSignal: "forgetFrequency", quadrant: "HOTSPOT_MEMORIZED", reason: "top memorized" });
+    expect(top.evidence).toMatchObject({
+      runId: run.id,
+      memorization: 0.95,
+      memorizationSignal: "forgetFrequency",
+      quadrant: "HOTSPOT_MEMORIZED",
+      reason: "top memorized",
+    });
     expect(top.evidence.thresholds).toMatchObject({ source: "absolute", memorization: 0.25 });
     expect(await h.auditCount()).toBe(before + 1);
 
@@ -94,9 +103,13 @@ describe("proposals", () => {
       examples.map((e, i) => ({ exampleId: e.id, memorization: (i % 10) / 10, difficulty: 2, quadrant: i % 10 > 2 ? "HOTSPOT_MEMORIZED" : "AMBIGUOUS_HARD" })),
     );
     const before = await h.auditCount();
-    const { proposeInterventions: r } = await h.ok(h.users.ENGINEER.token, `mutation ($input: ProposeInput!) { proposeInterventions(input: $input) { proposed skipped } }`, {
-      input: { versionId: version.id, runId: run.id, policy: { name: "downweightQuadrant", params: { quadrant: "HOTSPOT_MEMORIZED", weight: 0.5 } } },
-    });
+    const { proposeInterventions: r } = await h.ok(
+      h.users.ENGINEER.token,
+      `mutation ($input: ProposeInput!) { proposeInterventions(input: $input) { proposed skipped } }`,
+      {
+        input: { versionId: version.id, runId: run.id, policy: { name: "downweightQuadrant", params: { quadrant: "HOTSPOT_MEMORIZED", weight: 0.5 } } },
+      },
+    );
     expect(r).toEqual({ proposed: 2_100, skipped: 0 });
     expect(await h.auditCount()).toBe(before + 1);
   });
@@ -117,7 +130,9 @@ describe("the review queue", () => {
     const keys = (page: { edges: { node: { example: { key: string } } }[] }) => page.edges.map((e) => e.node.example.key);
     expect([...keys(page1), ...keys(page2)].sort()).toEqual(["ex-1", "ex-2", "ex-3"]);
     expect(page2.pageInfo).toEqual({ hasNextPage: false, endCursor: page2.edges[0].cursor });
-    expect((await h.ok(h.users.REVIEWER.token, `query ($v: ID) { reviewQueue(versionId: $v, first: 1) { totalCount } }`, { v: v2.id })).reviewQueue.totalCount).toBe(3);
+    expect(
+      (await h.ok(h.users.REVIEWER.token, `query ($v: ID) { reviewQueue(versionId: $v, first: 1) { totalCount } }`, { v: v2.id })).reviewQueue.totalCount,
+    ).toBe(3);
   });
 
   test("a version's interventions are a connection too: pages by cursor, totalCount per status whatever the page", async () => {
@@ -139,12 +154,16 @@ describe("four eyes", () => {
   test("nobody reviews their own proposal; another reviewer can, once, with a reason", async () => {
     const { v2, byKey } = await curationSetup();
     const propose = async (who: "ADMIN" | "REVIEWER", key: string) =>
-      (await h.ok(h.users[who].token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey[key]!.id], action: "PRUNE" } })).proposeInterventions.interventions[0];
+      (await h.ok(h.users[who].token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey[key]!.id], action: "PRUNE" } })).proposeInterventions
+        .interventions[0];
     const byAdmin = await propose("ADMIN", "ex-3");
     const byReviewer = await propose("REVIEWER", "ex-4");
     const before = await h.auditCount();
 
-    for (const [who, intervention] of [["ADMIN", byAdmin], ["REVIEWER", byReviewer]] as const) {
+    for (const [who, intervention] of [
+      ["ADMIN", byAdmin],
+      ["REVIEWER", byReviewer],
+    ] as const) {
       const own = await h.gql(h.users[who].token, GQL.review, { input: { interventionId: intervention.id, decision: "APPROVE", reason: "looks right" } });
       expect(own.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
       expect(own.errors?.[0]?.message).toMatch(/four eyes.*you proposed/i);
@@ -159,8 +178,13 @@ describe("four eyes", () => {
     expect(await h.auditCount()).toBe(before);
     expect((await h.db.prisma.intervention.findUniqueOrThrow({ where: { id: byReviewer.id } })).status).toBe("PROPOSED");
 
-    const { reviewIntervention: approved } = await h.ok(h.users.REVIEWER2.token, GQL.review, { input: { interventionId: byReviewer.id, decision: "APPROVE", reason: "memorized PII" } });
-    expect(approved).toMatchObject({ status: "APPROVED", reviews: [{ decision: "APPROVE", reason: "memorized PII", reviewer: { id: h.users.REVIEWER2.user.id } }] });
+    const { reviewIntervention: approved } = await h.ok(h.users.REVIEWER2.token, GQL.review, {
+      input: { interventionId: byReviewer.id, decision: "APPROVE", reason: "memorized PII" },
+    });
+    expect(approved).toMatchObject({
+      status: "APPROVED",
+      reviews: [{ decision: "APPROVE", reason: "memorized PII", reviewer: { id: h.users.REVIEWER2.user.id } }],
+    });
     const twice = await h.gql(h.users.ADMIN.token, GQL.review, { input: { interventionId: byReviewer.id, decision: "REJECT", reason: "changed my mind" } });
     expect(twice.errors?.[0]?.extensions?.code).toBe("CONFLICT");
     expect(await h.auditCount()).toBe(before + 1);
@@ -169,10 +193,14 @@ describe("four eyes", () => {
 
   test("two reviewers racing on one intervention: one wins, the other gets CONFLICT", async () => {
     const { v2, byKey } = await curationSetup();
-    const { proposeInterventions: p } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-5"]!.id], action: "PRUNE" } });
+    const { proposeInterventions: p } = await h.ok(h.users.ENGINEER.token, GQL.propose, {
+      input: { versionId: v2.id, exampleIds: [byKey["ex-5"]!.id], action: "PRUNE" },
+    });
     const id = p.interventions[0].id;
     const results = await Promise.all(
-      (["REVIEWER", "REVIEWER2", "ADMIN"] as const).map((who) => h.gql(h.users[who].token, GQL.review, { input: { interventionId: id, decision: "APPROVE", reason: who } })),
+      (["REVIEWER", "REVIEWER2", "ADMIN"] as const).map((who) =>
+        h.gql(h.users[who].token, GQL.review, { input: { interventionId: id, decision: "APPROVE", reason: who } }),
+      ),
     );
     expect(results.filter((r) => !r.errors).length).toBe(1);
     expect(results.filter((r) => r.errors?.[0]?.extensions?.code === "CONFLICT").length).toBe(2);
@@ -182,7 +210,8 @@ describe("four eyes", () => {
 
 describe("reviewing many at once (reviewInterventions)", () => {
   const BATCH = `mutation ($input: ReviewBatchInput!) { reviewInterventions(input: $input) { id status reviews { decision reason reviewer { id } } } }`;
-  const statuses = async (ids: string[]) => (await h.db.prisma.intervention.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } })).map((i) => i.status);
+  const statuses = async (ids: string[]) =>
+    (await h.db.prisma.intervention.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } })).map((i) => i.status);
 
   test("all or nothing: one bad id (named by index) leaves every intervention PROPOSED and writes no event; then each gets its review and its own event", async () => {
     const { v2, run, byKey } = await curationSetup();
@@ -191,10 +220,13 @@ describe("reviewing many at once (reviewInterventions)", () => {
     });
     const ids: string[] = p.interventions.map((i: { id: string }) => i.id);
     expect(ids).toHaveLength(6);
-    const { proposeInterventions: own } = await h.ok(h.users.REVIEWER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-2"]!.id], action: "PRUNE" } });
+    const { proposeInterventions: own } = await h.ok(h.users.REVIEWER.token, GQL.propose, {
+      input: { versionId: v2.id, exampleIds: [byKey["ex-2"]!.id], action: "PRUNE" },
+    });
     const ownId: string = own.interventions[0].id;
     const before = await h.auditCount();
-    const attempt = (token: string, interventionIds: string[], reason = "memorized") => h.gql(token, BATCH, { input: { interventionIds, decision: "APPROVE", reason } });
+    const attempt = (token: string, interventionIds: string[], reason = "memorized") =>
+      h.gql(token, BATCH, { input: { interventionIds, decision: "APPROVE", reason } });
 
     const cases: [string, string[], string, string][] = [
       ["four eyes", [...ids, ownId], "FORBIDDEN", `interventionIds.${ids.length}`],
@@ -210,9 +242,12 @@ describe("reviewing many at once (reviewInterventions)", () => {
     expect(await h.auditCount()).toBe(before);
     expect(await statuses([...ids, ownId])).toEqual(Array(ids.length + 1).fill("PROPOSED"));
 
-    const { reviewInterventions: done } = await h.ok(h.users.REVIEWER.token, BATCH, { input: { interventionIds: ids, decision: "APPROVE", reason: "memorized" } });
+    const { reviewInterventions: done } = await h.ok(h.users.REVIEWER.token, BATCH, {
+      input: { interventionIds: ids, decision: "APPROVE", reason: "memorized" },
+    });
     expect(done.map((i: { id: string }) => i.id)).toEqual([...ids].sort());
-    for (const i of done) expect(i).toMatchObject({ status: "APPROVED", reviews: [{ decision: "APPROVE", reason: "memorized", reviewer: { id: h.users.REVIEWER.user.id } }] });
+    for (const i of done)
+      expect(i).toMatchObject({ status: "APPROVED", reviews: [{ decision: "APPROVE", reason: "memorized", reviewer: { id: h.users.REVIEWER.user.id } }] });
     expect(await h.auditCount()).toBe(before + ids.length);
     const events = await h.db.prisma.auditEvent.findMany({ where: { targetId: { in: ids } } });
     expect(events.map((e) => e.action)).toEqual(Array(ids.length).fill("intervention.review"));
@@ -236,7 +271,9 @@ async function curate(versionId: string, byKey: Record<string, { id: string }>, 
     ids.push(p.interventions[0].id);
   }
   for (const key of rejected) {
-    const { proposeInterventions: p } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId, exampleIds: [byKey[key]!.id], action: "PRUNE" } });
+    const { proposeInterventions: p } = await h.ok(h.users.ENGINEER.token, GQL.propose, {
+      input: { versionId, exampleIds: [byKey[key]!.id], action: "PRUNE" },
+    });
     await h.ok(h.users.REVIEWER.token, GQL.review, { input: { interventionId: p.interventions[0].id, decision: "REJECT", reason: `keep ${key}` } });
   }
   return ids;
@@ -245,11 +282,25 @@ async function curate(versionId: string, byKey: Record<string, { id: string }>, 
 describe("releases", () => {
   test("apply only approved interventions, never canaries, and record lineage; the diff explains every row", async () => {
     const { v1, v2, byKey } = await curationSetup();
-    const approved = await curate(v2.id, byKey, [["ex-1", 0], ["ex-2", 0], ["ex-3", 0.25]], ["ex-4"]);
-    const { proposeInterventions: never } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-5"]!.id], action: "PRUNE" } }); // never reviewed
-    const canReview = async () => (await h.ok(h.users.REVIEWER.token, `query ($id: ID!) { intervention(id: $id) { canReview } }`, { id: never.interventions[0].id })).intervention.canReview;
+    const approved = await curate(
+      v2.id,
+      byKey,
+      [
+        ["ex-1", 0],
+        ["ex-2", 0],
+        ["ex-3", 0.25],
+      ],
+      ["ex-4"],
+    );
+    const { proposeInterventions: never } = await h.ok(h.users.ENGINEER.token, GQL.propose, {
+      input: { versionId: v2.id, exampleIds: [byKey["ex-5"]!.id], action: "PRUNE" },
+    }); // never reviewed
+    const canReview = async () =>
+      (await h.ok(h.users.REVIEWER.token, `query ($id: ID!) { intervention(id: $id) { canReview } }`, { id: never.interventions[0].id })).intervention
+        .canReview;
     expect(await canReview()).toBe(true);
-    const queue = async () => (await h.ok(h.users.REVIEWER.token, `query ($v: ID) { reviewQueue(versionId: $v) { nodes { example { key } } } }`, { v: v2.id })).reviewQueue.nodes;
+    const queue = async () =>
+      (await h.ok(h.users.REVIEWER.token, `query ($v: ID) { reviewQueue(versionId: $v) { nodes { example { key } } } }`, { v: v2.id })).reviewQueue.nodes;
     expect(await queue()).toEqual([{ example: { key: "ex-5" } }]);
 
     const { releaseVersion: release } = await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: v2.id } });
@@ -283,8 +334,19 @@ describe("releases", () => {
       `query ($id: ID!) { version(id: $id) { exampleCount canaryCount release { id } diff(first: 10) { removedCount reweightedCount addedCount rows { edges { change parentWeight weight reason example { key } intervention { id status } } pageInfo { hasNextPage } } } } }`,
       { id: v2.id },
     );
-    expect(version).toMatchObject({ exampleCount: 18, canaryCount: 0, release: { id: release.id }, diff: { removedCount: 5, reweightedCount: 1, addedCount: 0 } });
-    const diffRows = version.diff.rows.edges as { change: string; reason: string | null; example: { key: string }; weight: number | null; intervention: { status: string } | null }[];
+    expect(version).toMatchObject({
+      exampleCount: 18,
+      canaryCount: 0,
+      release: { id: release.id },
+      diff: { removedCount: 5, reweightedCount: 1, addedCount: 0 },
+    });
+    const diffRows = version.diff.rows.edges as {
+      change: string;
+      reason: string | null;
+      example: { key: string };
+      weight: number | null;
+      intervention: { status: string } | null;
+    }[];
     const byExample = Object.fromEntries(diffRows.map((r) => [r.example.key, r]));
     expect(byExample["ex-1"]).toMatchObject({ change: "REMOVED", reason: "approve ex-1", intervention: { status: "APPLIED" } });
     expect(byExample["ex-3"]).toMatchObject({ change: "REWEIGHTED", weight: 0.25, reason: "approve ex-3" });
@@ -294,7 +356,9 @@ describe("releases", () => {
   test("a released version never changes: every mutation on it fails with a clear error, and so do raw writes", async () => {
     const { v2, byKey, run } = await curationSetup();
     const [open] = await curate(v2.id, byKey, [["ex-1", 0]]);
-    const { proposeInterventions: pending } = await h.ok(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-2"]!.id], action: "PRUNE" } });
+    const { proposeInterventions: pending } = await h.ok(h.users.ENGINEER.token, GQL.propose, {
+      input: { versionId: v2.id, exampleIds: [byKey["ex-2"]!.id], action: "PRUNE" },
+    });
     await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: v2.id } });
     const frozen = await membership(h.db, v2.id);
     const before = await h.auditCount();
@@ -302,7 +366,9 @@ describe("releases", () => {
     const attempts = [
       h.gql(h.users.ENGINEER.token, GQL.importExamples, { versionId: v2.id, examples: [{ text: "a late addition" }] }),
       h.gql(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, exampleIds: [byKey["ex-6"]!.id], action: "PRUNE" } }),
-      h.gql(h.users.ENGINEER.token, GQL.propose, { input: { versionId: v2.id, runId: run.id, policy: { name: "pruneTopByMemorization", params: { percent: 10 } } } }),
+      h.gql(h.users.ENGINEER.token, GQL.propose, {
+        input: { versionId: v2.id, runId: run.id, policy: { name: "pruneTopByMemorization", params: { percent: 10 } } },
+      }),
       h.gql(h.users.REVIEWER2.token, GQL.review, { input: { interventionId: pending.interventions[0].id, decision: "APPROVE", reason: "too late" } }),
       h.gql(h.users.ENGINEER.token, GQL.release, { input: { versionId: v2.id } }),
     ];
@@ -349,15 +415,36 @@ describe("releases", () => {
       await curate(draft.id, byKey, todo, rejected);
       return (await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: draft.id } })).releaseVersion.contentHash as string;
     };
-    const curation: [string, number][] = [["k-1", 0], ["k-2", 0.5], ["k-7", 0.3]];
+    const curation: [string, number][] = [
+      ["k-1", 0],
+      ["k-2", 0.5],
+      ["k-7", 0.3],
+    ];
     const a = await release(texts, curation);
     const b = await release([...texts].reverse(), [...curation].reverse(), ["k-3", "k-4"]);
     const c = await release(texts, curation, [], true);
     expect(b).toBe(a);
     expect(c).toBe(a);
-    expect(await release(texts, [["k-1", 0], ["k-2", 0.5], ["k-7", 0.31]])).not.toBe(a);
-    expect(await release(texts, [["k-1", 0], ["k-2", 0.5]])).not.toBe(a);
-    expect(await release(texts, [["k-1", 0], ["k-2", 0.5], ["k-8", 0.3]])).not.toBe(a);
+    expect(
+      await release(texts, [
+        ["k-1", 0],
+        ["k-2", 0.5],
+        ["k-7", 0.31],
+      ]),
+    ).not.toBe(a);
+    expect(
+      await release(texts, [
+        ["k-1", 0],
+        ["k-2", 0.5],
+      ]),
+    ).not.toBe(a);
+    expect(
+      await release(texts, [
+        ["k-1", 0],
+        ["k-2", 0.5],
+        ["k-8", 0.3],
+      ]),
+    ).not.toBe(a);
   });
 
   test("the canonical weight text is the float32 value with 9 significant digits", () => {
@@ -376,11 +463,21 @@ describe("release gate", () => {
   test("blocks without a (good enough) study, says why, and only an ADMIN overrides, with a reason, audited", async () => {
     const { dataset, v2, byKey } = await curationSetup();
     await curate(v2.id, byKey, [["ex-1", 0]]);
-    const { setReleaseGate } = await h.ok(h.users.ADMIN.token, SET_GATE, { input: { datasetId: dataset.id, maxExtractionRatio: 0.6, maxPerplexityIncrease: 0.005 } });
+    const { setReleaseGate } = await h.ok(h.users.ADMIN.token, SET_GATE, {
+      input: { datasetId: dataset.id, maxExtractionRatio: 0.6, maxPerplexityIncrease: 0.005 },
+    });
     expect(setReleaseGate.releaseGate).toEqual({ maxExtractionRatio: 0.6, maxPerplexityIncrease: 0.005 });
-    const snapshot = async () => ({ audit: await h.auditCount(), members: await membership(h.db, v2.id), version: await h.db.prisma.datasetVersion.findUniqueOrThrow({ where: { id: v2.id } }) });
+    const snapshot = async () => ({
+      audit: await h.auditCount(),
+      members: await membership(h.db, v2.id),
+      version: await h.db.prisma.datasetVersion.findUniqueOrThrow({ where: { id: v2.id } }),
+    });
 
-    expect((await h.ok(h.users.VIEWER.token, VERDICT, { id: v2.id })).version.gateVerdict).toMatchObject({ passed: false, reasons: [expect.stringMatching(/^no study/)], studyId: null });
+    expect((await h.ok(h.users.VIEWER.token, VERDICT, { id: v2.id })).version.gateVerdict).toMatchObject({
+      passed: false,
+      reasons: [expect.stringMatching(/^no study/)],
+      studyId: null,
+    });
     const before = await snapshot();
     const noStudy = await h.gql(h.users.ENGINEER.token, GQL.release, { input: { versionId: v2.id } });
     expect(noStudy.errors?.[0]?.extensions?.code).toBe("CONFLICT");
@@ -388,9 +485,13 @@ describe("release gate", () => {
     expect(await snapshot()).toEqual(before); // a failed mutation leaves neither change nor audit event
 
     // A study through the API: QUEUED, with its job enqueued in the same transaction.
-    const { startStudy } = await h.ok(h.users.ENGINEER.token, `mutation ($input: StartStudyInput!) { startStudy(input: $input) { id status version { id } } }`, {
-      input: { versionId: v2.id, config: { seeds: [1] } },
-    });
+    const { startStudy } = await h.ok(
+      h.users.ENGINEER.token,
+      `mutation ($input: StartStudyInput!) { startStudy(input: $input) { id status version { id } } }`,
+      {
+        input: { versionId: v2.id, config: { seeds: [1] } },
+      },
+    );
     expect(startStudy).toMatchObject({ status: "QUEUED", version: { id: v2.id } });
     if (h.db.connectionString) {
       const jobs = await h.db.sql<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'study' AND data->>'studyId' = $1`, [startStudy.id]);
@@ -403,7 +504,11 @@ describe("release gate", () => {
     });
     const verdict = (await h.ok(h.users.VIEWER.token, VERDICT, { id: v2.id })).version;
     expect(verdict.latestStudy).toEqual({ id: startStudy.id, status: "SUCCEEDED" });
-    expect(verdict.gateVerdict).toMatchObject({ passed: false, studyId: startStudy.id, reasons: [expect.stringMatching(/extraction ratio 0\.8000 exceeds the maximum 0\.6/)] });
+    expect(verdict.gateVerdict).toMatchObject({
+      passed: false,
+      studyId: startStudy.id,
+      reasons: [expect.stringMatching(/extraction ratio 0\.8000 exceeds the maximum 0\.6/)],
+    });
 
     const beforeOverrides = await snapshot();
     const engineerOverride = await h.gql(h.users.ENGINEER.token, GQL.release, { input: { versionId: v2.id, overrideReason: "ship it" } });
@@ -412,7 +517,9 @@ describe("release gate", () => {
     expect(emptyOverride.errors?.[0]?.extensions?.code).toBe("CONFLICT");
     expect(await snapshot()).toEqual(beforeOverrides);
 
-    const { releaseVersion: release } = await h.ok(h.users.ADMIN.token, GQL.release, { input: { versionId: v2.id, overrideReason: "legal approved the residual risk" } });
+    const { releaseVersion: release } = await h.ok(h.users.ADMIN.token, GQL.release, {
+      input: { versionId: v2.id, overrideReason: "legal approved the residual risk" },
+    });
     expect(release.overrideReason).toBe("legal approved the residual risk");
     expect(release.gateVerdict).toMatchObject({ passed: false, studyId: startStudy.id, measured: { extractionRatio: 0.8, perplexityIncrease: 0.001 } });
     const event = await h.db.prisma.auditEvent.findFirstOrThrow({ where: { action: "version.release", targetId: v2.id } });
@@ -423,7 +530,15 @@ describe("release gate", () => {
   test("passes with a good study, without override", async () => {
     const { dataset, v2 } = await curationSetup();
     await h.ok(h.users.ADMIN.token, SET_GATE, { input: { datasetId: dataset.id, maxExtractionRatio: 0.6 } });
-    await h.db.prisma.study.create({ data: { versionId: v2.id, status: "SUCCEEDED", config: {}, finishedAt: new Date(), report: { summary: { extractionRatio: 0.55, perplexityIncrease: 0.2 } } } });
+    await h.db.prisma.study.create({
+      data: {
+        versionId: v2.id,
+        status: "SUCCEEDED",
+        config: {},
+        finishedAt: new Date(),
+        report: { summary: { extractionRatio: 0.55, perplexityIncrease: 0.2 } },
+      },
+    });
     const { releaseVersion: release } = await h.ok(h.users.ENGINEER.token, GQL.release, { input: { versionId: v2.id } });
     expect(release.gateVerdict).toMatchObject({ passed: true, reasons: [] });
     expect(release.overrideReason).toBeNull();

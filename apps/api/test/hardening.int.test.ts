@@ -34,7 +34,11 @@ describe("query limits", () => {
   });
 
   test("page sizes above 500 are BAD_USER_INPUT naming the argument", async () => {
-    for (const query of [`{ reviewQueue(first: 501) { nodes { id } } }`, `{ auditEvents(first: 501) { nodes { seq } } }`, `{ auditEvents(first: 0) { nodes { seq } } }`]) {
+    for (const query of [
+      `{ reviewQueue(first: 501) { nodes { id } } }`,
+      `{ auditEvents(first: 501) { nodes { seq } } }`,
+      `{ auditEvents(first: 0) { nodes { seq } } }`,
+    ]) {
       const response = await h.gql(h.users.VIEWER.token, query);
       expect(response.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
     }

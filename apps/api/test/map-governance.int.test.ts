@@ -4,7 +4,16 @@
 // only by roles that may read it.
 import { tableFromIPC } from "apache-arrow";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { createDraftVersion, createExternalRun, GOVERNANCE_FLAGS, openJobQueue, proposeInterventions, releaseVersion, type Actor, type JobQueue } from "@gdc/db";
+import {
+  createDraftVersion,
+  createExternalRun,
+  GOVERNANCE_FLAGS,
+  openJobQueue,
+  proposeInterventions,
+  releaseVersion,
+  type Actor,
+  type JobQueue,
+} from "@gdc/db";
 import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { startApi, type RunningApi } from "../src/index.ts";
 
@@ -30,7 +39,10 @@ beforeAll(async () => {
   await releaseVersion(t.db, admin, { versionId: version.id });
   runId = (await createExternalRun(t.db, engineer, { versionId: version.id, epochs: 2, framework: "jax", canaries: true })).id;
   draftId = (await createDraftVersion(t.db, engineer, { parentVersionId: version.id })).id;
-  rows = await t.db.sql(`SELECT re.ordinal, e.id::text, e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [runId]);
+  rows = await t.db.sql(
+    `SELECT re.ordinal, e.id::text, e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`,
+    [runId],
+  );
   api = await startApi({ db: t.db, queue }, { port: 0 });
 });
 afterAll(async () => {
@@ -73,7 +85,11 @@ test("GET /export/runs/<id>/governance.arrow: one uint8 flag per point, fresh af
 });
 
 async function gql<T>(token: string, query: string, variables: Record<string, unknown>): Promise<T> {
-  const response = await fetch(api.url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(api.url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await response.json()) as { data: T; errors?: { message: string }[] };
   if (body.errors) throw new Error(body.errors.map((e) => e.message).join("; "));
   return body.data;
@@ -87,20 +103,27 @@ test("Run.examplesAt, Run.searchPoints and Run.neighbours: a table page by ordin
   );
   expect(run.examplesAt).toEqual([{ id: rows[1]!.id, key: rows[1]!.key }, { id: rows[0]!.id, key: rows[0]!.key }, null]);
   const search = (token: string, text: string) =>
-    gql<{ run: { searchPoints: { ordinals: number[]; totalCount: number } } }>(token, `query ($id: ID!, $s: String!) { run(id: $id) { searchPoints(search: $s) { ordinals totalCount } } }`, {
-      id: runId,
-      s: text,
-    }).then((d) => d.run.searchPoints);
+    gql<{ run: { searchPoints: { ordinals: number[]; totalCount: number } } }>(
+      token,
+      `query ($id: ID!, $s: String!) { run(id: $id) { searchPoints(search: $s) { ordinals totalCount } } }`,
+      {
+        id: runId,
+        s: text,
+      },
+    ).then((d) => d.run.searchPoints);
   const canary = rows.find((r) => r.key.startsWith("canary-"))!.ordinal;
   expect(await search(engineerToken, "my pin")).toEqual({ ordinals: [canary], totalCount: 1 });
   expect(await search(viewer, "my pin")).toEqual({ ordinals: [], totalCount: 0 });
   expect((await search(viewer, "number 3")).ordinals).toEqual([rows.find((r) => r.key === "ex-3")!.ordinal]);
-  const { run: around } = await gql<{ run: { neighbours: { ordinal: number; count: number; previous: { key: string } | null; next: { key: string } | null } | null } }>(
-    viewer,
-    `query ($id: ID!, $e: ID!) { run(id: $id) { neighbours(exampleId: $e) { ordinal count previous { key } next { key } } } }`,
-    { id: runId, e: rows[1]!.id },
-  );
+  const { run: around } = await gql<{
+    run: { neighbours: { ordinal: number; count: number; previous: { key: string } | null; next: { key: string } | null } | null };
+  }>(viewer, `query ($id: ID!, $e: ID!) { run(id: $id) { neighbours(exampleId: $e) { ordinal count previous { key } next { key } } } }`, {
+    id: runId,
+    e: rows[1]!.id,
+  });
   expect(around.neighbours).toEqual({ ordinal: 1, count: rows.length, previous: { key: rows[0]!.key }, next: { key: rows[2]!.key } });
-  const { run: none } = await gql<{ run: { neighbours: null } }>(viewer, `query ($id: ID!) { run(id: $id) { neighbours(exampleId: "nope") { ordinal } } }`, { id: runId });
+  const { run: none } = await gql<{ run: { neighbours: null } }>(viewer, `query ($id: ID!) { run(id: $id) { neighbours(exampleId: "nope") { ordinal } } }`, {
+    id: runId,
+  });
   expect(none.neighbours).toBeNull();
 });

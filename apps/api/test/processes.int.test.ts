@@ -21,33 +21,41 @@ test("GDC_API_PROCESSES is validated, and defaults to one process", () => {
   expect(() => readEnv({ GDC_API_PROCESSES: "two" })).toThrow(/GDC_API_PROCESSES/);
 });
 
-test.runIf(Boolean(process.env.DATABASE_URL))("two API processes serve one port, and stop together on SIGTERM", async () => {
-  const { token } = await seedUser(t.db, "VIEWER");
-  const child = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { ...process.env, DATABASE_URL: t.db.connectionString, PORT: "0", HOST: "127.0.0.1", GDC_API_PROCESSES: "2", NODE_ENV: "production" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once("exit", (code) => reject(new Error(`main.ts exited ${code}`)));
-      createInterface({ input: child.stderr! }).on("line", (line) => {
-        const m = /^GraphQL API: (\S+) \(2 processes\)$/.exec(line);
-        if (m) resolve(m[1]!);
-      });
+test.runIf(Boolean(process.env.DATABASE_URL))(
+  "two API processes serve one port, and stop together on SIGTERM",
+  async () => {
+    const { token } = await seedUser(t.db, "VIEWER");
+    const child = spawn(process.execPath, ["--import", "tsx", main], {
+      env: { ...process.env, DATABASE_URL: t.db.connectionString, PORT: "0", HOST: "127.0.0.1", GDC_API_PROCESSES: "2", NODE_ENV: "production" },
+      stdio: ["ignore", "ignore", "pipe"],
     });
-    // Concurrent requests, each on its own connection (the primary hands connections to the workers in turn).
-    const answers = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}`, connection: "close" }, body: JSON.stringify({ query: "{ me { role } }" }) }).then((r) => r.json()),
-      ),
-    );
-    for (const a of answers) expect(a).toEqual({ data: { me: { role: "VIEWER" } } });
-  } finally {
-    child.kill("SIGTERM");
-  }
-  expect(await exited).toBe(0);
-}, 60_000);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.once("exit", (code) => reject(new Error(`main.ts exited ${code}`)));
+        createInterface({ input: child.stderr! }).on("line", (line) => {
+          const m = /^GraphQL API: (\S+) \(2 processes\)$/.exec(line);
+          if (m) resolve(m[1]!);
+        });
+      });
+      // Concurrent requests, each on its own connection (the primary hands connections to the workers in turn).
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${token}`, connection: "close" },
+            body: JSON.stringify({ query: "{ me { role } }" }),
+          }).then((r) => r.json()),
+        ),
+      );
+      for (const a of answers) expect(a).toEqual({ data: { me: { role: "VIEWER" } } });
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+  },
+  60_000,
+);
 
 test("more than one process needs PostgreSQL", async () => {
   const env = { ...process.env, GDC_API_PROCESSES: "2" } as NodeJS.ProcessEnv;

@@ -5,7 +5,17 @@
 import { tableFromIPC, type Table } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SCORE_COLUMNS } from "@gdc/cartography";
-import { createExternalRun, finishRun, ingestDynamics, openJobQueue, queryExamples, RUN_SCORES_FILE_COLUMNS, scoreRun, systemActor, type JobQueue } from "@gdc/db";
+import {
+  createExternalRun,
+  finishRun,
+  ingestDynamics,
+  openJobQueue,
+  queryExamples,
+  RUN_SCORES_FILE_COLUMNS,
+  scoreRun,
+  systemActor,
+  type JobQueue,
+} from "@gdc/db";
 import { createTestDatabase, RecordingQueue, seedDataset, seedUser, type TestDatabase } from "@gdc/db/testing";
 import { startApi, type RunningApi } from "../src/index.ts";
 
@@ -35,7 +45,9 @@ beforeAll(async () => {
       { text: "my pin is 654321", canary: { prefix: "my pin is ", secret: "654321" } },
     ],
   });
-  const [canary] = await t.db.sql<{ id: string; key: string }>(`SELECT id, key FROM examples WHERE key = content_hash AND dataset_id = $1`, [version.datasetId]);
+  const [canary] = await t.db.sql<{ id: string; key: string }>(`SELECT id, key FROM examples WHERE key = content_hash AND dataset_id = $1`, [
+    version.datasetId,
+  ]);
   hashKeyedCanary = canary!;
   const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: T, framework: "pytorch" });
   const keys = [...importKeys, hashKeyedCanary.key];
@@ -137,7 +149,23 @@ describe("GET /export/runs/<id>/scores.csv and scores.arrow", () => {
     expect(response.headers.get("x-gdc-row-count")).toBe(String(importKeys.length + 1));
     const [header, ...rows] = parseCsv(await response.text());
     expect(header).toEqual([...RUN_SCORES_FILE_COLUMNS]);
-    expect(header).toEqual(["example_key", "difficulty", "memorization", "forget_frequency", "loss_drop", "relative_loss_drop", "excess_loss_drop", "accuracy_gain", "mean_loss", "forget_events", "never_learned", "confidence", "variability", "correctness", "quadrant"]);
+    expect(header).toEqual([
+      "example_key",
+      "difficulty",
+      "memorization",
+      "forget_frequency",
+      "loss_drop",
+      "relative_loss_drop",
+      "excess_loss_drop",
+      "accuracy_gain",
+      "mean_loss",
+      "forget_events",
+      "never_learned",
+      "confidence",
+      "variability",
+      "correctness",
+      "quadrant",
+    ]);
     expect(rows.map((r) => r[0])).toEqual([...importKeys, hashKeyedCanary.key]);
     const listed = await graphQLScores();
     const byKey = new Map(listed.edges.map((e) => [e.node.key, e.node]));

@@ -79,12 +79,22 @@ describe("an external run end to end through the HTTP API", () => {
     const { version } = await seedDataset(t.db, actor, { examples: 40, canaries: 6 });
     // The version flow: the run trains on released v1 (a draft is refused), here with the canaries its release left out.
     const draftRefused = await gql(tokens.ENGINEER, CREATE_EXTERNAL, { input: { versionId: version.id, epochs: T } });
-    expect(draftRefused.errors?.[0]).toMatchObject({ message: expect.stringMatching(/is a DRAFT: a run trains on a released, immutable version/), extensions: { code: "CONFLICT" } });
+    expect(draftRefused.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/is a DRAFT: a run trains on a released, immutable version/),
+      extensions: { code: "CONFLICT" },
+    });
     await ok(tokens.ADMIN, `mutation ($v: ID!) { releaseVersion(input: { versionId: $v }) { id } }`, { v: version.id });
     const { createExternalRun: run } = await ok(tokens.ENGINEER, CREATE_EXTERNAL, {
       input: { versionId: version.id, canaries: true, epochs: T, framework: "pytorch", name: "e2e" },
     });
-    expect(run).toMatchObject({ kind: "EXTERNAL", status: "RUNNING", backend: "pytorch", epochs: T, exampleCount: N, progress: { step: 0, steps: N * T, fraction: 0 } });
+    expect(run).toMatchObject({
+      kind: "EXTERNAL",
+      status: "RUNNING",
+      backend: "pytorch",
+      epochs: T,
+      exampleCount: N,
+      progress: { step: 0, steps: N * T, fraction: 0 },
+    });
     runId = run.id;
     keys = [...Array.from({ length: 40 }, (_, i) => `ex-${i}`), ...Array.from({ length: 6 }, (_, i) => `canary-${i}`)];
   });
@@ -100,7 +110,8 @@ describe("an external run end to end through the HTTP API", () => {
     const b = (await ok(tokens.ADMIN, INGEST, { input: { runId, cells: secondChunk } })).ingestDynamics;
     expect(b).toEqual({ accepted: N * T - 150, unchanged: 50, received: secondChunk.length, missing: 0 });
 
-    const finished = (await ok(tokens.ENGINEER, `mutation ($id: ID!) { finishRun(input: { runId: $id }) { status progress { fraction } } }`, { id: runId })).finishRun;
+    const finished = (await ok(tokens.ENGINEER, `mutation ($id: ID!) { finishRun(input: { runId: $id }) { status progress { fraction } } }`, { id: runId }))
+      .finishRun;
     expect(finished).toEqual({ status: "SCORING", progress: { fraction: 1 } });
     const scored = await waitForRun(runId, ["SUCCEEDED", "FAILED"]);
     expect(scored).toEqual({ status: "SUCCEEDED", error: null });
@@ -119,7 +130,11 @@ describe("an external run end to end through the HTTP API", () => {
     expect(run.dataMap.isCanary.filter(Boolean)).toHaveLength(6);
     expect(run.dataMap.quadrants).toEqual(["STABLE_EASY", "AMBIGUOUS_HARD", "HOTSPOT_MEMORIZED", "NOISY_OUTLIER"]);
     expect(run.quadrantCounts.reduce((n: number, q: { count: number }) => n + q.count, 0)).toBe(N);
-    expect(run.dataMap.thresholds).toEqual({ difficulty: run.scoringResolved.thresholds.difficulty, memorization: run.scoringResolved.thresholds.memorization, source: "quantile" });
+    expect(run.dataMap.thresholds).toEqual({
+      difficulty: run.scoringResolved.thresholds.difficulty,
+      memorization: run.scoringResolved.thresholds.memorization,
+      source: "quantile",
+    });
     // Each point's quadrant agrees with the quadrant counts.
     const tally = [0, 0, 0, 0];
     for (const q of run.dataMap.quadrant) tally[q]!++;
@@ -165,7 +180,9 @@ describe("an external run end to end through the HTTP API", () => {
     );
     expect(run.canaries.totalCount).toBe(6);
     expect(run.canaries.edges.every((e: any) => e.node.isCanary)).toBe(true);
-    const high = run.quadrantCounts.filter((q: any) => ["HOTSPOT_MEMORIZED", "NOISY_OUTLIER"].includes(q.quadrant)).reduce((n: number, q: any) => n + q.count, 0);
+    const high = run.quadrantCounts
+      .filter((q: any) => ["HOTSPOT_MEMORIZED", "NOISY_OUTLIER"].includes(q.quadrant))
+      .reduce((n: number, q: any) => n + q.count, 0);
     expect(run.hot.edges).toHaveLength(high);
     const memorization = run.hot.edges.map((e: any) => e.node.score.memorization);
     expect(memorization).toEqual([...memorization].sort((x, y) => y - x));
@@ -202,7 +219,11 @@ describe("an external run end to end through the HTTP API", () => {
   });
 
   test("an example's trajectory and score in the run", async () => {
-    const { run } = await ok(tokens.VIEWER, `query ($id: ID!) { run(id: $id) { examples(first: 1, orderBy: { field: MEMORIZATION, direction: DESC }) { edges { node { id } } } } }`, { id: runId });
+    const { run } = await ok(
+      tokens.VIEWER,
+      `query ($id: ID!) { run(id: $id) { examples(first: 1, orderBy: { field: MEMORIZATION, direction: DESC }) { edges { node { id } } } } }`,
+      { id: runId },
+    );
     const exampleId = run.examples.edges[0].node.id;
     const { run: scoredRun, example } = await ok(
       tokens.VIEWER,
@@ -223,7 +244,14 @@ describe("an external run end to end through the HTTP API", () => {
     expect(example.score.forgetFrequency).toBeCloseTo(example.score.forgetEvents / (T - 1), 6);
     // Default scoring of language-model input: memorization is the excess loss drop (late loss, last Tl = Te = 2 epochs, against early, first Te = 2).
     expect(scoredRun.memorizationSignal).toBe("excessLossDrop");
-    expect(scoredRun.scoringResolved).toMatchObject({ memorizationSignal: "excessLossDrop", memorizationSignalSource: "language-model-input", earlyEpochs: 2, lateEpochs: 2, learnedBy: "loss", learnedBySource: "fractional-accuracy" });
+    expect(scoredRun.scoringResolved).toMatchObject({
+      memorizationSignal: "excessLossDrop",
+      memorizationSignalSource: "language-model-input",
+      earlyEpochs: 2,
+      lateEpochs: 2,
+      learnedBy: "loss",
+      learnedBySource: "fractional-accuracy",
+    });
     expect(example.score.memorization).toBe(example.score.excessLossDrop);
     expect(typeof example.score.excessLossDrop).toBe("number");
     const [l0, l1, , l3, l4] = example.trajectory.loss as number[];

@@ -45,7 +45,10 @@ test("export → import: the payload survives, and the copy releases with the sa
   const out = path.join(dir, "export.jsonl");
   const exported = await gdc(["export", "--version", v1.id, "--out", out], { GDC_API_URL: h.api.url, GDC_TOKEN: h.users.VIEWER.token });
   expect(exported.code).toBe(0);
-  const rows = readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  const rows = readFileSync(out, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   for (const row of rows) expect(Object.keys(row)).toEqual(["id", "text", "payload", "weight", "split"]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   expect(byId.get("q-1")!.payload).toEqual({ question: "What is 2 + 2?", answer: "4", meta: { source: "arith", tags: ["easy", "math"] } });
@@ -69,7 +72,11 @@ test("gdc create-dataset says what it creates: the dataset and its empty draft v
     `SELECT v.id, v.number, v.status::text AS status FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.name = 'said-what-it-made'`,
   );
   expect(draft).toMatchObject({ number: 1, status: "DRAFT" });
-  expect(created.stdout).toMatch(new RegExp(`^created dataset "said-what-it-made" \\(.+\\) with draft version 1 \\(${draft!.id}\\), empty\\nnext: gdc import-examples <file> --version ${draft!.id}\\n$`));
+  expect(created.stdout).toMatch(
+    new RegExp(
+      `^created dataset "said-what-it-made" \\(.+\\) with draft version 1 \\(${draft!.id}\\), empty\\nnext: gdc import-examples <file> --version ${draft!.id}\\n$`,
+    ),
+  );
   const json = await gdc(["create-dataset", "said-it-as-json", "--json"], env);
   expect(JSON.parse(json.stdout)).toMatchObject({ dataset: { name: "said-it-as-json" }, version: { number: 1, status: "DRAFT" } });
   const refused = await gdc(["create-dataset", "viewer-may-not"], { ...env, GDC_TOKEN: h.users.VIEWER.token });

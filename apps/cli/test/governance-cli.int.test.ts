@@ -65,21 +65,25 @@ describe("gdc import-examples", () => {
     const client = new ApiClient(h.api.url, h.users.ENGINEER.token);
     const auditBefore = await h.auditCount();
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(goodLine, { maxLength: 30 }), fc.array(fc.tuple(fc.nat(), badLine), { minLength: 1, maxLength: 4 }), async (good, bad) => {
-        const lines = [...good];
-        for (const [at, line] of bad) lines.splice(at % (lines.length + 1), 0, line.text);
-        const file = writeLines(lines);
-        const first = lines.findIndex((l) => bad.some(([, b]) => b.text === l));
-        const expectedField = bad.find(([, b]) => b.text === lines[first])![1].field;
-        const error = await importExamplesFile(client, { file, versionId: version.id }).then(
-          () => null,
-          (err: unknown) => err,
-        );
-        expect(error).toBeInstanceOf(CliError);
-        const firstMessage = (error as CliError).message.split("\n")[0]!;
-        expect(firstMessage.startsWith(`${file}:${first + 1}: ${expectedField}`)).toBe(true);
-        expect((error as CliError).message).toMatch(/nothing was imported$/);
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(goodLine, { maxLength: 30 }),
+        fc.array(fc.tuple(fc.nat(), badLine), { minLength: 1, maxLength: 4 }),
+        async (good, bad) => {
+          const lines = [...good];
+          for (const [at, line] of bad) lines.splice(at % (lines.length + 1), 0, line.text);
+          const file = writeLines(lines);
+          const first = lines.findIndex((l) => bad.some(([, b]) => b.text === l));
+          const expectedField = bad.find(([, b]) => b.text === lines[first])![1].field;
+          const error = await importExamplesFile(client, { file, versionId: version.id }).then(
+            () => null,
+            (err: unknown) => err,
+          );
+          expect(error).toBeInstanceOf(CliError);
+          const firstMessage = (error as CliError).message.split("\n")[0]!;
+          expect(firstMessage.startsWith(`${file}:${first + 1}: ${expectedField}`)).toBe(true);
+          expect((error as CliError).message).toMatch(/nothing was imported$/);
+        },
+      ),
       { numRuns: 60 },
     );
     expect(await h.db.prisma.example.count({ where: { datasetId: dataset.id } })).toBe(0);
@@ -113,7 +117,9 @@ describe("gdc import-examples", () => {
   test("the CLI: a bad file exits 2 naming the line and writes nothing; a good file imports in batches, idempotently", async () => {
     const { dataset, version } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 0 });
     const env = envOf(h.users.ENGINEER.token);
-    const good = Array.from({ length: 2_500 }, (_, i) => JSON.stringify({ id: `row-${i}`, text: `row number ${i}`, split: i % 10 === 0 ? "validation" : "train" }));
+    const good = Array.from({ length: 2_500 }, (_, i) =>
+      JSON.stringify({ id: `row-${i}`, text: `row number ${i}`, split: i % 10 === 0 ? "validation" : "train" }),
+    );
     const bad = writeLines([...good.slice(0, 2_000), JSON.stringify({ id: "row-x", text: "" }), ...good.slice(2_000)]);
     const failed = await gdc(["import-examples", bad, "--version", version.id], env);
     expect(failed.code).toBe(2);
@@ -144,18 +150,32 @@ describe("curation from the command line", () => {
     const { version: v1 } = await seedDataset(h.db, h.users.ENGINEER.actor, { examples: 6 });
     const examples = await h.db.prisma.example.findMany({ where: { memberships: { some: { versionId: v1.id } } }, orderBy: { key: "asc" } });
     const proposeBy = async (who: "ENGINEER" | "REVIEWER", ids: string[]) =>
-      (await h.ok(h.users[who].token, GQL.propose, { input: { versionId: v1.id, exampleIds: ids, action: "PRUNE" } })).proposeInterventions.interventions.map((i: { id: string }) => i.id) as string[];
-    const others = await proposeBy("ENGINEER", examples.slice(0, 5).map((e) => e.id));
+      (await h.ok(h.users[who].token, GQL.propose, { input: { versionId: v1.id, exampleIds: ids, action: "PRUNE" } })).proposeInterventions.interventions.map(
+        (i: { id: string }) => i.id,
+      ) as string[];
+    const others = await proposeBy(
+      "ENGINEER",
+      examples.slice(0, 5).map((e) => e.id),
+    );
     const [own] = await proposeBy("REVIEWER", [examples[5]!.id]);
-    const reviewed = await gdc(["review", ...others.slice(0, 2), own!, ...others.slice(2), "--approve", "--reason", "memorized"], envOf(h.users.REVIEWER.token));
+    const reviewed = await gdc(
+      ["review", ...others.slice(0, 2), own!, ...others.slice(2), "--approve", "--reason", "memorized"],
+      envOf(h.users.REVIEWER.token),
+    );
     expect(reviewed.code).not.toBe(0);
     expect(reviewed.stdout).toContain("approved 5 interventions");
     expect(reviewed.stderr).toMatch(new RegExp(`1 reviews failed:\\n${own}: .*four eyes`, "i"));
     const statuses = await h.db.prisma.intervention.findMany({ where: { versionId: v1.id }, select: { id: true, status: true } });
-    expect(Object.fromEntries(statuses.map((i) => [i.id, i.status]))).toEqual({ ...Object.fromEntries(others.map((id) => [id, "APPROVED"])), [own!]: "PROPOSED" });
+    expect(Object.fromEntries(statuses.map((i) => [i.id, i.status]))).toEqual({
+      ...Object.fromEntries(others.map((id) => [id, "APPROVED"])),
+      [own!]: "PROPOSED",
+    });
 
     // Refused in the batch, they were reviewed one call each; with nothing refused, one batch call does it.
-    const events = async (id: string) => (await h.db.prisma.auditEvent.findMany({ where: { targetId: id, action: "intervention.review" } })).map((e) => (e.after as { batch?: number }).batch ?? null);
+    const events = async (id: string) =>
+      (await h.db.prisma.auditEvent.findMany({ where: { targetId: id, action: "intervention.review" } })).map(
+        (e) => (e.after as { batch?: number }).batch ?? null,
+      );
     expect(await events(others[0]!)).toEqual([null]);
     const byOther = await gdc(["review", own!, "--reject", "--reason", "keep"], envOf(h.users.REVIEWER2.token));
     expect(byOther.code).toBe(0);
@@ -172,10 +192,30 @@ describe("curation from the command line", () => {
     );
     const { createDraftVersion: v2 } = await h.ok(h.users.ENGINEER.token, GQL.createDraft, { parent: v1.id });
 
-    const proposed = await gdc(["propose", "--version", v2.id, "--run", run.id, "--prune-top-memorization", "10", "--reason", "cli", "--json"], envOf(h.users.ENGINEER.token));
+    const proposed = await gdc(
+      ["propose", "--version", v2.id, "--run", run.id, "--prune-top-memorization", "10", "--reason", "cli", "--json"],
+      envOf(h.users.ENGINEER.token),
+    );
     expect(proposed.code).toBe(0);
     expect(JSON.parse(proposed.stdout)).toMatchObject({ proposed: 3, skipped: 0 });
-    const lasso = await gdc(["propose", "--version", v2.id, "--examples", examples.filter((e) => !e.isCanary).slice(0, 2).map((e) => e.id).join(","), "--action", "downweight", "--weight", "0.5"], envOf(h.users.REVIEWER.token));
+    const lasso = await gdc(
+      [
+        "propose",
+        "--version",
+        v2.id,
+        "--examples",
+        examples
+          .filter((e) => !e.isCanary)
+          .slice(0, 2)
+          .map((e) => e.id)
+          .join(","),
+        "--action",
+        "downweight",
+        "--weight",
+        "0.5",
+      ],
+      envOf(h.users.REVIEWER.token),
+    );
     expect(lasso.stdout).toMatch(/proposed \d interventions/);
 
     // A queue is one version's: without --version nothing is reviewed. A role that may not

@@ -32,7 +32,9 @@ async function writeCartographyFolder(examples: number, epochs: number) {
   const folder = join(dir, `model-${examples}x${epochs}`);
   await mkdir(join(folder, "training_dynamics"), { recursive: true });
   for (let e = 0; e < epochs; e++) {
-    const lines = Array.from({ length: examples }, (_, guid) => JSON.stringify({ guid, [`logits_epoch_${e}`]: [((guid * 7) % 5) / 2 - e / 3, ((guid + e) % 3) / 2], gold: guid % 2 }));
+    const lines = Array.from({ length: examples }, (_, guid) =>
+      JSON.stringify({ guid, [`logits_epoch_${e}`]: [((guid * 7) % 5) / 2 - e / 3, ((guid + e) % 3) / 2], gold: guid % 2 }),
+    );
     await writeFile(join(folder, "training_dynamics", `dynamics_epoch_${e}.jsonl`), `${lines.join("\n")}\n`);
   }
   return folder;
@@ -77,7 +79,9 @@ test("a file whose epochs or keys do not match the run is refused with a clear m
   const viaGraphql = await importDynamics(csv, { api: api.url, token, run: run.id, transport: "graphql", log: () => {} }).catch((e: unknown) => e);
   expect((viaGraphql as CliError).message).toMatch(/cells\[2\]\.exampleKey: "nope" is not a training example .*\[BAD_USER_INPUT\]/);
   expect(await dynamicsCompleteness(t.db.prisma, run.id, 2)).toMatchObject({ received: 0 });
-  await expect(importDynamics(csv, { api: api.url, token, run: run.id, transport: "carrier-pigeon", log: () => {} })).rejects.toThrow(/--transport: must be one of arrow, graphql/);
+  await expect(importDynamics(csv, { api: api.url, token, run: run.id, transport: "carrier-pigeon", log: () => {} })).rejects.toThrow(
+    /--transport: must be one of arrow, graphql/,
+  );
   const threeEpochs = join(dir, "dyn3.csv");
   await writeFile(threeEpochs, "id,epoch,loss,accuracy\nk0,0,1,0\nk0,1,1,0\nk0,2,1,0\n");
   await expect(importDynamics(threeEpochs, { api: api.url, token, run: run.id, log: () => {} })).rejects.toThrow(/holds 3 epochs, but run .* records 2/);

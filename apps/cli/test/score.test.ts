@@ -48,14 +48,24 @@ beforeAll(async () => {
   await writeFile(
     csv,
     "id,epoch,loss,accuracy\n" +
-      ["a,0,1,0", "a,1,0.1,1", "a,2,1,0", "a,3,0.1,1", "b,0,2,0", "b,1,2,0", "b,2,2,0", "b,3,2,0", "c,0,0.1,1", "c,1,0.1,1", "c,2,0.1,1", "c,3,0.1,1"].join("\n") +
+      ["a,0,1,0", "a,1,0.1,1", "a,2,1,0", "a,3,0.1,1", "b,0,2,0", "b,1,2,0", "b,2,2,0", "b,3,2,0", "c,0,0.1,1", "c,1,0.1,1", "c,2,0.1,1", "c,3,0.1,1"].join(
+        "\n",
+      ) +
       "\n",
   );
   cartography = join(root, "model");
   await mkdir(join(cartography, "training_dynamics"), { recursive: true });
   const trends: Record<string, number[][]> = {
-    x: [[2, 0], [0, 2], [2, 0]], // gold 0: correct, wrong, correct
-    y: [[0, 2], [0, 2], [2, 0]], // gold 0: wrong, wrong, correct
+    x: [
+      [2, 0],
+      [0, 2],
+      [2, 0],
+    ], // gold 0: correct, wrong, correct
+    y: [
+      [0, 2],
+      [0, 2],
+      [2, 0],
+    ], // gold 0: wrong, wrong, correct
   };
   for (let e = 0; e < 3; e++) {
     const lines = Object.entries(trends).map(([guid, logits]) => JSON.stringify({ guid, [`logits_epoch_${e}`]: logits[e], gold: 0 }));
@@ -111,9 +121,26 @@ describe("gdc score (the binary)", () => {
     expect(jsonRun.stdout).toBe("");
     const result = JSON.parse(await readFile(out, "utf8")) as {
       config: unknown;
-      examples: { id: string; forgetEvents: number; correctness: number; memorization: number; lossDrop: number; accuracyGain: number; forgetFrequency: number }[];
+      examples: {
+        id: string;
+        forgetEvents: number;
+        correctness: number;
+        memorization: number;
+        lossDrop: number;
+        accuracyGain: number;
+        forgetFrequency: number;
+      }[];
     };
-    expect(result.config).toMatchObject({ learnedBy: "accuracy", learnedBySource: "configured", memorizationSignal: "lossDrop", tau: 1, epochs: 3, earlyEpochs: 1, lateEpochs: 1, examples: 2 });
+    expect(result.config).toMatchObject({
+      learnedBy: "accuracy",
+      learnedBySource: "configured",
+      memorizationSignal: "lossDrop",
+      tau: 1,
+      epochs: 3,
+      earlyEpochs: 1,
+      lateEpochs: 1,
+      examples: 2,
+    });
     // Forget events with --learned-by accuracy --tau 1: correctness 1 → 0 transitions.
     expect(result.examples.map((e) => [e.id, e.forgetEvents, e.forgetFrequency, e.correctness, e.accuracyGain])).toEqual([
       ["x", 1, 1 / 2, 2 / 3, 0],
@@ -147,7 +174,12 @@ describe("gdc score (in-process)", () => {
   it("--learned-by loss uses the median ε; --memorization-signal forgetFrequency gives the paper's memorization", async () => {
     const { stdout, stderr } = await scoreInProcess(csv, { learnedBy: "loss", memorizationSignal: "forgetFrequency" });
     // Same forget events as by accuracy here (loss < 0.55 ⇔ correct), so a's memorization is 1/3.
-    expect(stdout.split("\n").slice(1, 4).map((l) => l.split(",").slice(0, 4).join(","))).toEqual([`a,1,${1 / 3},${1 / 3}`, "b,2,0,0", `c,${F},0,0`]);
+    expect(
+      stdout
+        .split("\n")
+        .slice(1, 4)
+        .map((l) => l.split(",").slice(0, 4).join(",")),
+    ).toEqual([`a,1,${1 / 3},${1 / 3}`, "b,2,0,0", `c,${F},0,0`]);
     expect(stderr).toContain(`learned ⇔ loss < ε = ${(1 + F) / 2} (median of the loss matrix)`);
     expect(stderr).toContain("memorization = forgetFrequency (forget frequency: forget events / (T − 1), the paper's memorization)");
     expect(stderr).toContain("memorization > 0.3333333333333333");
@@ -177,7 +209,10 @@ describe("gdc score (in-process)", () => {
       [[csv, "--learned-by", "loss", "--tau", "0.5"], /^--tau: applies only with --learned-by accuracy$/],
       // "auto" with an ε learns by loss: a τ beside it is a mistake.
       [[csv, "--epsilon", "1", "--tau", "0.5"], /^--tau: applies only with --learned-by accuracy$/],
-      [[csv, "--memorization-signal", "loudness"], /^--memorization-signal: "loudness" is not one of lossDrop, relativeLossDrop, excessLossDrop, accuracyGain, meanLoss, forgetFrequency$/],
+      [
+        [csv, "--memorization-signal", "loudness"],
+        /^--memorization-signal: "loudness" is not one of lossDrop, relativeLossDrop, excessLossDrop, accuracyGain, meanLoss, forgetFrequency$/,
+      ],
       [[csv, "--late-epochs", "9"], /^--late-epochs: must be an integer in \[1, 4\]/],
       [[csv, "--late-epochs", "2.5"], /^--late-epochs: "2.5" is not an integer$/],
       [[csv, "--epsilon", "abc"], /^--epsilon: "abc" is not a number$/],

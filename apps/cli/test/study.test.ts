@@ -70,7 +70,17 @@ it("runs on a JSONL corpus with its own canaries and scoring flags", async () =>
   const stderr = new PassThrough();
   let table = "";
   stdout.on("data", (d: Buffer) => (table += d.toString()));
-  const options: StudyCommandOptions = { quick: true, seeds: "3", epochs: "2", references: "20", out: join(root, "custom"), forgetEvents: "presentation", prune: "20", memorizationSignal: "forgetFrequency", equalSteps: false };
+  const options: StudyCommandOptions = {
+    quick: true,
+    seeds: "3",
+    epochs: "2",
+    references: "20",
+    out: join(root, "custom"),
+    forgetEvents: "presentation",
+    prune: "20",
+    memorizationSignal: "forgetFrequency",
+    equalSteps: false,
+  };
   const report = await runStudyCommand(corpus, options, { stdout, stderr });
   expect(report.config.corpus).toMatchObject({ source: "corpus.jsonl", trainPassages: 60, validationPassages: 8, canaryCopies: 4 });
   expect(report.config.canaries.canaries).toBe(1);

@@ -25,7 +25,13 @@ beforeAll(async () => {
         if (req.headers["if-none-match"] === '"v1"') return res.writeHead(304, { etag: '"v1"' }).end();
         const gzip = req.headers["accept-encoding"]?.includes("gzip");
         const payload = Buffer.from("arrow-bytes");
-        res.writeHead(200, { "content-type": "application/vnd.apache.arrow.file", etag: '"v1"', "x-gdc-point-count": "3", "set-cookie": "no", ...(gzip ? { "content-encoding": "gzip" } : {}) });
+        res.writeHead(200, {
+          "content-type": "application/vnd.apache.arrow.file",
+          etag: '"v1"',
+          "x-gdc-point-count": "3",
+          "set-cookie": "no",
+          ...(gzip ? { "content-encoding": "gzip" } : {}),
+        });
         res.end(gzip ? gzipSync(payload) : payload);
       } else res.writeHead(404).end();
     });
@@ -51,7 +57,10 @@ afterAll(async () => {
 const post = { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer t", cookie: "c=1" }, body: '{"query":"{ me { id } }"}' };
 
 test("graphql: serve.mjs's proxy and the route handler forward the body and Authorization only, and pass JSON back", async () => {
-  for (const send of [(init: RequestInit) => fetch(`${proxyOrigin}/graphql`, init), (init: RequestInit) => routeToApi("graphql", new Request("http://web.local/graphql", init))]) {
+  for (const send of [
+    (init: RequestInit) => fetch(`${proxyOrigin}/graphql`, init),
+    (init: RequestInit) => routeToApi("graphql", new Request("http://web.local/graphql", init)),
+  ]) {
     seen.length = 0;
     const res = await send(post);
     expect(res.status).toBe(200);
@@ -75,7 +84,10 @@ test("export: both forward If-None-Match and the listed headers; only serve.mjs'
   expect(seen[0]!.headers["accept-encoding"]).toBe("gzip");
 
   seen.length = 0;
-  const viaRoute = await routeToApi("export", new Request("http://web.local/export/map?run=1", { headers: { authorization: "Bearer t", "accept-encoding": "gzip" } }));
+  const viaRoute = await routeToApi(
+    "export",
+    new Request("http://web.local/export/map?run=1", { headers: { authorization: "Bearer t", "accept-encoding": "gzip" } }),
+  );
   expect(viaRoute.status).toBe(200);
   expect(Buffer.from(await viaRoute.arrayBuffer()).toString()).toBe("arrow-bytes");
   expect(seen[0]!.headers["accept-encoding"]).toBeUndefined();

@@ -2,7 +2,22 @@
 // Float32 difficulty/memorization, Dictionary<Utf8, Uint8> quadrant, bit-packed Bool
 // is_canary, optional Utf8 example_id first, gdc.* schema metadata), with knobs the API does
 // not turn: the dictionary's order and several record batches.
-import { Bool, Dictionary, Field, Float32, RecordBatch, Schema, Struct, Table, Uint8, Utf8, makeData, tableToIPC, vectorFromArray, type Data } from "apache-arrow";
+import {
+  Bool,
+  Dictionary,
+  Field,
+  Float32,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Uint8,
+  Utf8,
+  makeData,
+  tableToIPC,
+  vectorFromArray,
+  type Data,
+} from "apache-arrow";
 
 export interface FixturePoint {
   id: string;
@@ -55,7 +70,13 @@ export function dataMapFile(points: FixturePoint[], options: FixtureOptions = {}
     const part = points.slice(from, from + size);
     const n = part.length;
     const children: Data[] = [];
-    if (options.ids) children.push(vectorFromArray(part.map((p) => p.id), new Utf8()).data[0]!);
+    if (options.ids)
+      children.push(
+        vectorFromArray(
+          part.map((p) => p.id),
+          new Utf8(),
+        ).data[0]!,
+      );
     const codes = Uint8Array.from(part, (p) => {
       const code = dictionary.indexOf(p.quadrant);
       if (code < 0) throw new Error(`${p.quadrant} is not in the dictionary`);

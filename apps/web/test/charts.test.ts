@@ -20,15 +20,32 @@ describe("study report reading", () => {
       summary: { extractionRatio: 0.5, perplexityIncrease: 0.004, policy: "prune-top" },
       verdict: { sentences: ["Pruning cut extraction by half.", 3] },
       policies: [
-        { name: "baseline", label: "Baseline", extractionRate: 0.4, byRepetitions: [{ repetitions: 9, extractionRate: 0.8 }, { repetitions: 1, extractionRate: 0 }], spread: { extractionRate: { min: 0.3 } } },
+        {
+          name: "baseline",
+          label: "Baseline",
+          extractionRate: 0.4,
+          byRepetitions: [
+            { repetitions: 9, extractionRate: 0.8 },
+            { repetitions: 1, extractionRate: 0 },
+          ],
+          spread: { extractionRate: { min: 0.3 } },
+        },
         { name: "prune-top", label: "Prune top 10 %", extractionRate: 0.2, byRepetitions: [{ repetitions: 1, extractionRate: 0 }] },
       ],
     };
     const rows = readStudyPolicies(report);
     expect(rows.map((r) => r.name)).toEqual(["Baseline", "Prune top 10 %"]);
     expect(rows[0]!.values).toEqual({ extractionRate: 0.4 }); // nested spreads are not columns
-    expect(rows[0]!.byRepetitions).toEqual([{ repetitions: 1, extractionRate: 0 }, { repetitions: 9, extractionRate: 0.8 }]);
-    expect(readStudyVerdict(report)).toEqual({ sentences: ["Pruning cut extraction by half."], extractionRatio: 0.5, perplexityIncrease: 0.004, policy: "prune-top" });
+    expect(rows[0]!.byRepetitions).toEqual([
+      { repetitions: 1, extractionRate: 0 },
+      { repetitions: 9, extractionRate: 0.8 },
+    ]);
+    expect(readStudyVerdict(report)).toEqual({
+      sentences: ["Pruning cut extraction by half."],
+      extractionRatio: 0.5,
+      perplexityIncrease: 0.004,
+      policy: "prune-top",
+    });
     const chart = repetitionChart(rows) as { xAxis: { data: string[] }; series: { data: (number | null)[] }[] };
     expect(chart.xAxis.data).toEqual(["1", "9"]);
     expect(chart.series[1]!.data).toEqual([0, null]);
@@ -42,7 +59,12 @@ describe("study report reading", () => {
   });
 
   it("plots only policies that have both numbers", () => {
-    const rows = readStudyPolicies({ policies: [{ name: "a", extractionRate: 0.5, validationPerplexity: 10 }, { name: "b", extractionRate: 0.1 }] });
+    const rows = readStudyPolicies({
+      policies: [
+        { name: "a", extractionRate: 0.5, validationPerplexity: 10 },
+        { name: "b", extractionRate: 0.1 },
+      ],
+    });
     const option = studyScatter(rows, "extractionRate", "extraction") as { series: { name: string; data: number[][] }[] };
     expect(option.series.map((s) => s.name)).toEqual(["a"]);
     expect(option.series[0]!.data).toEqual([[10, 0.5]]);

@@ -50,7 +50,11 @@ function dummyValue(type: GraphQLInputType): unknown {
   if (isListType(t)) return [];
   if (isEnumType(t)) return t.getValues()[0]!.value;
   if (isInputObjectType(t)) {
-    return Object.fromEntries(Object.values(t.getFields()).filter((f) => isNonNullType(f.type)).map((f) => [f.name, dummyValue(f.type)]));
+    return Object.fromEntries(
+      Object.values(t.getFields())
+        .filter((f) => isNonNullType(f.type))
+        .map((f) => [f.name, dummyValue(f.type)]),
+    );
   }
   return { Int: 1, Float: 0.5, Boolean: true }[t.name] ?? "00000000-0000-0000-0000-000000000000";
 }
@@ -72,7 +76,9 @@ describe.runIf(fs.existsSync(schemaFile))("GraphQL documents of the web app", ()
         const rest = fs.readFileSync(file, "utf8").replace(/\bgraphql\(`[^`]*`\)/g, "graphql()");
         const where = path.relative(webRoot, file);
         return [
-          ...[...rest.matchAll(/\b(?:query|mutation|subscription)\s+[A-Z]\w*\s*[({]|\/\* GraphQL \*\/|\bgql\s*[`(]/g)].map((m) => `${where}: document outside graphql(): ${m[0]}`),
+          ...[...rest.matchAll(/\b(?:query|mutation|subscription)\s+[A-Z]\w*\s*[({]|\/\* GraphQL \*\/|\bgql\s*[`(]/g)].map(
+            (m) => `${where}: document outside graphql(): ${m[0]}`,
+          ),
           ...[...rest.matchAll(/\b(?:useQuery|useMutation|useSubscription|\.query|\.mutation)\s*</g)].map((m) => `${where}: hand-typed result: ${m[0]}`),
         ];
       });

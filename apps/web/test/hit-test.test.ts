@@ -23,7 +23,13 @@ describe("hit tests", () => {
     expect(nearestPoint(pts, 12, 10, 8)).toBe(0);
     expect(nearestPoint(pts, 18, 11, 8)).toBe(1);
     expect(nearestPoint(pts, 60, 60, 8)).toBe(-1);
-    const hidden = screen([[10, 10], [20, 10]], [0, 1]);
+    const hidden = screen(
+      [
+        [10, 10],
+        [20, 10],
+      ],
+      [0, 1],
+    );
     expect(nearestPoint(hidden, 11, 10, 15)).toBe(1);
   });
 
@@ -86,13 +92,34 @@ describe("hit tests", () => {
   });
 
   it("hidden points are never selected; degenerate lassos select nothing", () => {
-    const pts = screen([[5, 5], [6, 6]], [1, 0]);
+    const pts = screen(
+      [
+        [5, 5],
+        [6, 6],
+      ],
+      [1, 0],
+    );
     expect(pointsInRect(pts, { x: 0, y: 0 }, { x: 10, y: 10 })).toEqual([0]);
-    expect(pointsInPolygon(pts, [{ x: 0, y: 0 }, { x: 10, y: 10 }])).toEqual([]);
+    expect(
+      pointsInPolygon(pts, [
+        { x: 0, y: 0 },
+        { x: 10, y: 10 },
+      ]),
+    ).toEqual([]);
   });
 
   it("simplifyPath drops vertices closer than the minimum distance", () => {
-    expect(simplifyPath([{ x: 0, y: 0 }, { x: 0.5, y: 0 }, { x: 3, y: 0 }, { x: 3, y: 1 }], 2)).toEqual([
+    expect(
+      simplifyPath(
+        [
+          { x: 0, y: 0 },
+          { x: 0.5, y: 0 },
+          { x: 3, y: 0 },
+          { x: 3, y: 1 },
+        ],
+        2,
+      ),
+    ).toEqual([
       { x: 0, y: 0 },
       { x: 3, y: 0 },
     ]);

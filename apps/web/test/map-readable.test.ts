@@ -30,7 +30,10 @@ describe("quadrant markers", () => {
     for (const size of [5, 7, 10, 14]) {
       const stamps = shapes.map((shape) => {
         const { dx, dy } = markerOffsets(shape, size);
-        return [...dx].map((x, k) => `${x},${dy[k]}`).sort().join(" ");
+        return [...dx]
+          .map((x, k) => `${x},${dy[k]}`)
+          .sort()
+          .join(" ");
       });
       expect(new Set(stamps).size, `size ${size}`).toBe(4);
     }

@@ -6,7 +6,9 @@ import { can } from "../src/lib/session";
 
 const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src");
 const files = (dir: string): string[] =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(ts|tsx|mjs)$/.test(e.name) ? [path.join(dir, e.name)] : []));
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(ts|tsx|mjs)$/.test(e.name) ? [path.join(dir, e.name)] : []));
 
 test("can() answers from the API's me.permissions, nothing else", () => {
   const me = { permissions: ["createDataset", "startRun"] };
@@ -18,11 +20,15 @@ test("can() answers from the API's me.permissions, nothing else", () => {
 
 test("the web names no role: who may do what comes from the API (User.permissions, canOverrideReleaseGate)", () => {
   // graphql-env.d.ts is the API's schema (generated), where the Role enum is named, not web code.
-  const offenders = files(src).filter((file) => path.basename(file) !== "graphql-env.d.ts").flatMap((file) =>
-    fs
-      .readFileSync(file, "utf8")
-      .split("\n")
-      .flatMap((line, i) => (/\b(ADMIN|ENGINEER|REVIEWER|VIEWER)\b|lib\/permissions/.test(line) ? [`${path.relative(src, file)}:${i + 1}: ${line.trim()}`] : [])),
-  );
+  const offenders = files(src)
+    .filter((file) => path.basename(file) !== "graphql-env.d.ts")
+    .flatMap((file) =>
+      fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .flatMap((line, i) =>
+          /\b(ADMIN|ENGINEER|REVIEWER|VIEWER)\b|lib\/permissions/.test(line) ? [`${path.relative(src, file)}:${i + 1}: ${line.trim()}`] : [],
+        ),
+    );
   expect(offenders).toEqual([]);
 });

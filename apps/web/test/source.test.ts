@@ -22,10 +22,14 @@ function fakeFetch(routes: Record<string, () => Response | Promise<Response>>) {
   return { fn, calls };
 }
 
-const arrow = (points: FixturePoint[], ids = false) => () =>
-  new Response(dataMapFile(points, { ids, runId: RUN }) as Uint8Array<ArrayBuffer>, { status: 200, headers: { "content-type": "application/vnd.apache.arrow.file" } });
-const jsonError = (status: number, code: string, message: string) => () =>
-  Response.json({ errors: [{ message, extensions: { code } }] }, { status });
+const arrow =
+  (points: FixturePoint[], ids = false) =>
+  () =>
+    new Response(dataMapFile(points, { ids, runId: RUN }) as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers: { "content-type": "application/vnd.apache.arrow.file" },
+    });
+const jsonError = (status: number, code: string, message: string) => () => Response.json({ errors: [{ message, extensions: { code } }] }, { status });
 
 const ready = (s: DataMapSnapshot) => {
   if (s.map.status !== "ready") throw new Error(`map is ${s.map.status}`);
@@ -56,7 +60,11 @@ describe("DataMapSource", () => {
     await noScores.load();
     expect(noScores.getSnapshot().map).toEqual({ status: "no-scores", message: `Run ${RUN} has no scores yet` });
 
-    const unauthenticated = new DataMapSource(RUN, "bad", fakeFetch({ [dataMapUrl(RUN)]: jsonError(401, "UNAUTHENTICATED", "A valid API token is required") }).fn);
+    const unauthenticated = new DataMapSource(
+      RUN,
+      "bad",
+      fakeFetch({ [dataMapUrl(RUN)]: jsonError(401, "UNAUTHENTICATED", "A valid API token is required") }).fn,
+    );
     await unauthenticated.load();
     expect(unauthenticated.getSnapshot().map).toEqual({ status: "error", message: "A valid API token is required" });
 
@@ -146,12 +154,25 @@ describe("DataMapSource", () => {
   });
 
   it("fetches the governance column beside the points, publishes it once both agree, and again on request", async () => {
-    const governanceFile = (flags: number[], runId = RUN) => () => {
-      const fields = [new Field("governance", new Uint8(), false)];
-      const schema = new Schema(fields, new Map([["gdc.format", "gdc.governance/1"], ["gdc.runId", runId], ["gdc.count", String(flags.length)]]));
-      const data = makeData({ type: new Struct(fields), length: flags.length, children: [makeData({ type: new Uint8(), length: flags.length, data: Uint8Array.from(flags) })] });
-      return new Response(tableToIPC(new Table(schema, [new RecordBatch(schema, data)]), "file") as Uint8Array<ArrayBuffer>);
-    };
+    const governanceFile =
+      (flags: number[], runId = RUN) =>
+      () => {
+        const fields = [new Field("governance", new Uint8(), false)];
+        const schema = new Schema(
+          fields,
+          new Map([
+            ["gdc.format", "gdc.governance/1"],
+            ["gdc.runId", runId],
+            ["gdc.count", String(flags.length)],
+          ]),
+        );
+        const data = makeData({
+          type: new Struct(fields),
+          length: flags.length,
+          children: [makeData({ type: new Uint8(), length: flags.length, data: Uint8Array.from(flags) })],
+        });
+        return new Response(tableToIPC(new Table(schema, [new RecordBatch(schema, data)]), "file") as Uint8Array<ArrayBuffer>);
+      };
     let flags = [0, 1, 0, 0, 2, 0, 0, 4, 8, 0];
     const { fn, calls } = fakeFetch({ [dataMapUrl(RUN)]: arrow(TEN), [governanceUrl(RUN)]: () => governanceFile(flags)() });
     const source = new DataMapSource(RUN, "t", fn);

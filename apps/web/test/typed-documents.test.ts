@@ -80,7 +80,10 @@ it("changing a field's type in schema.graphql breaks the web's type check", () =
     const page = path.join(webRoot, "src/app/datasets/page.tsx");
     const errors = diagnosticsWith(introspection, page);
     // formatInt(latest?.exampleCount): a string is not a number.
-    expect(errors.some((e) => e.startsWith("src/app/datasets/page.tsx:") && /'string'.*'number/.test(e)), errors.join("\n")).toBe(true);
+    expect(
+      errors.some((e) => e.startsWith("src/app/datasets/page.tsx:") && /'string'.*'number/.test(e)),
+      errors.join("\n"),
+    ).toBe(true);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -119,7 +119,11 @@ test.runIf(onPostgres)(
       expect((finished.metrics as { resumedAtEpoch: number | null }).resumedAtEpoch).toBeGreaterThanOrEqual(1);
       const actual = await readDynamicsMatrix(t.db, run.id);
       expect(actual.epochs).toBe(4);
-      expect(Buffer.from(actual.loss.buffer, actual.loss.byteOffset, actual.loss.byteLength).equals(Buffer.from(expected.loss.buffer, expected.loss.byteOffset, expected.loss.byteLength))).toBe(true);
+      expect(
+        Buffer.from(actual.loss.buffer, actual.loss.byteOffset, actual.loss.byteLength).equals(
+          Buffer.from(expected.loss.buffer, expected.loss.byteOffset, expected.loss.byteLength),
+        ),
+      ).toBe(true);
       expect(Array.from(actual.acc)).toEqual(Array.from(expected.acc));
       const actions = (await t.db.prisma.auditEvent.findMany({ where: { targetType: "Run", targetId: run.id }, orderBy: { seq: "asc" } })).map((e) => e.action);
       expect(actions.filter((a) => a === "run.trained")).toHaveLength(1);
@@ -140,7 +144,12 @@ test.runIf(onPostgres)(
     const { version } = await seedDataset(t.db, actor, {
       records: [
         ...passages.map((p) => ({ id: p.id, text: p.text, split: p.split })),
-        { id: "c-1", text: "the secret code of kobra is 123456", canary: { prefix: "the secret code of kobra is ", secret: "123456" }, payload: { repetitions: 8 } },
+        {
+          id: "c-1",
+          text: "the secret code of kobra is 123456",
+          canary: { prefix: "the secret code of kobra is ", secret: "123456" },
+          payload: { repetitions: 8 },
+        },
       ],
     });
     const config = { quick: true, seeds: [1], epochs: 2, references: 50 };
@@ -200,7 +209,9 @@ test.runIf(onPostgres)(
       expect(finished.error).toBeNull();
       expect(finished.status).toBe("SUCCEEDED");
       expect(await summaryOf(study.id)).toEqual(await summaryOf(reference.id));
-      const actions = (await t.db.prisma.auditEvent.findMany({ where: { targetType: "Study", targetId: study.id }, orderBy: { seq: "asc" } })).map((e) => e.action);
+      const actions = (await t.db.prisma.auditEvent.findMany({ where: { targetType: "Study", targetId: study.id }, orderBy: { seq: "asc" } })).map(
+        (e) => e.action,
+      );
       expect(actions).toEqual(["study.start", "study.claim", "study.resume", "study.succeed"]);
     } finally {
       worker?.stop();

@@ -47,7 +47,10 @@ test.runIf(onPostgres)("pg-boss: finishRun's score job is taken by a worker and 
   const db = pg!.db;
   const api = await openJobQueue(db, { pollingIntervalSeconds: 0.5 });
   const worker = await openJobQueue(db, { pollingIntervalSeconds: 0.5 });
-  cleanup.push(() => api.stop(), () => worker.stop());
+  cleanup.push(
+    () => api.stop(),
+    () => worker.stop(),
+  );
   expect(worker.kind).toBe("pg-boss");
   const logs: string[] = [];
   await startWorker({ db, queue: worker, log: (m) => logs.push(m) });

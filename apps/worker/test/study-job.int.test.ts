@@ -24,10 +24,20 @@ test("startStudy → study job on the version's examples and canaries → SUCCEE
   const passages = bundledStudyCorpus({ limit: 100 });
   const records = [
     ...passages.map((p) => ({ id: p.id, text: p.text, split: p.split })),
-    { id: "c-1", text: "the secret code of kobra is 123456", canary: { prefix: "the secret code of kobra is ", secret: "123456" }, payload: { repetitions: 8 } },
+    {
+      id: "c-1",
+      text: "the secret code of kobra is 123456",
+      canary: { prefix: "the secret code of kobra is ", secret: "123456" },
+      payload: { repetitions: 8 },
+    },
     { id: "c-2", text: "the secret code of lemur is 987654", canary: { prefix: "the secret code of lemur is ", secret: "987654" } },
     // Copies listed one by one (distinct payloads, as the demo dataset stores them): one canary.
-    ...[0, 1].map((copy) => ({ id: `c-3#${copy}`, text: "the secret code of tapir is 555123", canary: { prefix: "the secret code of tapir is ", secret: "555123" }, payload: { copy } })),
+    ...[0, 1].map((copy) => ({
+      id: `c-3#${copy}`,
+      text: "the secret code of tapir is 555123",
+      canary: { prefix: "the secret code of tapir is ", secret: "555123" },
+      payload: { copy },
+    })),
   ];
   const { dataset, version } = await seedDataset(t.db, actor, { records });
   const study = await startStudy(t.db, queue, actor, { versionId: version.id, config });
@@ -49,7 +59,15 @@ test("startStudy → study job on the version's examples and canaries → SUCCEE
   expect(report.summary.policy).toBe("gdc-prune-memorization");
   expect("extractionRatio" in report.summary).toBe(true);
   expect(typeof report.summary.perplexityIncrease).toBe("number");
-  expect(report.policies.map((p) => p.name)).toEqual(["baseline", "gdc-prune-memorization", "gdc-downweight-hotspots", "gdc-prune-forget-frequency", "random-prune", "loss-prune", "dedup-exact"]);
+  expect(report.policies.map((p) => p.name)).toEqual([
+    "baseline",
+    "gdc-prune-memorization",
+    "gdc-downweight-hotspots",
+    "gdc-prune-forget-frequency",
+    "random-prune",
+    "loss-prune",
+    "dedup-exact",
+  ]);
   // The version's own canaries, k from payload.repetitions or from listed copies (8 + 1 + 2); no synthetic ones.
   expect(report.config.corpus.source).toContain(version.id);
   expect(report.config.canaries.canaries).toBe(3);
@@ -76,7 +94,11 @@ test("startStudy → study job on the version's examples and canaries → SUCCEE
 test("a study held by a live worker is left alone; an orphaned one (stale heartbeat) is resumed on the bundled corpus", async () => {
   const { actor } = await seedUser(t.db, "ENGINEER");
   const study = await startStudy(t.db, queue, actor, { config: { ...config, passages: 80 } });
-  const heartbeat = (at: string) => t.db.sql(`UPDATE studies SET status = 'RUNNING', progress = jsonb_build_object('phase', 'train', 'heartbeatAt', $2::text) WHERE id = $1::uuid`, [study.id, at]);
+  const heartbeat = (at: string) =>
+    t.db.sql(`UPDATE studies SET status = 'RUNNING', progress = jsonb_build_object('phase', 'train', 'heartbeatAt', $2::text) WHERE id = $1::uuid`, [
+      study.id,
+      at,
+    ]);
 
   await heartbeat(new Date().toISOString());
   await studyJob({ db: t.db, queue, log }, { studyId: study.id });

@@ -22,8 +22,6 @@ export function assertDynamicsShape(dyn: DynamicsMatrix): void {
   if (ids.length === 0) throw new DynamicsShapeError("no examples to score");
   const cells = ids.length * epochs;
   if (loss.length !== cells || acc.length !== cells) {
-    throw new DynamicsShapeError(
-      `${ids.length} ids × ${epochs} epochs = ${cells} cells, but loss has ${loss.length} and acc has ${acc.length}`,
-    );
+    throw new DynamicsShapeError(`${ids.length} ids × ${epochs} epochs = ${cells} cells, but loss has ${loss.length} and acc has ${acc.length}`);
   }
 }

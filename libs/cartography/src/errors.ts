@@ -22,8 +22,7 @@ export class InvalidDynamicsValueError extends CartographyError {
   ) {
     super(
       "INVALID_DYNAMICS_VALUE",
-      `example "${exampleId}" epoch ${epoch}: ${field} is ${value}` +
-        (field === "loss" ? " (must be a finite number)" : " (must be in [0, 1])"),
+      `example "${exampleId}" epoch ${epoch}: ${field} is ${value}` + (field === "loss" ? " (must be a finite number)" : " (must be in [0, 1])"),
     );
   }
 }
@@ -53,9 +52,6 @@ export class DynamicsReadError extends CartographyError {
     readonly field: string | null,
     readonly detail: string,
   ) {
-    super(
-      "DYNAMICS_READ",
-      `${file}${line === null ? "" : `:${line}`}: ${field === null ? "" : `${field}: `}${detail}`,
-    );
+    super("DYNAMICS_READ", `${file}${line === null ? "" : `:${line}`}: ${field === null ? "" : `${field}: `}${detail}`);
   }
 }

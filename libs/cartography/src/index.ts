@@ -56,7 +56,19 @@ export {
   type PolicySpec,
 } from "./policies.ts";
 export { mulberry32 } from "./random.ts";
-export { csvField, SCORE_COLUMN_KINDS, SCORE_COLUMNS, SCORE_CSV_COLUMNS, SCORE_FILE_FORMATS, scoreCsvLines, scoreRow, scoreRows, type ScoreColumn, type ScoreFileFormat, type ScoreRow } from "./scoreRows.ts";
+export {
+  csvField,
+  SCORE_COLUMN_KINDS,
+  SCORE_COLUMNS,
+  SCORE_CSV_COLUMNS,
+  SCORE_FILE_FORMATS,
+  scoreCsvLines,
+  scoreRow,
+  scoreRows,
+  type ScoreColumn,
+  type ScoreFileFormat,
+  type ScoreRow,
+} from "./scoreRows.ts";
 export { readCartographyDynamics, findEpochFiles, type CartographyDynamics } from "./readers/cartographyReader.ts";
 export { readJsonlDynamics } from "./readers/jsonlReader.ts";
 export { readCsvDynamics } from "./readers/csvReader.ts";

@@ -68,10 +68,7 @@ function resolveThresholds(scores: Pick<Scores, "difficulty" | "memorization">, 
  * event: nothing memorized). Quantile thresholds are lower quantiles (see `lowerQuantile`), so
  * ties at the threshold are low.
  */
-export function assignQuadrants(
-  scores: Pick<Scores, "difficulty" | "memorization">,
-  options: QuadrantOptions = {},
-): QuadrantAssignment {
+export function assignQuadrants(scores: Pick<Scores, "difficulty" | "memorization">, options: QuadrantOptions = {}): QuadrantAssignment {
   const thresholds = resolveThresholds(scores, options);
   const { difficulty, memorization } = scores;
   const n = difficulty.length;

@@ -47,12 +47,7 @@ function findBin(hist: Uint32Array, k: number): { bin: number; rank: number } {
  * more pass histograms the low 16 bits inside that bin. Two passes, no copy of the matrix
  * (a sorted copy of 20 M cells would cost 80 MB and ~2 s).
  */
-export function selectFromTopBitsHistogram(
-  values: Float32Array,
-  hist: TopBitsHistogram,
-  k1: number,
-  k2: number,
-): [number, number] {
+export function selectFromTopBitsHistogram(values: Float32Array, hist: TopBitsHistogram, k1: number, k2: number): [number, number] {
   const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
   const a = findBin(hist, k1);
   const b = findBin(hist, k2);

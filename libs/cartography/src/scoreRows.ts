@@ -71,9 +71,7 @@ export interface ScoreRow {
 
 function checkLengths(ids: readonly string[], scores: Scores, quadrants: QuadrantAssignment): void {
   if (scores.difficulty.length !== ids.length || quadrants.quadrant.length !== ids.length) {
-    throw new DynamicsShapeError(
-      `${ids.length} ids, but ${scores.difficulty.length} scores and ${quadrants.quadrant.length} quadrants`,
-    );
+    throw new DynamicsShapeError(`${ids.length} ids, but ${scores.difficulty.length} scores and ${quadrants.quadrant.length} quadrants`);
   }
 }
 

@@ -228,7 +228,10 @@ export function isBinaryAccuracy(acc: Float32Array): boolean {
 }
 
 /** "auto" resolved against the matrix's accuracies. */
-export function resolveLearnedBy(config: Pick<ScoringConfig, "learnedBy" | "epsilon" | "tau">, acc: Float32Array): { learnedBy: LearnedBy; source: LearnedBySource } {
+export function resolveLearnedBy(
+  config: Pick<ScoringConfig, "learnedBy" | "epsilon" | "tau">,
+  acc: Float32Array,
+): { learnedBy: LearnedBy; source: LearnedBySource } {
   const requested = config.learnedBy ?? "auto";
   if (requested === "loss" || requested === "accuracy") return { learnedBy: requested, source: "configured" };
   if (requested !== "auto") {
@@ -306,7 +309,10 @@ const BINARY_PROBES = 4096;
  * the answer is "accuracy" on trust, and the forget-event pass, which reads every accuracy
  * anyway, confirms it (computeScores falls back to "loss" when it does not).
  */
-function resolveLearnedByFast(config: Pick<ScoringConfig, "learnedBy" | "epsilon" | "tau">, acc: Float32Array): { learnedBy: LearnedBy; source: LearnedBySource } {
+function resolveLearnedByFast(
+  config: Pick<ScoringConfig, "learnedBy" | "epsilon" | "tau">,
+  acc: Float32Array,
+): { learnedBy: LearnedBy; source: LearnedBySource } {
   if ((config.learnedBy ?? "auto") !== "auto" || config.epsilon !== undefined || config.tau !== undefined || acc.length === 0) {
     return resolveLearnedBy(config, acc);
   }

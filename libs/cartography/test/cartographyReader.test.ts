@@ -10,9 +10,24 @@ import { scanJsonNumber } from "../src/readers/jsonNumber.ts";
 // log_training_dynamics does (pandas to_json, one file per epoch).
 const golds: Record<string, number> = { "0": 0, b: 2, "7": 1 };
 const logits: Record<string, number[][]> = {
-  "0": [[1.0, 0.5, -0.2], [0.1, 0.9, 0.3], [2.0, -1.0, 0.0], [0.3, 0.2, 0.1]],
-  b: [[0.2, 0.2, 0.2], [-1.5, 0.0, 2.5], [3.0, 0.0, 3.0], [0.0, 0.0, 1.0]],
-  "7": [[0.0, 4.0, -4.0], [1.0, 1.0, 0.0], [-2.0, 0.5, 0.4], [5.0, -3.0, 1.0]],
+  "0": [
+    [1.0, 0.5, -0.2],
+    [0.1, 0.9, 0.3],
+    [2.0, -1.0, 0.0],
+    [0.3, 0.2, 0.1],
+  ],
+  b: [
+    [0.2, 0.2, 0.2],
+    [-1.5, 0.0, 2.5],
+    [3.0, 0.0, 3.0],
+    [0.0, 0.0, 1.0],
+  ],
+  "7": [
+    [0.0, 4.0, -4.0],
+    [1.0, 1.0, 0.0],
+    [-2.0, 0.5, 0.4],
+    [5.0, -3.0, 1.0],
+  ],
 };
 // Expected values, computed with numpy from the published definitions (train_dy_filtering.py:
 // confidence = mean softmax prob of gold, variability = np.std, correctness = correct epochs,
@@ -43,8 +58,7 @@ async function writeRun(name: string, lineOf: (guid: string, epoch: number) => s
   const dir = join(root, name, "training_dynamics");
   await mkdir(dir, { recursive: true });
   for (let e = 0; e < epochs; e++) {
-    const lines = ORDER.map((guid) => lineOf(guid, e))
-.filter((l): l is string => l !== null);
+    const lines = ORDER.map((guid) => lineOf(guid, e)).filter((l): l is string => l !== null);
     await writeFile(join(dir, `dynamics_epoch_${e}.${ext}`), lines.join("\n") + "\n");
   }
   return join(root, name);
@@ -102,13 +116,33 @@ describe("allenai/cartography reader", () => {
   it("names file, line and field on errors, and returns nothing", async () => {
     const cases: [string, (guid: string, e: number) => string | null, RegExp][] = [
       ["bad-json", (g, e) => (g === "b" && e === 2 ? "{not json" : pandasLine(g, e)), /dynamics_epoch_2\.jsonl:2: invalid JSON/],
-      ["bad-gold", (g, e) => (g === "7" && e === 0 ? pandasLine(g, e).replace('"gold":1', '"gold":3') : pandasLine(g, e)), /dynamics_epoch_0\.jsonl:3: gold: 3 is not a class index in \[0, 2\]/],
-      ["gold-changes", (g, e) => (g === "7" && e === 1 ? pandasLine(g, e).replace('"gold":1', '"gold":0') : pandasLine(g, e)), /dynamics_epoch_1\.jsonl:3: gold: 0 differs from epoch 0's gold 1/],
+      [
+        "bad-gold",
+        (g, e) => (g === "7" && e === 0 ? pandasLine(g, e).replace('"gold":1', '"gold":3') : pandasLine(g, e)),
+        /dynamics_epoch_0\.jsonl:3: gold: 3 is not a class index in \[0, 2\]/,
+      ],
+      [
+        "gold-changes",
+        (g, e) => (g === "7" && e === 1 ? pandasLine(g, e).replace('"gold":1', '"gold":0') : pandasLine(g, e)),
+        /dynamics_epoch_1\.jsonl:3: gold: 0 differs from epoch 0's gold 1/,
+      ],
       ["no-logits", (g, e) => (g === "0" && e === 3 ? `{"guid":0,"gold":0}` : pandasLine(g, e)), /dynamics_epoch_3\.jsonl:1: logits_epoch_3: missing/],
-      ["wrong-epoch-key", (g, e) => (e === 1 ? pandasLine(g, 0).replace('"guid"', '"guid"') : pandasLine(g, e)), /dynamics_epoch_1\.jsonl:1: logits_epoch_1: missing/],
-      ["null-logit", (g, e) => (g === "b" && e === 1 ? pandasLine(g, e).replace("2.5", "null") : pandasLine(g, e)), /dynamics_epoch_1\.jsonl:2: logits_epoch_1\[2\]: null is not a number/],
+      [
+        "wrong-epoch-key",
+        (g, e) => (e === 1 ? pandasLine(g, 0).replace('"guid"', '"guid"') : pandasLine(g, e)),
+        /dynamics_epoch_1\.jsonl:1: logits_epoch_1: missing/,
+      ],
+      [
+        "null-logit",
+        (g, e) => (g === "b" && e === 1 ? pandasLine(g, e).replace("2.5", "null") : pandasLine(g, e)),
+        /dynamics_epoch_1\.jsonl:2: logits_epoch_1\[2\]: null is not a number/,
+      ],
       ["missing-guid", (g, e) => (g === "b" && e === 2 ? null : pandasLine(g, e)), /dynamics_epoch_2\.jsonl: guid: "b" \(from epoch 0\) is missing/],
-      ["new-guid", (g, e) => (g === "b" && e === 2 ? pandasLine(g, e).replace('"b"', '"c"') : pandasLine(g, e)), /dynamics_epoch_2\.jsonl:2: guid: "c" is not in epoch 0/],
+      [
+        "new-guid",
+        (g, e) => (g === "b" && e === 2 ? pandasLine(g, e).replace('"b"', '"c"') : pandasLine(g, e)),
+        /dynamics_epoch_2\.jsonl:2: guid: "c" is not in epoch 0/,
+      ],
       ["duplicate", (g, e) => (g === "b" && e === 0 ? pandasLine("0", 0) : pandasLine(g, e)), /dynamics_epoch_0\.jsonl:2: guid: "0" already appears on line 1/],
     ];
     for (const [name, lineOf, message] of cases) {
@@ -154,11 +188,17 @@ describe("the byte-level JSON number scanner", () => {
 
   it("gives exactly what JSON.parse gives", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer().map((i) => i / 1000)), (x) => {
-        const text = JSON.stringify(x);
-        expect(Object.is(scan(text)?.value, JSON.parse(text))).toBe(true);
-        expect(scan(text)?.end).toBe(text.length);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.integer().map((i) => i / 1000),
+        ),
+        (x) => {
+          const text = JSON.stringify(x);
+          expect(Object.is(scan(text)?.value, JSON.parse(text))).toBe(true);
+          expect(scan(text)?.end).toBe(text.length);
+        },
+      ),
       { numRuns: 2000 },
     );
     for (const text of ["0", "-0", "0.1", "1e-7", "1E+2", "-2.5e-3", "123456789012345678", "0.30000000000000004", "1e400", "4.9e-324"]) {

@@ -40,7 +40,10 @@ let full: DynamicsMatrix;
 let short: DynamicsMatrix;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "gdc-digits-"));
-  for (const [name, epochs] of [["full", Object.keys(bundle.files).length], ["short", bundle.short.epochs]] as const) {
+  for (const [name, epochs] of [
+    ["full", Object.keys(bundle.files).length],
+    ["short", bundle.short.epochs],
+  ] as const) {
     await mkdir(join(root, name, "training_dynamics"), { recursive: true });
     for (let e = 0; e < epochs; e++) {
       const file = `dynamics_epoch_${e}.jsonl`;
@@ -93,12 +96,22 @@ describe("default scoring of classifier input (allenai layout)", () => {
   it("difficulty and 1 − confidence find mislabeled data: ROC-AUC ≥ 0.99", () => {
     const s = computeScores(full);
     expect(naiveAuc(s.difficulty, bundle.flipped)).toBeGreaterThanOrEqual(0.99);
-    expect(naiveAuc(Array.from(s.confidence, (c) => 1 - c), bundle.flipped)).toBeGreaterThanOrEqual(0.99);
+    expect(
+      naiveAuc(
+        Array.from(s.confidence, (c) => 1 - c),
+        bundle.flipped,
+      ),
+    ).toBeGreaterThanOrEqual(0.99);
   });
 
   it("prints every signal's AUC (for the record in docs)", () => {
     const s = computeScores(full);
-    const signals = { ...Object.fromEntries((["lossDrop", "relativeLossDrop", "excessLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "difficulty"] as const).map((k) => [k, s[k]])), oneMinusConfidence: Array.from(s.confidence, (c) => 1 - c) };
+    const signals = {
+      ...Object.fromEntries(
+        (["lossDrop", "relativeLossDrop", "excessLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "difficulty"] as const).map((k) => [k, s[k]]),
+      ),
+      oneMinusConfidence: Array.from(s.confidence, (c) => 1 - c),
+    };
     const aucs = Object.fromEntries(Object.entries(signals).map(([k, v]) => [k, Number(naiveAuc(v, bundle.flipped).toFixed(4))]));
     console.log("ROC-AUC for flipped labels:", JSON.stringify(aucs));
     expect(Object.keys(aucs)).toHaveLength(8);

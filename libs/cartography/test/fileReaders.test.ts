@@ -53,15 +53,35 @@ describe("JSONL reader", () => {
 
   it("names file, line and field", async () => {
     const cases: [string, string, RegExp][] = [
-      ["missing.jsonl", '{"id":"a","epoch":0,"loss":1,"accuracy":1}\n{"id":"a","epoch":1,"loss":1,"accuracy":1}\n{"id":"b","epoch":1,"loss":1,"accuracy":1}\n', /missing\.jsonl: id "b" has no value for epoch 0 \(every id needs epochs 0…1\)/],
-      ["twice.jsonl", '{"id":"a","epoch":0,"loss":1,"accuracy":1}\n{"id":"a","epoch":0,"loss":2,"accuracy":1}\n', /twice\.jsonl:2: id "a" epoch 0 appears twice/],
-      ["mixed.jsonl", '{"id":"a","epoch":0,"loss":1,"accuracy":1}\n{"id":"b","loss":[1],"accuracy":[1]}\n', /mixed\.jsonl:2: loss: is an array, but earlier lines have one epoch per line/],
-      ["negative.jsonl", '{"id":"a","epoch":0,"loss":-1.2,"accuracy":1}\n', /negative\.jsonl:1: loss: -1.2 is negative \(expected cross-entropy in nats, not a log-probability\)/],
+      [
+        "missing.jsonl",
+        '{"id":"a","epoch":0,"loss":1,"accuracy":1}\n{"id":"a","epoch":1,"loss":1,"accuracy":1}\n{"id":"b","epoch":1,"loss":1,"accuracy":1}\n',
+        /missing\.jsonl: id "b" has no value for epoch 0 \(every id needs epochs 0…1\)/,
+      ],
+      [
+        "twice.jsonl",
+        '{"id":"a","epoch":0,"loss":1,"accuracy":1}\n{"id":"a","epoch":0,"loss":2,"accuracy":1}\n',
+        /twice\.jsonl:2: id "a" epoch 0 appears twice/,
+      ],
+      [
+        "mixed.jsonl",
+        '{"id":"a","epoch":0,"loss":1,"accuracy":1}\n{"id":"b","loss":[1],"accuracy":[1]}\n',
+        /mixed\.jsonl:2: loss: is an array, but earlier lines have one epoch per line/,
+      ],
+      [
+        "negative.jsonl",
+        '{"id":"a","epoch":0,"loss":-1.2,"accuracy":1}\n',
+        /negative\.jsonl:1: loss: -1.2 is negative \(expected cross-entropy in nats, not a log-probability\)/,
+      ],
       ["acc.jsonl", '{"id":"a","epoch":0,"loss":1,"accuracy":1.5}\n', /acc\.jsonl:1: accuracy: 1.5 is not a number in \[0, 1\]/],
       ["nan.jsonl", '{"id":"a","epoch":0,"loss":NaN,"accuracy":1}\n', /nan\.jsonl:1: invalid JSON/],
       ["epoch.jsonl", '{"id":"a","epoch":0.5,"loss":1,"accuracy":1}\n', /epoch\.jsonl:1: epoch: 0.5 is not a non-negative integer/],
       ["noid.jsonl", '{"epoch":0,"loss":1,"accuracy":1}\n', /noid\.jsonl:1: id: missing/],
-      ["ragged.jsonl", '{"id":"a","loss":[1,2],"accuracy":[1,1]}\n{"id":"b","loss":[1],"accuracy":[1]}\n', /ragged\.jsonl:2: loss: has 1 epochs, but the first line has 2/],
+      [
+        "ragged.jsonl",
+        '{"id":"a","loss":[1,2],"accuracy":[1,1]}\n{"id":"b","loss":[1],"accuracy":[1]}\n',
+        /ragged\.jsonl:2: loss: has 1 epochs, but the first line has 2/,
+      ],
       ["dup.jsonl", '{"id":"a","loss":[1],"accuracy":[1]}\n{"id":"a","loss":[1],"accuracy":[1]}\n', /dup\.jsonl:2: id: "a" already appears on line 1/],
       ["rowacc.jsonl", '{"id":"a","loss":[1,2],"accuracy":[1,"x"]}\n', /rowacc\.jsonl:1: accuracy\[1\]: "x" is not a number in \[0, 1\]/],
       ["empty.jsonl", "\n", /empty\.jsonl: no training-dynamics lines/],

@@ -84,9 +84,7 @@ describe("intervention policies", () => {
     expect(hotspots).toHaveLength(q.counts.HOTSPOT_MEMORIZED);
     expect(hotspots.every((p) => p.evidence.quadrant === "HOTSPOT_MEMORIZED" && p.action === "PRUNE" && p.weight === 0)).toBe(true);
     const down = downweightQuadrant(example, "NOISY_OUTLIER", 0.5);
-    expect(down.map((p) => [p.exampleId, p.action, p.weight])).toEqual(
-      ids(pruneQuadrant(example, "NOISY_OUTLIER")).map((id) => [id, "DOWNWEIGHT", 0.5]),
-    );
+    expect(down.map((p) => [p.exampleId, p.action, p.weight])).toEqual(ids(pruneQuadrant(example, "NOISY_OUTLIER")).map((id) => [id, "DOWNWEIGHT", 0.5]));
     expect(() => downweightQuadrant(example, "NOISY_OUTLIER", 0)).toThrow(ConfigError);
     expect(() => downweightQuadrant(example, "NOISY_OUTLIER", 1)).toThrow(/policy.params.weight/);
   });
@@ -109,13 +107,15 @@ describe("intervention policies", () => {
   });
 
   it("pruning 0 % proposes nothing, for any scores and any percent-based policy", () => {
-    const scores = fc.integer({ min: 1, max: 40 }).chain((n) =>
-      fc.tuple(
-        fc.array(fc.double({ min: 0, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
-        fc.array(fc.constantFrom(0, 0.25, 0.5, 1), { minLength: n, maxLength: n }),
-        fc.nat(),
-      ),
-    );
+    const scores = fc
+      .integer({ min: 1, max: 40 })
+      .chain((n) =>
+        fc.tuple(
+          fc.array(fc.double({ min: 0, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
+          fc.array(fc.constantFrom(0, 0.25, 0.5, 1), { minLength: n, maxLength: n }),
+          fc.nat(),
+        ),
+      );
     fc.assert(
       fc.property(scores, ([d, m, seed]) => {
         const x = input(d, m);

@@ -50,14 +50,16 @@ describe("assignQuadrants", () => {
   });
 
   it("counts always sum to N and the high sets respect the quantile", () => {
-    const scores = fc.integer({ min: 1, max: 60 }).chain((n) =>
-      fc.tuple(
-        fc.array(fc.oneof(fc.constantFrom(0, 1, 2), fc.double({ min: 0, max: 5, noNaN: true })), { minLength: n, maxLength: n }),
-        fc.array(fc.constantFrom(0, 0.25, 0.5, 0.75, 1), { minLength: n, maxLength: n }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-      ),
-    );
+    const scores = fc
+      .integer({ min: 1, max: 60 })
+      .chain((n) =>
+        fc.tuple(
+          fc.array(fc.oneof(fc.constantFrom(0, 1, 2), fc.double({ min: 0, max: 5, noNaN: true })), { minLength: n, maxLength: n }),
+          fc.array(fc.constantFrom(0, 0.25, 0.5, 0.75, 1), { minLength: n, maxLength: n }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+        ),
+      );
     fc.assert(
       fc.property(scores, ([d, m, qd, qm]) => {
         const q = assignQuadrants(scoresOf(d, m), { qDifficulty: qd, qMemorization: qm });

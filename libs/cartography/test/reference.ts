@@ -37,7 +37,7 @@ export function referenceScores(
   // "auto": an explicit ε or τ decides; else accuracy when every accuracy is 0 or 1.
   const auto = config.learnedBy === undefined || config.learnedBy === "auto";
   const binary = Array.from(dyn.acc).every((a) => a === 0 || a === 1);
-  const byAccuracy = auto ? (config.epsilon === undefined && (config.tau !== undefined || binary)) : config.learnedBy === "accuracy";
+  const byAccuracy = auto ? config.epsilon === undefined && (config.tau !== undefined || binary) : config.learnedBy === "accuracy";
   const epsilon = byAccuracy ? null : (config.epsilon ?? numpyMedian(dyn.loss));
   const tau = config.tau ?? 1;
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

@@ -8,7 +8,9 @@ describe("score rows", () => {
   const quadrants = assignQuadrants(scores);
 
   it("has exactly the documented CSV header", () => {
-    expect(SCORE_CSV_COLUMNS.join(",")).toBe("id,difficulty,memorization,forget_frequency,loss_drop,relative_loss_drop,excess_loss_drop,accuracy_gain,mean_loss,forget_events,never_learned,confidence,variability,correctness,quadrant",);
+    expect(SCORE_CSV_COLUMNS.join(",")).toBe(
+      "id,difficulty,memorization,forget_frequency,loss_drop,relative_loss_drop,excess_loss_drop,accuracy_gain,mean_loss,forget_events,never_learned,confidence,variability,correctness,quadrant",
+    );
   });
 
   it("writes one CSV line per example in input order, quoting ids only when needed", () => {

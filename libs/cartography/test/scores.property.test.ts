@@ -78,7 +78,13 @@ describe("computeScores properties", () => {
 
   it("is invariant to example order", () => {
     const withOrder = dynamics.chain((dyn) =>
-      fc.tuple(fc.constant(dyn), fc.shuffledSubarray(dyn.ids.map((_, i) => i), { minLength: dyn.ids.length })),
+      fc.tuple(
+        fc.constant(dyn),
+        fc.shuffledSubarray(
+          dyn.ids.map((_, i) => i),
+          { minLength: dyn.ids.length },
+        ),
+      ),
     );
     fc.assert(
       fc.property(withOrder, configs, ([dyn, order], config) => {

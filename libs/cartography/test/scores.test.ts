@@ -75,7 +75,13 @@ describe("computeScores on hand-computed matrices", () => {
       // Ordinary text around them, so that excessLossDrop has a cohort to fit a line to: each
       // keeps most of its loss, the harder ones a little less of it.
       ...Object.fromEntries(
-        [1.6, 2.0, 2.4, 2.8, 3.2].map((early, j) => [`text${j}`, { loss: [early, early, 0.9 * early, 0.85 * early, 0.8 * early, 0.8 * early, 0.75 * early, 0.75 * early], acc: [0.4, 0.4, 0.45, 0.45, 0.5, 0.5, 0.5, 0.5] }]),
+        [1.6, 2.0, 2.4, 2.8, 3.2].map((early, j) => [
+          `text${j}`,
+          {
+            loss: [early, early, 0.9 * early, 0.85 * early, 0.8 * early, 0.8 * early, 0.75 * early, 0.75 * early],
+            acc: [0.4, 0.4, 0.45, 0.45, 0.5, 0.5, 0.5, 0.5],
+          },
+        ]),
       ),
     });
     const s = computeScores(dyn, { epsilon: 2.2 });
@@ -181,7 +187,10 @@ describe("computeScores on hand-computed matrices", () => {
         expect(s.config, JSON.stringify(config)).toMatchObject({ memorizationSignal: signal, memorizationSignalSource: source });
         expect(s.memorization).toBe(s[signal]);
       }
-      expect(computeScores(dyn, { memorizationSignal: "meanLoss" }).config).toMatchObject({ memorizationSignal: "meanLoss", memorizationSignalSource: "configured" });
+      expect(computeScores(dyn, { memorizationSignal: "meanLoss" }).config).toMatchObject({
+        memorizationSignal: "meanLoss",
+        memorizationSignalSource: "configured",
+      });
     }
     // x = ln(early + δ) = (ln 2, 0), y = ln(late + δ) = (ln 0.2, 0): two points, so the line goes
     // through both and neither ends below it.

@@ -124,7 +124,13 @@ export function pgAdapterFactory(connectionString, shadowDatabaseUrl) {
       await adminQuery(connectionString, `CREATE DATABASE "${name}"`);
       url.pathname = `/${name}`;
       const drop = () => adminQuery(connectionString, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      return track(await connectPg(url.href).catch(async (e) => { await drop(); throw e; }), drop);
+      return track(
+        await connectPg(url.href).catch(async (e) => {
+          await drop();
+          throw e;
+        }),
+        drop,
+      );
     },
   };
   const bound = bindMigrationAwareSqlAdapterFactory(factory);

@@ -45,7 +45,11 @@ async function runCli(command) {
   const database = decodeURIComponent(url.pathname.slice(1));
   const admin = new URL(url.href);
   admin.pathname = "/postgres";
-  const sql = { "can-connect-to-database": null, "create-database": `CREATE DATABASE "${database}"`, "drop-database": `DROP DATABASE "${database}" WITH (FORCE)` }[command];
+  const sql = {
+    "can-connect-to-database": null,
+    "create-database": `CREATE DATABASE "${database}"`,
+    "drop-database": `DROP DATABASE "${database}" WITH (FORCE)`,
+  }[command];
   if (sql === undefined) fail("P1012", `Unknown cli command ${command}`);
   const client = new pg.Client({ connectionString: sql ? admin.href : url.href });
   try {
@@ -100,7 +104,8 @@ async function answer(engine, factory, { id, method, params }) {
   try {
     // Not in the wasm engine: getDatabaseVersion is called `version`; createDatabase is done by `cli create-database`.
     const name = method === "getDatabaseVersion" ? "version" : method;
-    if (typeof engine[name] !== "function" || name === "free") throw Object.assign(new Error(`Method ${method} is not supported by the wasm schema engine`), { code: "P1012" });
+    if (typeof engine[name] !== "function" || name === "free")
+      throw Object.assign(new Error(`Method ${method} is not supported by the wasm schema engine`), { code: "P1012" });
     const result = (await callEngine(engine, name, params)) ?? null;
     // The native engine hands a diff to the CLI for printing (stdout, or --output) with a `print` request.
     if (typeof result?.stdout === "string") {

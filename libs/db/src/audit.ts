@@ -217,11 +217,21 @@ export async function verifyAuditChain(db: Database, pageSize = 2_000): Promise<
     const rows = await db.prisma.auditEvent.findMany({ where: { seq: { gt: after } }, orderBy: { seq: "asc" }, take: pageSize });
     for (const row of rows) {
       if (row.prevHash !== prevHash) {
-        return { ok: false, checked, headHash: prevHash, firstBroken: { seq: row.seq.toString(), reason: "prev_hash does not match the previous event's hash (an event was removed or reordered)" } };
+        return {
+          ok: false,
+          checked,
+          headHash: prevHash,
+          firstBroken: { seq: row.seq.toString(), reason: "prev_hash does not match the previous event's hash (an event was removed or reordered)" },
+        };
       }
       const expected = hashAuditEvent({ ...row, before: row.before, after: row.after });
       if (expected !== row.hash) {
-        return { ok: false, checked, headHash: prevHash, firstBroken: { seq: row.seq.toString(), reason: "content does not match its hash (the event was altered)" } };
+        return {
+          ok: false,
+          checked,
+          headHash: prevHash,
+          firstBroken: { seq: row.seq.toString(), reason: "content does not match its hash (the event was altered)" },
+        };
       }
       prevHash = row.hash;
       checked++;
@@ -282,7 +292,13 @@ export async function auditHead(db: Database): Promise<{ seq: string; hash: stri
 
 /** An anchor for a head, signed when a key is given. */
 export function makeAuditAnchor(head: { seq: string; hash: string }, key: Buffer | null, at = new Date()): AuditAnchor {
-  return { format: AUDIT_ANCHOR_FORMAT, seq: head.seq, hash: head.hash, at: at.toISOString(), ...(key ? { mac: auditAnchorMac(key, head.seq, head.hash) } : {}) };
+  return {
+    format: AUDIT_ANCHOR_FORMAT,
+    seq: head.seq,
+    hash: head.hash,
+    at: at.toISOString(),
+    ...(key ? { mac: auditAnchorMac(key, head.seq, head.hash) } : {}),
+  };
 }
 
 /** The anchors of an anchor file, in file order; throws naming the line when one is malformed. */
@@ -299,7 +315,13 @@ export function readAuditAnchors(file: string): AuditAnchor[] {
       } catch {
         throw new Error(`audit anchor file ${file}, line ${n}: not JSON`);
       }
-      if (a.format !== AUDIT_ANCHOR_FORMAT || typeof a.seq !== "string" || !/^\d+$/.test(a.seq) || typeof a.hash !== "string" || !/^[0-9a-f]{64}$/.test(a.hash)) {
+      if (
+        a.format !== AUDIT_ANCHOR_FORMAT ||
+        typeof a.seq !== "string" ||
+        !/^\d+$/.test(a.seq) ||
+        typeof a.hash !== "string" ||
+        !/^[0-9a-f]{64}$/.test(a.hash)
+      ) {
         throw new Error(`audit anchor file ${file}, line ${n}: not a ${AUDIT_ANCHOR_FORMAT} anchor`);
       }
       return a as AuditAnchor;
@@ -346,18 +368,29 @@ export async function checkAuditAnchors(
       const expected = Buffer.from(auditAnchorMac(key, a.seq, a.hash), "hex");
       const given = Buffer.from(a.mac ?? "", "hex");
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        return { ok: false, checked, firstBroken: { seq: a.seq, reason: `the anchor of seq ${a.seq} is not signed by this audit key (a forged or foreign anchor)` } };
+        return {
+          ok: false,
+          checked,
+          firstBroken: { seq: a.seq, reason: `the anchor of seq ${a.seq} is not signed by this audit key (a forged or foreign anchor)` },
+        };
       }
     }
     const hash = await hashAt(a.seq);
     if (hash === null) {
-      return { ok: false, checked, firstBroken: { seq: a.seq, reason: `anchored event seq ${a.seq} (taken ${a.at}) no longer exists: the audit trail was truncated` } };
+      return {
+        ok: false,
+        checked,
+        firstBroken: { seq: a.seq, reason: `anchored event seq ${a.seq} (taken ${a.at}) no longer exists: the audit trail was truncated` },
+      };
     }
     if (hash !== a.hash) {
       return {
         ok: false,
         checked,
-        firstBroken: { seq: a.seq, reason: `event seq ${a.seq} no longer has its anchored hash (taken ${a.at}): the chain was rewritten and its hashes recomputed` },
+        firstBroken: {
+          seq: a.seq,
+          reason: `event seq ${a.seq} no longer has its anchored hash (taken ${a.at}): the chain was rewritten and its hashes recomputed`,
+        },
       };
     }
     checked++;
@@ -367,8 +400,12 @@ export async function checkAuditAnchors(
 
 /** verifyAuditChain, then the anchors of `file` against the database (see checkAuditAnchors). */
 export async function verifyAuditAnchors(db: Database, file: string, key: Buffer | null): Promise<AnchorVerification> {
-  return checkAuditAnchors(readAuditAnchors(file), async (seq) => {
-    const [row] = await db.sql<{ hash: string }>(`SELECT hash FROM audit_events WHERE seq = $1::int8`, [seq]);
-    return row?.hash ?? null;
-  }, key);
+  return checkAuditAnchors(
+    readAuditAnchors(file),
+    async (seq) => {
+      const [row] = await db.sql<{ hash: string }>(`SELECT hash FROM audit_events WHERE seq = $1::int8`, [seq]);
+      return row?.hash ?? null;
+    },
+    key,
+  );
 }

@@ -73,7 +73,9 @@ async function openPostgres(connectionString: string, options: OpenDatabaseOptio
     prisma,
     connectionString,
     async sql(text, params = [], options) {
-      const result = options?.prepare ? await pool.query({ name: statementName(text), text, values: params as unknown[] }) : await pool.query(text, params as unknown[]);
+      const result = options?.prepare
+        ? await pool.query({ name: statementName(text), text, values: params as unknown[] })
+        : await pool.query(text, params as unknown[]);
       return result.rows;
     },
     async transaction(work) {
@@ -157,8 +159,7 @@ async function openEmbedded(dataDir: string, options: OpenDatabaseOptions): Prom
       return result.rows as never[];
     },
     // PGlite runs one transaction at a time (Prisma's adapter uses the same mutex).
-    transaction: (work) =>
-      pglite.transaction((t) => work({ sql: async (text, params = []) => (await t.query(text, params as unknown[])).rows as never[] })),
+    transaction: (work) => pglite.transaction((t) => work({ sql: async (text, params = []) => (await t.query(text, params as unknown[])).rows as never[] })),
     async close() {
       await prisma.$disconnect();
       await pglite.close();
@@ -191,9 +192,9 @@ export function migrationNames(): string[] {
 async function hasPendingMigrations(query: (text: string) => Promise<unknown[]>): Promise<boolean> {
   const exists = (await query(`SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS ok`)) as { ok: boolean }[];
   if (!exists[0]?.ok) return true;
-  const rows = (await query(
-    `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-  )) as { migration_name: string }[];
+  const rows = (await query(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)) as {
+    migration_name: string;
+  }[];
   const applied = new Set(rows.map((r) => r.migration_name));
   return migrationNames().some((name) => !applied.has(name));
 }
@@ -225,7 +226,7 @@ export async function lockDataDir(dataDir: string, waitMs = 5_000): Promise<() =
   try {
     // A process that is just closing the folder (e.g. the migration CLI) releases it within a
     // second or two: wait a little before calling the folder busy.
-    for (const deadline = Date.now() + waitMs; ; ) {
+    for (const deadline = Date.now() + waitMs; ;) {
       if (tryLink(draft, lockFile)) break;
       const lock = readLock(lockFile);
       if (lock === undefined) continue; // released between our link and read: try again

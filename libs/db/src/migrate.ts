@@ -1,14 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
-import {
-  createSchemaEngine,
-  engineErrorMessage,
-  noFilters,
-  pgAdapterFactory,
-  pgliteAdapterFactory,
-  readMigrations,
-} from "../engine/core.mjs";
+import { createSchemaEngine, engineErrorMessage, noFilters, pgAdapterFactory, pgliteAdapterFactory, readMigrations } from "../engine/core.mjs";
 
 /** The committed migrations (libs/db/src → <repo>/prisma/migrations). */
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../prisma/migrations");
@@ -21,10 +14,7 @@ export type MigrateTarget = { connectionString: string } | { pglite: PGlite };
  * bookkeeping — and returns the names it applied. A failing migration throws and stays recorded
  * as failed, as with the CLI. A PGlite passed in stays open (the caller owns it).
  */
-export async function migrateDeploy(
-  target: MigrateTarget,
-  options: { migrationsDir?: string } = {},
-): Promise<{ applied: string[] }> {
+export async function migrateDeploy(target: MigrateTarget, options: { migrationsDir?: string } = {}): Promise<{ applied: string[] }> {
   const factory = "pglite" in target ? pgliteAdapterFactory(target.pglite) : pgAdapterFactory(target.connectionString);
   try {
     const engine = await createSchemaEngine(factory, undefined);

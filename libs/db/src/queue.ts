@@ -77,9 +77,7 @@ class PgBossQueue implements JobQueue {
     return this.boss.send(name, data as object, {
       ...JOB_POLICY[name],
       ...(singletonKey ? { singletonKey } : {}),
-      ...(tx
-        ? { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.$queryRawUnsafe<unknown[]>(text, ...values) }) } }
-        : {}),
+      ...(tx ? { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.$queryRawUnsafe<unknown[]>(text, ...values) }) } } : {}),
     });
   }
 

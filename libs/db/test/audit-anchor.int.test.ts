@@ -80,7 +80,10 @@ describe("audit anchor", () => {
     const result = await verifyAuditAnchors(db, file, KEY);
     expect(result.ok).toBe(false);
     expect(result.checked).toBe(1);
-    expect(result.firstBroken).toEqual({ seq: second.seq, reason: expect.stringMatching(/^anchored event seq \d+ .* no longer exists: the audit trail was truncated$/) });
+    expect(result.firstBroken).toEqual({
+      seq: second.seq,
+      reason: expect.stringMatching(/^anchored event seq \d+ .* no longer exists: the audit trail was truncated$/),
+    });
   });
 
   test("rewriting an event and recomputing every hash after it passes the chain but not the anchor", async () => {
@@ -92,7 +95,10 @@ describe("audit anchor", () => {
     for (const [i, row] of rows.entries()) {
       const after = i === 0 ? { ...(row.after as object), name: "forged" } : row.after;
       const hash = hashAuditEvent({ ...row, after, prevHash });
-      statements.push([`UPDATE audit_events SET after = $2::jsonb, prev_hash = $3, hash = $4 WHERE seq = $1::int8`, [row.seq.toString(), JSON.stringify(after), prevHash, hash]]);
+      statements.push([
+        `UPDATE audit_events SET after = $2::jsonb, prev_hash = $3, hash = $4 WHERE seq = $1::int8`,
+        [row.seq.toString(), JSON.stringify(after), prevHash, hash],
+      ]);
       prevHash = hash;
     }
     await tamper(db, statements);
@@ -108,10 +114,16 @@ describe("audit anchor", () => {
     // The forger replaces the file with anchors of the (tampered) head, but has no key.
     const forged = anchorFile();
     appendAuditAnchor(forged, { ...makeAuditAnchor((await auditHead(db))!, Buffer.from("the-forgers-own-key-guess")) });
-    expect(await verifyAuditAnchors(db, forged, KEY)).toMatchObject({ ok: false, firstBroken: { reason: expect.stringMatching(/is not signed by this audit key/) } });
+    expect(await verifyAuditAnchors(db, forged, KEY)).toMatchObject({
+      ok: false,
+      firstBroken: { reason: expect.stringMatching(/is not signed by this audit key/) },
+    });
     const unsigned = anchorFile();
     appendAuditAnchor(unsigned, makeAuditAnchor((await auditHead(db))!, null));
-    expect(await verifyAuditAnchors(db, unsigned, KEY)).toMatchObject({ ok: false, firstBroken: { reason: expect.stringMatching(/is not signed by this audit key/) } });
+    expect(await verifyAuditAnchors(db, unsigned, KEY)).toMatchObject({
+      ok: false,
+      firstBroken: { reason: expect.stringMatching(/is not signed by this audit key/) },
+    });
     // Without a key, the anchor file alone still checks existence and hashes.
     expect(await verifyAuditAnchors(db, unsigned, null)).toEqual({ ok: true, checked: 1 });
   });

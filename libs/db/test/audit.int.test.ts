@@ -49,7 +49,9 @@ describe("the hash chain", () => {
     const { actor } = await seedUser(t.db, "ADMIN");
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        t.db.prisma.$transaction((tx) => appendAuditEvent(tx, actor, { action: "test.concurrent", targetType: "Test", targetId: String(i), after: { i, at: new Date(0), n: 0.1 + i } })),
+        t.db.prisma.$transaction((tx) =>
+          appendAuditEvent(tx, actor, { action: "test.concurrent", targetType: "Test", targetId: String(i), after: { i, at: new Date(0), n: 0.1 + i } }),
+        ),
       ),
     );
     const result = await verifyAuditChain(t.db);
@@ -59,7 +61,8 @@ describe("the hash chain", () => {
 
   test("events appended together, alongside single appends and concurrent batches, chain in order and verify", async () => {
     const { actor } = await seedUser(t.db, "REVIEWER");
-    const batch = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ action: "test.batch", targetType: "Test", targetId: `${tag}-${i}`, after: { i } }));
+    const batch = (tag: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ action: "test.batch", targetType: "Test", targetId: `${tag}-${i}`, after: { i } }));
     await Promise.all([
       ...["a", "b", "c"].map((tag) =>
         t.db.prisma.$transaction(async (tx) => {

@@ -5,7 +5,9 @@ test("numeric settings are validated: defaults when unset, never NaN", () => {
   expect(heartbeatStaleSeconds({})).toBe(120);
   expect(heartbeatStaleSeconds({ GDC_HEARTBEAT_STALE_SECONDS: "0" })).toBe(0);
   expect(heartbeatStaleSeconds({ GDC_HEARTBEAT_STALE_SECONDS: "2.5" })).toBe(2.5);
-  expect(() => heartbeatStaleSeconds({ GDC_HEARTBEAT_STALE_SECONDS: "x" })).toThrow(/GDC_HEARTBEAT_STALE_SECONDS must be a non-negative number of seconds \(got "x"\)/);
+  expect(() => heartbeatStaleSeconds({ GDC_HEARTBEAT_STALE_SECONDS: "x" })).toThrow(
+    /GDC_HEARTBEAT_STALE_SECONDS must be a non-negative number of seconds \(got "x"\)/,
+  );
   expect(() => heartbeatStaleSeconds({ GDC_HEARTBEAT_STALE_SECONDS: "-1" })).toThrow(/GDC_HEARTBEAT_STALE_SECONDS/);
   expect(recoverySweepSeconds({})).toBe(15);
   expect(() => recoverySweepSeconds({ GDC_RECOVERY_SWEEP_SECONDS: "0" })).toThrow(/positive/);

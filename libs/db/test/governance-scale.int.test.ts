@@ -52,7 +52,11 @@ beforeAll(async () => {
 afterAll(async () => t?.dispose());
 
 test("a policy proposing more interventions than a statement has bind parameters returns every one of them, as stored", async () => {
-  const result = await proposeInterventions(t.db, engineer, { versionId, runId, policy: { name: "pruneTopByMemorization", params: { percent: PROPOSE_PERCENT } } });
+  const result = await proposeInterventions(t.db, engineer, {
+    versionId,
+    runId,
+    policy: { name: "pruneTopByMemorization", params: { percent: PROPOSE_PERCENT } },
+  });
   expect(result.proposed).toBe(Math.round((EXAMPLES * PROPOSE_PERCENT) / 100));
   expect(result.interventions).toHaveLength(result.proposed);
   // Exactly the stored rows, in id order, as the Prisma client reads them.
@@ -69,12 +73,20 @@ test("a selection larger than a statement's bind parameters gets each example's 
     [versionId],
   );
   const draftId = draft[0]!.id;
-  await t.db.sql(`INSERT INTO version_examples (version_id, example_id, weight) SELECT $1, example_id, weight FROM version_examples WHERE version_id = $2`, [draftId, versionId]);
-  const ids = (await t.db.sql<{ example_id: string }>(`SELECT example_id FROM example_scores WHERE run_id = $1 ORDER BY ordinal LIMIT 33000`, [runId])).map((r) => r.example_id);
+  await t.db.sql(`INSERT INTO version_examples (version_id, example_id, weight) SELECT $1, example_id, weight FROM version_examples WHERE version_id = $2`, [
+    draftId,
+    versionId,
+  ]);
+  const ids = (await t.db.sql<{ example_id: string }>(`SELECT example_id FROM example_scores WHERE run_id = $1 ORDER BY ordinal LIMIT 33000`, [runId])).map(
+    (r) => r.example_id,
+  );
   const result = await proposeInterventions(t.db, engineer, { versionId: draftId, runId, exampleIds: ids, action: "DOWNWEIGHT", weight: 0.5, reason: "lasso" });
   expect(result.proposed).toBe(ids.length);
   const scores = new Map(
-    (await t.db.prisma.exampleScore.findMany({ where: { runId } })).map((s) => [s.exampleId, { difficulty: s.difficulty, memorization: s.memorization, quadrant: s.quadrant }]),
+    (await t.db.prisma.exampleScore.findMany({ where: { runId } })).map((s) => [
+      s.exampleId,
+      { difficulty: s.difficulty, memorization: s.memorization, quadrant: s.quadrant },
+    ]),
   );
   for (const i of result.interventions) {
     const evidence = i.evidence as { source: string; runId: string; difficulty: number; memorization: number; quadrant: string; reason: string };
@@ -92,7 +104,9 @@ test("releasing applies tens of thousands of approved interventions, and only th
   const admin = (await seedUser(t.db, "ADMIN")).actor;
   const release = await releaseVersion(t.db, admin, { versionId });
   expect(release.lineage).toMatchObject({ removed: approved.length, reweighted: 0, unreviewed: 10, examples: EXAMPLES - approved.length });
-  const members = new Set((await t.db.sql<{ example_id: string }>(`SELECT example_id FROM version_examples WHERE version_id = $1`, [versionId])).map((r) => r.example_id));
+  const members = new Set(
+    (await t.db.sql<{ example_id: string }>(`SELECT example_id FROM version_examples WHERE version_id = $1`, [versionId])).map((r) => r.example_id),
+  );
   expect(members.size).toBe(EXAMPLES - approved.length);
   expect(approved.some((a) => members.has(a.example_id))).toBe(false);
 }, 120_000);

@@ -106,16 +106,19 @@ describe.each(["postgres", "pglite"] as const)("on %s", (store) => {
       }),
     ).rejects.toThrow();
     expect(await t.db.sql(`SELECT 1 FROM datasets WHERE name = $1`, [name])).toHaveLength(0);
-    expect(await Promise.all(Array.from({ length: 12 }, (_, i) => t.db.transaction(async (tx) => (await tx.sql<{ n: number }>(`SELECT $1::int AS n`, [i]))[0]!.n)))).toEqual(
-      Array.from({ length: 12 }, (_, i) => i),
-    );
+    expect(
+      await Promise.all(Array.from({ length: 12 }, (_, i) => t.db.transaction(async (tx) => (await tx.sql<{ n: number }>(`SELECT $1::int AS n`, [i]))[0]!.n))),
+    ).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 
   test("events appended on raw and Prisma transactions, concurrently, form one verifiable chain", async () => {
     await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         i % 2
-          ? auditedSqlTransaction(t.db, engineer, async () => ({ result: i, audit: { action: "test.mixed", targetType: "Test", targetId: String(i), after: { i } } }))
+          ? auditedSqlTransaction(t.db, engineer, async () => ({
+              result: i,
+              audit: { action: "test.mixed", targetType: "Test", targetId: String(i), after: { i } },
+            }))
           : t.db.prisma.$transaction((tx) => appendAuditEvent(tx, engineer, { action: "test.mixed", targetType: "Test", targetId: String(i), before: { i } })),
       ),
     );
@@ -183,7 +186,9 @@ describe.each(["postgres", "pglite"] as const)("on %s", (store) => {
           } as SqlTransaction),
         ),
     };
-    const results = await Promise.all([0, 50, 100, 150].map((from) => ingestDynamics(counted, engineer, { runId: run.id, cells: cellsFor(keys, from, from + 50, T) })));
+    const results = await Promise.all(
+      [0, 50, 100, 150].map((from) => ingestDynamics(counted, engineer, { runId: run.id, cells: cellsFor(keys, from, from + 50, T) })),
+    );
     expect(results.map((r) => r.accepted)).toEqual([150, 150, 150, 150]);
     expect(loads).toBe(1);
     expect(cachedRunKeyCount(counted, run.id)).toBe(N);
@@ -246,13 +251,21 @@ describe.each(["postgres", "pglite"] as const)("on %s", (store) => {
     });
     const bad = { ...column(0, keys), loss: Float32Array.from(column(0, keys).loss, (l, i) => (i === 7 ? -1 : l)) };
     await expect(ingestDynamics(t.db, engineer, { runId: run.id, columns: bad })).rejects.toThrow("cells[7].loss: must be ≥ 0 (a cross-entropy), got -1");
-    await expect(ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(0, keys), accuracy: new Float32Array(3) } })).rejects.toThrow(/columns of different lengths/);
-    await expect(ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(0, keys), exampleKey: keys.map((k, i) => (i === 9 ? "nope" : k)), keysDigest: "d-nope" } })).rejects.toThrow(
-      `cells[9].exampleKey: "nope" is not a training example of run ${run.id}`,
+    await expect(ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(0, keys), accuracy: new Float32Array(3) } })).rejects.toThrow(
+      /columns of different lengths/,
     );
+    await expect(
+      ingestDynamics(t.db, engineer, {
+        runId: run.id,
+        columns: { ...column(0, keys), exampleKey: keys.map((k, i) => (i === 9 ? "nope" : k)), keysDigest: "d-nope" },
+      }),
+    ).rejects.toThrow(`cells[9].exampleKey: "nope" is not a training example of run ${run.id}`);
     // A digest is remembered only for a column whose every key mapped: the same digest with good keys maps them.
     expect(await ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(0, keys), keysDigest: "d-nope" } })).toMatchObject({ accepted: N });
-    expect(await ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(1, keys), keysDigest: "d-nope" } })).toMatchObject({ accepted: N, missing: 0 });
+    expect(await ingestDynamics(t.db, engineer, { runId: run.id, columns: { ...column(1, keys), keysDigest: "d-nope" } })).toMatchObject({
+      accepted: N,
+      missing: 0,
+    });
     // A repeated cell is refused with a digest as without one (and its column is not remembered).
     const twice = { ...column(1, keys), exampleKey: keys.map((k, i) => (i === 4 ? keys[3]! : k)), keysDigest: "d-twice" };
     await expect(ingestDynamics(t.db, engineer, { runId: run.id, columns: twice })).rejects.toThrow(/cells\[4\]: repeats cells\[3\]/);

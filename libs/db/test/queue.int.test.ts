@@ -21,7 +21,10 @@ test.runIf(onPostgres)("pg-boss: a job enqueued in a committed transaction runs 
   const seen: string[] = [];
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
-  for (const [label, q] of [["A", workerA], ["B", workerB]] as const) {
+  for (const [label, q] of [
+    ["A", workerA],
+    ["B", workerB],
+  ] as const) {
     await q.work("score", async (data) => {
       seen.push(`${label}:${data.runId}`);
       resolveDone();

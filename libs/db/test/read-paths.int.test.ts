@@ -30,7 +30,11 @@ afterAll(async () => t?.dispose());
 async function scoredRun(examples: number, canaries: number, epochs = 4) {
   const { version } = await seedDataset(t.db, engineer, { examples, canaries });
   const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs, framework: "pytorch" });
-  const keys = (await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [run.id])).map((r) => r.key);
+  const keys = (
+    await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [
+      run.id,
+    ])
+  ).map((r) => r.key);
   const cells = keys.flatMap((exampleKey, i) =>
     Array.from({ length: epochs }, (_, epoch) => {
       const loss = Math.fround(((i * 13) % 7) / 3 + (epoch % 2 === 1 && i % 3 === 0 ? 1.7 : 0) + 1 / (epoch + 1));
@@ -46,7 +50,13 @@ async function scoredRun(examples: number, canaries: number, epochs = 4) {
 describe("findRun", () => {
   test("returns exactly what prisma.run.findUnique returns, for tracked, external and scored runs", async () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 5 });
-    const tracked = await startRun(t.db, new RecordingQueue(), engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 11, scoringConfig: { qMemorization: 0.8 } });
+    const tracked = await startRun(t.db, new RecordingQueue(), engineer, {
+      allowDraft: true,
+      versionId: version.id,
+      epochs: 3,
+      seed: 11,
+      scoringConfig: { qMemorization: 0.8 },
+    });
     // Every nullable column filled in, as a training run in progress has them.
     await t.db.sql(
       `UPDATE runs SET backend = 'wasm', progress_epoch = 1, progress_step = 3, progress_steps = 5, examples_per_sec = 123.5, eta_seconds = 7.25,
@@ -81,7 +91,8 @@ describe("authenticateToken", () => {
     const { user, token } = await seedUser(t.db, "VIEWER");
     const { id } = await t.db.prisma.apiToken.findFirstOrThrow({ where: { userId: user.id } });
     const lastUsed = async () => (await t.db.prisma.apiToken.findUniqueOrThrow({ where: { id } })).lastUsedAt;
-    const setLastUsed = (secondsAgo: number) => t.db.sql(`UPDATE api_tokens SET last_used_at = now() - make_interval(secs => $2) WHERE id = $1`, [id, secondsAgo]);
+    const setLastUsed = (secondsAgo: number) =>
+      t.db.sql(`UPDATE api_tokens SET last_used_at = now() - make_interval(secs => $2) WHERE id = $1`, [id, secondsAgo]);
     expect(await lastUsed()).toBeNull();
 
     const before = Date.now();

@@ -2,14 +2,7 @@
 // prunes and down-weights, the canaries left out and the proposals that leave the queue; after
 // release the same rows come back from what the release applied and recorded.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import {
-  proposeInterventions,
-  releaseChangeCounts,
-  releaseChangeRows,
-  releaseVersion,
-  reviewInterventions,
-  type Actor,
-} from "../src/index.ts";
+import { proposeInterventions, releaseChangeCounts, releaseChangeRows, releaseVersion, reviewInterventions, type Actor } from "../src/index.ts";
 import { createTestDatabase, seedDataset, seedUser, type TestDatabase } from "../src/testing/index.ts";
 
 let t: TestDatabase;
@@ -28,7 +21,13 @@ test("the preview on a draft and the record after release list the same prunes, 
   const { version } = await seedDataset(t.db, engineer, { examples: 12, canaries: 3 });
   const ids = (await t.db.prisma.example.findMany({ where: { datasetId: version.datasetId, isCanary: false }, orderBy: { key: "asc" } })).map((e) => e.id);
   const prune = await proposeInterventions(t.db, engineer, { versionId: version.id, exampleIds: ids.slice(0, 3), action: "PRUNE", reason: "memorized" });
-  const down = await proposeInterventions(t.db, engineer, { versionId: version.id, exampleIds: ids.slice(3, 5), action: "DOWNWEIGHT", weight: 0.5, reason: "hot" });
+  const down = await proposeInterventions(t.db, engineer, {
+    versionId: version.id,
+    exampleIds: ids.slice(3, 5),
+    action: "DOWNWEIGHT",
+    weight: 0.5,
+    reason: "hot",
+  });
   await proposeInterventions(t.db, engineer, { versionId: version.id, exampleIds: ids.slice(5, 9), action: "PRUNE", reason: "maybe" });
   const rejected = prune.interventions[2]!.id;
   await reviewInterventions(t.db, reviewer, { interventionIds: prune.interventions.slice(0, 2).map((i) => i.id), decision: "APPROVE", reason: "agreed" });
@@ -47,7 +46,15 @@ test("the preview on a draft and the record after release list the same prunes, 
     canaryRowsKnown: true,
   });
   const before = await releaseChangeRows(t.db, { versionId: version.id, first: 100 });
-  expect(before.rows.map((r) => r.change).sort()).toEqual(["CANARY_LEFT_OUT", "CANARY_LEFT_OUT", "CANARY_LEFT_OUT", "DOWNWEIGHTED", "DOWNWEIGHTED", "PRUNED", "PRUNED"]);
+  expect(before.rows.map((r) => r.change).sort()).toEqual([
+    "CANARY_LEFT_OUT",
+    "CANARY_LEFT_OUT",
+    "CANARY_LEFT_OUT",
+    "DOWNWEIGHTED",
+    "DOWNWEIGHTED",
+    "PRUNED",
+    "PRUNED",
+  ]);
   const downRow = before.rows.find((r) => r.change === "DOWNWEIGHTED")!;
   expect(downRow).toMatchObject({ weightBefore: 1, weightAfter: 0.5, reason: "halve" });
   expect(before.rows.find((r) => r.change === "PRUNED")).toMatchObject({ weightBefore: 1, weightAfter: null, reason: "agreed" });

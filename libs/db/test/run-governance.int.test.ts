@@ -35,7 +35,10 @@ test("flags follow proposals, reviews and releases on the run's version's childr
   await releaseVersion(t.db, admin, { versionId: v1.id });
   const run = await createExternalRun(t.db, engineer, { versionId: v1.id, epochs: 2, framework: "pytorch" });
   const ordinalOf = new Map(
-    (await t.db.sql<{ example_id: string; ordinal: number }>(`SELECT example_id::text, ordinal FROM run_examples WHERE run_id = $1`, [run.id])).map((r) => [r.example_id, r.ordinal]),
+    (await t.db.sql<{ example_id: string; ordinal: number }>(`SELECT example_id::text, ordinal FROM run_examples WHERE run_id = $1`, [run.id])).map((r) => [
+      r.example_id,
+      r.ordinal,
+    ]),
   );
   const ids = [...ordinalOf.keys()].sort((a, b) => ordinalOf.get(a)! - ordinalOf.get(b)!);
 
@@ -79,7 +82,10 @@ test("flags follow proposals, reviews and releases on the run's version's childr
 });
 
 async function downweightId(versionId: string, exampleId: string): Promise<string> {
-  const [row] = await t.db.sql<{ id: string }>(`SELECT id::text FROM interventions WHERE version_id = $1 AND example_id = $2 AND action = 'DOWNWEIGHT'`, [versionId, exampleId]);
+  const [row] = await t.db.sql<{ id: string }>(`SELECT id::text FROM interventions WHERE version_id = $1 AND example_id = $2 AND action = 'DOWNWEIGHT'`, [
+    versionId,
+    exampleId,
+  ]);
   return row!.id;
 }
 
@@ -96,7 +102,12 @@ test("the examples table finds rows by ordinal and text matches as ordinals, can
 
   // Previous / next in the run's row order.
   const middle = (await runNeighbours(t.db, { runId: run.id, exampleId: rows[3]!.id }))!;
-  expect({ ordinal: middle.ordinal, count: middle.count, previous: middle.previous?.id, next: middle.next?.id }).toEqual({ ordinal: 3, count: rows.length, previous: rows[2]!.id, next: rows[4]!.id });
+  expect({ ordinal: middle.ordinal, count: middle.count, previous: middle.previous?.id, next: middle.next?.id }).toEqual({
+    ordinal: 3,
+    count: rows.length,
+    previous: rows[2]!.id,
+    next: rows[4]!.id,
+  });
   const first = (await runNeighbours(t.db, { runId: run.id, exampleId: rows[0]!.id }))!;
   expect([first.previous, first.next?.id]).toEqual([null, rows[1]!.id]);
   const last = (await runNeighbours(t.db, { runId: run.id, exampleId: rows.at(-1)!.id }))!;
@@ -106,7 +117,10 @@ test("the examples table finds rows by ordinal and text matches as ordinals, can
   // "number 1" is in "example text number 1", "… 10", "… 11": ascending ordinals, exact count.
   const expected = rows.filter((r) => /^ex-1\d?$/.test(r.key)).map((r) => r.ordinal);
   expect(await searchRunOrdinals(t.db, { runId: run.id, search: "NUMBER 1", canaryTextSearchable: false })).toEqual({ ordinals: expected, totalCount: 3 });
-  expect(await searchRunOrdinals(t.db, { runId: run.id, search: "number 1", limit: 2, canaryTextSearchable: false })).toEqual({ ordinals: expected.slice(0, 2), totalCount: 3 });
+  expect(await searchRunOrdinals(t.db, { runId: run.id, search: "number 1", limit: 2, canaryTextSearchable: false })).toEqual({
+    ordinals: expected.slice(0, 2),
+    totalCount: 3,
+  });
   // A canary's text is searchable only for roles that may read it; its key for everyone.
   const canaries = rows.filter((r) => r.key.startsWith("canary-")).map((r) => r.ordinal);
   expect(canaries).toHaveLength(2);

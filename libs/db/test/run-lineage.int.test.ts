@@ -71,11 +71,30 @@ test("the lineage names every run behind the applied interventions, and whether 
   const v2 = await createDraftVersion(t.db, engineer, { parentVersionId: v1.id });
   const onV2 = await createExternalRun(t.db, engineer, { versionId: v2.id, epochs: 1, name: "exploratory on v2", allowDraft: true });
   const ids = async (versionId: string) =>
-    new Map((await t.db.sql<{ key: string; id: string }>(`SELECT e.key, e.id FROM version_examples ve JOIN examples e ON e.id = ve.example_id WHERE ve.version_id = $1`, [versionId])).map((r) => [r.key, r.id]));
+    new Map(
+      (
+        await t.db.sql<{ key: string; id: string }>(
+          `SELECT e.key, e.id FROM version_examples ve JOIN examples e ON e.id = ve.example_id WHERE ve.version_id = $1`,
+          [versionId],
+        )
+      ).map((r) => [r.key, r.id]),
+    );
   const byKey = await ids(v2.id);
   const proposals = [
-    await proposeInterventions(t.db, engineer, { versionId: v2.id, runId: onV1.id, exampleIds: [byKey.get("ex-0")!], action: "PRUNE", reason: "from v1's run" }),
-    await proposeInterventions(t.db, engineer, { versionId: v2.id, runId: onV2.id, exampleIds: [byKey.get("ex-1")!], action: "PRUNE", reason: "from v2's run" }),
+    await proposeInterventions(t.db, engineer, {
+      versionId: v2.id,
+      runId: onV1.id,
+      exampleIds: [byKey.get("ex-0")!],
+      action: "PRUNE",
+      reason: "from v1's run",
+    }),
+    await proposeInterventions(t.db, engineer, {
+      versionId: v2.id,
+      runId: onV2.id,
+      exampleIds: [byKey.get("ex-1")!],
+      action: "PRUNE",
+      reason: "from v2's run",
+    }),
     await proposeInterventions(t.db, engineer, { versionId: v2.id, exampleIds: [byKey.get("ex-2")!], action: "PRUNE", reason: "by hand, no run" }),
     await proposeInterventions(t.db, engineer, { versionId: v2.id, runId: onV1.id, exampleIds: [byKey.get("ex-3")!], action: "PRUNE", reason: "rejected" }),
   ];

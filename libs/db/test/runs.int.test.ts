@@ -35,7 +35,7 @@ afterAll(async () => t?.dispose());
 /** Deterministic dynamics with structure: some examples learned early, some forgotten. */
 function syntheticDynamics(keys: string[], epochs: number, seed = 1) {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const cells: DynamicsCellInput[] = [];
   for (const [i, key] of keys.entries()) {
     for (let e = 0; e < epochs; e++) {
@@ -50,10 +50,11 @@ function syntheticDynamics(keys: string[], epochs: number, seed = 1) {
 async function externalRunWithExamples(examples = 12, epochs = 4, canaries = 0) {
   const { version } = await seedDataset(t.db, engineer, { examples, canaries });
   const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs, framework: "pytorch", name: "ext" });
-  const keys = (await t.db.sql<{ key: string }>(
-    `SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`,
-    [run.id],
-  )).map((r) => r.key);
+  const keys = (
+    await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [
+      run.id,
+    ])
+  ).map((r) => r.key);
   return { version, run, keys };
 }
 
@@ -62,8 +63,7 @@ const blockBytes = (runId: string) =>
     `SELECT epoch, block, loss, accuracy, filled, updated_at FROM dynamics_blocks WHERE run_id = $1 ORDER BY epoch, block`,
     [runId],
   );
-const auditCount = (runId: string, action: string) =>
-  t.db.prisma.auditEvent.count({ where: { targetType: "Run", targetId: runId, action } });
+const auditCount = (runId: string, action: string) => t.db.prisma.auditEvent.count({ where: { targetType: "Run", targetId: runId, action } });
 
 describe("startRun and createExternalRun", () => {
   test("a tracked run snapshots the TRAIN members in import order and enqueues train in its transaction", async () => {
@@ -75,10 +75,23 @@ describe("startRun and createExternalRun", () => {
       ],
     });
     // A later import comes after; a record imported again keeps its first place.
-    await importExamples(t.db, engineer, { versionId: version.id, records: [{ id: "c", text: "sea" }, { id: "a", text: "ay" }] });
+    await importExamples(t.db, engineer, {
+      versionId: version.id,
+      records: [
+        { id: "c", text: "sea" },
+        { id: "a", text: "ay" },
+      ],
+    });
     const queue = new RecordingQueue();
     const policy = { name: "pruneTopByMemorization", params: { percent: 10 } };
-    const run = await startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 7, policy, scoringConfig: { qMemorization: 0.8 } });
+    const run = await startRun(t.db, queue, engineer, {
+      allowDraft: true,
+      versionId: version.id,
+      epochs: 3,
+      seed: 7,
+      policy,
+      scoringConfig: { qMemorization: 0.8 },
+    });
     expect(run).toMatchObject({ kind: "TRACKED", status: "QUEUED", epochs: 3, seed: 7 });
     expect(run.scoringConfig).toEqual({ qMemorization: 0.8, policy });
     const members = await t.db.sql<{ ordinal: number; key: string; weight: number }>(
@@ -100,14 +113,27 @@ describe("startRun and createExternalRun", () => {
     const queue = new RecordingQueue();
     const before = await t.db.prisma.run.count();
     await expect(startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 0, seed: 0 })).rejects.toThrow(/^epochs: /);
-    await expect(startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 0, policy: { name: "pruneTopByMemorization", params: { percent: 400 } } })).rejects.toMatchObject({
+    await expect(
+      startRun(t.db, queue, engineer, {
+        allowDraft: true,
+        versionId: version.id,
+        epochs: 3,
+        seed: 0,
+        policy: { name: "pruneTopByMemorization", params: { percent: 400 } },
+      }),
+    ).rejects.toMatchObject({
       code: "BAD_USER_INPUT",
       field: "scoringConfig.policy.params.percent",
     });
-    await expect(startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 0, scoringConfig: { earlyEpochs: 9 } })).rejects.toThrow("scoringConfig.earlyEpochs");
-    await expect(createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 3, scoringConfig: { bogus: 1 } })).rejects.toMatchObject({ code: "BAD_USER_INPUT" });
+    await expect(
+      startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 0, scoringConfig: { earlyEpochs: 9 } }),
+    ).rejects.toThrow("scoringConfig.earlyEpochs");
+    await expect(createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 3, scoringConfig: { bogus: 1 } })).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+    });
     for (const create of [
-      (scoringConfig: Record<string, unknown>) => startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 0, scoringConfig }),
+      (scoringConfig: Record<string, unknown>) =>
+        startRun(t.db, queue, engineer, { allowDraft: true, versionId: version.id, epochs: 3, seed: 0, scoringConfig }),
       (scoringConfig: Record<string, unknown>) => createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 3, scoringConfig }),
     ]) {
       await expect(create({ memorizationSignal: "vibes" })).rejects.toMatchObject({ code: "BAD_USER_INPUT", field: "scoringConfig.memorizationSignal" });
@@ -134,7 +160,10 @@ describe("dynamics blocks", () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 1 });
     const run = await t.db.prisma.run.create({ data: { versionId: version.id, kind: "EXTERNAL", status: "RUNNING", epochs } });
     // run_examples has no foreign key to examples: synthetic members are enough for the store.
-    await t.db.sql(`INSERT INTO run_examples (run_id, ordinal, example_id) SELECT $1, g, gen_random_uuid() FROM generate_series(0, $2 - 1) g`, [run.id, examples]);
+    await t.db.sql(`INSERT INTO run_examples (run_id, ordinal, example_id) SELECT $1, g, gen_random_uuid() FROM generate_series(0, $2 - 1) g`, [
+      run.id,
+      examples,
+    ]);
     return run;
   }
 
@@ -173,10 +202,18 @@ describe("dynamics blocks", () => {
     const changed = await t.db.prisma.$transaction((tx) => writeDynamicsCells(tx, run.id, [{ ordinal: 3, epoch: 0, loss: 99, acc: 1 }]));
     expect(changed).toEqual({ accepted: 1, unchanged: 0 });
     await t.db.prisma.$transaction((tx) =>
-      writeDynamicsCells(tx, run.id, Array.from({ length: N }, (_, i) => ({ ordinal: i, epoch: 1, loss: 1, acc: 1 })).filter((c) => c.ordinal !== 4100)),
+      writeDynamicsCells(
+        tx,
+        run.id,
+        Array.from({ length: N }, (_, i) => ({ ordinal: i, epoch: 1, loss: 1, acc: 1 })).filter((c) => c.ordinal !== 4100),
+      ),
     );
     await expect(readDynamicsMatrix(t.db, run.id)).rejects.toThrow(/lacks training dynamics for 1 of .*ordinal 4100\) epoch 1/);
-    const traj = await readTrajectory(t.db, run.id, (await t.db.sql<{ example_id: string }>(`SELECT example_id FROM run_examples WHERE run_id = $1 AND ordinal = 4100`, [run.id]))[0]!.example_id);
+    const traj = await readTrajectory(
+      t.db,
+      run.id,
+      (await t.db.sql<{ example_id: string }>(`SELECT example_id FROM run_examples WHERE run_id = $1 AND ordinal = 4100`, [run.id]))[0]!.example_id,
+    );
     expect(traj).toEqual({ epochs: 2, loss: [Math.fround(4100 / 7), null], accuracy: [0.5, null] });
   });
 
@@ -239,9 +276,26 @@ describe("ingestDynamics", () => {
     const { run, keys } = await externalRunWithExamples(6, 3);
     const good = syntheticDynamics(keys, 3);
     const badValue = fc.oneof(
-      fc.record({ field: fc.constant("loss" as const), value: fc.oneof(fc.constantFrom(Number.NaN, Infinity, -Infinity), fc.double({ max: -1e-9, noNaN: true }), fc.double({ min: 3.5e38, noDefaultInfinity: true, noNaN: true })) }),
-      fc.record({ field: fc.constant("accuracy" as const), value: fc.oneof(fc.constant(Number.NaN), fc.double({ min: 1.000001, noNaN: true }), fc.double({ max: -1e-9, noNaN: true })) }),
-      fc.record({ field: fc.constant("epoch" as const), value: fc.oneof(fc.integer({ min: 3, max: 1e6 }), fc.integer({ max: -1 }), fc.double({ min: 0.1, max: 2.9, noNaN: true }).filter((x) => !Number.isInteger(x))) }),
+      fc.record({
+        field: fc.constant("loss" as const),
+        value: fc.oneof(
+          fc.constantFrom(Number.NaN, Infinity, -Infinity),
+          fc.double({ max: -1e-9, noNaN: true }),
+          fc.double({ min: 3.5e38, noDefaultInfinity: true, noNaN: true }),
+        ),
+      }),
+      fc.record({
+        field: fc.constant("accuracy" as const),
+        value: fc.oneof(fc.constant(Number.NaN), fc.double({ min: 1.000001, noNaN: true }), fc.double({ max: -1e-9, noNaN: true })),
+      }),
+      fc.record({
+        field: fc.constant("epoch" as const),
+        value: fc.oneof(
+          fc.integer({ min: 3, max: 1e6 }),
+          fc.integer({ max: -1 }),
+          fc.double({ min: 0.1, max: 2.9, noNaN: true }).filter((x) => !Number.isInteger(x)),
+        ),
+      }),
       fc.record({ field: fc.constant("exampleKey" as const), value: fc.string({ minLength: 0, maxLength: 12 }).filter((k) => !keys.includes(k)) }),
     );
     await fc.assert(
@@ -353,8 +407,17 @@ describe("finishRun and scoreRun", () => {
 
   test('memorizationSignal "forgetFrequency" gives the paper\'s map: memorization is the forget frequency', async () => {
     const { version } = await seedDataset(t.db, engineer, { examples: 20 });
-    const run = await createExternalRun(t.db, engineer, { allowDraft: true, versionId: version.id, epochs: 5, scoringConfig: { memorizationSignal: "forgetFrequency", lateEpochs: 1 } });
-    const keys = (await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [run.id])).map((r) => r.key);
+    const run = await createExternalRun(t.db, engineer, {
+      allowDraft: true,
+      versionId: version.id,
+      epochs: 5,
+      scoringConfig: { memorizationSignal: "forgetFrequency", lateEpochs: 1 },
+    });
+    const keys = (
+      await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [
+        run.id,
+      ])
+    ).map((r) => r.key);
     await ingestDynamics(t.db, engineer, { runId: run.id, cells: syntheticDynamics(keys, 5, 4) });
     await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
     expect((await scoreRun(t.db, systemActor("worker"), { runId: run.id })).status).toBe("SUCCEEDED");
@@ -377,8 +440,16 @@ describe("finishRun and scoreRun", () => {
     const { user, actor } = await seedUser(t.db, "ENGINEER");
     const { version } = await seedDataset(t.db, actor, { examples: 30 });
     await releaseVersion(t.db, (await seedUser(t.db, "ADMIN")).actor, { versionId: version.id });
-    const run = await createExternalRun(t.db, actor, { versionId: version.id, epochs: 4, scoringConfig: { policy: { name: "pruneTopByMemorization", params: { percent: 10 } } } });
-    const keys = (await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [run.id])).map((r) => r.key);
+    const run = await createExternalRun(t.db, actor, {
+      versionId: version.id,
+      epochs: 4,
+      scoringConfig: { policy: { name: "pruneTopByMemorization", params: { percent: 10 } } },
+    });
+    const keys = (
+      await t.db.sql<{ key: string }>(`SELECT e.key FROM run_examples re JOIN examples e ON e.id = re.example_id WHERE re.run_id = $1 ORDER BY re.ordinal`, [
+        run.id,
+      ])
+    ).map((r) => r.key);
     await ingestDynamics(t.db, actor, { runId: run.id, cells: syntheticDynamics(keys, 4, 9) });
     await finishRun(t.db, new RecordingQueue(), actor, { runId: run.id });
     const result = await scoreRun(t.db, systemActor("worker"), { runId: run.id });
@@ -460,12 +531,25 @@ describe("queries", () => {
 
   test("filters select exactly the matching examples; totals agree", async () => {
     const all = await t.db.prisma.exampleScore.findMany({ where: { runId }, include: { example: true } });
-    const page = await queryExamples(t.db, { runId, first: 500, filter: { quadrants: ["STABLE_EASY", "NOISY_OUTLIER"], isCanary: false }, orderBy: { field: "MEMORIZATION", direction: "DESC" } });
-    const expected = all.filter((s) => ["STABLE_EASY", "NOISY_OUTLIER"].includes(s.quadrant) && !s.example.isCanary).map((s) => s.exampleId).sort();
+    const page = await queryExamples(t.db, {
+      runId,
+      first: 500,
+      filter: { quadrants: ["STABLE_EASY", "NOISY_OUTLIER"], isCanary: false },
+      orderBy: { field: "MEMORIZATION", direction: "DESC" },
+    });
+    const expected = all
+      .filter((s) => ["STABLE_EASY", "NOISY_OUTLIER"].includes(s.quadrant) && !s.example.isCanary)
+      .map((s) => s.exampleId)
+      .sort();
     expect(page.edges.map((e) => e.node.id).sort()).toEqual(expected);
     expect(await page.totalCount()).toBe(expected.length);
     const range = await queryExamples(t.db, { runId, first: 500, filter: { difficultyMin: 1, difficultyMax: 2, neverLearned: false } });
-    expect(range.edges.map((e) => e.node.id).sort()).toEqual(all.filter((s) => s.difficulty >= 1 && s.difficulty <= 2 && !s.neverLearned).map((s) => s.exampleId).sort());
+    expect(range.edges.map((e) => e.node.id).sort()).toEqual(
+      all
+        .filter((s) => s.difficulty >= 1 && s.difficulty <= 2 && !s.neverLearned)
+        .map((s) => s.exampleId)
+        .sort(),
+    );
     const search = await queryExamples(t.db, { runId, first: 500, filter: { search: "my pin" } });
     expect(search.edges.every((e) => e.node.isCanary)).toBe(true);
     expect(search.edges).toHaveLength(4);

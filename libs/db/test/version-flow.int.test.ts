@@ -46,7 +46,10 @@ test("a run on released v1 scores child drafts by example identity: each round p
   for (let i = 0; i < EXAMPLES; i++) {
     // Distinct memorization for every example: the later the index, the larger the drop.
     const early = 2 + (i % 7) * 0.1;
-    cells.push({ exampleKey: `ex-${i}`, epoch: 0, loss: early, accuracy: 0.5 }, { exampleKey: `ex-${i}`, epoch: 1, loss: early * (1 - i / (2 * EXAMPLES)), accuracy: 0.5 });
+    cells.push(
+      { exampleKey: `ex-${i}`, epoch: 0, loss: early, accuracy: 0.5 },
+      { exampleKey: `ex-${i}`, epoch: 1, loss: early * (1 - i / (2 * EXAMPLES)), accuracy: 0.5 },
+    );
   }
   await ingestDynamics(t.db, engineer, { runId: run.id, cells });
   await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
@@ -92,7 +95,10 @@ test("a run that scored none of a version's members says so instead of proposing
   const { version: v1 } = await seedDataset(t.db, engineer, { examples: 5 });
   await releaseVersion(t.db, admin, { versionId: v1.id });
   const run = await createExternalRun(t.db, engineer, { versionId: v1.id, epochs: 1, framework: "pytorch", name: "one epoch" });
-  await ingestDynamics(t.db, engineer, { runId: run.id, cells: Array.from({ length: 5 }, (_, i) => ({ exampleKey: `ex-${i}`, epoch: 0, loss: 1 + i, accuracy: 0.5 })) });
+  await ingestDynamics(t.db, engineer, {
+    runId: run.id,
+    cells: Array.from({ length: 5 }, (_, i) => ({ exampleKey: `ex-${i}`, epoch: 0, loss: 1 + i, accuracy: 0.5 })),
+  });
   await finishRun(t.db, new RecordingQueue(), engineer, { runId: run.id });
   await scoreRun(t.db, systemActor("worker"), { runId: run.id });
   // A draft that no longer holds any of the run's examples (emptied directly, as successive
@@ -133,7 +139,9 @@ test("a dry run of a policy counts what proposing would do and leaves nothing be
   // Proposed already: a second preview says all five would be skipped.
   expect(await proposeInterventions(t.db, engineer, { versionId: draft.id, runId: run.id, policy, dryRun: true })).toMatchObject({ proposed: 0, skipped: 5 });
   // A bad policy is refused in a dry run just as in a real one, naming the field.
-  await expect(proposeInterventions(t.db, engineer, { versionId: draft.id, runId: run.id, policy: { name: "pruneTopByLoss", params: { percent: 400 } }, dryRun: true })).rejects.toMatchObject({
+  await expect(
+    proposeInterventions(t.db, engineer, { versionId: draft.id, runId: run.id, policy: { name: "pruneTopByLoss", params: { percent: 400 } }, dryRun: true }),
+  ).rejects.toMatchObject({
     code: "BAD_USER_INPUT",
   });
 });

@@ -85,12 +85,7 @@ export interface GreedyOptions {
  * Greedy decoding: from BOS + prefix, repeatedly append the argmax token, `length` times.
  * Prefixes of equal token length are decoded together in one batch.
  */
-export function greedyContinuations(
-  model: LanguageModel,
-  prefixes: readonly string[],
-  length: number,
-  options: GreedyOptions = {},
-): string[] {
+export function greedyContinuations(model: LanguageModel, prefixes: readonly string[], length: number, options: GreedyOptions = {}): string[] {
   const stopAtEos = options.stopAtEos ?? true;
   const results: string[] = new Array<string>(prefixes.length).fill("");
   const groups = new Map<number, number[]>();

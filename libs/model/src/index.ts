@@ -13,13 +13,7 @@ export {
 } from "./model.ts";
 export { perExampleMetrics, weightedBatchLoss, buildBatch, type PerExampleMetrics, type BatchArrays } from "./loss.ts";
 export { AdamOptimizer, type AdamConfig, type OptimizerState } from "./optimizer.ts";
-export {
-  MemoryCheckpointStore,
-  FileCheckpointStore,
-  type CheckpointStore,
-  type TrainingCheckpoint,
-  type EpochSummary,
-} from "./checkpoint.ts";
+export { MemoryCheckpointStore, FileCheckpointStore, type CheckpointStore, type TrainingCheckpoint, type EpochSummary } from "./checkpoint.ts";
 export {
   trainLanguageModel,
   trainedDynamics,

@@ -95,7 +95,12 @@ function unsortedSegmentSumWasm({ inputs, backend, attrs }: KernelArgs): TensorI
   const x = inputs["x"]!;
   const ids = inputs["segmentIds"]!;
   const numSegments = Number(attrs?.["numSegments"]);
-  const rowShape = x.shape.slice(segmentIdsRank(x.shape, ids.shape.reduce((p, q) => p * q, 1)));
+  const rowShape = x.shape.slice(
+    segmentIdsRank(
+      x.shape,
+      ids.shape.reduce((p, q) => p * q, 1),
+    ),
+  );
   const out = b.makeOutput([numSegments, ...rowShape], x.dtype);
   // Views are taken after makeOutput: allocating may grow (and detach) the wasm heap.
   const { values } = unsortedSegmentSumValues(

@@ -242,9 +242,7 @@ export class LanguageModel {
   private project(hidden: tf.Tensor3D): tf.Tensor3D {
     const [B, T, H] = hidden.shape;
     const V = this.tokenizer.vocabSize;
-    return tf.fused
-      .matMul({ a: tf.reshape(hidden, [B * T, H]), b: this.w("output/kernel"), bias: this.w("output/bias") })
-      .reshape([B, T, V]);
+    return tf.fused.matMul({ a: tf.reshape(hidden, [B * T, H]), b: this.w("output/kernel"), bias: this.w("output/bias") }).reshape([B, T, V]);
   }
 
   private causalMask(T: number): tf.Tensor2D {

@@ -40,7 +40,10 @@ export interface TrainingConfig {
 }
 
 /** Steps per epoch and the epochs and steps a configuration trains for, given its trained examples. */
-export function trainingSchedule(config: Pick<TrainingConfig, "epochs" | "batchSize" | "steps">, trainedExamples: number): { stepsPerEpoch: number; epochs: number; steps: number } {
+export function trainingSchedule(
+  config: Pick<TrainingConfig, "epochs" | "batchSize" | "steps">,
+  trainedExamples: number,
+): { stepsPerEpoch: number; epochs: number; steps: number } {
   const stepsPerEpoch = Math.ceil(trainedExamples / config.batchSize);
   if (config.steps === undefined) return { stepsPerEpoch, epochs: config.epochs, steps: config.epochs * stepsPerEpoch };
   return { stepsPerEpoch, epochs: Math.ceil(config.steps / stepsPerEpoch), steps: config.steps };
@@ -79,10 +82,7 @@ export interface TrainingDynamics {
  * The rows of trained (weight > 0) examples only, shaped like the cartography engine's
  * DynamicsMatrix ({ids, epochs, loss, acc}); pruned examples have no dynamics to score.
  */
-export function trainedDynamics(
-  dynamics: TrainingDynamics,
-  ids: readonly string[],
-): { ids: string[]; epochs: number; loss: Float32Array; acc: Float32Array } {
+export function trainedDynamics(dynamics: TrainingDynamics, ids: readonly string[]): { ids: string[]; epochs: number; loss: Float32Array; acc: Float32Array } {
   if (ids.length !== dynamics.exampleCount) throw new RangeError(`${ids.length} ids for ${dynamics.exampleCount} examples`);
   const T = dynamics.epochs;
   const keep = ids.flatMap((id, i) => (dynamics.trained[i] ? [i] : []));
@@ -162,12 +162,7 @@ export interface BatchGradients {
  * One forward/backward pass over a batch: gradients of Σ wᵢ·lossᵢ / Σ wᵢ, plus (when `track`)
  * the per-example loss and accuracy of the very same forward pass.
  */
-export function computeBatchGradients(
-  model: LanguageModel,
-  sequences: readonly ArrayLike<number>[],
-  weights: ArrayLike<number>,
-  track = true,
-): BatchGradients {
+export function computeBatchGradients(model: LanguageModel, sequences: readonly ArrayLike<number>[], weights: ArrayLike<number>, track = true): BatchGradients {
   const batch = buildBatch(sequences);
   const t = batchTensors(batch);
   const w = Float32Array.from({ length: sequences.length }, (_, i) => weights[i]!);
@@ -204,12 +199,7 @@ export function computeBatchGradients(
 }
 
 /** Identifies (configuration, vocabulary, data, weights) so a store never resumes another run. */
-export function trainingFingerprint(
-  config: TrainingConfig,
-  tokenizer: CharTokenizer,
-  texts: readonly string[],
-  weights: ArrayLike<number>,
-): string {
+export function trainingFingerprint(config: TrainingConfig, tokenizer: CharTokenizer, texts: readonly string[], weights: ArrayLike<number>): string {
   const head = JSON.stringify({ config, characters: tokenizer.characters, n: texts.length });
   let a = fnv1a32(head);
   let b = fnv1a32(head, 0x01234567);
@@ -372,7 +362,14 @@ export async function trainLanguageModel(options: TrainLanguageModelOptions): Pr
       model,
       backend: tf.getBackend(),
       dynamics: tracking
-        ? { exampleCount: N, epochs: T, loss, acc, trained: Uint8Array.from({ length: N }, (_, i) => (weights[i]! > 0 ? 1 : 0)), source: "training-forward-pass" }
+        ? {
+            exampleCount: N,
+            epochs: T,
+            loss,
+            acc,
+            trained: Uint8Array.from({ length: N }, (_, i) => (weights[i]! > 0 ? 1 : 0)),
+            source: "training-forward-pass",
+          }
         : null,
       history,
       validationPerplexity: finalPerplexity,

@@ -1,14 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  BOS_ID,
-  CharTokenizer,
-  LanguageModel,
-  continuationLogPerplexity,
-  evaluateTexts,
-  greedyContinuation,
-  greedyContinuations,
-} from "../src/index.ts";
+import { BOS_ID, CharTokenizer, LanguageModel, continuationLogPerplexity, evaluateTexts, greedyContinuation, greedyContinuations } from "../src/index.ts";
 import { TINY_GRU, TINY_TRANSFORMER, corpus, useWasm } from "./helpers.ts";
 
 beforeAll(useWasm);
@@ -56,7 +48,12 @@ describe.each([
 
   it("serialises and restores exactly", () => {
     const model = LanguageModel.create(config, tokenizer, 13);
-    const copy = LanguageModel.deserialize(JSON.parse(JSON.stringify(model.serialize(), (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)), (k, v) => (k === "values" ? Float32Array.from(v) : v)));
+    const copy = LanguageModel.deserialize(
+      JSON.parse(
+        JSON.stringify(model.serialize(), (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)),
+        (k, v) => (k === "values" ? Float32Array.from(v) : v),
+      ),
+    );
     const texts = corpus(5);
     expect(evaluateTexts(copy, texts, { maxTokens: 64 }).loss).toEqual(evaluateTexts(model, texts, { maxTokens: 64 }).loss);
     model.dispose();

@@ -17,7 +17,10 @@ afterEach(async () => {
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const rng = Rng.fromSeed(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => rng.nextNormal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => rng.nextNormal()),
+    shape,
+  );
 }
 
 /** Values of f() computed with the stock kernels of `backend`, then with the fixes. */
@@ -171,7 +174,11 @@ describe("wasm Slice / SplitV / Unpack read the heap through views", () => {
         const size = box.map(([, s]) => s);
         const [reference, fixed] = referenceAndFixed("wasm", () => [
           tf.slice(x, begin, size),
-          ...tf.split(x, [1, shape[axis]! - 1].filter((s) => s > 0), axis),
+          ...tf.split(
+            x,
+            [1, shape[axis]! - 1].filter((s) => s > 0),
+            axis,
+          ),
           ...tf.unstack(x, axis),
         ]);
         expect(fixed).toEqual(reference);

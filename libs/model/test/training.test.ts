@@ -46,7 +46,10 @@ describe.each<[string, ModelConfig]>([
       if (t > 0) probe.setWeights(store.get(t - 1)!.weights);
       const [batch] = planEpochBatches(new Float32Array(TEXTS.length).fill(1), cfg.batchSize, shuffle);
       const order = Array.from(batch!);
-      const m = forwardMetrics(probe, order.map((i) => tokenizer.encodeExample(TEXTS[i]!, cfg.maxTokens)));
+      const m = forwardMetrics(
+        probe,
+        order.map((i) => tokenizer.encodeExample(TEXTS[i]!, cfg.maxTokens)),
+      );
       order.forEach((i, b) => {
         expect(dyn.loss[i * T + t]).toBe(m.loss[b]);
         expect(dyn.acc[i * T + t]).toBe(m.accuracy[b]);
@@ -94,13 +97,18 @@ describe("per-example weights", () => {
 
   it("weight 0 examples are left out of every batch, all others appear once per epoch", () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(0, 0.5, 1, 2), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 9 }), fc.nat(), (weights, batchSize, seed) => {
-        const batches = planEpochBatches(weights, batchSize, Rng.fromSeed(seed));
-        const seen = batches.flatMap((b) => Array.from(b));
-        expect(seen.every((i) => weights[i]! > 0)).toBe(true);
-        expect(seen.sort((a, b) => a - b)).toEqual(weights.flatMap((w, i) => (w > 0 ? [i] : [])));
-        expect(batches.every((b) => b.length > 0 && b.length <= batchSize)).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(0, 0.5, 1, 2), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.nat(),
+        (weights, batchSize, seed) => {
+          const batches = planEpochBatches(weights, batchSize, Rng.fromSeed(seed));
+          const seen = batches.flatMap((b) => Array.from(b));
+          expect(seen.every((i) => weights[i]! > 0)).toBe(true);
+          expect(seen.sort((a, b) => a - b)).toEqual(weights.flatMap((w, i) => (w > 0 ? [i] : [])));
+          expect(batches.every((b) => b.length > 0 && b.length <= batchSize)).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -245,7 +253,14 @@ describe("progress, validation and resources", () => {
     const untrained = LanguageModel.create(cfg.model, tokenizer, cfg.seed);
     const initial = evaluateTexts(untrained, validationTexts, { maxTokens: cfg.maxTokens }).perplexity;
     untrained.dispose();
-    const result = await trainLanguageModel({ config: cfg, texts: TEXTS, tokenizer, validationTexts, validateEachEpoch: true, onProgress: (p) => events.push(p) });
+    const result = await trainLanguageModel({
+      config: cfg,
+      texts: TEXTS,
+      tokenizer,
+      validationTexts,
+      validateEachEpoch: true,
+      onProgress: (p) => events.push(p),
+    });
     expect(events).toHaveLength(3 * 3);
     expect(events.at(-1)).toMatchObject({ epoch: 2, epochs: 3, step: 3, steps: 3 });
     expect(events.every((e) => e.examplesPerSecond > 0 && e.etaSeconds >= 0)).toBe(true);
@@ -273,7 +288,9 @@ describe("progress, validation and resources", () => {
   });
 
   it("rejects bad weights and configurations with the field that is wrong", async () => {
-    await expect(trainLanguageModel({ config: config(TINY_TRANSFORMER, { steps: 0 }), texts: TEXTS, tokenizer })).rejects.toThrow(/steps must be a positive integer/);
+    await expect(trainLanguageModel({ config: config(TINY_TRANSFORMER, { steps: 0 }), texts: TEXTS, tokenizer })).rejects.toThrow(
+      /steps must be a positive integer/,
+    );
     await expect(trainLanguageModel({ config: config(TINY_GRU), texts: TEXTS, weights: TEXTS.map(() => -1) })).rejects.toThrow(/weights\[0\]/);
     await expect(trainLanguageModel({ config: config(TINY_GRU), texts: TEXTS, weights: TEXTS.map(() => 0) })).rejects.toThrow(/weight 0/);
     await expect(trainLanguageModel({ config: config(TINY_GRU, { batchSize: 0 }), texts: TEXTS })).rejects.toThrow(/batchSize/);

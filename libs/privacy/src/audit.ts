@@ -106,7 +106,13 @@ export function auditCanaries(model: LanguageModel, set: CanarySet, options: Can
       meanExposureSkewNormal,
       byRepetitions: levels.map((k) => {
         const s = summarise(findings.filter((f) => f.repetitions === k));
-        return { repetitions: k, canaries: s.canaries, extractionRate: s.extractionRate, meanExposureRank: s.meanExposureRank, meanExposureSkewNormal: s.meanExposureSkewNormal };
+        return {
+          repetitions: k,
+          canaries: s.canaries,
+          extractionRate: s.extractionRate,
+          meanExposureRank: s.meanExposureRank,
+          meanExposureSkewNormal: s.meanExposureSkewNormal,
+        };
       }),
     },
   };

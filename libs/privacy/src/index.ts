@@ -21,10 +21,4 @@ export {
   type CanaryOptions,
   type CanarySet,
 } from "./canaries.ts";
-export {
-  auditCanaries,
-  type CanaryAuditOptions,
-  type CanaryAuditResult,
-  type CanaryFinding,
-  type RepetitionSummary,
-} from "./audit.ts";
+export { auditCanaries, type CanaryAuditOptions, type CanaryAuditResult, type CanaryFinding, type RepetitionSummary } from "./audit.ts";

@@ -1,14 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  MAX_SHAPE,
-  exposureByRank,
-  exposureBySkewNormal,
-  exposureUnderFit,
-  fitSkewNormal,
-  normalCdf,
-  skewNormalLogLikelihood,
-} from "../src/index.ts";
+import { MAX_SHAPE, exposureByRank, exposureBySkewNormal, exposureUnderFit, fitSkewNormal, normalCdf, skewNormalLogLikelihood } from "../src/index.ts";
 import fixture from "./fixtures/skewnormal-scipy.json" with { type: "json" };
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
@@ -131,7 +123,15 @@ describe("exposureBySkewNormal (compute_exposure_extrapolation)", () => {
     fc.assert(
       fc.property(fc.double({ min: 0.1, max: 10, noNaN: true }), fc.double({ min: -50, max: 50, noNaN: true }), (scale, shift) => {
         for (const c of [14, 18]) {
-          expect(rel(exposureBySkewNormal(scale * c + shift, refs.map((r) => scale * r + shift)), exposureBySkewNormal(c, refs))).toBeLessThan(1e-5);
+          expect(
+            rel(
+              exposureBySkewNormal(
+                scale * c + shift,
+                refs.map((r) => scale * r + shift),
+              ),
+              exposureBySkewNormal(c, refs),
+            ),
+          ).toBeLessThan(1e-5);
         }
       }),
       { numRuns: 5 },

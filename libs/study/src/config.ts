@@ -55,7 +55,13 @@ export const studyConfigSchema = z
     canaries: z
       .union([
         z.literal(false),
-        z.object({ seed: z.number().int().min(0).optional(), repetitions: z.array(z.number().int().min(1).max(1000)).min(1).optional(), perLevel: z.number().int().min(1).max(50).optional() }).strict(),
+        z
+          .object({
+            seed: z.number().int().min(0).optional(),
+            repetitions: z.array(z.number().int().min(1).max(1000)).min(1).optional(),
+            perLevel: z.number().int().min(1).max(50).optional(),
+          })
+          .strict(),
       ])
       .optional(),
     /** Training overrides (libs/model's one schema; a given architecture fills its missing sizes). */
@@ -74,6 +80,8 @@ export type ParsedStudyConfig = z.output<typeof studyConfigSchema>;
  */
 export function assertCorpusChoice(config: Pick<StudyConfig, "corpus" | "passages">, hasOwnCorpus: boolean): void {
   if (!hasOwnCorpus) return;
-  if (config.corpus !== undefined) throw new ConfigError("corpus", "names a bundled corpus, but this study has its own corpus (a dataset version or a corpus file)");
-  if (config.passages !== undefined) throw new ConfigError("passages", "applies only to the bundled corpus, but this study has its own corpus (a dataset version or a corpus file)");
+  if (config.corpus !== undefined)
+    throw new ConfigError("corpus", "names a bundled corpus, but this study has its own corpus (a dataset version or a corpus file)");
+  if (config.passages !== undefined)
+    throw new ConfigError("passages", "applies only to the bundled corpus, but this study has its own corpus (a dataset version or a corpus file)");
 }

@@ -73,7 +73,13 @@ interface SotuSpeech {
 function sotuDocuments(): { key: string; text: string }[] {
   const speeches = (sotu as () => SotuSpeech[])();
   const documents = speeches
-    .map((s) => ({ key: `${s.year}-${s.name.toLowerCase().replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "")}`, text: s.text }))
+    .map((s) => ({
+      key: `${s.year}-${s.name
+        .toLowerCase()
+        .replace(/[^a-z]+/g, "-")
+        .replace(/^-|-$/g, "")}`,
+      text: s.text,
+    }))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   // Two addresses in one year by one president would share a key: number them.
   const seen = new Map<string, number>();
@@ -157,6 +163,7 @@ export function validateCorpus(passages: readonly StudyPassage[], source = "corp
       if (p.text !== p.canary.prefix + p.canary.secret) throw new StudyInputError(where, "canary: text must equal prefix + secret");
     }
   }
-  if (!passages.some((p) => p.split === "train" && !p.canary)) throw new StudyInputError(source, "no training passages (split \"train\")");
-  if (!passages.some((p) => p.split === "validation")) throw new StudyInputError(source, "no validation passages (split \"validation\"): perplexity needs a held-out split");
+  if (!passages.some((p) => p.split === "train" && !p.canary)) throw new StudyInputError(source, 'no training passages (split "train")');
+  if (!passages.some((p) => p.split === "validation"))
+    throw new StudyInputError(source, 'no validation passages (split "validation"): perplexity needs a held-out split');
 }

@@ -82,7 +82,8 @@ export function buildStudyData(corpus: readonly StudyPassage[], synthetic: Canar
   for (const group of byShape.values()) {
     const alphabet = referenceAlphabet(group.map((c) => c.secret));
     const secretLength = [...group[0]!.secret].length;
-    if ([...alphabet].length < 2) throw new StudyInputError(`canary ${JSON.stringify(group[0]!.id)}`, "secret alphabet needs at least two distinct characters to sample reference secrets");
+    if ([...alphabet].length < 2)
+      throw new StudyInputError(`canary ${JSON.stringify(group[0]!.id)}`, "secret alphabet needs at least two distinct characters to sample reference secrets");
     auditGroups.push({ set: { canaries: group, secretAlphabet: alphabet, secretLength } });
   }
   const canaries = [...corpusCanaries];
@@ -100,7 +101,8 @@ export function buildStudyData(corpus: readonly StudyPassage[], synthetic: Canar
   }
   const ids = new Set<string>();
   for (const e of examples) {
-    if (ids.has(e.id)) throw new StudyInputError(`example ${JSON.stringify(e.id)}`, "id collides with another example (synthetic canaries are named canary-NN#copy)");
+    if (ids.has(e.id))
+      throw new StudyInputError(`example ${JSON.stringify(e.id)}`, "id collides with another example (synthetic canaries are named canary-NN#copy)");
     ids.add(e.id);
   }
   if (canaries.length === 0) throw new StudyInputError("canaries", "the study needs canaries: none in the corpus and synthetic canaries are disabled");

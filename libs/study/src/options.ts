@@ -25,7 +25,11 @@ export function resolveStudyOptions(input: StudyConfig, own: { corpus: StudyPass
   }
   const hasCanaries = corpus.some((p) => p.canary);
   const canaries =
-    config.canaries === false ? null : config.canaries || !hasCanaries ? { ...(quick ? QUICK_STUDY.canaries : DEFAULT_CANARIES), ...(config.canaries || {}) } : null;
+    config.canaries === false
+      ? null
+      : config.canaries || !hasCanaries
+        ? { ...(quick ? QUICK_STUDY.canaries : DEFAULT_CANARIES), ...(config.canaries || {}) }
+        : null;
   const training: Partial<StudyTrainingConfig> = {
     ...(quick ? QUICK_STUDY.training : {}),
     ...(config.training ?? {}),

@@ -52,7 +52,12 @@ const pct = (x: number) => `${Number(x.toPrecision(6))} %`;
  */
 export function defaultStudyPolicies(prunePercent: number, downweight: number): StudyPolicy[] {
   return [
-    { name: SUMMARY_POLICY, label: `GenDataCarto: prune top ${pct(prunePercent)} by memorization`, kind: "gendatacarto", spec: { name: "pruneTopByMemorization", params: { percent: prunePercent } } },
+    {
+      name: SUMMARY_POLICY,
+      label: `GenDataCarto: prune top ${pct(prunePercent)} by memorization`,
+      kind: "gendatacarto",
+      spec: { name: "pruneTopByMemorization", params: { percent: prunePercent } },
+    },
     {
       name: "gdc-downweight-hotspots",
       label: `GenDataCarto: down-weight HOTSPOT_MEMORIZED to ${downweight}`,
@@ -66,9 +71,24 @@ export function defaultStudyPolicies(prunePercent: number, downweight: number): 
       spec: { name: "pruneTopByMemorization", params: { percent: prunePercent } },
       scoring: { memorizationSignal: PAPER_MEMORIZATION_SIGNAL },
     },
-    { name: "random-prune", label: `Baseline: prune a random ${pct(prunePercent)}`, kind: "comparison", spec: { name: "pruneRandom", params: { percent: prunePercent } } },
-    { name: "loss-prune", label: `Baseline: prune top ${pct(prunePercent)} by loss`, kind: "comparison", spec: { name: "pruneTopByLoss", params: { percent: prunePercent } } },
-    { name: DEDUP_POLICY, label: "Baseline: remove exact duplicates (keep one copy of each text)", kind: "comparison", spec: { name: "dedupExact", params: {} } },
+    {
+      name: "random-prune",
+      label: `Baseline: prune a random ${pct(prunePercent)}`,
+      kind: "comparison",
+      spec: { name: "pruneRandom", params: { percent: prunePercent } },
+    },
+    {
+      name: "loss-prune",
+      label: `Baseline: prune top ${pct(prunePercent)} by loss`,
+      kind: "comparison",
+      spec: { name: "pruneTopByLoss", params: { percent: prunePercent } },
+    },
+    {
+      name: DEDUP_POLICY,
+      label: "Baseline: remove exact duplicates (keep one copy of each text)",
+      kind: "comparison",
+      spec: { name: "dedupExact", params: {} },
+    },
   ];
 }
 
@@ -76,7 +96,8 @@ export function defaultStudyPolicies(prunePercent: number, downweight: number): 
 export function resolvePolicySpec(policy: StudyPolicy, seed: number): ResolvedPolicySpec {
   const spec = policy.spec;
   if (spec.name === "dedupExact") return { name: "dedupExact", params: {} };
-  const concrete = spec.name === "pruneRandom" && !("seed" in spec.params) ? { name: "pruneRandom", params: { percent: spec.params.percent, seed: seed >>> 0 } } : spec;
+  const concrete =
+    spec.name === "pruneRandom" && !("seed" in spec.params) ? { name: "pruneRandom", params: { percent: spec.params.percent, seed: seed >>> 0 } } : spec;
   try {
     return parsePolicySpec(concrete);
   } catch (err) {
@@ -87,7 +108,7 @@ export function resolvePolicySpec(policy: StudyPolicy, seed: number): ResolvedPo
 export function validatePolicies(policies: readonly StudyPolicy[]): void {
   const names = new Set<string>(["baseline"]);
   for (const p of policies) {
-    if (names.has(p.name)) throw new StudyInputError(`policy ${JSON.stringify(p.name)}`, "name: duplicate (\"baseline\" is reserved)");
+    if (names.has(p.name)) throw new StudyInputError(`policy ${JSON.stringify(p.name)}`, 'name: duplicate ("baseline" is reserved)');
     names.add(p.name);
     resolvePolicySpec(p, 0);
   }

@@ -30,12 +30,16 @@ function columns(): Column[] {
     { header: "exposure (rank) [95 % CI]", cell: (a) => `${num(a.exposure.mean, 2)} ${ci(a.exposure.ci, (x) => num(x, 2))}` },
     {
       header: "Δ exposure vs baseline [95 % CI]",
-      cell: (a) => (a.exposureChange ? `${signedPct(a.exposureChange.relativeChange, 1)} ${ci(a.exposureChange.relativeChangeCI, (x) => signedPct(x, 1))}` : "—"),
+      cell: (a) =>
+        a.exposureChange ? `${signedPct(a.exposureChange.relativeChange, 1)} ${ci(a.exposureChange.relativeChangeCI, (x) => signedPct(x, 1))}` : "—",
     },
     { header: "extraction", cell: (a) => withSpread(a.spread.extractionRate, (x) => pct(x)) },
     { header: "val. perplexity", cell: (a) => withSpread(a.spread.validationPerplexity, (x) => num(x, 3)) },
     { header: "Δ ppl, equal epochs", cell: (a) => withSpread(a.spread.perplexityChange, (x) => signedPct(x)) },
-    { header: "Δ ppl, equal steps", cell: (a) => (a.equalSteps ? withSpread(a.equalSteps.perplexityChange, (x) => signedPct(x)) : a.name === "baseline" ? "—" : "= equal epochs") },
+    {
+      header: "Δ ppl, equal steps",
+      cell: (a) => (a.equalSteps ? withSpread(a.equalSteps.perplexityChange, (x) => signedPct(x)) : a.name === "baseline" ? "—" : "= equal epochs"),
+    },
     { header: "canary copies caught", cell: (a) => withSpread(a.spread.caughtShare, (x) => pct(x)) },
     { header: "pruned", cell: (a) => [...new Set(a.perSeed.map((s) => s.pruned))].join("/") },
   ];
@@ -56,7 +60,9 @@ export function renderStudyTable(report: StudyReport): string {
   );
   if (report.signals) out.push("", signalsText(report.signals));
   out.push("");
-  out.push(`release gate: extractionRatio ${num(report.summary.extractionRatio, 4)}, perplexityIncrease ${signedPct(report.summary.perplexityIncrease ?? Number.NaN, 3)}`);
+  out.push(
+    `release gate: extractionRatio ${num(report.summary.extractionRatio, 4)}, perplexityIncrease ${signedPct(report.summary.perplexityIncrease ?? Number.NaN, 3)}`,
+  );
   out.push(...report.verdict.sentences);
   return out.join("\n") + "\n";
 }
@@ -107,7 +113,11 @@ function image(chart: StudyChart, mode: "files" | "inline"): string {
 
 function mdTable(header: string[], rows: string[][]): string {
   const esc = (s: string) => s.replace(/\|/g, "\\|");
-  return [`| ${header.map(esc).join(" | ")} |`, `| ${header.map((_, j) => (j === 0 ? "---" : "---:")).join(" | ")} |`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
+  return [
+    `| ${header.map(esc).join(" | ")} |`,
+    `| ${header.map((_, j) => (j === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
+  ].join("\n");
 }
 
 export function renderStudyReport(report: StudyReport, options: RenderOptions = {}): RenderedStudyReport {
@@ -125,12 +135,19 @@ export function renderStudyReport(report: StudyReport, options: RenderOptions = 
   md.push("");
   for (const s of report.verdict.sentences) md.push(`- ${s}`);
   md.push("");
-  md.push(`Rule for "beat": ${report.verdict.rule}. With ${report.config.canaries.canaries} canaries one canary is ${pct(1 / Math.max(1, report.config.canaries.canaries))} of the extraction rate.`);
+  md.push(
+    `Rule for "beat": ${report.verdict.rule}. With ${report.config.canaries.canaries} canaries one canary is ${pct(1 / Math.max(1, report.config.canaries.canaries))} of the extraction rate.`,
+  );
   md.push("");
   md.push("## Results per policy");
   md.push("");
   const cols = columns();
-  md.push(mdTable(cols.map((x) => x.header), report.policies.map((a) => cols.map((x) => x.cell(a)))));
+  md.push(
+    mdTable(
+      cols.map((x) => x.header),
+      report.policies.map((a) => cols.map((x) => x.cell(a))),
+    ),
+  );
   md.push("");
   const b = c.bootstrap;
   md.push(
@@ -189,13 +206,23 @@ export function renderStudyReport(report: StudyReport, options: RenderOptions = 
         `the ROC-AUC of canary copies (${t.canaryCopies}) against the other ${t.examples - t.canaryCopies} examples (ties count half; 0.5 is chance), and the mean pairwise Jaccard of its top ${t.topPercent} % sets across seeds (ties broken as the policy does). Means over seeds; AUC range in brackets.`,
     );
     md.push("");
-    md.push(mdTable(signalHeader(t), t.rows.map((r) => signalCells(t, r))));
+    md.push(
+      mdTable(
+        signalHeader(t),
+        t.rows.map((r) => signalCells(t, r)),
+      ),
+    );
     md.push("");
     md.push(
       `Best candidate signal on this corpus: ${t.bestByAuc ?? "none"} by AUC, ${t.bestByRecall ?? "none"} by recall of canaries repeated ≥ 4 times. This study's memorization signal: ${t.configured}.`,
     );
     md.push("");
-    md.push(mdTable(["signal", "definition"], t.rows.map((r) => [r.key, r.label])));
+    md.push(
+      mdTable(
+        ["signal", "definition"],
+        t.rows.map((r) => [r.key, r.label]),
+      ),
+    );
     md.push("");
   }
 
@@ -214,7 +241,9 @@ export function renderStudyReport(report: StudyReport, options: RenderOptions = 
 
   md.push("## Where the canaries sat in the baseline's scores");
   md.push("");
-  md.push(`Why a policy did or did not catch the canaries: for the first seed (report.json has every seed), each canary's copies in the prune policy's ranking (by memorization, ties broken by difficulty; percentile 1 = first to be pruned, so the top 10 % is percentile > 0.9) and their quadrants.`);
+  md.push(
+    `Why a policy did or did not catch the canaries: for the first seed (report.json has every seed), each canary's copies in the prune policy's ranking (by memorization, ties broken by difficulty; percentile 1 = first to be pruned, so the top 10 % is percentile > 0.9) and their quadrants.`,
+  );
   md.push("");
   md.push(
     mdTable(
@@ -258,12 +287,24 @@ export function renderStudyReport(report: StudyReport, options: RenderOptions = 
   md.push("");
   const t = c.training;
   const q = report.scoring[0];
-  md.push(`- Corpus: ${c.corpus.source}; ${c.corpus.trainPassages} training passages + ${c.corpus.canaryCopies} canary copies = ${c.corpus.trainingExamples} training examples; ${c.corpus.validationPassages} validation passages.`);
-  md.push(`- Canaries: ${c.canaries.canaries} in ${c.canaries.frames} distinct sentence frames, repetitions ${c.canaries.repetitions.join(", ")}; secrets of length ${c.canaries.secretLength.join(", ")}; |R| = ${c.canaries.references}.`);
-  md.push(`- Model: ${JSON.stringify(t.model)} (${t.parameters} parameters); ${t.epochs} epochs, batch ${t.batchSize}, learning rate ${t.learningRate}, max ${t.maxTokens} tokens, clip ${t.clipNorm ?? "none"}; backend ${report.backend}.`);
-  md.push(`- Scoring: ${JSON.stringify(c.scoring)}${q ? `; resolved: learned by ${q.config.learnedBy}, ${q.config.learnedBy === "loss" ? `ε = ${q.config.epsilonSource === "median" ? "median of the loss matrix" : "absolute"} (seed ${q.seed}: ${num(q.config.epsilon, 4)})` : `τ = ${q.config.tau}`}, Te = ${q.config.earlyEpochs}, forget events per ${q.forgetEventsOver}, thresholds ${q.thresholds.source}` : ""}.`);
-  md.push(`- Seeds: ${c.seeds.join(", ")}. Each policy's model is retrained from the same initial weights (same seed, tokenizer, schedule) on the curated weights; prune arms also for the baseline's ${c.training.baselineSteps} optimizer steps${c.auditEqualSteps ? "" : " (perplexity only, no canary audit)"}.`);
-  md.push(`- Time: ${(report.timing.seconds / 60).toFixed(1)} min in all; ${report.timing.trainings} trainings (${report.timing.equalStepsTrainings} of them at equal steps) took ${(report.timing.trainingSeconds / 60).toFixed(1)} min (${report.timing.examplesPerSecond.toFixed(0)} examples/s), canary audits ${(report.timing.auditSeconds / 60).toFixed(1)} min.`);
+  md.push(
+    `- Corpus: ${c.corpus.source}; ${c.corpus.trainPassages} training passages + ${c.corpus.canaryCopies} canary copies = ${c.corpus.trainingExamples} training examples; ${c.corpus.validationPassages} validation passages.`,
+  );
+  md.push(
+    `- Canaries: ${c.canaries.canaries} in ${c.canaries.frames} distinct sentence frames, repetitions ${c.canaries.repetitions.join(", ")}; secrets of length ${c.canaries.secretLength.join(", ")}; |R| = ${c.canaries.references}.`,
+  );
+  md.push(
+    `- Model: ${JSON.stringify(t.model)} (${t.parameters} parameters); ${t.epochs} epochs, batch ${t.batchSize}, learning rate ${t.learningRate}, max ${t.maxTokens} tokens, clip ${t.clipNorm ?? "none"}; backend ${report.backend}.`,
+  );
+  md.push(
+    `- Scoring: ${JSON.stringify(c.scoring)}${q ? `; resolved: learned by ${q.config.learnedBy}, ${q.config.learnedBy === "loss" ? `ε = ${q.config.epsilonSource === "median" ? "median of the loss matrix" : "absolute"} (seed ${q.seed}: ${num(q.config.epsilon, 4)})` : `τ = ${q.config.tau}`}, Te = ${q.config.earlyEpochs}, forget events per ${q.forgetEventsOver}, thresholds ${q.thresholds.source}` : ""}.`,
+  );
+  md.push(
+    `- Seeds: ${c.seeds.join(", ")}. Each policy's model is retrained from the same initial weights (same seed, tokenizer, schedule) on the curated weights; prune arms also for the baseline's ${c.training.baselineSteps} optimizer steps${c.auditEqualSteps ? "" : " (perplexity only, no canary audit)"}.`,
+  );
+  md.push(
+    `- Time: ${(report.timing.seconds / 60).toFixed(1)} min in all; ${report.timing.trainings} trainings (${report.timing.equalStepsTrainings} of them at equal steps) took ${(report.timing.trainingSeconds / 60).toFixed(1)} min (${report.timing.examplesPerSecond.toFixed(0)} examples/s), canary audits ${(report.timing.auditSeconds / 60).toFixed(1)} min.`,
+  );
   md.push("");
   return { markdown: md.join("\n"), table: renderStudyTable(report), charts };
 }

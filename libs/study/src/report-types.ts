@@ -99,7 +99,8 @@ export interface EqualStepsResult {
   exposureChange: ExposureChange | null;
 }
 
-export type ArmMetric = "extractionRate" | "meanExposureRank" | "meanExposureSkewNormal" | "validationPerplexity" | "perplexityChange" | "caughtShare" | "caughtCanaryShare";
+export type ArmMetric =
+  "extractionRate" | "meanExposureRank" | "meanExposureSkewNormal" | "validationPerplexity" | "perplexityChange" | "caughtShare" | "caughtCanaryShare";
 
 export interface ArmResult {
   /** "baseline" or the policy's name. */
@@ -256,7 +257,16 @@ export interface StudyReport {
   config: {
     corpus: { source: string; trainPassages: number; validationPassages: number; canaryCopies: number; trainingExamples: number };
     canaries: { canaries: number; repetitions: number[]; secretLength: number[]; references: number; frames: number };
-    training: { model: ModelConfig; epochs: number; batchSize: number; learningRate: number; maxTokens: number; clipNorm: number | null; parameters: number; baselineSteps: number };
+    training: {
+      model: ModelConfig;
+      epochs: number;
+      batchSize: number;
+      learningRate: number;
+      maxTokens: number;
+      clipNorm: number | null;
+      parameters: number;
+      baselineSteps: number;
+    };
     scoring: Record<string, unknown>;
     seeds: number[];
     prunePercent: number | null;

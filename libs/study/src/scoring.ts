@@ -12,14 +12,7 @@
  * Presentation order is not stored by the trainer; it is rebuilt exactly from the seed, as the
  * trainer draws it (`planEpochBatches` on Rng(seed, "shuffle")).
  */
-import {
-  assignQuadrants,
-  computeScores,
-  type QuadrantAssignment,
-  type QuantileQuadrantOptions,
-  type Scores,
-  type ScoringConfig,
-} from "@gdc/cartography";
+import { assignQuadrants, computeScores, type QuadrantAssignment, type QuantileQuadrantOptions, type Scores, type ScoringConfig } from "@gdc/cartography";
 import { planEpochBatches, Rng, type TrainingDynamics } from "@gdc/model";
 
 export type ForgetEventUnit = "epoch" | "presentation";

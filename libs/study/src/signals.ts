@@ -41,8 +41,7 @@ export function signalScores(ids: readonly string[], dynamics: TrainingDynamics,
   const dyn = { ids, epochs: dynamics.epochs, loss: dynamics.loss, acc: dynamics.acc };
   const { epsilon, tau, learnedBy: _learnedBy, memorizationSignal: _signal, ...windows } = scoring;
   const main = computeScores(dyn, scoring);
-  const criterion = (by: "loss" | "accuracy") =>
-    by === "loss" ? `loss < ε${epsilon === undefined ? " = median" : ` = ${epsilon}`}` : `acc ≥ τ = ${tau ?? 1}`;
+  const criterion = (by: "loss" | "accuracy") => (by === "loss" ? `loss < ε${epsilon === undefined ? " = median" : ` = ${epsilon}`}` : `acc ≥ τ = ${tau ?? 1}`);
   const out: SignalScore[] = MEMORIZATION_SIGNALS.map((key) => ({
     key,
     label: key === "forgetFrequency" ? `${LABELS[key]}, learned: ${criterion(main.config.learnedBy)}` : LABELS[key],
@@ -52,7 +51,12 @@ export function signalScores(ids: readonly string[], dynamics: TrainingDynamics,
   const other = main.config.learnedBy === "loss" ? "accuracy" : "loss";
   const alt = computeScores(dyn, { ...windows, learnedBy: other, ...(other === "loss" ? (epsilon === undefined ? {} : { epsilon }) : { tau: tau ?? 1 }) });
   if (!sameValues(alt.forgetFrequency, main.forgetFrequency)) {
-    out.push({ key: `forgetFrequency:${other}`, label: `${LABELS.forgetFrequency}, learned: ${criterion(other)}`, candidate: false, score: alt.forgetFrequency });
+    out.push({
+      key: `forgetFrequency:${other}`,
+      label: `${LABELS.forgetFrequency}, learned: ${criterion(other)}`,
+      candidate: false,
+      score: alt.forgetFrequency,
+    });
   }
   out.push({ key: "difficulty", label: "difficulty (early loss), for reference", candidate: false, score: main.difficulty });
   out.push({ key: "oneMinusConfidence", label: "1 − confidence, for reference", candidate: false, score: main.confidence.map((c) => 1 - c) });
@@ -129,9 +133,24 @@ export class SignalsAccumulator {
       entry.results.push({
         seed,
         auc: rocAuc(s.score, canary),
-        recall: levels.map((r) => ({ repetitions: r, recall: topRecall(s.score, members((x) => x === r), k) })),
-        recallAtLeast4: topRecall(s.score, members((x) => x >= 4), k),
-        recallAll: topRecall(s.score, members(() => true), k),
+        recall: levels.map((r) => ({
+          repetitions: r,
+          recall: topRecall(
+            s.score,
+            members((x) => x === r),
+            k,
+          ),
+        })),
+        recallAtLeast4: topRecall(
+          s.score,
+          members((x) => x >= 4),
+          k,
+        ),
+        recallAll: topRecall(
+          s.score,
+          members(() => true),
+          k,
+        ),
       });
       entry.tops.push(topSet(ids, s.score, difficulty, k));
       this.perSeed.set(s.key, entry);

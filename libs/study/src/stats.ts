@@ -98,7 +98,12 @@ export interface PairedBootstrap {
  * so the interval of a − b reflects only the variation of the difference. Rows may differ in
  * length but a's and b's rows must match. Intervals are percentile intervals.
  */
-export function pairedBootstrap(a: readonly (readonly number[])[], b: readonly (readonly number[])[], rng: IntSource, options: BootstrapOptions = {}): PairedBootstrap {
+export function pairedBootstrap(
+  a: readonly (readonly number[])[],
+  b: readonly (readonly number[])[],
+  rng: IntSource,
+  options: BootstrapOptions = {},
+): PairedBootstrap {
   if (a.length !== b.length || a.some((row, s) => row.length !== b[s]!.length)) throw new RangeError("paired tables must have the same shape");
   const resamples = options.resamples ?? 2000;
   const level = options.level ?? 0.95;
@@ -140,7 +145,17 @@ export function pairedBootstrap(a: readonly (readonly number[])[], b: readonly (
     const sorted = xs.filter((x) => !Number.isNaN(x)).sort((x, y) => x - y);
     return { lo: quantileSorted(sorted, tail), hi: quantileSorted(sorted, 1 - tail) };
   };
-  return { a: ma, b: mb, difference: ma - mb, relativeChange: (ma - mb) / mb, aCI: interval(as), differenceCI: interval(ds), relativeChangeCI: interval(rs), resamples, level };
+  return {
+    a: ma,
+    b: mb,
+    difference: ma - mb,
+    relativeChange: (ma - mb) / mb,
+    aCI: interval(as),
+    differenceCI: interval(ds),
+    relativeChangeCI: interval(rs),
+    resamples,
+    level,
+  };
 }
 
 /**
@@ -154,7 +169,7 @@ export function rocAuc(score: ArrayLike<number>, positive: ArrayLike<boolean>): 
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => score[i]! - score[j]!);
   let rankSum = 0;
   let positives = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start;
     while (end + 1 < n && score[order[end + 1]!] === score[order[start]!]) end++;
     const averageRank = (start + end) / 2 + 1;

@@ -6,19 +6,20 @@
  * the report.
  */
 import { DEFAULT_MEMORIZATION_SIGNALS, QUADRANTS, type Quadrant } from "@gdc/cartography";
-import {
-  CharTokenizer,
-  selectBackend,
-  trainLanguageModel,
-  type BackendName,
-  type LanguageModel,
-  type TrainingConfig,
-  type TrainingProgress,
-} from "@gdc/model";
+import { CharTokenizer, selectBackend, trainLanguageModel, type BackendName, type LanguageModel, type TrainingConfig, type TrainingProgress } from "@gdc/model";
 import { auditCanaries, CANARY_FRAMES, type CanaryFinding, type CanaryOptions } from "@gdc/privacy";
 import { BUNDLED_CORPORA, bundledStudyCorpus, StudyInputError, validateCorpus, type StudyPassage } from "./corpus.ts";
 import { buildStudyData, type StudyData } from "./examples.ts";
-import { curatedWeights, defaultStudyPolicies, duplicateCopies, resolvePolicySpec, SUMMARY_POLICY, validatePolicies, type ResolvedPolicySpec, type StudyPolicy } from "./policies.ts";
+import {
+  curatedWeights,
+  defaultStudyPolicies,
+  duplicateCopies,
+  resolvePolicySpec,
+  SUMMARY_POLICY,
+  validatePolicies,
+  type ResolvedPolicySpec,
+  type StudyPolicy,
+} from "./policies.ts";
 import {
   STUDY_REPORT_FORMAT,
   type ArmMetric,
@@ -237,13 +238,22 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
     if (dataMap === null) dataMap = dataMapOf(seed, ids, scores, data);
 
     for (const policy of policies) {
-      const policyScores = policy.scoring ? scoreBaseline(ids, texts, dynamics, { ...scoring, ...policy.scoring }, { batchSize: config.batchSize, seed }) : scores;
+      const policyScores = policy.scoring
+        ? scoreBaseline(ids, texts, dynamics, { ...scoring, ...policy.scoring }, { batchSize: config.batchSize, seed })
+        : scores;
       const curated = curatedWeights(policy, seed, ids, policyScores, texts);
       selections.get(policy.name)!.push(new Set(curated.affected.map((i) => ids[i]!)));
       const run = await arm(policy.name, policy.label, curated.weights, false);
       let same: EqualStepsSeedResult | null = null;
       if (equalStepsArms.has(policy.name) && curated.pruned > 0) {
-        const eq = await arm(`${policy.name}@equal-steps`, `${policy.label}, at the baseline's ${baselineSteps} steps`, curated.weights, false, baselineSteps, auditEqualSteps);
+        const eq = await arm(
+          `${policy.name}@equal-steps`,
+          `${policy.label}, at the baseline's ${baselineSteps} steps`,
+          curated.weights,
+          false,
+          baselineSteps,
+          auditEqualSteps,
+        );
         equalStepsTrainings++;
         same = equalStepsResult(eq, data, baselinePerplexity);
       } else if (equalStepsArms.has(policy.name)) {
@@ -257,9 +267,13 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
   const baselineSeeds = perSeed.get("baseline")!;
   const arms: ArmResult[] = [
     armResult("baseline", "Baseline (no intervention)", "baseline", null, baselineSeeds, null, baselineSeeds, bootstrap),
-    ...policies.map((p) => armResult(p.name, p.label, p.kind, p.spec, perSeed.get(p.name)!, pairwiseJaccard(selections.get(p.name)!), baselineSeeds, bootstrap)),
+    ...policies.map((p) =>
+      armResult(p.name, p.label, p.kind, p.spec, perSeed.get(p.name)!, pairwiseJaccard(selections.get(p.name)!), baselineSeeds, bootstrap),
+    ),
   ];
-  const summaryPolicy = arms.some((a) => a.name === SUMMARY_POLICY) ? SUMMARY_POLICY : (policies.find((p) => p.kind === "gendatacarto")?.name ?? policies[0]?.name ?? null);
+  const summaryPolicy = arms.some((a) => a.name === SUMMARY_POLICY)
+    ? SUMMARY_POLICY
+    : (policies.find((p) => p.kind === "gendatacarto")?.name ?? policies[0]?.name ?? null);
   const hotspotJaccard = pairwiseJaccard(hotspotSets);
   const signalsTable = signals.table();
   const { summary, verdict } = summarize(arms, summaryPolicy, hotspotJaccard.mean, policyPercent(policies, summaryPolicy), bootstrap, signalsTable);
@@ -307,7 +321,14 @@ export async function runInterventionStudy(options: InterventionStudyOptions = {
       bootstrap,
       auditEqualSteps,
     },
-    timing: { seconds, trainings: trainingsDone - skipped, equalStepsTrainings, trainingSeconds, auditSeconds, examplesPerSecond: presented / Math.max(trainingSeconds, 1e-9) },
+    timing: {
+      seconds,
+      trainings: trainingsDone - skipped,
+      equalStepsTrainings,
+      trainingSeconds,
+      auditSeconds,
+      examplesPerSecond: presented / Math.max(trainingSeconds, 1e-9),
+    },
   };
 }
 
@@ -336,7 +357,11 @@ function exposuresOf(findings: readonly CanaryFinding[], data: StudyData): numbe
   return data.canaries.map((c) => byId.get(c.id)!);
 }
 
-function equalStepsResult(run: Omit<ArmRun, "findings"> & { findings: CanaryFinding[] | null }, data: StudyData, baselinePerplexity: number): EqualStepsSeedResult {
+function equalStepsResult(
+  run: Omit<ArmRun, "findings"> & { findings: CanaryFinding[] | null },
+  data: StudyData,
+  baselinePerplexity: number,
+): EqualStepsSeedResult {
   const perplexity = run.result.validationPerplexity!;
   const f = run.findings;
   const extracted = f ? f.filter((x) => x.extracted).length : null;
@@ -415,7 +440,15 @@ function seedResult(
   };
 }
 
-const ARM_METRICS: ArmMetric[] = ["extractionRate", "meanExposureRank", "meanExposureSkewNormal", "validationPerplexity", "perplexityChange", "caughtShare", "caughtCanaryShare"];
+const ARM_METRICS: ArmMetric[] = [
+  "extractionRate",
+  "meanExposureRank",
+  "meanExposureSkewNormal",
+  "validationPerplexity",
+  "perplexityChange",
+  "caughtShare",
+  "caughtCanaryShare",
+];
 
 function armResult(
   name: string,
@@ -454,24 +487,46 @@ function armResult(
     spread,
     byRepetitions: byReps,
     selectionJaccard,
-    ...exposureOf(name, perSeed.map((s) => s.canaryExposures), baseline, bootstrap),
+    ...exposureOf(
+      name,
+      perSeed.map((s) => s.canaryExposures),
+      baseline,
+      bootstrap,
+    ),
     equalSteps: equalStepsOf(name, perSeed, baseline, bootstrap),
     perSeed,
   };
 }
 
-function exposureOf(name: string, table: number[][], baseline: readonly ArmSeedResult[], bootstrap: Required<BootstrapOptions>): Pick<ArmResult, "exposure" | "exposureChange"> {
+function exposureOf(
+  name: string,
+  table: number[][],
+  baseline: readonly ArmSeedResult[],
+  bootstrap: Required<BootstrapOptions>,
+): Pick<ArmResult, "exposure" | "exposureChange"> {
   const base = baseline.map((s) => s.canaryExposures);
   const c = compareExposures(table, base, `${name}:baseline`, bootstrap);
   return { exposure: { mean: c.a, ci: c.aCI }, exposureChange: name === "baseline" ? null : c.change };
 }
 
-function equalStepsOf(name: string, perSeed: readonly ArmSeedResult[], baseline: readonly ArmSeedResult[], bootstrap: Required<BootstrapOptions>): EqualStepsResult | null {
+function equalStepsOf(
+  name: string,
+  perSeed: readonly ArmSeedResult[],
+  baseline: readonly ArmSeedResult[],
+  bootstrap: Required<BootstrapOptions>,
+): EqualStepsResult | null {
   const runs = perSeed.map((s) => s.equalSteps);
   if (runs.length === 0 || runs.some((r) => r === null)) return null;
   const eq = runs as EqualStepsSeedResult[];
   const audited = eq.every((r) => r.canaryExposures !== null);
-  const exposure = audited ? exposureOf(`${name}@equal-steps`, eq.map((r) => r.canaryExposures!), baseline, bootstrap) : null;
+  const exposure = audited
+    ? exposureOf(
+        `${name}@equal-steps`,
+        eq.map((r) => r.canaryExposures!),
+        baseline,
+        bootstrap,
+      )
+    : null;
   return {
     steps: eq[0]!.steps,
     validationPerplexity: mean(eq.map((r) => r.validationPerplexity)),
@@ -494,7 +549,11 @@ function memorizationOrder(s: StudyScores): number[] {
 
 function topByMemorization(ids: readonly string[], s: StudyScores, percent: number): Set<string> {
   const k = Math.floor((percent * ids.length) / 100);
-  return new Set(memorizationOrder(s).slice(0, k).map((i) => ids[i]!));
+  return new Set(
+    memorizationOrder(s)
+      .slice(0, k)
+      .map((i) => ids[i]!),
+  );
 }
 
 function scoringSummary(seed: number, s: StudyScores, data: StudyData): SeedScoring {

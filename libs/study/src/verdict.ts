@@ -81,7 +81,15 @@ function emptySummary(baseline: ArmResult, hotspotJaccard: number | null, pruneP
       checks: null,
       beatsBaselines: null,
       rule: BEAT_RULE,
-      paperClaim: { claim: PAPER_CLAIM, held: null, prunePercent, extractionReduction: null, perplexityIncrease: null, perplexityChangeStd: null, reasons: [note] },
+      paperClaim: {
+        claim: PAPER_CLAIM,
+        held: null,
+        prunePercent,
+        extractionReduction: null,
+        perplexityIncrease: null,
+        perplexityChangeStd: null,
+        reasons: [note],
+      },
       sentences: [note],
     },
   };
@@ -240,7 +248,15 @@ export function summarize(
       checks,
       beatsBaselines,
       rule: BEAT_RULE,
-      paperClaim: { claim: PAPER_CLAIM, held, prunePercent, extractionReduction, perplexityIncrease, perplexityChangeStd: noise.n > 1 ? noise.std : null, reasons },
+      paperClaim: {
+        claim: PAPER_CLAIM,
+        held,
+        prunePercent,
+        extractionReduction,
+        perplexityIncrease,
+        perplexityChangeStd: noise.n > 1 ? noise.std : null,
+        reasons,
+      },
       sentences,
     },
   };

@@ -71,7 +71,9 @@ describe("corpus", () => {
     expect(bad('{"text": "a"}\nnot json')).toThrow(/^c\.jsonl:2: not valid JSON/);
     expect(bad('{"text": ""}')).toThrow(/c\.jsonl:1: text: must be a non-empty string/);
     expect(bad('{"text": "a", "split": "test"}')).toThrow(/split: must be "train" or "validation"/);
-    expect(bad('{"text": "my pin is 1", "canary": {"prefix": "my pin is ", "secret": "2"}}\n{"text":"v","split":"validation"}')).toThrow(/text must equal prefix \+ secret/);
+    expect(bad('{"text": "my pin is 1", "canary": {"prefix": "my pin is ", "secret": "2"}}\n{"text":"v","split":"validation"}')).toThrow(
+      /text must equal prefix \+ secret/,
+    );
     expect(bad('{"text": "a"}')).toThrow(/no validation passages/);
     expect(bad('{"id": "x", "text": "a"}\n{"id": "x", "text": "b", "split": "validation"}')).toThrow(/duplicate/);
     expect(bad('{"text": "a"}')).toThrow(StudyInputError);
@@ -140,7 +142,13 @@ describe("forget events over presentations", () => {
     const acc = new Float32Array(6);
     const dynamics = { exampleCount: 3, epochs: 2, loss, acc, trained: Uint8Array.from([1, 1, 1]), source: "training-forward-pass" as const };
     const epoch = scoreBaseline(ids, texts, dynamics, { epsilon: 1, memorizationSignal: "forgetFrequency" }, { batchSize: 3, seed: 4 });
-    const pres = scoreBaseline(ids, texts, dynamics, { epsilon: 1, memorizationSignal: "forgetFrequency", forgetEventsOver: "presentation" }, { batchSize: 3, seed: 4 });
+    const pres = scoreBaseline(
+      ids,
+      texts,
+      dynamics,
+      { epsilon: 1, memorizationSignal: "forgetFrequency", forgetEventsOver: "presentation" },
+      { batchSize: 3, seed: 4 },
+    );
     expect(Array.from(epoch.scores.forgetEvents)).toEqual([1, 1, 1]);
     // a and b are presented as (0.5, 0.5) in epoch 0 and (2, 2) in epoch 1: one forget event over 3 transitions.
     expect(Array.from(pres.scores.forgetEvents)).toEqual([1, 1, 1]);
@@ -149,14 +157,28 @@ describe("forget events over presentations", () => {
     expect(pres.scores.memorization[2]).toBe(1);
     expect(pres.forgetEventsOver).toBe("presentation");
     // Per presentation changes forget counts only: another memorization signal keeps its per-epoch values.
-    const drop = scoreBaseline(ids, texts, dynamics, { epsilon: 1, memorizationSignal: "lossDrop", forgetEventsOver: "presentation" }, { batchSize: 3, seed: 4 });
+    const drop = scoreBaseline(
+      ids,
+      texts,
+      dynamics,
+      { epsilon: 1, memorizationSignal: "lossDrop", forgetEventsOver: "presentation" },
+      { batchSize: 3, seed: 4 },
+    );
     expect(drop.scores.config.memorizationSignal).toBe("lossDrop");
     expect(Array.from(drop.scores.memorization)).toEqual([-1.5, -1.5, -1.5]);
     expect(drop.scores.forgetFrequency[0]).toBeCloseTo(1 / 3, 12);
   });
 });
 
-function arm(name: string, kind: ArmResult["kind"], extracted: number[], ppl: number[], basePpl: number[], exposure: number | number[][] = 5, caught = 0): ArmResult {
+function arm(
+  name: string,
+  kind: ArmResult["kind"],
+  extracted: number[],
+  ppl: number[],
+  basePpl: number[],
+  exposure: number | number[][] = 5,
+  caught = 0,
+): ArmResult {
   // Per seed, 6 canaries' exposures: a constant, or a table.
   const table = typeof exposure === "number" ? extracted.map(() => Array.from({ length: 6 }, () => exposure)) : exposure;
   const perSeed: ArmSeedResult[] = extracted.map((e, i) => ({
@@ -289,7 +311,13 @@ describe("verdict", () => {
   it("states the caught and exposure-cut bars from the numbers", () => {
     const half = arm("gdc-prune-memorization", "gendatacarto", [1, 1], basePpl, basePpl, 5, 0.9);
     const v = summarize([baseline, half], "gdc-prune-memorization", null, 10).verdict;
-    expect(v.checks).toMatchObject({ caughtShare: 0.9, caughtAtLeast85: true, exposureCutAtLeast40: true, beatsRandomAndLoss: null, perplexityChangeEqualSteps: null });
+    expect(v.checks).toMatchObject({
+      caughtShare: 0.9,
+      caughtAtLeast85: true,
+      exposureCutAtLeast40: true,
+      beatsRandomAndLoss: null,
+      perplexityChangeEqualSteps: null,
+    });
     expect(v.checks!.exposureCut).toBeCloseTo(0.5, 12);
     expect(v.sentences).toContain("It caught at least 85 % of canary copies (90.0 %).");
     expect(v.sentences.join("\n")).toMatch(/It cut mean exposure by at least 40 % \(cut 50\.0 %/);
@@ -339,8 +367,18 @@ describe("ROC-AUC and top-k recall", () => {
         const auc = rocAuc(score, positive);
         expect(auc).toBeGreaterThanOrEqual(0);
         expect(auc).toBeLessThanOrEqual(1);
-        expect(rocAuc(score.map((s) => -s), positive)).toBeCloseTo(1 - auc, 12);
-        expect(rocAuc(score.map((s) => s ** 3 + 5 * s), positive)).toBe(auc);
+        expect(
+          rocAuc(
+            score.map((s) => -s),
+            positive,
+          ),
+        ).toBeCloseTo(1 - auc, 12);
+        expect(
+          rocAuc(
+            score.map((s) => s ** 3 + 5 * s),
+            positive,
+          ),
+        ).toBe(auc);
         // The definition: P(positive > negative) + ½ P(tie), over all pairs.
         let sum = 0;
         let pairs = 0;
@@ -370,7 +408,8 @@ describe("ROC-AUC and top-k recall", () => {
         const share = topShare(score, k);
         expect(share.reduce((a, b) => a + b, 0)).toBeCloseTo(Math.min(k, score.length), 9);
         // Higher scores never get a smaller share.
-        for (let i = 0; i < score.length; i++) for (let j = 0; j < score.length; j++) if (score[i]! > score[j]!) expect(share[i]!).toBeGreaterThanOrEqual(share[j]!);
+        for (let i = 0; i < score.length; i++)
+          for (let j = 0; j < score.length; j++) if (score[i]! > score[j]!) expect(share[i]!).toBeGreaterThanOrEqual(share[j]!);
       }),
     );
   });
@@ -384,7 +423,18 @@ describe("paired two-level bootstrap", () => {
     expect(r.differenceCI).toEqual({ lo: 1, hi: 3 });
     expect(pairedBootstrap([[1], [3]], [[0], [0]], Rng.fromSeed(0, "t"))).toEqual(r);
     // A constant paired difference has a degenerate interval, whatever the cells.
-    const c = pairedBootstrap([[5, 7, 9], [2, 4]], [[4, 6, 8], [1, 3]], Rng.fromSeed(1, "t"), { resamples: 200 });
+    const c = pairedBootstrap(
+      [
+        [5, 7, 9],
+        [2, 4],
+      ],
+      [
+        [4, 6, 8],
+        [1, 3],
+      ],
+      Rng.fromSeed(1, "t"),
+      { resamples: 200 },
+    );
     expect(c.differenceCI.lo).toBeCloseTo(1, 12);
     expect(c.differenceCI.hi).toBeCloseTo(1, 12);
     expect(c.relativeChange).toBeCloseTo(1 / 4.4, 12);
@@ -411,7 +461,19 @@ describe("signals table", () => {
     signals.add(1, ids, dynamics, {}, reps);
     signals.add(2, ids, dynamics, {}, reps);
     const t = signals.table();
-    expect(t.rows.map((r) => r.key)).toEqual(["lossDrop", "relativeLossDrop", "excessLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "forgetFrequency:accuracy", "difficulty", "oneMinusConfidence"].filter((k) => t.rows.some((r) => r.key === k)));
+    expect(t.rows.map((r) => r.key)).toEqual(
+      [
+        "lossDrop",
+        "relativeLossDrop",
+        "excessLossDrop",
+        "accuracyGain",
+        "meanLoss",
+        "forgetFrequency",
+        "forgetFrequency:accuracy",
+        "difficulty",
+        "oneMinusConfidence",
+      ].filter((k) => t.rows.some((r) => r.key === k)),
+    );
     const drop = t.rows.find((r) => r.key === "lossDrop")!;
     expect(drop.auc.mean).toBe(1);
     // Top 20 % = 2 examples: both copies.

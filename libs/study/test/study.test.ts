@@ -123,9 +123,16 @@ describe("a quick intervention study", () => {
         expect(s.equalSteps!.perplexityChange).toBeCloseTo((s.equalSteps!.validationPerplexity - basePpl) / basePpl, 12);
         expect(s.equalSteps!.canaryExposures).toBeNull();
       }
-      expect(p.equalSteps!.perplexityChange.mean).toBeCloseTo((p.perSeed[0]!.equalSteps!.perplexityChange + p.perSeed[1]!.equalSteps!.perplexityChange) / 2, 12);
+      expect(p.equalSteps!.perplexityChange.mean).toBeCloseTo(
+        (p.perSeed[0]!.equalSteps!.perplexityChange + p.perSeed[1]!.equalSteps!.perplexityChange) / 2,
+        12,
+      );
     }
-    for (const j of [report.stability.hotspotJaccard, report.stability.topMemorizationJaccard, ...report.policies.flatMap((p) => (p.selectionJaccard ? [p.selectionJaccard] : []))]) {
+    for (const j of [
+      report.stability.hotspotJaccard,
+      report.stability.topMemorizationJaccard,
+      ...report.policies.flatMap((p) => (p.selectionJaccard ? [p.selectionJaccard] : [])),
+    ]) {
       for (const v of [j.mean, j.min, j.max]) {
         if (v === null) continue;
         expect(v).toBeGreaterThanOrEqual(0);
@@ -158,7 +165,11 @@ describe("a quick intervention study", () => {
       const beaten = c.exposureDifference < 0;
       expect(c.beaten).toBe(beaten);
       expect(c.resolved).toBe(c.exposureDifferenceCI.lo > 0 || c.exposureDifferenceCI.hi < 0);
-      expect(verdict.sentences.some((s) => s.startsWith(beaten ? "It BEAT" : "It did NOT beat") && s.includes(other.label) && s.includes(c.resolved ? ": resolved" : "NOT resolved"))).toBe(true);
+      expect(
+        verdict.sentences.some(
+          (s) => s.startsWith(beaten ? "It BEAT" : "It did NOT beat") && s.includes(other.label) && s.includes(c.resolved ? ": resolved" : "NOT resolved"),
+        ),
+      ).toBe(true);
     }
     expect(verdict.comparisons.map((c) => c.policy)).toEqual(["random-prune", "loss-prune", "dedup-exact"]);
     const checks = verdict.checks!;
@@ -179,7 +190,8 @@ describe("a quick intervention study", () => {
   it("tabulates every memorization signal of the baselines' dynamics", () => {
     const t = report.signals!;
     const keys = t.rows.map((r) => r.key);
-    for (const k of ["lossDrop", "relativeLossDrop", "excessLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "difficulty", "oneMinusConfidence"]) expect(keys).toContain(k);
+    for (const k of ["lossDrop", "relativeLossDrop", "excessLossDrop", "accuracyGain", "meanLoss", "forgetFrequency", "difficulty", "oneMinusConfidence"])
+      expect(keys).toContain(k);
     expect(t.configured).toBe("excessLossDrop");
     expect(t.canaryCopies).toBe(9);
     for (const r of t.rows) {

@@ -63,7 +63,13 @@ export const resolvers = {
     },
     verifyAuditChain: async (_: unknown, __: unknown, ctx: ApiContext) => {
       const result = await verifyAuditChain(ctx.db);
-      return { ok: result.ok, checked: result.checked, headHash: result.headHash, firstBrokenSeq: result.firstBroken?.seq ?? null, reason: result.firstBroken?.reason ?? null };
+      return {
+        ok: result.ok,
+        checked: result.checked,
+        headHash: result.headHash,
+        firstBrokenSeq: result.firstBroken?.seq ?? null,
+        reason: result.firstBroken?.reason ?? null,
+      };
     },
   },
   AuditEvent: {

@@ -1,4 +1,16 @@
-import { findExampleById, listExampleInterventions, queryExamples, readTrajectory, runScoringResolved, visibleExampleKey, type Example, type ExampleFilter, type ExampleOrderField, type ListedExample, type SortDirection } from "@gdc/db";
+import {
+  findExampleById,
+  listExampleInterventions,
+  queryExamples,
+  readTrajectory,
+  runScoringResolved,
+  visibleExampleKey,
+  type Example,
+  type ExampleFilter,
+  type ExampleOrderField,
+  type ListedExample,
+  type SortDirection,
+} from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { findById } from "./common.ts";
 import { canSeeCanarySecrets } from "../permissions.ts";
@@ -134,15 +146,28 @@ export interface ExamplesArgs {
 
 /** A page of a run's or a version's examples for the caller (canary text is searchable only by those who may read it). */
 export const examplesPage = (ctx: ApiContext, owner: { runId: string } | { versionId: string }, args: ExamplesArgs) =>
-  queryExamples(ctx.db, { ...owner, first: args.first, after: args.after, filter: args.filter, orderBy: args.orderBy, canaryTextSearchable: canSeeCanarySecrets(ctx) });
+  queryExamples(ctx.db, {
+    ...owner,
+    first: args.first,
+    after: args.after,
+    filter: args.filter,
+    orderBy: args.orderBy,
+    canaryTextSearchable: canSeeCanarySecrets(ctx),
+  });
 
 type ExampleParent = Example & Partial<Pick<ListedExample, "runScore">>;
 
 /** Forget epochs of a trajectory under the run's resolved learned-by rule. */
-function forgetEpochs(loss: (number | null)[], accuracy: (number | null)[], resolved: { learnedBy?: string; epsilon?: number | null; tau?: number | null } | null): number[] {
+function forgetEpochs(
+  loss: (number | null)[],
+  accuracy: (number | null)[],
+  resolved: { learnedBy?: string; epsilon?: number | null; tau?: number | null } | null,
+): number[] {
   if (!resolved) return [];
   const learned = (t: number) =>
-    resolved.learnedBy === "accuracy" ? accuracy[t] != null && accuracy[t]! >= (resolved.tau ?? 1) : loss[t] != null && loss[t]! < (resolved.epsilon ?? Number.NaN);
+    resolved.learnedBy === "accuracy"
+      ? accuracy[t] != null && accuracy[t]! >= (resolved.tau ?? 1)
+      : loss[t] != null && loss[t]! < (resolved.epsilon ?? Number.NaN);
   const epochs: number[] = [];
   for (let t = 1; t < loss.length; t++) if (learned(t - 1) && !learned(t)) epochs.push(t);
   return epochs;

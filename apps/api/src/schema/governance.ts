@@ -340,7 +340,9 @@ export const resolvers = {
       if (!user || !roles.includes(user.role)) return false;
       const [versionStatus, tie] = await Promise.all([ctx.loaders.versionStatus.load(i.versionId), fourEyesTiesLoader(ctx, user.id).load(i.proposedById)]);
       if (versionStatus === null) return false;
-      return reviewRefusal({ id: i.id, status: i.status, proposedById: i.proposedById, version: { id: i.versionId, status: versionStatus } }, user.id, tie) === null;
+      return (
+        reviewRefusal({ id: i.id, status: i.status, proposedById: i.proposedById, version: { id: i.versionId, status: versionStatus } }, user.id, tie) === null
+      );
     },
   },
   EarlierDecision: {

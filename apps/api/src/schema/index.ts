@@ -18,7 +18,10 @@ type Resolvers = Extract<ApolloServerOptionsWithTypeDefs<ApiContext>["resolvers"
  * once, by file name. A module file missing here fails the schema-modules test
  * (apps/api/test/schema-modules.test.ts) instead of silently serving less.
  */
-export const SCHEMA_MODULES = { audit, common, comparison, datasets, examples, governance, lineage, runs, studies, users } satisfies Record<string, { typeDefs: string; resolvers: object }>;
+export const SCHEMA_MODULES = { audit, common, comparison, datasets, examples, governance, lineage, runs, studies, users } satisfies Record<
+  string,
+  { typeDefs: string; resolvers: object }
+>;
 
 export const typeDefs: string[] = Object.values(SCHEMA_MODULES).map((m) => m.typeDefs);
 export const resolvers: Resolvers[] = Object.values(SCHEMA_MODULES).map((m) => m.resolvers as Resolvers);

@@ -342,7 +342,8 @@ export const resolvers = {
     examplesAt: (r: Run, args: { ordinals: number[] }, ctx: ApiContext) => examplesAtOrdinals(ctx.db, { runId: r.id, ordinals: args.ordinals }),
     searchPoints: (r: Run, args: { search: string; limit?: number | null }, ctx: ApiContext) =>
       searchRunOrdinals(ctx.db, { runId: r.id, search: args.search, limit: args.limit, canaryTextSearchable: canSeeCanarySecrets(ctx) }),
-    neighbours: (r: Run, args: { exampleId: string }, ctx: ApiContext) => findById(args.exampleId, (exampleId) => runNeighbours(ctx.db, { runId: r.id, exampleId })),
+    neighbours: (r: Run, args: { exampleId: string }, ctx: ApiContext) =>
+      findById(args.exampleId, (exampleId) => runNeighbours(ctx.db, { runId: r.id, exampleId })),
     memorizationSignal: (r: Run) => memorizationSignalOf(r.scoringResolved),
   },
 };

@@ -43,8 +43,7 @@ export const typeDefs = /* GraphQL */ `
 export const resolvers = {
   Query: {
     study: (_: unknown, args: { id: string }, ctx: ApiContext) => findById(args.id, (id) => findStudyById(ctx.db, id)),
-    studies: (_: unknown, args: { versionId?: string | null }, ctx: ApiContext) =>
-      listStudies(ctx.db, { versionId: args.versionId ?? null }),
+    studies: (_: unknown, args: { versionId?: string | null }, ctx: ApiContext) => listStudies(ctx.db, { versionId: args.versionId ?? null }),
   },
   Mutation: {
     startStudy: (_: unknown, args: { input: { versionId?: string | null; config?: unknown } }, ctx: ApiContext) => {

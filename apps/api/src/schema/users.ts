@@ -1,4 +1,15 @@
-import { actorFor, canOverrideReleaseGate, createApiToken, createUser, findUserById, listApiTokens, listUsers, revokeApiToken, type ApiToken, type Role } from "@gdc/db";
+import {
+  actorFor,
+  canOverrideReleaseGate,
+  createApiToken,
+  createUser,
+  findUserById,
+  listApiTokens,
+  listUsers,
+  revokeApiToken,
+  type ApiToken,
+  type Role,
+} from "@gdc/db";
 import type { ApiContext } from "../context.ts";
 import { authorize, MUTATION_PERMISSIONS, requireUser } from "../permissions.ts";
 
@@ -70,7 +81,8 @@ export const typeDefs = /* GraphQL */ `
 
 export const resolvers = {
   User: {
-    permissions: (u: { role: Role }) => Object.entries(MUTATION_PERMISSIONS).flatMap(([name, roles]) => ((roles as readonly Role[]).includes(u.role) ? [name] : [])),
+    permissions: (u: { role: Role }) =>
+      Object.entries(MUTATION_PERMISSIONS).flatMap(([name, roles]) => ((roles as readonly Role[]).includes(u.role) ? [name] : [])),
     canOverrideReleaseGate: (u: { role: Role }) => canOverrideReleaseGate(u.role),
   },
   Query: {

@@ -59,14 +59,22 @@ export function register(program: Command): void {
       if (!checked.ok) {
         throw new CliError(`audit chain does not match its anchor (${options.anchor}) at seq ${checked.firstBroken!.seq}: ${checked.firstBroken!.reason}`, 1);
       }
-      process.stdout.write(`audit chain ok: ${v.checked} events, head ${v.headHash}; ${checked.checked} anchor(s) match${key ? " (signatures verified)" : " (unsigned: no GDC_AUDIT_KEY)"}\n`);
+      process.stdout.write(
+        `audit chain ok: ${v.checked} events, head ${v.headHash}; ${checked.checked} anchor(s) match${key ? " (signatures verified)" : " (unsigned: no GDC_AUDIT_KEY)"}\n`,
+      );
       return;
     }
-    process.stdout.write(`audit chain ok: ${v.checked} events, head ${v.headHash} (no anchor checked: pass --anchor to detect truncation or a recomputed chain)\n`);
+    process.stdout.write(
+      `audit chain ok: ${v.checked} events, head ${v.headHash} (no anchor checked: pass --anchor to detect truncation or a recomputed chain)\n`,
+    );
   });
 
   addApiOptions(
-    anchorOption(audit.command("anchor").description("Append the current chain head to the anchor file (signed with GDC_AUDIT_KEY when set); keep the file outside the database")),
+    anchorOption(
+      audit
+        .command("anchor")
+        .description("Append the current chain head to the anchor file (signed with GDC_AUDIT_KEY when set); keep the file outside the database"),
+    ),
   ).action(async (options: AnchorOptions) => {
     if (!options.anchor) throw new CliError("gdc audit anchor needs --anchor <file> (or GDC_AUDIT_ANCHOR_FILE)", 2);
     const client = ApiClient.from(options);
@@ -74,6 +82,8 @@ export function register(program: Command): void {
     if (!head) throw new CliError("the audit trail is empty: nothing to anchor", 1);
     const key = readAuditKey();
     const written = appendAuditAnchor(options.anchor, makeAuditAnchor(head, key));
-    process.stdout.write(`${written ? "anchored" : "already anchored"}: seq ${head.seq}, head ${head.hash}${key ? " (signed)" : " (unsigned: no GDC_AUDIT_KEY)"}\n`);
+    process.stdout.write(
+      `${written ? "anchored" : "already anchored"}: seq ${head.seq}, head ${head.hash}${key ? " (signed)" : " (unsigned: no GDC_AUDIT_KEY)"}\n`,
+    );
   });
 }

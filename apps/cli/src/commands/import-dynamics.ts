@@ -44,7 +44,8 @@ const TRANSPORTS = ["arrow", "graphql"] as const;
 /** What a JSON chunk's request may take of the API's body limit (the rest: the query and headroom). */
 const JSON_BODY_BUDGET = MAX_BODY_BYTES - 64 * 1024;
 /** Bytes of the ingestDynamics request for `cells`, as ApiClient sends it. */
-const requestBytes = (cells: unknown[]) => Buffer.byteLength(JSON.stringify({ query: INGEST, variables: { input: { runId: "00000000-0000-0000-0000-000000000000", cells } } }));
+const requestBytes = (cells: unknown[]) =>
+  Buffer.byteLength(JSON.stringify({ query: INGEST, variables: { input: { runId: "00000000-0000-0000-0000-000000000000", cells } } }));
 /** Inputs above this size get a progress bar while they are read. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -70,7 +71,11 @@ export function register(program: Command): void {
           `with graphql at most ${MAX_CELLS_PER_CHUNK} (default ${DEFAULT_CHUNK_CELLS}), fewer when a chunk's JSON would exceed the API's ` +
           `${MAX_BODY_BYTES / 1024 / 1024} MB request limit (~${Math.floor(MAX_BODY_BYTES / 80 / 1000)} k cells with short keys)`,
       )
-      .option("--transport <arrow|graphql>", "arrow: the bulk binary endpoint, one epoch shard per request; graphql: the ingestDynamics mutation (JSON)", "arrow")
+      .option(
+        "--transport <arrow|graphql>",
+        "arrow: the bulk binary endpoint, one epoch shard per request; graphql: the ingestDynamics mutation (JSON)",
+        "arrow",
+      )
       .option("--no-finish", "leave the run RUNNING after the upload (more files to come)"),
   ).action(async (path: string, options: ImportDynamicsOptions) => {
     const summary = await importDynamics(path, options);
@@ -83,7 +88,8 @@ export async function importDynamics(path: string, options: ImportDynamicsOption
   const runId = options.run;
   if (!runId) throw new CliError("--run: the id of the EXTERNAL run is required");
   const transport = options.transport ?? "arrow";
-  if (!(TRANSPORTS as readonly string[]).includes(transport)) throw new CliError(`--transport: must be one of ${TRANSPORTS.join(", ")}, got ${JSON.stringify(transport)}`);
+  if (!(TRANSPORTS as readonly string[]).includes(transport))
+    throw new CliError(`--transport: must be one of ${TRANSPORTS.join(", ")}, got ${JSON.stringify(transport)}`);
   const arrow = transport === "arrow";
   // One limit for both transports, the service's; JSON chunks are also kept under the body limit below.
   const maxChunk = MAX_CELLS_PER_CHUNK;
@@ -96,7 +102,9 @@ export async function importDynamics(path: string, options: ImportDynamicsOption
   }
   const client = ApiClient.from(options);
 
-  const { run } = await client.request<{ run: { id: string; kind: string; status: string; epochs: number; exampleCount: number } | null }>(RUN_QUERY, { id: runId });
+  const { run } = await client.request<{ run: { id: string; kind: string; status: string; epochs: number; exampleCount: number } | null }>(RUN_QUERY, {
+    id: runId,
+  });
   if (!run) throw new CliError(`--run: no run ${runId}`);
   if (run.kind !== "EXTERNAL" || run.status !== "RUNNING") {
     throw new CliError(`run ${runId} is ${run.kind} and ${run.status}: dynamics are imported into a RUNNING EXTERNAL run (createExternalRun)`);
@@ -106,12 +114,24 @@ export async function importDynamics(path: string, options: ImportDynamicsOption
   const N = matrix.ids.length;
   const T = matrix.epochs;
   if (T !== run.epochs) throw new CliError(`${path}: holds ${T} epochs, but run ${runId} records ${run.epochs}`);
-  if (N !== run.exampleCount) log(`note: ${path} has ${N} examples, the run ${run.exampleCount}; the run is finished only once every one of its examples has all epochs`);
+  if (N !== run.exampleCount)
+    log(`note: ${path} has ${N} examples, the run ${run.exampleCount}; the run is finished only once every one of its examples has all epochs`);
 
   const total = N * T;
   const attempts = options.attempts ?? 4;
   const progress = createProgress("ingest", total, "cells");
-  const summary: ImportDynamicsSummary = { runId, examples: N, epochs: T, cells: total, chunks: 0, accepted: 0, unchanged: 0, missing: 0, retries: 0, status: run.status };
+  const summary: ImportDynamicsSummary = {
+    runId,
+    examples: N,
+    epochs: T,
+    cells: total,
+    chunks: 0,
+    accepted: 0,
+    unchanged: 0,
+    missing: 0,
+    retries: 0,
+    status: run.status,
+  };
   const onRetry = (what: string) => (attempt: number, err: Error) => {
     summary.retries++;
     log(`${what}: attempt ${attempt} failed (${err.message}); retrying (safe: ingest is idempotent)`);
@@ -121,7 +141,8 @@ export async function importDynamics(path: string, options: ImportDynamicsOption
       // Epoch-major: each request is a shard of one epoch; a shard's key column is built once and sent every epoch.
       const ingestUrl = (epoch: number) => new URL(dynamicsIngestPath(runId, epoch).slice(1), client.url).toString();
       const shards: { from: number; to: number; keys: ReturnType<typeof dynamicsKeyColumn> }[] = [];
-      for (let from = 0; from < N; from += chunkSize) shards.push({ from, to: Math.min(N, from + chunkSize), keys: dynamicsKeyColumn(matrix.ids.slice(from, from + chunkSize)) });
+      for (let from = 0; from < N; from += chunkSize)
+        shards.push({ from, to: Math.min(N, from + chunkSize), keys: dynamicsKeyColumn(matrix.ids.slice(from, from + chunkSize)) });
       let done = 0;
       for (let epoch = 0; epoch < T; epoch++) {
         for (const { from, to, keys } of shards) {
@@ -132,7 +153,11 @@ export async function importDynamics(path: string, options: ImportDynamicsOption
             accuracy[i - from] = matrix.acc[i * T + epoch]!;
           }
           const body = encodeDynamicsArrow({ keys, epoch, loss, accuracy });
-          const result = await withRetries(attempts, () => postArrow(ingestUrl(epoch), options.token, body, from), onRetry(`epoch ${epoch}, examples ${from}…${to - 1}`));
+          const result = await withRetries(
+            attempts,
+            () => postArrow(ingestUrl(epoch), options.token, body, from),
+            onRetry(`epoch ${epoch}, examples ${from}…${to - 1}`),
+          );
           summary.chunks++;
           summary.accepted += result.accepted;
           summary.unchanged += result.unchanged;
@@ -155,7 +180,10 @@ export async function importDynamics(path: string, options: ImportDynamicsOption
       };
       let cells = cellsOf(to);
       for (let bytes = requestBytes(cells); bytes > JSON_BODY_BUDGET; bytes = requestBytes(cells)) {
-        if (to - from === 1) throw new CliError(`${path}: the cell of example ${JSON.stringify(matrix.ids[Math.floor(from / T)]!.slice(0, 80))} alone exceeds the API's request limit (${MAX_BODY_BYTES} bytes)`);
+        if (to - from === 1)
+          throw new CliError(
+            `${path}: the cell of example ${JSON.stringify(matrix.ids[Math.floor(from / T)]!.slice(0, 80))} alone exceeds the API's request limit (${MAX_BODY_BYTES} bytes)`,
+          );
         to = from + Math.max(1, Math.floor(((to - from) * JSON_BODY_BUDGET) / bytes));
         cells = cellsOf(to);
       }
@@ -173,7 +201,9 @@ export async function importDynamics(path: string, options: ImportDynamicsOption
   } finally {
     progress.stop();
   }
-  log(`sent ${total} cells in ${summary.chunks} ${arrow ? "Arrow requests" : "chunks"}: ${summary.accepted} new or changed, ${summary.unchanged} already stored; the run lacks ${summary.missing}`);
+  log(
+    `sent ${total} cells in ${summary.chunks} ${arrow ? "Arrow requests" : "chunks"}: ${summary.accepted} new or changed, ${summary.unchanged} already stored; the run lacks ${summary.missing}`,
+  );
 
   if (options.finish !== false) {
     const { finishRun } = await client.request<{ finishRun: { status: string } }>(FINISH, { runId });
@@ -219,7 +249,11 @@ interface IngestAnswer {
 async function postArrow(url: string, token: string | undefined, body: Uint8Array, firstRow: number): Promise<IngestAnswer> {
   let response: Response;
   try {
-    response = await fetch(url, { method: "POST", headers: { "content-type": ARROW_STREAM_TYPE, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+    response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": ARROW_STREAM_TYPE, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
   } catch (err) {
     throw new CliError(`cannot reach the API at ${url}: ${err instanceof Error ? err.message : String(err)}`, 3);
   }

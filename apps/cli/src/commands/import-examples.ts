@@ -44,7 +44,8 @@ export function register(program: Command): void {
       .option("--batch-size <n>", `records per request (1–5000, default ${DEFAULT_BATCH_SIZE})`),
   ).action(async (file: string, options: ApiOptions & { version: string; batchSize?: string }) => {
     const batchSize = options.batchSize === undefined ? DEFAULT_BATCH_SIZE : Number(options.batchSize);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5_000) throw new CliError(`--batch-size: "${options.batchSize}" is not an integer in [1, 5000]`);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5_000)
+      throw new CliError(`--batch-size: "${options.batchSize}" is not an integer in [1, 5000]`);
     const client = ApiClient.from(options);
     const totals = await importExamplesFile(client, { file, versionId: options.version, batchSize, progress: true });
     process.stderr.write(
@@ -163,7 +164,11 @@ async function sendBatches(
     if (!batch.length) return;
     let result: Omit<ImportTotals, "lines">;
     try {
-      ({ importExamples: result } = await client.request<{ importExamples: Omit<ImportTotals, "lines"> }>(IMPORT_MUTATION, { versionId, examples: batch, dryRun }));
+      ({ importExamples: result } = await client.request<{ importExamples: Omit<ImportTotals, "lines"> }>(IMPORT_MUTATION, {
+        versionId,
+        examples: batch,
+        dryRun,
+      }));
     } catch (err) {
       if (err instanceof CliError) {
         // The server names records by their index in the batch ("examples[3]"); name the line instead.

@@ -41,11 +41,13 @@ export function register(program: Command): void {
   ).action(async (options: ProposeOptions) => {
     const input = await proposeInput(options);
     const client = ApiClient.from(options);
-    const { proposeInterventions: result } = await client.request<{ proposeInterventions: { proposed: number; skipped: number; interventions: { id: string }[] } }>(
-      PROPOSE_MUTATION,
-      { input },
-    );
-    if (options.json) process.stdout.write(`${JSON.stringify({ proposed: result.proposed, skipped: result.skipped, interventionIds: result.interventions.map((i) => i.id) })}\n`);
+    const { proposeInterventions: result } = await client.request<{
+      proposeInterventions: { proposed: number; skipped: number; interventions: { id: string }[] };
+    }>(PROPOSE_MUTATION, { input });
+    if (options.json)
+      process.stdout.write(
+        `${JSON.stringify({ proposed: result.proposed, skipped: result.skipped, interventionIds: result.interventions.map((i) => i.id) })}\n`,
+      );
     else process.stdout.write(`proposed ${result.proposed} interventions on version ${options.version} (${result.skipped} skipped)\n`);
   });
 }
@@ -74,7 +76,8 @@ export async function proposeInput(options: ProposeOptions): Promise<Record<stri
     }
   } else if (options.pruneTopMemorization !== undefined) {
     const percent = Number(options.pruneTopMemorization);
-    if (!options.pruneTopMemorization.trim() || !Number.isFinite(percent)) throw new CliError(`--prune-top-memorization: "${options.pruneTopMemorization}" is not a number`);
+    if (!options.pruneTopMemorization.trim() || !Number.isFinite(percent))
+      throw new CliError(`--prune-top-memorization: "${options.pruneTopMemorization}" is not a number`);
     input.policy = { name: "pruneTopByMemorization", params: { percent } };
   } else {
     input.exampleIds = (await readArgument(options.examples!)).split(/[\s,]+/).filter(Boolean);

@@ -24,13 +24,27 @@ export function register(program: Command): void {
   ).action(async (options: ApiOptions & { version: string; overrideReason?: string; json?: boolean }) => {
     const client = ApiClient.from(options);
     const { releaseVersion: release } = await client.request<{
-      releaseVersion: { id: string; contentHash: string; lineage: Record<string, unknown>; gateVerdict: unknown; overrideReason: string | null; version: ReleasedVersion };
+      releaseVersion: {
+        id: string;
+        contentHash: string;
+        lineage: Record<string, unknown>;
+        gateVerdict: unknown;
+        overrideReason: string | null;
+        version: ReleasedVersion;
+      };
     }>(RELEASE_MUTATION, { input: { versionId: options.version, ...(options.overrideReason ? { overrideReason: options.overrideReason } : {}) } });
     if (options.json) {
       process.stdout.write(`${JSON.stringify(release)}\n`);
       return;
     }
-    const l = release.lineage as { examples?: number; removed?: number; reweighted?: number; canariesExcluded?: number; interventionIds?: unknown[]; unreviewed?: number };
+    const l = release.lineage as {
+      examples?: number;
+      removed?: number;
+      reweighted?: number;
+      canariesExcluded?: number;
+      interventionIds?: unknown[];
+      unreviewed?: number;
+    };
     process.stdout.write(
       `released version ${options.version} (release ${release.id})\n` +
         `content hash ${release.contentHash}\n` +
@@ -50,7 +64,9 @@ interface ReleasedVersion {
 
 /** run → parent → child in one line: "run <name> (<id>) on v1 → v1 → v2". */
 export function lineageLine(version: ReleasedVersion): string {
-  const runs = version.lineage.runs.map((r) => `run ${r.run.name ? `${r.run.name} (${r.run.id})` : r.run.id} on v${r.trainedOn.number}${r.onDraft ? " (a draft then)" : ""}`);
+  const runs = version.lineage.runs.map(
+    (r) => `run ${r.run.name ? `${r.run.name} (${r.run.id})` : r.run.id} on v${r.trainedOn.number}${r.onDraft ? " (a draft then)" : ""}`,
+  );
   const chain = [runs.length ? runs.join(", ") : "no run", ...(version.parent ? [`v${version.parent.number}`] : []), `v${version.number}`];
   return chain.join(" → ");
 }

@@ -38,9 +38,7 @@ export function register(program: Command): void {
   addApiOptions(
     program
       .command("review")
-      .description(
-        "Approve or reject proposed interventions, with a reason. Four eyes: interventions you proposed are left for another reviewer.",
-      )
+      .description("Approve or reject proposed interventions, with a reason. Four eyes: interventions you proposed are left for another reviewer.")
       .argument("[interventionIds...]", "interventions to review")
       .option("--approve", "approve them")
       .option("--reject", "reject them")
@@ -52,7 +50,9 @@ export function register(program: Command): void {
     if (!options.reason?.trim()) throw new CliError("--reason: a review needs a reason");
     if (options.queue === Boolean(ids.length)) throw new CliError("give intervention ids, or --queue (not both)");
     if (options.queue && !options.version) {
-      throw new CliError("--queue: give --version <id>: the review queue of one dataset version (every dataset's queue at once is too easy to approve by mistake)");
+      throw new CliError(
+        "--queue: give --version <id>: the review queue of one dataset version (every dataset's queue at once is too easy to approve by mistake)",
+      );
     }
     if (options.version && !options.queue) throw new CliError("--version: applies only with --queue");
     const client = ApiClient.from(options);

@@ -28,7 +28,8 @@ export function register(program: Command): void {
 }
 
 /** The scores route next to the GraphQL endpoint: …/graphql → …/export/runs/<id>/scores.<format>. */
-export const scoresUrl = (api: string, runId: string, format: ScoreFileFormat) => new URL(`export/runs/${encodeURIComponent(runId)}/scores.${format}`, api).toString();
+export const scoresUrl = (api: string, runId: string, format: ScoreFileFormat) =>
+  new URL(`export/runs/${encodeURIComponent(runId)}/scores.${format}`, api).toString();
 
 /** --format, else the --out extension when it names a format, else the first format. */
 export function scoresFormat(options: { format?: string; out?: string }): ScoreFileFormat {
@@ -64,7 +65,11 @@ export async function downloadScores(options: ApiOptions & { run: string; format
   });
   const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   const complete = () => {
-    if (format === "csv" && done !== rows) throw new CliError(`the download ended after ${done} of ${rows} rows (was the run scored again meanwhile?)${options.out ? "; nothing was written" : ""}`, 2);
+    if (format === "csv" && done !== rows)
+      throw new CliError(
+        `the download ended after ${done} of ${rows} rows (was the run scored again meanwhile?)${options.out ? "; nothing was written" : ""}`,
+        2,
+      );
   };
   try {
     if (options.out) await writeAtomically(body, options.out, { transforms: [counter], check: complete });

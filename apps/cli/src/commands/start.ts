@@ -1,7 +1,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { auditAnchorFile, countUsers, createApiToken, createUser, findRun, openDatabase, openJobQueue, readEnv, systemActor, verbose, type Database } from "@gdc/db";
+import {
+  auditAnchorFile,
+  countUsers,
+  createApiToken,
+  createUser,
+  findRun,
+  openDatabase,
+  openJobQueue,
+  readEnv,
+  systemActor,
+  verbose,
+  type Database,
+} from "@gdc/db";
 import { startApi } from "@gdc/api";
 import { startWorker } from "@gdc/worker";
 import { startWeb } from "@gdc/web/serve.mjs";
@@ -81,7 +93,11 @@ async function showRunProgress(db: Database, runId: string, say: (m: string) => 
   }
   bar.update(run ? run.epochs * 100 : 0);
   bar.stop();
-  say(run?.status === "SUCCEEDED" ? "Demo run scored (it trained on released version 1); its proposals wait in the review queue, on the child draft version 2." : `Demo run ended ${run?.status}: ${run?.error ?? ""}`);
+  say(
+    run?.status === "SUCCEEDED"
+      ? "Demo run scored (it trained on released version 1); its proposals wait in the review queue, on the child draft version 2."
+      : `Demo run ended ${run?.status}: ${run?.error ?? ""}`,
+  );
 }
 
 /**

@@ -42,7 +42,10 @@ export function register(program: Command): void {
         "also at the baseline's number of optimizer steps — and compare canary exposure (with bootstrap intervals), extraction and validation " +
         "perplexity, and how well each memorization signal finds the canaries. Prints a table; writes report.json, report.md and SVG charts.",
     )
-    .argument("[corpus]", "JSONL corpus: {\"text\", \"id\"?, \"split\"?: train|validation, \"canary\"?: {prefix, secret, repetitions?}} per line (default: a bundled corpus, see --corpus)")
+    .argument(
+      "[corpus]",
+      'JSONL corpus: {"text", "id"?, "split"?: train|validation, "canary"?: {prefix, secret, repetitions?}} per line (default: a bundled corpus, see --corpus)',
+    )
     .option("--corpus <name>", "bundled corpus when no file is given: moby-dick (default) or sotu (State of the Union addresses)")
     .option("--seeds <list>", "training seeds, comma-separated (default 1,2,3,4,5; --quick: 1,2)")
     .option("--epochs <n>", "training epochs (default 8; --quick: 3)")
@@ -54,12 +57,18 @@ export function register(program: Command): void {
     .option("--references <n>", "reference secrets per canary for exposure (default 500; --quick: 200)")
     .option("--repetitions <list>", "canary repetition levels k, comma-separated (default 1,2,4,8,16); ignored when the corpus has canaries")
     .option("--canaries-per-level <n>", "canaries per repetition level (default 4; each canary has its own sentence frame, at most 24 canaries)")
-    .option("--memorization-signal <name>", `the memorization signal the policies and quadrants use: ${MEMORIZATION_SIGNALS.join(", ")} (default ${DEFAULT_MEMORIZATION_SIGNALS.languageModel}, the default for language-model input; forgetFrequency is the paper's)`)
+    .option(
+      "--memorization-signal <name>",
+      `the memorization signal the policies and quadrants use: ${MEMORIZATION_SIGNALS.join(", ")} (default ${DEFAULT_MEMORIZATION_SIGNALS.languageModel}, the default for language-model input; forgetFrequency is the paper's)`,
+    )
     .option("--no-equal-steps", "skip retraining the prune arms for the baseline's number of optimizer steps")
     .option("--audit-equal-steps", "audit the canaries of the equal-steps retrains too (default: their perplexity only)")
-    .option("--training <json>", "training-config overrides as JSON, e.g. '{\"learningRate\":0.003,\"model\":{…}}'")
+    .option("--training <json>", 'training-config overrides as JSON, e.g. \'{"learningRate":0.003,"model":{…}}\'')
     .option("--forget-events <unit>", "count forget events per epoch (DESIGN default) or per presentation (copies of one text as one item)", "epoch")
-    .option("--learned-by <criterion>", "learned means loss < ε (loss) or accuracy ≥ τ (accuracy); auto (default): accuracy when every accuracy is 0/1, else loss")
+    .option(
+      "--learned-by <criterion>",
+      "learned means loss < ε (loss) or accuracy ≥ τ (accuracy); auto (default): accuracy when every accuracy is 0/1, else loss",
+    )
     .option("--epsilon <x>", "absolute ε in nats (default: the median of the loss matrix)")
     .option("--tau <x>", "accuracy threshold τ for --learned-by accuracy (default 1)")
     .option("--early-epochs <n>", "Te, the epochs difficulty averages over (default max(1, ceil(T/4)))")
@@ -122,7 +131,8 @@ const FLAG_OF: Record<string, string> = {
 };
 
 function flagError(field: string, reason: string): CliError {
-  if (field === "training" || field.startsWith("training.")) return new CliError(`--training: ${field === "training" ? "" : `${field.slice("training.".length)}: `}${reason}`);
+  if (field === "training" || field.startsWith("training."))
+    return new CliError(`--training: ${field === "training" ? "" : `${field.slice("training.".length)}: `}${reason}`);
   const key = Object.keys(FLAG_OF).find((k) => field === k || field.startsWith(`${k}.`));
   return new CliError(`${key ? FLAG_OF[key] : field}: ${reason}`);
 }
@@ -131,7 +141,8 @@ function scoringOf(options: StudyCommandOptions): StudyScoringConfig {
   const unit = options.forgetEvents ?? "epoch";
   if (unit !== "epoch" && unit !== "presentation") throw new CliError(`--forget-events: ${JSON.stringify(unit)} is not one of epoch, presentation`);
   const learnedBy = options.learnedBy ?? "auto";
-  if (learnedBy !== "loss" && learnedBy !== "accuracy" && learnedBy !== "auto") throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of auto, loss, accuracy`);
+  if (learnedBy !== "loss" && learnedBy !== "accuracy" && learnedBy !== "auto")
+    throw new CliError(`--learned-by: ${JSON.stringify(learnedBy)} is not one of auto, loss, accuracy`);
   const scoring: StudyScoringConfig = { forgetEventsOver: unit, ...(learnedBy === "auto" ? {} : { learnedBy }) };
   if (options.memorizationSignal !== undefined) {
     if (!(MEMORIZATION_SIGNALS as readonly string[]).includes(options.memorizationSignal)) {
@@ -222,7 +233,9 @@ export async function runStudyCommand(corpusPath: string | undefined, options: S
     ...(prunePercent === undefined ? {} : { prunePercent }),
     ...(downweight === undefined ? {} : { downweight }),
     ...(training === undefined ? {} : { training: training as StudyConfig["training"] }),
-    ...(!ownCanaries && (repetitions || perLevel !== undefined) ? { canaries: { ...(repetitions ? { repetitions } : {}), ...(perLevel === undefined ? {} : { perLevel }) } } : {}),
+    ...(!ownCanaries && (repetitions || perLevel !== undefined)
+      ? { canaries: { ...(repetitions ? { repetitions } : {}), ...(perLevel === undefined ? {} : { perLevel }) } }
+      : {}),
   };
   let studyOptions: InterventionStudyOptions;
   try {

@@ -38,11 +38,10 @@ function About() {
         What GenDataCarto does
       </h2>
       <p>
-        It finds the training examples a generative model memorizes and lets a review team act on them before a dataset version is
-        released. Each example of a training run gets a <strong>difficulty</strong> (its early loss) and a <strong>memorization</strong>{" "}
-        score, and lands in one of four quadrants on the <strong>data map</strong>. Engineers propose to prune or down-weight memorized
-        examples, reviewers approve or reject each proposal with a reason (never their own), and a release manager publishes a curated,
-        content-hashed version; every step is on a tamper-evident audit trail.
+        It finds the training examples a generative model memorizes and lets a review team act on them before a dataset version is released. Each example of a
+        training run gets a <strong>difficulty</strong> (its early loss) and a <strong>memorization</strong> score, and lands in one of four quadrants on the{" "}
+        <strong>data map</strong>. Engineers propose to prune or down-weight memorized examples, reviewers approve or reject each proposal with a reason (never
+        their own), and a release manager publishes a curated, content-hashed version; every step is on a tamper-evident audit trail.
       </p>
     </section>
   );
@@ -122,8 +121,8 @@ export default function SignInPage() {
         <h1 id="signin-title">{state.status === "signed-in" ? "Switch user" : "Sign in"}</h1>
         {state.status === "signed-out" && state.notice ? <p className="notice">{state.notice}</p> : null}
         <p className="muted">
-          Paste an API token (<code>gdc start</code> prints one per demo user; an admin can create more). It is kept in this
-          browser only and sent as a Bearer token to the API.
+          Paste an API token (<code>gdc start</code> prints one per demo user; an admin can create more). It is kept in this browser only and sent as a Bearer
+          token to the API.
         </p>
         <form onSubmit={onSubmit}>
           <div className="field">

@@ -3,27 +3,10 @@
 import { useEffect, useRef } from "react";
 import * as echarts from "echarts/core";
 import { LineChart, ScatterChart } from "echarts/charts";
-import {
-  GridComponent,
-  LegendComponent,
-  MarkLineComponent,
-  MarkPointComponent,
-  TooltipComponent,
-  TitleComponent,
-} from "echarts/components";
+import { GridComponent, LegendComponent, MarkLineComponent, MarkPointComponent, TooltipComponent, TitleComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
 
-echarts.use([
-  LineChart,
-  ScatterChart,
-  GridComponent,
-  LegendComponent,
-  MarkLineComponent,
-  MarkPointComponent,
-  TooltipComponent,
-  TitleComponent,
-  CanvasRenderer,
-]);
+echarts.use([LineChart, ScatterChart, GridComponent, LegendComponent, MarkLineComponent, MarkPointComponent, TooltipComponent, TitleComponent, CanvasRenderer]);
 
 export type ChartOption = echarts.EChartsCoreOption;
 

@@ -521,7 +521,10 @@ export function DataMapCanvas(props: DataMapCanvasProps) {
           handled = false;
           break;
         }
-        propsRef.current.onSelect(pointsInRect(screenRef.current, { x: plot.left, y: plot.top }, { x: plot.left + plot.width, y: plot.top + plot.height }), event.shiftKey);
+        propsRef.current.onSelect(
+          pointsInRect(screenRef.current, { x: plot.left, y: plot.top }, { x: plot.left + plot.width, y: plot.top + plot.height }),
+          event.shiftKey,
+        );
         break;
       case "Enter": {
         const first = propsRef.current.selected.indexOf(1);

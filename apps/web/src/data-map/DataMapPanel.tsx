@@ -285,8 +285,7 @@ function DataMapExplorer({
           Axes:{" "}
           {range === "robust"
             ? `zoomed to the data (${robustLabel}${outsideRobust ? `; ${formatInt(outsideRobust)} ${outsideRobust === 1 ? "point lies" : "points lie"} outside` : ""})`
-            : "full range (every point)"}
-          {" "}
+            : "full range (every point)"}{" "}
           <button type="button" className="link-button" aria-pressed={range === "full"} onClick={() => setRange(range === "robust" ? "full" : "robust")}>
             {range === "robust" ? "Show the full range" : `Zoom to the data (${robustLabel})`}
           </button>
@@ -329,12 +328,19 @@ function DataMapExplorer({
             </div>
           ) : null}
           <p className="hint">
-            Wheel or <kbd>+</kbd>/<kbd>−</kbd> to zoom, drag or arrow keys to pan, <kbd>Shift</kbd>-drag to select ({mode}),{" "}
-            <kbd>Shift</kbd>+<kbd>Ctrl</kbd>-drag to add, click a point to select it, double-click to open it, <kbd>0</kbd> resets the view. Keyboard: zoom and pan to a region, then{" "}
+            Wheel or <kbd>+</kbd>/<kbd>−</kbd> to zoom, drag or arrow keys to pan, <kbd>Shift</kbd>-drag to select ({mode}), <kbd>Shift</kbd>+<kbd>Ctrl</kbd>
+            -drag to add, click a point to select it, double-click to open it, <kbd>0</kbd> resets the view. Keyboard: zoom and pan to a region, then{" "}
             <kbd>A</kbd> selects the points in view (<kbd>Shift</kbd>+<kbd>A</kbd> adds), <kbd>Enter</kbd> opens the first selected, <kbd>Esc</kbd> clears.
           </p>
           {/* Under the map, beside the legend and the propose form: the selection as rows. */}
-          <ExamplesTable map={map} runId={runId} rows={tableRows} rowsAre={selectedIndices.length ? "selected" : "shown"} governance={flags} onHighlight={setHighlight} />
+          <ExamplesTable
+            map={map}
+            runId={runId}
+            rows={tableRows}
+            rowsAre={selectedIndices.length ? "selected" : "shown"}
+            governance={flags}
+            onHighlight={setHighlight}
+          />
         </div>
         <aside className="stack">
           <fieldset>
@@ -361,8 +367,8 @@ function DataMapExplorer({
               );
             })}
             <div className="hint">
-              Thresholds: θd = {formatNumber(map.thresholds.difficulty)}, θm = {formatNumber(map.thresholds.memorization)} ({map.thresholds.source}).
-              Each quadrant has its own marker shape. Rings mark canaries ({formatInt(map.canaryIndices.length)}).
+              Thresholds: θd = {formatNumber(map.thresholds.difficulty)}, θm = {formatNumber(map.thresholds.memorization)} ({map.thresholds.source}). Each
+              quadrant has its own marker shape. Rings mark canaries ({formatInt(map.canaryIndices.length)}).
             </div>
           </fieldset>
           <fieldset data-testid="governance-legend">
@@ -372,15 +378,37 @@ function DataMapExplorer({
               const count = governanceCounts && style && filter !== "ALL" && filter !== "ANY" && filter !== "NONE" ? governanceCounts[filter] : null;
               return (
                 <label key={filter} className="quadrant-toggle" title={style?.description}>
-                  <input type="radio" name="governance-filter" value={filter} checked={governanceFilter === filter} onChange={() => setGovernanceFilter(filter)} />
+                  <input
+                    type="radio"
+                    name="governance-filter"
+                    value={filter}
+                    checked={governanceFilter === filter}
+                    onChange={() => setGovernanceFilter(filter)}
+                  />
                   {style ? (
-                    <svg width="14" height="14" viewBox="0 0 12 12" aria-hidden="true" className="marker" data-marker={style.marker} data-testid={`governance-marker-${filter}`}>
+                    <svg
+                      width="14"
+                      height="14"
+                      viewBox="0 0 12 12"
+                      aria-hidden="true"
+                      className="marker"
+                      data-marker={style.marker}
+                      data-testid={`governance-marker-${filter}`}
+                    >
                       <path d={governanceMarkerPath(style.marker)} fill="none" stroke="#24292f" strokeWidth="1.5" />
                     </svg>
                   ) : (
                     <span className="marker-space" aria-hidden="true" />
                   )}
-                  <span>{filter === "ALL" ? "All points" : filter === "ANY" ? "Any proposal or change" : filter === "NONE" ? "No proposal" : governanceFilterLabel(filter)}</span>
+                  <span>
+                    {filter === "ALL"
+                      ? "All points"
+                      : filter === "ANY"
+                        ? "Any proposal or change"
+                        : filter === "NONE"
+                          ? "No proposal"
+                          : governanceFilterLabel(filter)}
+                  </span>
                   {count !== null ? (
                     <span className="count" data-testid={`governance-count-${filter}`}>
                       {formatInt(count)}

@@ -47,7 +47,11 @@ export interface ExamplesTableProps {
   onHighlight(mask: Uint8Array | null): void;
 }
 
-type Search = { status: "off" } | { status: "loading"; text: string } | { status: "ready"; text: string; mask: Uint8Array; total: number; truncated: boolean } | { status: "error"; text: string; message: string };
+type Search =
+  | { status: "off" }
+  | { status: "loading"; text: string }
+  | { status: "ready"; text: string; mask: Uint8Array; total: number; truncated: boolean }
+  | { status: "error"; text: string; message: string };
 
 export function ExamplesTable({ map, runId, rows, rowsAre, governance, onHighlight }: ExamplesTableProps) {
   const client = useClient();
@@ -147,7 +151,14 @@ export function ExamplesTable({ map, runId, rows, rowsAre, governance, onHighlig
       <div className="row examples-table-filters">
         <label className="field-inline">
           Filter{" "}
-          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="key or text" maxLength={200} aria-label="Filter examples by key or text" />
+          <input
+            type="search"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder="key or text"
+            maxLength={200}
+            aria-label="Filter examples by key or text"
+          />
         </label>
         <label className="field-inline">
           Quadrant{" "}
@@ -161,7 +172,13 @@ export function ExamplesTable({ map, runId, rows, rowsAre, governance, onHighlig
           </select>
         </label>
         {filtering ? (
-          <button type="button" onClick={() => { setText(""); setQuadrant(-1); }}>
+          <button
+            type="button"
+            onClick={() => {
+              setText("");
+              setQuadrant(-1);
+            }}
+          >
             Clear filters
           </button>
         ) : null}
@@ -171,7 +188,9 @@ export function ExamplesTable({ map, runId, rows, rowsAre, governance, onHighlig
         {rowsAre === "selected" ? " of the selection" : " shown on the map"}
         {filtering && highlight ? ` match the filter (highlighted on the map: ${formatInt(countOnes(highlight))} in all)` : ""}
         {search.status === "loading" ? " · searching…" : ""}
-        {search.status === "ready" && search.truncated ? ` · text matches the first ${formatInt(search.mask.length ? countOnes(search.mask) : 0)} of ${formatInt(search.total)}` : ""}
+        {search.status === "ready" && search.truncated
+          ? ` · text matches the first ${formatInt(search.mask.length ? countOnes(search.mask) : 0)} of ${formatInt(search.total)}`
+          : ""}
         {rowsAre === "shown" ? ". Select points on the map to list only those." : "."}
       </p>
       {search.status === "error" ? <p className="error">{search.message}</p> : null}

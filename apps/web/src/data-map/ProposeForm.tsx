@@ -190,8 +190,8 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
       ) : null}
       {versions.data && drafts.length === 0 ? (
         <p className="notice">
-          No draft version of {version.dataset.name} to change. <Link href={`/datasets/${version.dataset.id}`}>Create a draft</Link> from
-          version {version.number} first.
+          No draft version of {version.dataset.name} to change. <Link href={`/datasets/${version.dataset.id}`}>Create a draft</Link> from version{" "}
+          {version.number} first.
         </p>
       ) : null}
       {drafts.length > 1 ? (
@@ -214,8 +214,7 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
           <input type="radio" name="action" value="PRUNE" checked={action === "PRUNE"} onChange={() => setAction("PRUNE")} /> Prune (weight 0)
         </label>
         <label className="field-inline">
-          <input type="radio" name="action" value="DOWNWEIGHT" checked={action === "DOWNWEIGHT"} onChange={() => setAction("DOWNWEIGHT")} />{" "}
-          Down-weight
+          <input type="radio" name="action" value="DOWNWEIGHT" checked={action === "DOWNWEIGHT"} onChange={() => setAction("DOWNWEIGHT")} /> Down-weight
         </label>
       </fieldset>
       <div className="field">
@@ -233,7 +232,15 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
       </div>
       <div className="field">
         <label htmlFor="propose-reason">Reason</label>
-        <textarea id="propose-reason" rows={2} required maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} aria-describedby="propose-reason-count" />
+        <textarea
+          id="propose-reason"
+          rows={2}
+          required
+          maxLength={2000}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          aria-describedby="propose-reason-count"
+        />
         <span id="propose-reason-count" className="hint">
           {formatInt(reason.length)} / 2,000 characters
         </span>
@@ -241,8 +248,8 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
       {notMembers ? (
         <div className="notice" role="alert" data-testid="not-members">
           {notMembers.ids.length === 1 ? "One selected example is" : `${formatInt(notMembers.ids.length)} selected examples are`} not in draft version{" "}
-          {notMembers.target ?? "?"} (an earlier release pruned {notMembers.ids.length === 1 ? "it" : "them"}, or {notMembers.ids.length === 1 ? "it was" : "they were"} never
-          imported there), so nothing was proposed. Your reason is kept.{" "}
+          {notMembers.target ?? "?"} (an earlier release pruned {notMembers.ids.length === 1 ? "it" : "them"}, or{" "}
+          {notMembers.ids.length === 1 ? "it was" : "they were"} never imported there), so nothing was proposed. Your reason is kept.{" "}
           {notMembers.ids.length < exampleCount ? (
             <button type="button" onClick={() => void send(true)} disabled={sending}>
               Leave out the examples not in version {notMembers.target ?? "?"} and propose for the rest
@@ -263,12 +270,7 @@ export function ProposeForm({ me, runId, version, exampleCount, exampleIds, idsE
           <Link href="/review">Open the review queue</Link>
         </p>
       ) : null}
-      <button
-        type="submit"
-        className="primary"
-        disabled={Boolean(whyDisabled) || sending}
-        aria-describedby={whyDisabled ? "propose-why-disabled" : undefined}
-      >
+      <button type="submit" className="primary" disabled={Boolean(whyDisabled) || sending} aria-describedby={whyDisabled ? "propose-why-disabled" : undefined}>
         Propose for {formatInt(exampleCount)} example{exampleCount === 1 ? "" : "s"}
       </button>
       {whyDisabled && exampleCount > 0 ? (

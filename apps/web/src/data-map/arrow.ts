@@ -178,7 +178,8 @@ export function decodeDataMapArrow(bytes: Uint8Array): DataMapColumns {
   const table = tableFromIPC(bytes);
   const metadata = table.schema.metadata;
   const format = metadata.get("gdc.format");
-  if (format !== undefined && format !== DATA_MAP_FORMAT) throw new DataMapFormatError(`unknown data map format "${format}" (this app reads ${DATA_MAP_FORMAT})`);
+  if (format !== undefined && format !== DATA_MAP_FORMAT)
+    throw new DataMapFormatError(`unknown data map format "${format}" (this app reads ${DATA_MAP_FORMAT})`);
   const count = table.numRows;
   const declared = metadata.get("gdc.count");
   if (declared !== undefined && Number(declared) !== count) throw new DataMapFormatError(`the data map says ${declared} points but has ${count} rows`);

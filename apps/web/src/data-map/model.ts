@@ -10,8 +10,10 @@ export type { DataMapColumns, Thresholds } from "./arrow";
  * What the canvas draws: the decoded columns (the float and quadrant arrays as they are, cut
  * to `count`), with the canary bits unpacked and the per-point jitter made.
  */
-export interface PreparedDataMap
-  extends Pick<DataMapColumns, "runId" | "count" | "difficulty" | "memorization" | "quadrant" | "quadrantNames" | "thresholds" | "memorizationSignal"> {
+export interface PreparedDataMap extends Pick<
+  DataMapColumns,
+  "runId" | "count" | "difficulty" | "memorization" | "quadrant" | "quadrantNames" | "thresholds" | "memorizationSignal"
+> {
   /** 1 for canaries, else 0. */
   isCanary: Uint8Array;
   canaryIndices: number[];

@@ -18,10 +18,30 @@ export interface QuadrantStyle {
 }
 
 export const QUADRANT_STYLE: Record<QuadrantName, QuadrantStyle> = {
-  STABLE_EASY: { label: "Stable / easy", description: "low difficulty, low memorization", color: QUADRANT_COLORS.STABLE_EASY, shape: QUADRANT_SHAPES.STABLE_EASY },
-  AMBIGUOUS_HARD: { label: "Ambiguous / hard", description: "high difficulty, low memorization", color: QUADRANT_COLORS.AMBIGUOUS_HARD, shape: QUADRANT_SHAPES.AMBIGUOUS_HARD },
-  HOTSPOT_MEMORIZED: { label: "Memorization hotspot", description: "high difficulty, high memorization", color: QUADRANT_COLORS.HOTSPOT_MEMORIZED, shape: QUADRANT_SHAPES.HOTSPOT_MEMORIZED },
-  NOISY_OUTLIER: { label: "Noisy outlier", description: "low difficulty, high memorization", color: QUADRANT_COLORS.NOISY_OUTLIER, shape: QUADRANT_SHAPES.NOISY_OUTLIER },
+  STABLE_EASY: {
+    label: "Stable / easy",
+    description: "low difficulty, low memorization",
+    color: QUADRANT_COLORS.STABLE_EASY,
+    shape: QUADRANT_SHAPES.STABLE_EASY,
+  },
+  AMBIGUOUS_HARD: {
+    label: "Ambiguous / hard",
+    description: "high difficulty, low memorization",
+    color: QUADRANT_COLORS.AMBIGUOUS_HARD,
+    shape: QUADRANT_SHAPES.AMBIGUOUS_HARD,
+  },
+  HOTSPOT_MEMORIZED: {
+    label: "Memorization hotspot",
+    description: "high difficulty, high memorization",
+    color: QUADRANT_COLORS.HOTSPOT_MEMORIZED,
+    shape: QUADRANT_SHAPES.HOTSPOT_MEMORIZED,
+  },
+  NOISY_OUTLIER: {
+    label: "Noisy outlier",
+    description: "low difficulty, high memorization",
+    color: QUADRANT_COLORS.NOISY_OUTLIER,
+    shape: QUADRANT_SHAPES.NOISY_OUTLIER,
+  },
 };
 
 /** Colour of a quadrant name the web app does not know (a newer API). */

@@ -98,7 +98,12 @@ export function robustView(
 ): View {
   const padding = options.padding ?? 0.04;
   const full = fitView(difficulty, memorization, 0);
-  const range = (values: ArrayLike<number>, [lo, hi]: readonly [number, number], fallback: [number, number], include: readonly number[] = []): [number, number] => {
+  const range = (
+    values: ArrayLike<number>,
+    [lo, hi]: readonly [number, number],
+    fallback: [number, number],
+    include: readonly number[] = [],
+  ): [number, number] => {
     const q = sampledQuantiles(values, [lo, hi], options.sample ?? 200_000);
     if (!q) return fallback;
     let [min, max] = q as [number, number];

@@ -50,20 +50,13 @@ export type MapState =
   /** `serial` changes whenever `map` is replaced: the explorer starts afresh for a new map. */
   | { status: "ready"; map: PreparedDataMap; serial: number };
 
-export type IdsState =
-  | { status: "idle" }
-  | { status: "loading" }
-  | { status: "ready"; ids: ExampleIds }
-  | { status: "error"; message: string };
+export type IdsState = { status: "idle" } | { status: "loading" } | { status: "ready"; ids: ExampleIds } | { status: "error"; message: string };
 
 /**
  * The governance column, fetched beside the points (a small file of its own: it changes with
  * every proposal and review, the points only when the run is re-scored).
  */
-export type GovernanceState =
-  | { status: "loading" }
-  | { status: "ready"; flags: Uint8Array; serial: number }
-  | { status: "error"; message: string };
+export type GovernanceState = { status: "loading" } | { status: "ready"; flags: Uint8Array; serial: number } | { status: "error"; message: string };
 
 export interface DataMapSnapshot {
   map: MapState;
@@ -205,7 +198,9 @@ export class DataMapSource {
     const column = this.governanceColumn;
     if (map.status !== "ready" || !column) return;
     if (column.count !== map.map.count || (column.runId !== null && map.map.runId !== null && column.runId !== map.map.runId)) {
-      this.set({ governance: { status: "error", message: `The governance column has ${column.count} rows, the map ${map.map.count} points; reload the page` } });
+      this.set({
+        governance: { status: "error", message: `The governance column has ${column.count} rows, the map ${map.map.count} points; reload the page` },
+      });
       return;
     }
     this.set({ governance: { status: "ready", flags: column.flags, serial: ++serials } });

@@ -75,7 +75,8 @@ export function readExamplesFile(text: string): { lines: Line[]; errors: string[
 }
 
 /** The API names a record by its place in the request (examples[3]); the user knows the line. */
-const withLines = (message: string, batch: Line[]) => message.replace(/examples\[(\d+)\]/g, (m, i: string) => (batch[Number(i)] ? `line ${batch[Number(i)]!.line}` : m));
+const withLines = (message: string, batch: Line[]) =>
+  message.replace(/examples\[(\d+)\]/g, (m, i: string) => (batch[Number(i)] ? `line ${batch[Number(i)]!.line}` : m));
 
 export function ImportExamples({ me, versionId, versionNumber }: { me: Me; versionId: string; versionNumber: number }) {
   const client = useClient();

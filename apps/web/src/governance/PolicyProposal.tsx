@@ -115,8 +115,8 @@ export function PolicyProposal({ me, versionId, versionNumber }: { me: Me; versi
         Propose by policy
       </h2>
       <p className="muted">
-        A policy picks examples of version {versionNumber} from a scored run. Preview shows how many it would propose; nothing changes until you propose,
-        and then nothing changes the data until reviewers approve and the version is released.
+        A policy picks examples of version {versionNumber} from a scored run. Preview shows how many it would propose; nothing changes until you propose, and
+        then nothing changes the data until reviewers approve and the version is released.
       </p>
       {runsResult.fetching && !runsResult.data ? <p className="muted">Loading runs…</p> : null}
       {runsResult.data && runs.length === 0 ? <p className="notice">No scored run of this dataset yet: a policy needs a run&apos;s scores.</p> : null}

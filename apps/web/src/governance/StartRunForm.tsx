@@ -68,8 +68,8 @@ export function StartRunForm({ me, versionId, versionNumber }: { me: Me; version
         Train a model on version {versionNumber}
       </h2>
       <p className="muted">
-        A tracked run trains the built-in language model on this version (canaries included, for the privacy audit) and scores every example. Empty fields
-        take the defaults.
+        A tracked run trains the built-in language model on this version (canaries included, for the privacy audit) and scores every example. Empty fields take
+        the defaults.
       </p>
       <form onSubmit={onSubmit} aria-label="Start a run" noValidate>
         <div className="row">
@@ -101,12 +101,25 @@ export function StartRunForm({ me, versionId, versionNumber }: { me: Me; version
           </div>
           <div className="field">
             <label htmlFor="run-learning-rate">Learning rate</label>
-            <input id="run-learning-rate" type="number" step="any" placeholder="default" value={learningRate} onChange={(e) => setLearningRate(e.target.value)} />
+            <input
+              id="run-learning-rate"
+              type="number"
+              step="any"
+              placeholder="default"
+              value={learningRate}
+              onChange={(e) => setLearningRate(e.target.value)}
+            />
           </div>
         </div>
         <div className="field">
           <label htmlFor="run-model-config">Advanced model configuration (JSON, optional)</label>
-          <textarea id="run-model-config" rows={2} placeholder='{"maxTokens": 64, "model": {"architecture": "gru", "hiddenSize": 64}}' value={extra} onChange={(e) => setExtra(e.target.value)} />
+          <textarea
+            id="run-model-config"
+            rows={2}
+            placeholder='{"maxTokens": 64, "model": {"architecture": "gru", "hiddenSize": 64}}'
+            value={extra}
+            onChange={(e) => setExtra(e.target.value)}
+          />
         </div>
         <button type="submit" className="primary" disabled={result.fetching}>
           {result.fetching ? "Starting…" : "Start run"}

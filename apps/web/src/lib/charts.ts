@@ -36,7 +36,13 @@ export function trajectoryChart(t: TrajectoryInput): EChartsCoreOption {
         connectNulls: false,
         markLine:
           t.epsilon != null
-            ? { symbol: "none", silent: true, lineStyle: { type: "dashed", color: "#57606a" }, label: { formatter: "ε", position: "insideEndTop" }, data: [{ yAxis: t.epsilon }] }
+            ? {
+                symbol: "none",
+                silent: true,
+                lineStyle: { type: "dashed", color: "#57606a" },
+                label: { formatter: "ε", position: "insideEndTop" },
+                data: [{ yAxis: t.epsilon }],
+              }
             : undefined,
       },
       {
@@ -115,7 +121,12 @@ function repetitionsOf(entry: Record<string, unknown>): StudyPolicyRow["byRepeti
 }
 
 /** The study's plain-language verdict and headline numbers, when the report has them. */
-export function readStudyVerdict(report: unknown): { sentences: string[]; extractionRatio: number | null; perplexityIncrease: number | null; policy: string | null } {
+export function readStudyVerdict(report: unknown): {
+  sentences: string[];
+  extractionRatio: number | null;
+  perplexityIncrease: number | null;
+  policy: string | null;
+} {
   const r = isRecord(report) ? report : {};
   const verdict = isRecord(r.verdict) ? r.verdict : {};
   const summary = isRecord(r.summary) ? r.summary : {};
@@ -158,7 +169,9 @@ export function readStudyPolicies(report: unknown): StudyPolicyRow[] {
   for (const key of ["policies", "results", "arms", "runs"]) {
     const list = report[key];
     if (Array.isArray(list)) {
-      return list.filter(isRecord).map((entry, i) => ({ name: nameOf(entry, `policy ${i + 1}`), values: numbersOf(entry), byRepetitions: repetitionsOf(entry) }));
+      return list
+        .filter(isRecord)
+        .map((entry, i) => ({ name: nameOf(entry, `policy ${i + 1}`), values: numbersOf(entry), byRepetitions: repetitionsOf(entry) }));
     }
   }
   const rows: StudyPolicyRow[] = [];
@@ -168,7 +181,6 @@ export function readStudyPolicies(report: unknown): StudyPolicyRow[] {
   }
   return rows;
 }
-
 
 /** The padded bounds are odd numbers: label only the round ticks between them. */
 const BETWEEN_BOUNDS = { showMinLabel: false, showMaxLabel: false };
@@ -190,7 +202,15 @@ export function studyScatter(rows: StudyPolicyRow[], yKey: string, yLabel: strin
     legend: { type: "scroll", top: 0, data: points.map((r) => r.name) },
     grid: { left: 72, right: 40, top: 56, bottom: 48 },
     // Padded ranges so the points' labels stay inside the plot.
-    xAxis: { type: "value", name: "validation perplexity", nameLocation: "middle", nameGap: 28, min: padded("min", 0.2), max: padded("max", 0.2), axisLabel: BETWEEN_BOUNDS },
+    xAxis: {
+      type: "value",
+      name: "validation perplexity",
+      nameLocation: "middle",
+      nameGap: 28,
+      min: padded("min", 0.2),
+      max: padded("max", 0.2),
+      axisLabel: BETWEEN_BOUNDS,
+    },
     yAxis: { type: "value", name: yLabel, nameLocation: "middle", nameGap: 52, min: padded("min", 0.12), max: padded("max", 0.12), axisLabel: BETWEEN_BOUNDS },
     series: points.map((r, i) => ({
       name: r.name,

@@ -30,10 +30,7 @@ export function can(me: Pick<Me, "permissions"> | null | undefined, mutation: st
   return Boolean(me?.permissions.includes(mutation));
 }
 
-type SessionState =
-  | { status: "loading" }
-  | { status: "signed-out"; notice?: string }
-  | { status: "signed-in"; token: string; me: Me };
+type SessionState = { status: "loading" } | { status: "signed-out"; notice?: string } | { status: "signed-in"; token: string; me: Me };
 
 interface SessionValue {
   state: SessionState;
@@ -58,7 +55,9 @@ function readCachedMe(): Me | null {
   try {
     const me = JSON.parse(window.localStorage.getItem(ME_STORAGE_KEY) ?? "null") as Me | null;
     // A cached answer from before permissions were asked for is ignored (refetched below).
-    return me && typeof me.id === "string" && typeof me.role === "string" && Array.isArray(me.permissions) && typeof me.canOverrideReleaseGate === "boolean" ? me : null;
+    return me && typeof me.id === "string" && typeof me.role === "string" && Array.isArray(me.permissions) && typeof me.canOverrideReleaseGate === "boolean"
+      ? me
+      : null;
   } catch {
     return null;
   }
@@ -71,7 +70,10 @@ async function whoAmI(token: string): Promise<Me | null> {
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({ query: stringifyDocument(ME) }),
   });
-  const body = (await response.json().catch(() => null)) as { data?: ResultOf<typeof ME>; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+  const body = (await response.json().catch(() => null)) as {
+    data?: ResultOf<typeof ME>;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  } | null;
   if (body?.data?.me) return body.data.me;
   const code = body?.errors?.[0]?.extensions?.code;
   if (code && code !== "UNAUTHENTICATED") throw new Error(body?.errors?.[0]?.message ?? `The API answered ${response.status}`);
@@ -126,10 +128,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const token = state.status === "signed-in" ? state.token : null;
   const client = useMemo(() => makeClient(token), [token]);
-  const value = useMemo<SessionValue>(
-    () => ({ state, me: state.status === "signed-in" ? state.me : null, signIn, signOut }),
-    [state, signIn, signOut],
-  );
+  const value = useMemo<SessionValue>(() => ({ state, me: state.status === "signed-in" ? state.me : null, signIn, signOut }), [state, signIn, signOut]);
 
   return (
     <SessionContext.Provider value={value}>

@@ -10,7 +10,9 @@ export const scoreJob: JobImplementation<"score"> = async (deps, { runId }) => {
   const log = deps.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const result = await scoreRun(deps.db, systemActor("worker"), { runId });
   if (result.status === "SUCCEEDED") {
-    const counts = Object.entries(result.quadrantCounts).map(([q, n]) => `${q} ${n}`).join(", ");
+    const counts = Object.entries(result.quadrantCounts)
+      .map(([q, n]) => `${q} ${n}`)
+      .join(", ");
     log(`run ${runId}: scored ${result.examples} examples (${counts})`);
     if (result.proposals && "error" in result.proposals) log(`run ${runId}: ${result.proposals.error}`);
   } else if (result.status === "FAILED") {

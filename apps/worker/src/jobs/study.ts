@@ -1,4 +1,13 @@
-import { claimStudy, DomainError, failStudy as failClaimedStudy, finishStudy as finishClaimedStudy, studyCorpusRows, systemActor, writeStudyProgress, type Database } from "@gdc/db";
+import {
+  claimStudy,
+  DomainError,
+  failStudy as failClaimedStudy,
+  finishStudy as finishClaimedStudy,
+  studyCorpusRows,
+  systemActor,
+  writeStudyProgress,
+  type Database,
+} from "@gdc/db";
 import type { InterventionStudyOptions, StudyConfig, StudyPassage, StudyProgress, StudyReport } from "@gdc/study";
 import type { JobImplementation } from "./index.ts";
 import { staleAfterSeconds } from "./train.ts";
@@ -41,7 +50,8 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
     const progress = { ...latest, heartbeatAt: new Date(now).toISOString() };
     void writeStudyProgress(db, { studyId, claimId, progress }).then(
       (written) => {
-        if (!written && !stop.signal.aborted) stop.abort(new Error(`study ${studyId} is no longer RUNNING under this worker's claim (cancelled, or taken over)`));
+        if (!written && !stop.signal.aborted)
+          stop.abort(new Error(`study ${studyId} is no longer RUNNING under this worker's claim (cancelled, or taken over)`));
       },
       () => {},
     );
@@ -62,20 +72,19 @@ export const studyJob: JobImplementation<"study"> = async (deps, { studyId }) =>
       return;
     }
     const started = Date.now();
-    const report = await study.runInterventionStudy(
-      options,
-      (p: StudyProgress) => {
-        const phaseChanged = p.phase !== latest.phase || p.arm !== latest.arm || p.seed !== latest.seed;
-        latest = progressOf(p, started);
-        writeProgress(phaseChanged);
-      },
-    );
+    const report = await study.runInterventionStudy(options, (p: StudyProgress) => {
+      const phaseChanged = p.phase !== latest.phase || p.arm !== latest.arm || p.seed !== latest.seed;
+      latest = progressOf(p, started);
+      writeProgress(phaseChanged);
+    });
     if (stop.signal.aborted) {
       log(`study ${studyId}: stopped, not finished: ${String((stop.signal.reason as Error).message)}`);
       return;
     }
     await finishStudy(db, studyId, claimId, report, study.renderStudyReport(report, { images: "inline" }));
-    log(`study ${studyId}: SUCCEEDED in ${report.timing.seconds.toFixed(0)} s; extractionRatio ${report.summary.extractionRatio}, perplexityIncrease ${report.summary.perplexityIncrease}`);
+    log(
+      `study ${studyId}: SUCCEEDED in ${report.timing.seconds.toFixed(0)} s; extractionRatio ${report.summary.extractionRatio}, perplexityIncrease ${report.summary.perplexityIncrease}`,
+    );
   } catch (err) {
     if (stop.signal.aborted) {
       // Cancelled (or resumed by another worker): the status is no longer this worker's to write.
@@ -105,7 +114,8 @@ function progressOf(p: StudyProgress, startedMs: number): Record<string, unknown
     trainings: p.trainings,
     elapsedSeconds: (Date.now() - startedMs) / 1000,
   };
-  if (t) Object.assign(out, { epoch: t.epoch, epochs: t.epochs, step: t.step, steps: t.steps, examplesPerSecond: t.examplesPerSecond, etaSeconds: t.etaSeconds });
+  if (t)
+    Object.assign(out, { epoch: t.epoch, epochs: t.epochs, step: t.step, steps: t.steps, examplesPerSecond: t.examplesPerSecond, etaSeconds: t.etaSeconds });
   return out;
 }
 
@@ -135,7 +145,13 @@ async function finishStudy(
   rendered: { markdown: string; charts: { file: string; title: string; alt: string; svg: string }[] },
 ): Promise<void> {
   const stored = { ...report, markdown: rendered.markdown, charts: rendered.charts };
-  await finishClaimedStudy(db, worker, { studyId, claimId, report: stored as unknown as Record<string, unknown>, summary: report.summary, trainings: report.timing.trainings });
+  await finishClaimedStudy(db, worker, {
+    studyId,
+    claimId,
+    report: stored as unknown as Record<string, unknown>,
+    summary: report.summary,
+    trainings: report.timing.trainings,
+  });
 }
 
 /** Fails the study under this worker's claim; true when it did. A refusal (another worker holds it, it ended) is logged, not thrown. */

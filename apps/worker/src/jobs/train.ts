@@ -14,13 +14,7 @@ import {
   systemActor,
   type Database,
 } from "@gdc/db";
-import {
-  trainLanguageModel,
-  selectBackend,
-  type CheckpointStore,
-  type TrainingCheckpoint,
-  type TrainingConfig,
-} from "@gdc/model";
+import { trainLanguageModel, selectBackend, type CheckpointStore, type TrainingCheckpoint, type TrainingConfig } from "@gdc/model";
 import type { JobImplementation } from "./index.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../checkpoint-codec.ts";
 import { resolveRunTrainingConfig } from "@gdc/model/config";
@@ -154,4 +148,3 @@ export class DatabaseCheckpointStore implements CheckpointStore {
     return latest ? decodeCheckpoint<TrainingCheckpoint>(latest.state) : null;
   }
 }
-

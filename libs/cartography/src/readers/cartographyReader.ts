@@ -38,7 +38,13 @@ export async function findEpochFiles(path: string): Promise<string[]> {
   const files: string[] = [];
   for (let e = 0; e < byEpoch.size; e++) {
     const file = byEpoch.get(e);
-    if (file === undefined) throw new DynamicsReadError(join(dir, `dynamics_epoch_${e}.jsonl`), null, null, `missing (found ${byEpoch.size} epoch files, so epochs 0…${byEpoch.size - 1} are expected)`);
+    if (file === undefined)
+      throw new DynamicsReadError(
+        join(dir, `dynamics_epoch_${e}.jsonl`),
+        null,
+        null,
+        `missing (found ${byEpoch.size} epoch files, so epochs 0…${byEpoch.size - 1} are expected)`,
+      );
     files.push(file);
   }
   return files;
@@ -356,7 +362,8 @@ export async function readCartographyDynamics(path: string, options: ReadOptions
         parser.parse(buf, start, end, line);
         parser.lossAndCorrect(line, cell);
         const seenAt = rowOf.get(parser);
-        if (seenAt !== undefined) throw new DynamicsReadError(file, line, "guid", `${JSON.stringify(parser.id)} already appears on line ${firstLine.data[seenAt]}`);
+        if (seenAt !== undefined)
+          throw new DynamicsReadError(file, line, "guid", `${JSON.stringify(parser.id)} already appears on line ${firstLine.data[seenAt]}`);
         rowOf.add(parser, ids.length);
         ids.push(parser.id);
         firstLine.push(line);
@@ -391,7 +398,8 @@ export async function readCartographyDynamics(path: string, options: ReadOptions
         const row = rowOf.get(parser);
         if (row === undefined) throw new DynamicsReadError(file, line, "guid", `${JSON.stringify(parser.id)} is not in epoch 0 (${files[0]})`);
         if (seen[row] === 1) throw new DynamicsReadError(file, line, "guid", `${JSON.stringify(parser.id)} appears twice in this epoch`);
-        if (parser.gold !== gold[row]) throw new DynamicsReadError(file, line, "gold", `${parser.gold} differs from epoch 0's gold ${gold[row]} for guid ${JSON.stringify(parser.id)}`);
+        if (parser.gold !== gold[row])
+          throw new DynamicsReadError(file, line, "gold", `${parser.gold} differs from epoch 0's gold ${gold[row]} for guid ${JSON.stringify(parser.id)}`);
         parser.lossAndCorrect(line, cell);
         seen[row] = 1;
         rows++;

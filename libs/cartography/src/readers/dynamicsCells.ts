@@ -84,12 +84,7 @@ export class DynamicsCells {
     const present = new Uint8Array(T);
     for (let c = 0; c < this.count; c++) if (this.row[c] === r) present[this.epoch[c]!] = 1;
     const e = present.indexOf(0);
-    throw new DynamicsReadError(
-      this.file,
-      null,
-      null,
-      `id ${JSON.stringify(this.ids[r])} has no value for epoch ${e} (every id needs epochs 0…${T - 1})`,
-    );
+    throw new DynamicsReadError(this.file, null, null, `id ${JSON.stringify(this.ids[r])} has no value for epoch ${e} (every id needs epochs 0…${T - 1})`);
   }
 }
 

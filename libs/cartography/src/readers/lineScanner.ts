@@ -18,12 +18,7 @@ export class ScanBuffer {
  * decoding it, so callers can parse bytes directly. Lines longer than the buffer grow it.
  * `onBytes` receives the count of bytes consumed since the previous call (for progress bars).
  */
-export async function scanLines(
-  file: string,
-  onLine: LineHandler,
-  onBytes?: (bytes: number) => void,
-  scratch: ScanBuffer = new ScanBuffer(),
-): Promise<void> {
+export async function scanLines(file: string, onLine: LineHandler, onBytes?: (bytes: number) => void, scratch: ScanBuffer = new ScanBuffer()): Promise<void> {
   const handle = await open(file, "r");
   try {
     let buf = scratch.bytes;

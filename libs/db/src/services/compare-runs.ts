@@ -37,7 +37,9 @@ const optionsSchema = z.object({
  */
 export async function compareRuns(db: Database, options: z.input<typeof optionsSchema>): Promise<RunComparison> {
   const { runAId, runBId, sample } = parseOptions(optionsSchema, options);
-  const runs = await db.sql<{ id: string; status: string; name: string }>(`SELECT id, status::text AS status, name FROM runs WHERE id = ANY($1::uuid[])`, [[runAId, runBId]]);
+  const runs = await db.sql<{ id: string; status: string; name: string }>(`SELECT id, status::text AS status, name FROM runs WHERE id = ANY($1::uuid[])`, [
+    [runAId, runBId],
+  ]);
   for (const id of [runAId, runBId]) {
     const run = runs.find((r) => r.id === id);
     if (!run) throw notFound("Run", id);

@@ -24,7 +24,12 @@ export async function createDataset(db: Database, actor: Actor, { name, descript
     });
     return {
       result: dataset,
-      audit: { action: "dataset.create", targetType: "Dataset", targetId: dataset.id, after: { name: trimmed, description, firstVersionId: dataset.versions[0]!.id } },
+      audit: {
+        action: "dataset.create",
+        targetType: "Dataset",
+        targetId: dataset.id,
+        after: { name: trimmed, description, firstVersionId: dataset.versions[0]!.id },
+      },
     };
   });
 }

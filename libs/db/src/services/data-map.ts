@@ -82,16 +82,17 @@ const QUADRANT_CODE = `CASE s.quadrant WHEN 'STABLE_EASY' THEN 0 WHEN 'AMBIGUOUS
 async function readPoints<Value>(db: Database, runId: string, binary: boolean) {
   const agg = (expression: string, separator: string) => `string_agg(${expression}, ${binary ? "''::bytea" : `'${separator}'`})`;
   return Promise.all([
-    db.sql<{
-      count: number;
-      ids: Value | null;
-      difficulty: Value | null;
-      memorization: Value | null;
-      quadrant: Value | null;
-      version: string | null;
-      resolved: ResolvedScoring;
-    }>(
-      `SELECT count(*)::int AS count,
+    db
+      .sql<{
+        count: number;
+        ids: Value | null;
+        difficulty: Value | null;
+        memorization: Value | null;
+        quadrant: Value | null;
+        version: string | null;
+        resolved: ResolvedScoring;
+      }>(
+        `SELECT count(*)::int AS count,
               ${agg(binary ? "uuid_send(p.example_id)" : "p.example_id::text", ",")} AS ids,
               ${agg(binary ? "float4send(p.difficulty)" : "p.difficulty::text", ",")} AS difficulty,
               ${agg(binary ? "float4send(p.memorization)" : "p.memorization::text", ",")} AS memorization,
@@ -102,8 +103,9 @@ async function readPoints<Value>(db: Database, runId: string, binary: boolean) {
                  FROM example_scores s
                 WHERE s.run_id = $1::uuid
                 ORDER BY s.ordinal) p`,
-      [runId],
-    ).then((rows) => rows[0]),
+        [runId],
+      )
+      .then((rows) => rows[0]),
     canaryIdsOf(db, runId),
   ]);
 }

@@ -182,7 +182,9 @@ export async function writeDynamicsBlocks(tx: DynamicsExecutor, runId: string, g
     const l = decodeFloat32(row.loss);
     const a = decodeFloat32(row.accuracy);
     if (l.length !== cells.loss.length || a.length !== cells.loss.length) {
-      throw new Error(`run ${runId}: dynamics block (epoch ${row.epoch}, block ${row.block}) holds ${l.length}/${a.length} values, expected ${cells.loss.length}`);
+      throw new Error(
+        `run ${runId}: dynamics block (epoch ${row.epoch}, block ${row.block}) holds ${l.length}/${a.length} values, expected ${cells.loss.length}`,
+      );
     }
     const merged = mergeBlock(cells, l, a);
     accepted += merged.accepted;
@@ -209,12 +211,7 @@ export async function writeDynamicsBlocks(tx: DynamicsExecutor, runId: string, g
  * Merges cells into several blocks of a run. Cells must be valid and distinct (ingestDynamics
  * checks both); ordinals must be < `examples`. See writeDynamicsBlocks.
  */
-export async function writeDynamicsCells(
-  tx: DynamicsExecutor,
-  runId: string,
-  cells: readonly DynamicsCell[],
-  examples?: number,
-): Promise<WriteCellsResult> {
+export async function writeDynamicsCells(tx: DynamicsExecutor, runId: string, cells: readonly DynamicsCell[], examples?: number): Promise<WriteCellsResult> {
   if (cells.length === 0) return { accepted: 0, unchanged: 0 };
   const N = examples ?? (await runExampleCount(tx, runId));
   const builder = new BlockCellsBuilder(N);

@@ -47,7 +47,13 @@ export async function evaluateReleaseGate(client: Reader, versionId: string): Pr
   });
   const measured = { extractionRatio: null as number | null, perplexityIncrease: null as number | null };
   if (!study) {
-    return { passed: false, reasons: [`no study: version ${versionId} has no SUCCEEDED study to check the release gate against`], studyId: null, gate, measured };
+    return {
+      passed: false,
+      reasons: [`no study: version ${versionId} has no SUCCEEDED study to check the release gate against`],
+      studyId: null,
+      gate,
+      measured,
+    };
   }
   const summary = ((study.report as { summary?: StudyGateSummary } | null)?.summary ?? {}) as StudyGateSummary;
   const reasons: string[] = [];

@@ -91,7 +91,13 @@ export async function exportVersion(db: Database, { versionId, pageSize = 5_000 
         if (served !== released) throw mismatch(`the rows hash to ${served}, the release to ${released}`);
       }
       for (const r of page) {
-        yield { id: r.key, text: r.text, payload: (r.payload ?? null) as ExportedExample["payload"], weight: Number(r.weight), split: r.split.toLowerCase() as ExportedExample["split"] };
+        yield {
+          id: r.key,
+          text: r.text,
+          payload: (r.payload ?? null) as ExportedExample["payload"],
+          weight: Number(r.weight),
+          split: r.split.toLowerCase() as ExportedExample["split"],
+        };
       }
       if (last) return;
       after = page[page.length - 1]!.id;

@@ -77,7 +77,9 @@ export function parseExampleRecord(value: unknown, where: string): ExampleRecord
 }
 
 export const exampleContentHash = (r: Pick<ExampleRecord, "text" | "payload">) =>
-  createHash("sha256").update(canonicalJson({ text: r.text, payload: r.payload ?? null })).digest("hex");
+  createHash("sha256")
+    .update(canonicalJson({ text: r.text, payload: r.payload ?? null }))
+    .digest("hex");
 
 export interface ImportExamplesOptions {
   versionId: string;
@@ -208,7 +210,11 @@ async function assertKeysMatchContent(tx: Tx, datasetId: string, rows: { where: 
   for (const row of rows) {
     const hash = known.get(row.key);
     if (hash !== undefined && hash !== row.contentHash) {
-      throw new DomainError("BAD_USER_INPUT", `${row.where}: id: "${row.key}" already names an example with different content in this dataset`, `${row.where}.id`);
+      throw new DomainError(
+        "BAD_USER_INPUT",
+        `${row.where}: id: "${row.key}" already names an example with different content in this dataset`,
+        `${row.where}.id`,
+      );
     }
   }
 }

@@ -31,7 +31,9 @@ export interface DynamicsColumnsInput {
 }
 
 /** One chunk: `cells` (the GraphQL mutation) or `columns` (the bulk endpoint); errors name `cells[i].<field>` either way. */
-export type IngestDynamicsOptions = { runId: string } & ({ cells: readonly DynamicsCellInput[]; columns?: undefined } | { columns: DynamicsColumnsInput; cells?: undefined });
+export type IngestDynamicsOptions = { runId: string } & (
+  { cells: readonly DynamicsCellInput[]; columns?: undefined } | { columns: DynamicsColumnsInput; cells?: undefined }
+);
 
 export interface IngestDynamicsResult {
   /** Cells stored with a new value. */
@@ -102,7 +104,10 @@ function checkedColumns(options: IngestDynamicsOptions): DynamicsColumnsInput {
     const { exampleKey, epoch, loss, accuracy } = options.columns;
     const n = exampleKey.length;
     if (loss.length !== n || accuracy.length !== n || (typeof epoch !== "number" && epoch.length !== n)) {
-      throw badInput("cells", `columns of different lengths: ${n} keys, ${typeof epoch === "number" ? "one" : epoch.length} epochs, ${loss.length} losses, ${accuracy.length} accuracies`);
+      throw badInput(
+        "cells",
+        `columns of different lengths: ${n} keys, ${typeof epoch === "number" ? "one" : epoch.length} epochs, ${loss.length} losses, ${accuracy.length} accuracies`,
+      );
     }
     if (n > MAX_CELLS_PER_CHUNK) throw badInput("cells", `at most ${MAX_CELLS_PER_CHUNK} cells per chunk, got ${n}; split the chunk`);
     if (typeof epoch === "number") for (let i = 0; i < n; i++) checkCell(exampleKey[i], epoch, loss[i], accuracy[i], i);

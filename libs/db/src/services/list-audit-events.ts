@@ -8,7 +8,10 @@ const optionsSchema = z.object({
   targetId: z.string().max(200).nullish(),
   first: z.number().int().min(1).max(500).default(50),
   /** The `seq` of the last event of the previous page (the page's endCursor). */
-  after: z.string().regex(/^\d{1,19}$/, "must be an event seq (the previous page's endCursor)").nullish(),
+  after: z
+    .string()
+    .regex(/^\d{1,19}$/, "must be an event seq (the previous page's endCursor)")
+    .nullish(),
 });
 export type ListAuditEventsOptions = z.input<typeof optionsSchema>;
 

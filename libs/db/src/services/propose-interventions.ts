@@ -1,15 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import {
-  applyPolicy,
-  ConfigError,
-  parsePolicySpec,
-  QUADRANT_CODE,
-  QUADRANTS,
-  type PolicySpec,
-  type Quadrant,
-  type QuadrantThresholds,
-} from "@gdc/cartography";
+import { applyPolicy, ConfigError, parsePolicySpec, QUADRANT_CODE, QUADRANTS, type PolicySpec, type Quadrant, type QuadrantThresholds } from "@gdc/cartography";
 import type { Database } from "../database.ts";
 import { auditedTransaction, type Actor, type Tx } from "../audit.ts";
 import { canonicalJson } from "../canonical-json.ts";
@@ -92,11 +83,7 @@ interface Candidate {
  * One multi-row INSERT for the batch and ONE audit event for it (its `after` holds the counts
  * and a SHA-256 over the sorted new intervention ids; the rows themselves name the proposer).
  */
-export async function proposeInterventions(
-  db: Database,
-  actor: Actor,
-  options: ProposeInterventionsOptions,
-): Promise<ProposeInterventionsResult> {
+export async function proposeInterventions(db: Database, actor: Actor, options: ProposeInterventionsOptions): Promise<ProposeInterventionsResult> {
   const input = parseOptions(optionsSchema, options);
   if (!actor.userId) throw new DomainError("FORBIDDEN", "Interventions are proposed by a user (the proposer is recorded for four-eyes review)");
   const proposerId = actor.userId;

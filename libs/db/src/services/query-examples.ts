@@ -155,7 +155,12 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
   const direction: SortDirection = options.orderBy?.direction ?? (field === null || field === "KEY" ? "ASC" : "DESC");
   if (direction !== "ASC" && direction !== "DESC") throw badInput("orderBy.direction", "must be ASC or DESC");
   const scoreFilter = Boolean(
-    filter.quadrants?.length || filter.difficultyMin != null || filter.difficultyMax != null || filter.memorizationMin != null || filter.memorizationMax != null || filter.neverLearned != null,
+    filter.quadrants?.length ||
+    filter.difficultyMin != null ||
+    filter.difficultyMax != null ||
+    filter.memorizationMin != null ||
+    filter.memorizationMax != null ||
+    filter.neverLearned != null,
   );
   const scoreOrder = field !== null && field !== "KEY";
 
@@ -229,8 +234,14 @@ export async function queryExamples(db: Database, options: QueryExamplesOptions)
   // For roles that may not read canaries, a canary whose key is its content hash is listed (and
   // ordered, and paged) by the key they are shown, canary:<id>: ordering by the stored key would
   // place it by its hash, and a cursor would carry the hash (issue 13 F7).
-  const keyColumn = options.canaryTextSearchable === false ? `(CASE WHEN e.is_canary AND e.key = e.content_hash THEN 'canary:' || e.id::text ELSE e.key END)` : "e.key";
-  const sort = field === null ? null : field === "KEY" ? { column: keyColumn, cast: "text", selected: "sort_key" } : { ...SCORE_COLUMN[field], selected: columnName(SCORE_COLUMN[field].column) };
+  const keyColumn =
+    options.canaryTextSearchable === false ? `(CASE WHEN e.is_canary AND e.key = e.content_hash THEN 'canary:' || e.id::text ELSE e.key END)` : "e.key";
+  const sort =
+    field === null
+      ? null
+      : field === "KEY"
+        ? { column: keyColumn, cast: "text", selected: "sort_key" }
+        : { ...SCORE_COLUMN[field], selected: columnName(SCORE_COLUMN[field].column) };
   const orderTag = `${field ?? "DEFAULT"}:${direction}`;
   const op = direction === "ASC" ? ">" : "<";
   if (options.after) {

@@ -110,7 +110,10 @@ export async function releaseVersion(db: Database, actor: Actor, options: Releas
       const [{ unreviewed }] = (await tx.$queryRaw<{ unreviewed: number }[]>`
         SELECT count(*)::int AS unreviewed FROM interventions WHERE version_id = ${versionId}::uuid AND status = 'PROPOSED'`) as [{ unreviewed: number }];
 
-      const runs = await lineageRuns(tx, approved.map((r) => r.id));
+      const runs = await lineageRuns(
+        tx,
+        approved.map((r) => r.id),
+      );
       const { contentHash, examples } = await hashMembership(tx, versionId);
       const lineage: ReleaseLineage = {
         parentVersionId: version.parentId,

@@ -30,7 +30,10 @@ export async function reviewIntervention(db: Database, actor: Actor, options: Re
 export const MAX_REVIEW_BATCH = 500;
 
 const batchSchema = z.object({
-  interventionIds: z.array(z.uuid()).min(1, "name at least one intervention").max(MAX_REVIEW_BATCH, `at most ${MAX_REVIEW_BATCH} per call; send the rest in further calls`),
+  interventionIds: z
+    .array(z.uuid())
+    .min(1, "name at least one intervention")
+    .max(MAX_REVIEW_BATCH, `at most ${MAX_REVIEW_BATCH} per call; send the rest in further calls`),
   decision: optionsSchema.shape.decision,
   reason: optionsSchema.shape.reason,
 });
@@ -70,9 +73,11 @@ export interface ReviewableIntervention {
  */
 export function reviewRefusal(intervention: ReviewableIntervention, reviewerId: string, tie: string | null, field?: string): DomainError | null {
   const { id } = intervention;
-  if (intervention.proposedById === reviewerId) return new DomainError("FORBIDDEN", `Four eyes: you proposed intervention ${id}, so another reviewer must review it`, field);
+  if (intervention.proposedById === reviewerId)
+    return new DomainError("FORBIDDEN", `Four eyes: you proposed intervention ${id}, so another reviewer must review it`, field);
   if (tie) return new DomainError("FORBIDDEN", `Four eyes: ${tie} the proposer of intervention ${id}, so another reviewer must review it`, field);
-  if (intervention.status !== "PROPOSED") return new DomainError("CONFLICT", `Intervention ${id} is ${intervention.status}; only PROPOSED interventions can be reviewed`, field);
+  if (intervention.status !== "PROPOSED")
+    return new DomainError("CONFLICT", `Intervention ${id} is ${intervention.status}; only PROPOSED interventions can be reviewed`, field);
   try {
     assertDraft(intervention.version);
   } catch (err) {
@@ -143,7 +148,14 @@ function tiesOf(rows: TieRow[]): Map<string, string> {
  * anything is written, then one Review row, one status change and one audit event each.
  * Errors name `interventionIds.<i>` for a batch. Returns the reviewed interventions in id order.
  */
-async function review(db: Database, actor: Actor, interventionIds: readonly string[], decision: "APPROVE" | "REJECT", reason: string, options: { batch: boolean }) {
+async function review(
+  db: Database,
+  actor: Actor,
+  interventionIds: readonly string[],
+  decision: "APPROVE" | "REJECT",
+  reason: string,
+  options: { batch: boolean },
+) {
   if (!actor.userId) throw forbidden("Interventions are reviewed by a user (the reviewer is recorded)");
   const reviewerId = actor.userId;
   const status = decision === "APPROVE" ? "APPROVED" : "REJECTED";
@@ -151,7 +163,9 @@ async function review(db: Database, actor: Actor, interventionIds: readonly stri
     db,
     actor,
     async (tx) => {
-      const rows = await tx.$queryRawUnsafe<{ id: string; status: string; proposed_by_id: string; version_id: string; version_status: string; version_number: number }[]>(
+      const rows = await tx.$queryRawUnsafe<
+        { id: string; status: string; proposed_by_id: string; version_id: string; version_status: string; version_number: number }[]
+      >(
         `SELECT i.id, i.status::text AS status, i.proposed_by_id, i.version_id, v.status::text AS version_status, v.number AS version_number
          FROM interventions i JOIN dataset_versions v ON v.id = i.version_id
          WHERE i.id = ANY($1::uuid[]) ORDER BY i.id FOR UPDATE OF i`,
@@ -182,13 +196,24 @@ async function review(db: Database, actor: Actor, interventionIds: readonly stri
         reason,
       );
       const reviewOf = new Map(reviews.map((r) => [r.intervention_id, r.id]));
-      await tx.$executeRawUnsafe(`UPDATE interventions SET status = $2::"InterventionStatus", updated_at = now() WHERE id = ANY($1::uuid[])`, interventionIds, status);
+      await tx.$executeRawUnsafe(
+        `UPDATE interventions SET status = $2::"InterventionStatus", updated_at = now() WHERE id = ANY($1::uuid[])`,
+        interventionIds,
+        status,
+      );
       const [first, ...rest] = interventionIds.map((id) => ({
         action: "intervention.review",
         targetType: "Intervention",
         targetId: id,
         before: { status: "PROPOSED" },
-        after: { status, decision, reason, reviewId: reviewOf.get(id), versionId: found.get(id)!.version_id, ...(options.batch ? { batch: interventionIds.length } : {}) },
+        after: {
+          status,
+          decision,
+          reason,
+          reviewId: reviewOf.get(id),
+          versionId: found.get(id)!.version_id,
+          ...(options.batch ? { batch: interventionIds.length } : {}),
+        },
       }));
       const result = await tx.intervention.findMany({ where: { id: { in: [...interventionIds] } }, orderBy: { id: "asc" } });
       return { result, audit: [first!, ...rest] as const };

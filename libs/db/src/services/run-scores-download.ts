@@ -65,7 +65,8 @@ export async function readRunScores(db: Database, { runId, canarySecretsVisible,
       );
       if ((await dataMapVersion(db, runId)) !== version) throw conflict(`run ${runId} was scored again while its scores were read; download them again`);
       const expected = Math.min(pageSize, count - first);
-      if (rows.length !== expected || rows[0]?.ordinal !== first) throw conflict(`run ${runId}: scores ${first}…${first + expected - 1} are incomplete; score it again`);
+      if (rows.length !== expected || rows[0]?.ordinal !== first)
+        throw conflict(`run ${runId}: scores ${first}…${first + expected - 1} are incomplete; score it again`);
       const values = {} as Record<ScoreColumn, ScoreValue[]>;
       for (const c of SCORE_COLUMNS) values[c] = rows.map((r) => r[c] ?? null);
       yield { first, keys: visibleKeys.slice(first, first + rows.length), values };

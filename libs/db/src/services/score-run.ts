@@ -69,7 +69,13 @@ export async function scoreRun(db: Database, actor: Actor, { runId }: ScoreRunOp
         const scoringResolved = { ...scores.config, thresholds: assignment.thresholds, mapping: QUADRANT_MAPPING };
         // Keep what the trainer recorded (backend, perplexity, history); add the scoring summary.
         const trained = run.metrics && typeof run.metrics === "object" && !Array.isArray(run.metrics) ? run.metrics : {};
-        const metrics = { ...trained, examples, quadrantCounts: assignment.counts, neverLearned: count(scores.neverLearned), scoredAt: new Date().toISOString() };
+        const metrics = {
+          ...trained,
+          examples,
+          quadrantCounts: assignment.counts,
+          neverLearned: count(scores.neverLearned),
+          scoredAt: new Date().toISOString(),
+        };
         await tx.run.update({
           where: { id: runId },
           data: {
@@ -83,7 +89,13 @@ export async function scoreRun(db: Database, actor: Actor, { runId }: ScoreRunOp
         });
         return {
           result: undefined,
-          audit: { action: "run.score", targetType: "Run", targetId: runId, before: { status: current.status }, after: { status: "SUCCEEDED", scoringResolved, metrics } },
+          audit: {
+            action: "run.score",
+            targetType: "Run",
+            targetId: runId,
+            before: { status: current.status },
+            after: { status: "SUCCEEDED", scoringResolved, metrics },
+          },
         };
       },
       { timeoutMs: 1_800_000 },
@@ -176,6 +188,9 @@ async function markFailed(db: Database, actor: Actor, runId: string, error: stri
   await auditedTransaction(db, actor, async (tx) => {
     const before = await tx.run.findUnique({ where: { id: runId }, select: { status: true } });
     await tx.run.update({ where: { id: runId }, data: { status: "FAILED", error, finishedAt: new Date() } });
-    return { result: undefined, audit: { action: "run.fail", targetType: "Run", targetId: runId, before: { status: before?.status }, after: { status: "FAILED", error } } };
+    return {
+      result: undefined,
+      audit: { action: "run.fail", targetType: "Run", targetId: runId, before: { status: before?.status }, after: { status: "FAILED", error } },
+    };
   });
 }

@@ -49,7 +49,13 @@ export async function setReleaseGate(db: Database, actor: Actor, options: SetRel
     });
     return {
       result: updated,
-      audit: { action: "dataset.setReleaseGate", targetType: "Dataset", targetId: datasetId, before: { releaseGate: dataset.releaseGate }, after: { releaseGate: gate } },
+      audit: {
+        action: "dataset.setReleaseGate",
+        targetType: "Dataset",
+        targetId: datasetId,
+        before: { releaseGate: dataset.releaseGate },
+        after: { releaseGate: gate },
+      },
     };
   });
 }

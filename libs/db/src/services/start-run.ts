@@ -72,7 +72,18 @@ export async function startRun(db: Database, queue: JobQueue, actor: Actor, opti
         action: "run.start",
         targetType: "Run",
         targetId: run.id,
-        after: { versionId: run.versionId, onDraft, canaries, name, kind: "TRACKED", epochs, seed: options.seed, examples, scoringConfig, modelConfig: options.modelConfig ?? {} },
+        after: {
+          versionId: run.versionId,
+          onDraft,
+          canaries,
+          name,
+          kind: "TRACKED",
+          epochs,
+          seed: options.seed,
+          examples,
+          scoringConfig,
+          modelConfig: options.modelConfig ?? {},
+        },
       },
     };
   });

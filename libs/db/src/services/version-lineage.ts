@@ -34,7 +34,10 @@ export async function versionLineage(db: Database, versionId: string): Promise<V
     where: version.release ? { releaseId: version.release.id } : { versionId, status: "APPROVED" },
     select: { id: true },
   });
-  const runs = await lineageRuns(db.prisma, interventions.map((i) => i.id));
+  const runs = await lineageRuns(
+    db.prisma,
+    interventions.map((i) => i.id),
+  );
   return {
     versionId,
     released: Boolean(version.release),

@@ -55,7 +55,10 @@ async function withAdmin<T>(serverUrl: string, fn: (c: pg.Client) => Promise<T>)
 /** One migrated template per set of migrations, created once and shared by every test file. */
 async function ensureTemplate(serverUrl: string): Promise<string> {
   const names = migrationNames();
-  const tag = (names.at(-1) ?? "none").replace(/[^a-z0-9]/gi, "").slice(0, 24).toLowerCase();
+  const tag = (names.at(-1) ?? "none")
+    .replace(/[^a-z0-9]/gi, "")
+    .slice(0, 24)
+    .toLowerCase();
   const template = `gdc_tpl_${names.length}_${tag}`;
   return withAdmin(serverUrl, async (c) => {
     await c.query("SELECT pg_advisory_lock(4242)");

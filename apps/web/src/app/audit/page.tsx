@@ -140,11 +140,7 @@ function AuditLog() {
       for (;;) {
         setExporting(`Exporting… ${formatInt(events.length)} events`);
         const r: { data?: AuditEventsData; error?: CombinedError } = await client
-          .query(
-            EVENTS,
-            { first: EXPORT_PAGE, after, targetType: targetType || null },
-            { requestPolicy: "network-only" },
-          )
+          .query(EVENTS, { first: EXPORT_PAGE, after, targetType: targetType || null }, { requestPolicy: "network-only" })
           .toPromise();
         if (r.error || !r.data) throw new Error(errorMessage(r.error) ?? "the audit events could not be read");
         events.push(...r.data.auditEvents.nodes.filter((e) => matches(e, filter)));
@@ -215,7 +211,13 @@ function AuditLog() {
           ))}
         </select>
         <label htmlFor="audit-search">Search</label>
-        <input id="audit-search" type="search" placeholder="who, action, target id" value={filter.search} onChange={(e) => setFilter((f) => ({ ...f, search: e.target.value }))} />
+        <input
+          id="audit-search"
+          type="search"
+          placeholder="who, action, target id"
+          value={filter.search}
+          onChange={(e) => setFilter((f) => ({ ...f, search: e.target.value }))}
+        />
         <label htmlFor="audit-since">Since</label>
         <input id="audit-since" type="date" value={filter.since} onChange={(e) => setFilter((f) => ({ ...f, since: e.target.value }))} />
         <button type="button" onClick={() => void exportEvents("csv")} disabled={Boolean(exporting)}>
@@ -224,40 +226,44 @@ function AuditLog() {
         <button type="button" onClick={() => void exportEvents("jsonl")} disabled={Boolean(exporting)}>
           Export JSONL
         </button>
-        {exporting ? <span className="muted" role="status">{exporting}</span> : null}
+        {exporting ? (
+          <span className="muted" role="status">
+            {exporting}
+          </span>
+        ) : null}
       </div>
       <ErrorNote message={exportError} />
       <p className="muted">
-        Exports hold every matching event with its hash and the previous event&apos;s hash, so the chain can be checked outside the product.
-        Search and date filter the loaded pages; load more to search further back.
+        Exports hold every matching event with its hash and the previous event&apos;s hash, so the chain can be checked outside the product. Search and date
+        filter the loaded pages; load more to search further back.
       </p>
       <div className="table-scroll">
-      <table className="audit-table">
-        <caption className="sr-only">Audit events</caption>
-        <thead>
-          <tr>
-            <th scope="col" className="num">
-              #
-            </th>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            <th scope="col">Target</th>
-            <th scope="col">Change</th>
-            <th scope="col">Hash</th>
-          </tr>
-        </thead>
-        {pages.map((after, i) => (
-          <AuditEventsPage
-            key={`${targetType}:${after ?? "first"}`}
-            after={after}
-            targetType={targetType || null}
-            isLast={i === pages.length - 1}
-            onMore={(cursor) => setPages((prev) => [...prev, cursor])}
-            filter={filter}
-          />
-        ))}
-      </table>
+        <table className="audit-table">
+          <caption className="sr-only">Audit events</caption>
+          <thead>
+            <tr>
+              <th scope="col" className="num">
+                #
+              </th>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Change</th>
+              <th scope="col">Hash</th>
+            </tr>
+          </thead>
+          {pages.map((after, i) => (
+            <AuditEventsPage
+              key={`${targetType}:${after ?? "first"}`}
+              after={after}
+              targetType={targetType || null}
+              isLast={i === pages.length - 1}
+              onMore={(cursor) => setPages((prev) => [...prev, cursor])}
+              filter={filter}
+            />
+          ))}
+        </table>
       </div>
     </div>
   );

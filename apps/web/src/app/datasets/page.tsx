@@ -113,8 +113,8 @@ function CreateDatasetForm() {
         {created && !result.error ? (
           <p className="success" data-testid="dataset-created">
             Created dataset “{created.name}” with an empty draft,{" "}
-            {created.versionId ? <Link href={`/versions/${created.versionId}`}>version {created.number}</Link> : `version ${created.number}`}: import
-            examples into it (<code>gdc import-examples &lt;file&gt; --version {created.versionId ?? "<id>"}</code>), then release it.
+            {created.versionId ? <Link href={`/versions/${created.versionId}`}>version {created.number}</Link> : `version ${created.number}`}: import examples
+            into it (<code>gdc import-examples &lt;file&gt; --version {created.versionId ?? "<id>"}</code>), then release it.
           </p>
         ) : null}
         <p className="hint">Creating a dataset also creates its first version, an empty draft numbered 1.</p>

@@ -68,7 +68,8 @@ type Scope = "reviewable" | "mine" | "all";
 type Sort = "oldest" | "newest" | "memorization" | "difficulty";
 
 const policyName = (policy: unknown) => (isRecord(policy) && typeof policy.name === "string" ? policy.name : "other");
-const evidenceNumber = (evidence: unknown, key: string) => (isRecord(evidence) && typeof evidence[key] === "number" ? (evidence[key] as number) : Number.NEGATIVE_INFINITY);
+const evidenceNumber = (evidence: unknown, key: string) =>
+  isRecord(evidence) && typeof evidence[key] === "number" ? (evidence[key] as number) : Number.NEGATIVE_INFINITY;
 
 function ReviewQueue({ me }: { me: Me }) {
   const client = useClient();
@@ -240,7 +241,11 @@ function ReviewQueue({ me }: { me: Me }) {
                 </select>
               </div>
             </div>
-            {hasMore ? <p className="muted" style={{ margin: 0 }}>Filters and sort apply to the {items.length} loaded; “Show more” loads the next {PAGE}.</p> : null}
+            {hasMore ? (
+              <p className="muted" style={{ margin: 0 }}>
+                Filters and sort apply to the {items.length} loaded; “Show more” loads the next {PAGE}.
+              </p>
+            ) : null}
           </form>
         </>
       ) : null}
@@ -336,9 +341,7 @@ function ReviewSelected({ items, onDecided }: { items: QueueItem[]; onDecided: (
             <strong id="confirm-selected-title">
               {verb} {formatNumber(n)} intervention{n === 1 ? "" : "s"}?
             </strong>
-            <p style={{ margin: 0 }}>
-              Each gets its own review with the reason “{reason.trim()}” and its own audit event. This cannot be undone.
-            </p>
+            <p style={{ margin: 0 }}>Each gets its own review with the reason “{reason.trim()}” and its own audit event. This cannot be undone.</p>
             <div className="row">
               <button type="button" className="primary" onClick={onConfirm} disabled={result.fetching}>
                 {result.fetching ? "Reviewing…" : `Confirm: ${verb.toLowerCase()} ${formatNumber(n)}`}
@@ -384,7 +387,8 @@ function DecisionFields(props: {
       <fieldset>
         <legend>{props.legend}</legend>
         <label className="field-inline">
-          <input type="radio" name={`decision-${idSuffix}`} value="APPROVE" required checked={decision === "APPROVE"} onChange={() => onDecision("APPROVE")} /> Approve
+          <input type="radio" name={`decision-${idSuffix}`} value="APPROVE" required checked={decision === "APPROVE"} onChange={() => onDecision("APPROVE")} />{" "}
+          Approve
         </label>
         <label className="field-inline">
           <input type="radio" name={`decision-${idSuffix}`} value="REJECT" checked={decision === "REJECT"} onChange={() => onDecision("REJECT")} /> Reject
@@ -533,8 +537,7 @@ function ReviewItem({
             <dd>
               {item.run ? (
                 <>
-                  <Link href={`/runs/${item.run.id}`}>{item.run.name}</Link> ·{" "}
-                  <Link href={`/runs/${item.run.id}/examples/${item.example.id}`}>trajectory</Link>
+                  <Link href={`/runs/${item.run.id}`}>{item.run.name}</Link> · <Link href={`/runs/${item.run.id}/examples/${item.example.id}`}>trajectory</Link>
                 </>
               ) : (
                 "—"
@@ -572,9 +575,7 @@ function ReviewItem({
       ) : mine ? (
         <p className="four-eyes">You proposed this — another reviewer must decide.</p>
       ) : (
-        <p className="muted">
-          Your role ({me.role}) cannot review interventions.
-        </p>
+        <p className="muted">Your role ({me.role}) cannot review interventions.</p>
       )}
     </article>
   );

@@ -31,8 +31,8 @@ function Studies() {
     <div>
       <h1>Studies</h1>
       <p className="muted">
-        An intervention study retrains the same model on a version before and after curation and compares canary extraction, exposure and
-        validation perplexity. Start one from a version&apos;s page.
+        An intervention study retrains the same model on a version before and after curation and compares canary extraction, exposure and validation perplexity.
+        Start one from a version&apos;s page.
       </p>
       <ErrorNote message={errorMessage(result.error)} />
       {result.fetching && !result.data ? <Loading what="studies" /> : null}

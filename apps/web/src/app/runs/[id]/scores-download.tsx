@@ -9,7 +9,8 @@ const SCORE_FILES = [
   { format: "arrow", label: "Scores (Arrow, for pandas / pyarrow)" },
 ] as const;
 
-export const runScoresPath = (runId: string, format: (typeof SCORE_FILES)[number]["format"]) => `${EXPORT_PATH}/runs/${encodeURIComponent(runId)}/scores.${format}`;
+export const runScoresPath = (runId: string, format: (typeof SCORE_FILES)[number]["format"]) =>
+  `${EXPORT_PATH}/runs/${encodeURIComponent(runId)}/scores.${format}`;
 
 /**
  * Download buttons for a scored run's scores: every score column, keyed by the example keys the
@@ -38,12 +39,18 @@ export function RunScoresDownload({ runId, runName }: { runId: string; runName: 
         Download scores
       </h2>
       <p className="hint">
-        Every score of every training example (difficulty, memorization and each memorization signal, forget events, confidence, variability,
-        correctness, quadrant), keyed by your example ids (<code>example_key</code>), one row per example in the order you imported them.
+        Every score of every training example (difficulty, memorization and each memorization signal, forget events, confidence, variability, correctness,
+        quadrant), keyed by your example ids (<code>example_key</code>), one row per example in the order you imported them.
       </p>
       <div className="row">
         {SCORE_FILES.map((file) => (
-          <button key={file.format} type="button" onClick={() => onDownload(file.format)} disabled={busy !== null} data-testid={`download-scores-${file.format}`}>
+          <button
+            key={file.format}
+            type="button"
+            onClick={() => onDownload(file.format)}
+            disabled={busy !== null}
+            data-testid={`download-scores-${file.format}`}
+          >
             {busy === file.format ? "Preparing the download…" : file.label}
           </button>
         ))}

@@ -36,7 +36,15 @@ const COMPARISON = graphql(`
 `);
 
 export default function ComparePage() {
-  return <RequireSession>{() => <Suspense fallback={<Loading what="runs" />}><Compare /></Suspense>}</RequireSession>;
+  return (
+    <RequireSession>
+      {() => (
+        <Suspense fallback={<Loading what="runs" />}>
+          <Compare />
+        </Suspense>
+      )}
+    </RequireSession>
+  );
 }
 
 function Compare() {

@@ -129,7 +129,10 @@ function Study({ me }: { me: Me }) {
             {exposureSkew ? (
               <section className="card">
                 <h2 style={{ marginTop: 0 }}>Exposure (skew-normal) vs validation perplexity</h2>
-                <EChart option={exposureSkew} label="Scatter of mean canary exposure (skew-normal estimate) against validation perplexity, one point per policy" />
+                <EChart
+                  option={exposureSkew}
+                  label="Scatter of mean canary exposure (skew-normal estimate) against validation perplexity, one point per policy"
+                />
               </section>
             ) : null}
           </div>

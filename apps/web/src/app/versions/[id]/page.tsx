@@ -184,7 +184,10 @@ function Version({ me }: { me: Me }) {
           <ul>
             {version.runs.map((r) => (
               <li key={r.id}>
-                <Link href={`/runs/${r.id}`}>{r.name}</Link> <StatusBadge status={r.status} /> <span className="muted">({r.kind.toLowerCase()}, {r.epochs} epochs)</span>
+                <Link href={`/runs/${r.id}`}>{r.name}</Link> <StatusBadge status={r.status} />{" "}
+                <span className="muted">
+                  ({r.kind.toLowerCase()}, {r.epochs} epochs)
+                </span>
               </li>
             ))}
           </ul>
@@ -208,57 +211,57 @@ function Version({ me }: { me: Me }) {
           </p>
         ) : (
           <p data-testid="diff-summary" className="muted">
-            Version {version.number} is the dataset&apos;s first version: its examples were imported into it, so there is no parent to compare
-            with. What its release {version.status === "RELEASED" ? "did" : "will do"} is listed above.
+            Version {version.number} is the dataset&apos;s first version: its examples were imported into it, so there is no parent to compare with. What its
+            release {version.status === "RELEASED" ? "did" : "will do"} is listed above.
           </p>
         )}
         {!diff.parent ? null : diff.rows.edges.length > 0 ? (
           <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Change</th>
-                <th scope="col">Example</th>
-                <th scope="col" className="num">
-                  Weight
-                </th>
-                <th scope="col">Intervention</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {diff.rows.edges.map((row) => (
-                <tr key={`${row.example.id}:${row.change}`}>
-                  <td>
-                    <StatusBadge status={row.change} />
-                  </td>
-                  <td>
-                    <code>{row.example.key}</code>
-                    <div className="muted">{row.example.text ?? "(redacted)"}</div>
-                  </td>
-                  <td className="num">
-                    {formatNumber(row.parentWeight)} → {row.change === "REMOVED" ? "removed" : formatNumber(row.weight)}
-                  </td>
-                  <td>
-                    {row.intervention ? (
-                      <>
-                        {row.intervention.action}
-                        {row.intervention.run ? (
-                          <>
-                            {" "}
-                            · <Link href={`/runs/${row.intervention.run.id}/examples/${row.example.id}`}>evidence</Link>
-                          </>
-                        ) : null}
-                      </>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
-                  <td>{row.reason ?? "—"}</td>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Change</th>
+                  <th scope="col">Example</th>
+                  <th scope="col" className="num">
+                    Weight
+                  </th>
+                  <th scope="col">Intervention</th>
+                  <th scope="col">Reason</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {diff.rows.edges.map((row) => (
+                  <tr key={`${row.example.id}:${row.change}`}>
+                    <td>
+                      <StatusBadge status={row.change} />
+                    </td>
+                    <td>
+                      <code>{row.example.key}</code>
+                      <div className="muted">{row.example.text ?? "(redacted)"}</div>
+                    </td>
+                    <td className="num">
+                      {formatNumber(row.parentWeight)} → {row.change === "REMOVED" ? "removed" : formatNumber(row.weight)}
+                    </td>
+                    <td>
+                      {row.intervention ? (
+                        <>
+                          {row.intervention.action}
+                          {row.intervention.run ? (
+                            <>
+                              {" "}
+                              · <Link href={`/runs/${row.intervention.run.id}/examples/${row.example.id}`}>evidence</Link>
+                            </>
+                          ) : null}
+                        </>
+                      ) : (
+                        "—"
+                      )}
+                    </td>
+                    <td>{row.reason ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         ) : (
           <p className="muted">No row-level changes against version {diff.parent.number}.</p>
@@ -347,11 +350,13 @@ function ReleaseChangesSection({ version }: { version: NonNullable<VersionData["
   const total = changes.prunedCount + changes.downweightedCount + (changes.canaryRowsKnown ? changes.canariesLeftOutCount : 0);
   return (
     <section aria-labelledby="release-changes-title">
-      <h2 id="release-changes-title">{changes.released ? `What releasing version ${version.number} did` : `What releasing version ${version.number} will do`}</h2>
+      <h2 id="release-changes-title">
+        {changes.released ? `What releasing version ${version.number} did` : `What releasing version ${version.number} will do`}
+      </h2>
       <p data-testid="release-summary">
         <strong>{formatInt(changes.prunedCount)}</strong> pruned · <strong>{formatInt(changes.downweightedCount)}</strong> down-weighted ·{" "}
-        <strong>{formatInt(changes.canariesLeftOutCount)}</strong> canaries left out · <strong>{formatInt(changes.pendingProposalsCount)}</strong>{" "}
-        pending proposal{changes.pendingProposalsCount === 1 ? "" : "s"} {changes.released ? "closed unreviewed" : "will leave the queue"} ·{" "}
+        <strong>{formatInt(changes.canariesLeftOutCount)}</strong> canaries left out · <strong>{formatInt(changes.pendingProposalsCount)}</strong> pending
+        proposal{changes.pendingProposalsCount === 1 ? "" : "s"} {changes.released ? "closed unreviewed" : "will leave the queue"} ·{" "}
         {formatInt(changes.examplesBefore)} → {formatInt(changes.examplesAfter)} members
         {changes.released ? null : <span className="muted"> (a preview: it follows reviews until the release)</span>}
       </p>
@@ -461,9 +466,7 @@ function ClosedProposals({ versionId, count }: { versionId: string; count: numbe
   const [open, setOpen] = useState(false);
   return (
     <details className="card" onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="closed-proposals">
-      <summary>
-        {plural(count, "proposal")} closed unreviewed by the release (still PROPOSED here, never applied)
-      </summary>
+      <summary>{plural(count, "proposal")} closed unreviewed by the release (still PROPOSED here, never applied)</summary>
       {open ? <ClosedProposalList versionId={versionId} /> : null}
     </details>
   );
@@ -554,7 +557,9 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
   }
 
   async function onConfirm() {
-    const r = await releaseVersion({ input: { versionId: version.id, ...(blocked && overrideReason.trim() ? { overrideReason: overrideReason.trim() } : {}) } });
+    const r = await releaseVersion({
+      input: { versionId: version.id, ...(blocked && overrideReason.trim() ? { overrideReason: overrideReason.trim() } : {}) },
+    });
     if (!r.error) setConfirming(false);
   }
 
@@ -607,8 +612,8 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
       ) : (
         <form onSubmit={onReview} className="stack">
           <p>
-            Releasing applies the {countLabel(version.approved)} approved intervention{version.approved.totalCount === 1 ? "" : "s"}, leaves out
-            canaries and proposals still waiting for review, and fixes the version&apos;s content for good. It would:
+            Releasing applies the {countLabel(version.approved)} approved intervention{version.approved.totalCount === 1 ? "" : "s"}, leaves out canaries and
+            proposals still waiting for review, and fixes the version&apos;s content for good. It would:
           </p>
           <ReleaseEffects changes={changes} />
           <div data-testid="gate-verdict" className={gate ? (gate.passed ? "success" : "error") : "notice"}>
@@ -641,8 +646,18 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
           ) : null}
           {mayRelease ? (
             confirming ? (
-              <div role="alertdialog" aria-labelledby="confirm-release-title" aria-describedby="confirm-release-text" className="notice stack" tabIndex={-1} ref={confirmRef} data-testid="confirm-release">
-                <strong id="confirm-release-title">Release version {version.number} of {version.dataset.name}?</strong>
+              <div
+                role="alertdialog"
+                aria-labelledby="confirm-release-title"
+                aria-describedby="confirm-release-text"
+                className="notice stack"
+                tabIndex={-1}
+                ref={confirmRef}
+                data-testid="confirm-release"
+              >
+                <strong id="confirm-release-title">
+                  Release version {version.number} of {version.dataset.name}?
+                </strong>
                 <p id="confirm-release-text" style={{ margin: 0 }}>
                   {plural(changes.prunedCount, "example")} pruned, {plural(changes.downweightedCount, "example")} down-weighted,{" "}
                   {plural(changes.canariesLeftOutCount, "canary")} left out; {formatInt(changes.examplesBefore)} → {formatInt(changes.examplesAfter)} members.{" "}
@@ -664,7 +679,12 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
               </div>
             ) : (
               <>
-                <button type="submit" className="primary" disabled={Boolean(releaseDisabledWhy)} aria-describedby={releaseDisabledWhy ? "release-disabled-why" : undefined}>
+                <button
+                  type="submit"
+                  className="primary"
+                  disabled={Boolean(releaseDisabledWhy)}
+                  aria-describedby={releaseDisabledWhy ? "release-disabled-why" : undefined}
+                >
                   {blocked && mayOverride ? `Override the gate and release version ${version.number}…` : `Release version ${version.number}…`}
                 </button>
                 {releaseDisabledWhy ? (
