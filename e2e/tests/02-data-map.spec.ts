@@ -77,7 +77,9 @@ test("double-clicking a point opens the example with its loss trajectory and for
   const hotspot = await pointsOfColour(canvas, QUADRANT_RGB.HOTSPOT_MEMORIZED);
   const box = (await canvas.boundingBox())!;
   await page.mouse.dblclick(box.x + hotspot.sample!.x, box.y + hotspot.sample!.y);
-  await expect(page.getByRole("heading", { name: /^Example/ })).toBeVisible();
+  // The run page has an "Examples" table heading of its own: wait for the example's page.
+  await expect(page).toHaveURL(/\/examples\//);
+  await expect(page.getByRole("heading", { name: /^Example(?!s)/ })).toBeVisible();
   await expect(page.getByTestId("example-text")).toContainText(/Example \d+:/);
   await expect(page.getByRole("img", { name: /Loss and accuracy of example/ })).toBeVisible();
   await expect(page.getByTestId("forget-epochs")).not.toHaveText("none");

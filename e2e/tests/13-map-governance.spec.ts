@@ -19,13 +19,33 @@ async function gql<T>(stack: StackInfo, user: UserKey, query: string, variables:
 }
 
 test("the map outlines pending, approved and rejected points, filters by state, and shows a new proposal at once", async ({ page, stack, signInAs }) => {
-  const { run } = await gql<{ run: { examples: { edges: { node: { id: string } }[] } } }>(
+  // The stack is shared: other specs may already have proposals on this run's versions. Counts
+  // are read first and the checks are relative to them; the three examples have no proposal yet.
+  await signInAs("engineer");
+  const canvas = dataMapCanvas(page);
+  const legend = page.getByTestId("governance-legend");
+  const states = ["PENDING", "APPROVED", "REJECTED", "PRUNED"] as const;
+  const readCounts = async () => {
+    await expect(legend.getByTestId("governance-count-PENDING")).toBeVisible();
+    const out = {} as Record<(typeof states)[number], number>;
+    for (const state of states) out[state] = Number(((await legend.getByTestId(`governance-count-${state}`).textContent()) ?? "").replace(/[^0-9]/g, ""));
+    return out;
+  };
+  await page.goto(`${stack.webUrl}/runs/${stack.runId}`);
+  await expect(canvas).toHaveAttribute("data-drawn-points", String(stack.points));
+  const before = await readCounts();
+  await expect.poll(async () => (await canvas.getAttribute("data-governance-markers")) !== null).toBe(true);
+  const markersBefore = Number(await canvas.getAttribute("data-governance-markers"));
+
+  const { run } = await gql<{ run: { examples: { edges: { node: { id: string; interventions: { id: string }[] } }[] } } }>(
     stack,
     "engineer",
-    `query ($id: ID!) { run(id: $id) { examples(first: 3, filter: { isCanary: false }, orderBy: { field: MEMORIZATION, direction: DESC }) { edges { node { id } } } } }`,
+    `query ($id: ID!) { run(id: $id) { examples(first: 40, filter: { isCanary: false }, orderBy: { field: MEMORIZATION, direction: ASC }) { edges { node { id interventions { id } } } } } }`,
     { id: stack.runId },
   );
-  const [pending, approved, rejected] = run.examples.edges.map((e) => e.node.id) as [string, string, string];
+  const fresh = run.examples.edges.map((e) => e.node).filter((n) => n.interventions.length === 0);
+  expect(fresh.length).toBeGreaterThanOrEqual(3);
+  const [pending, approved, rejected] = fresh.slice(0, 3).map((n) => n.id) as [string, string, string];
   const { createDraftVersion: draft } = await gql<{ createDraftVersion: { id: string; number: number } }>(
     stack,
     "engineer",
@@ -46,22 +66,19 @@ test("the map outlines pending, approved and rejected points, filters by state, 
   await review(idOf(approved), "APPROVE");
   await review(idOf(rejected), "REJECT");
 
-  await signInAs("engineer");
-  await page.goto(`${stack.webUrl}/runs/${stack.runId}`);
-  const canvas = dataMapCanvas(page);
+  await page.reload();
   await expect(canvas).toHaveAttribute("data-drawn-points", String(stack.points));
 
   // The legend: one entry per state, each with an outline of its own form and its count.
-  const legend = page.getByTestId("governance-legend");
-  await expect(legend.getByTestId("governance-count-PENDING")).toHaveText("1");
-  await expect(legend.getByTestId("governance-count-APPROVED")).toHaveText("1");
-  await expect(legend.getByTestId("governance-count-REJECTED")).toHaveText("1");
-  await expect(legend.getByTestId("governance-count-PRUNED")).toHaveText("0");
+  await expect(legend.getByTestId("governance-count-PENDING")).toHaveText(fmt(before.PENDING + 1));
+  await expect(legend.getByTestId("governance-count-APPROVED")).toHaveText(fmt(before.APPROVED + 1));
+  await expect(legend.getByTestId("governance-count-REJECTED")).toHaveText(fmt(before.REJECTED + 1));
+  await expect(legend.getByTestId("governance-count-PRUNED")).toHaveText(fmt(before.PRUNED));
   const markers = await legend.locator("svg[data-marker]").evaluateAll((els) => els.map((el) => el.getAttribute("data-marker")));
   expect(markers).toHaveLength(5);
   expect(new Set(markers).size).toBe(5);
-  // Outlines are drawn on the map: three points with a state.
-  await expect(canvas).toHaveAttribute("data-governance-markers", "3");
+  // Outlines are drawn on the map: three more points with a state.
+  await expect(canvas).toHaveAttribute("data-governance-markers", String(markersBefore + 3));
   // The map with its legends (docs/data-map-governance.png is this picture).
   const region = (await page.getByRole("region", { name: "Data map" }).boundingBox())!;
   await page.screenshot({
@@ -70,27 +87,31 @@ test("the map outlines pending, approved and rejected points, filters by state, 
     clip: { x: region.x, y: region.y, width: region.width, height: 720 },
   });
 
-  // The legend is the filter: only the pending point, then only the rejected one.
+  // The legend is the filter: only the pending points, then only the rejected ones.
+  const pendingNow = before.PENDING + 1;
   await legend.getByRole("radio", { name: "Pending" }).check();
-  await expect(page.getByTestId("point-count")).toHaveText("1");
-  await expect(canvas).toHaveAttribute("data-drawn-points", "1");
-  await expect(page.getByTestId("examples-table-summary")).toContainText("1 example shown on the map");
-  await expect(page.locator(".examples-table tbody tr")).toHaveCount(1);
-  await expect(page.locator(".examples-table tbody tr")).toContainText("Pending");
+  await expect(page.getByTestId("point-count")).toHaveText(fmt(pendingNow));
+  await expect(canvas).toHaveAttribute("data-drawn-points", String(pendingNow));
+  await expect(page.getByTestId("examples-table-summary")).toContainText(`${fmt(pendingNow)} example${pendingNow === 1 ? "" : "s"} shown on the map`);
+  await expect(page.locator(".examples-table tbody tr")).toHaveCount(Math.min(25, pendingNow));
+  await expect(page.locator(".examples-table tbody tr").first()).toContainText("Pending");
   await legend.getByRole("radio", { name: "No proposal" }).check();
-  await expect(page.getByTestId("point-count")).toHaveText(fmt(stack.points - 3));
+  await expect(page.getByTestId("point-count")).toHaveText(fmt(stack.points - markersBefore - 3));
+  const rejectedNow = before.REJECTED + 1;
   await legend.getByRole("radio", { name: "Rejected" }).check();
-  await expect(page.getByTestId("point-count")).toHaveText("1");
+  await expect(page.getByTestId("point-count")).toHaveText(fmt(rejectedNow));
 
-  // Propose again for the rejected point from the map: it shows as pending too, without a reload.
+  // Propose again for the rejected points from the map: they show as pending too, without a reload.
   await page.getByRole("button", { name: "Select all shown" }).click();
-  await expect(page.getByTestId("selected-count")).toHaveText("1");
+  await expect(page.getByTestId("selected-count")).toHaveText(fmt(rejectedNow));
   await page.getByLabel("Apply to draft version").selectOption({ label: `Version ${draft.number}` });
   await page.getByLabel("Reason").fill("second look");
-  await page.getByRole("button", { name: "Propose for 1 example" }).click();
-  await expect(legend.getByTestId("governance-count-PENDING")).toHaveText("2");
-  await expect(page.locator(".examples-table tbody tr")).toContainText("Pending, Rejected");
+  await page.getByRole("button", { name: /^Propose for \d+ examples?$/ }).click();
+  await expect
+    .poll(async () => Number(((await legend.getByTestId("governance-count-PENDING").textContent()) ?? "").replace(/[^0-9]/g, "")))
+    .toBeGreaterThan(pendingNow);
+  await expect(page.locator(".examples-table tbody tr").filter({ hasText: "Pending, Rejected" }).first()).toBeVisible();
   await legend.getByRole("radio", { name: "All points" }).check();
   await expect(page.getByTestId("point-count")).toHaveText(fmt(stack.points));
-  await expect(canvas).toHaveAttribute("data-governance-markers", "4");
+  await expect.poll(async () => Number(await canvas.getAttribute("data-governance-markers"))).toBeGreaterThan(markersBefore + 3);
 });

@@ -281,13 +281,18 @@ function DataMapExplorer({
             </>
           ) : null}
         </p>
-        <p className="hint" style={{ margin: 0 }} data-testid="axis-range">
+        <p
+          className="hint"
+          style={{ margin: 0 }}
+          data-testid="axis-range"
+          title={`Zoomed to the data: ${robustLabel}; the top of the memorization axis is never cut`}
+        >
           Axes:{" "}
           {range === "robust"
-            ? `zoomed to the data (${robustLabel}${outsideRobust ? `; ${formatInt(outsideRobust)} ${outsideRobust === 1 ? "point lies" : "points lie"} outside` : ""})`
+            ? `zoomed to the data${outsideRobust ? ` (${formatInt(outsideRobust)} ${outsideRobust === 1 ? "point" : "points"} outside)` : ""}`
             : "full range (every point)"}{" "}
           <button type="button" className="link-button" aria-pressed={range === "full"} onClick={() => setRange(range === "robust" ? "full" : "robust")}>
-            {range === "robust" ? "Show the full range" : `Zoom to the data (${robustLabel})`}
+            {range === "robust" ? "Show the full range" : "Zoom to the data"}
           </button>
         </p>
       </div>
