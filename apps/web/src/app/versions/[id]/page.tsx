@@ -243,19 +243,7 @@ function Version({ me }: { me: Me }) {
                       {formatNumber(row.parentWeight)} → {row.change === "REMOVED" ? "removed" : formatNumber(row.weight)}
                     </td>
                     <td>
-                      {row.intervention ? (
-                        <>
-                          {row.intervention.action}
-                          {row.intervention.run ? (
-                            <>
-                              {" "}
-                              · <Link href={`/runs/${row.intervention.run.id}/examples/${row.example.id}`}>evidence</Link>
-                            </>
-                          ) : null}
-                        </>
-                      ) : (
-                        "—"
-                      )}
+                      <InterventionEvidence intervention={row.intervention} exampleId={row.example.id} />
                     </td>
                     <td>{row.reason ?? "—"}</td>
                   </tr>
@@ -431,19 +419,7 @@ function ReleaseChangePage({ versionId, after, last, onMore }: { versionId: stri
             {formatNumber(row.weightBefore)} → {row.weightAfter === null ? "left out" : formatNumber(row.weightAfter)}
           </td>
           <td>
-            {row.intervention ? (
-              <>
-                {row.intervention.action}
-                {row.intervention.run ? (
-                  <>
-                    {" "}
-                    · <Link href={`/runs/${row.intervention.run.id}/examples/${row.example.id}`}>evidence</Link>
-                  </>
-                ) : null}
-              </>
-            ) : (
-              "—"
-            )}
+            <InterventionEvidence intervention={row.intervention} exampleId={row.example.id} />
           </td>
           <td>{row.reason ?? "—"}</td>
         </tr>
@@ -718,5 +694,21 @@ function ReleasePanel({ me, version }: { me: Me; version: NonNullable<VersionDat
         Parent hash: <span className="hash">{shortHash(version.parent?.contentHash, 16)}</span>
       </p>
     </section>
+  );
+}
+
+/** The intervention behind a row (its action, and a link to the example's evidence in the run that proposed it), or "—". */
+function InterventionEvidence({ intervention, exampleId }: { intervention: { action: string; run: { id: string } | null } | null; exampleId: string }) {
+  if (!intervention) return <>—</>;
+  return (
+    <>
+      {intervention.action}
+      {intervention.run ? (
+        <>
+          {" "}
+          · <Link href={`/runs/${intervention.run.id}/examples/${exampleId}`}>evidence</Link>
+        </>
+      ) : null}
+    </>
   );
 }
